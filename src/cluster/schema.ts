@@ -1,0 +1,64 @@
+/**
+ * Output of theme clustering. The report stage and library users consume this;
+ * it is also what `--json` prints, so it is a zod schema (validated on the way out).
+ */
+import { z } from 'zod';
+import { SectionSchema } from '../parse/schema.js';
+
+export const ThemeItemRefSchema = z.object({
+  itemId: z.string(),
+  salonId: z.string(),
+  section: SectionSchema,
+  text: z.string(),
+  /** Cosine to the theme centroid (or, for related insights, to the question). */
+  score: z.number(),
+});
+export type ThemeItemRef = z.infer<typeof ThemeItemRefSchema>;
+
+export const ThemeSchema = z.object({
+  /** Stable across re-runs while the theme still exists, e.g. `t3`. */
+  id: z.string(),
+  /** Top class-based TF-IDF keywords, best first, e.g. ['copyright', 'artists', 'ownership']. */
+  keywords: z.array(z.string()),
+  /** Keywords joined for display: "copyright · artists · ownership". */
+  label: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Share of all clustered items that fall in this theme (0..1). */
+  share: z.number(),
+  itemIds: z.array(z.string()),
+  /** Items closest to the centroid, preferring different salons. */
+  representatives: z.array(ThemeItemRefSchema),
+  salons: z.array(
+    z.object({ salonId: z.string(), date: z.string().optional(), count: z.number().int() }),
+  ),
+  firstDate: z.string().optional(),
+  lastDate: z.string().optional(),
+  /** Share of this theme's items that are disagreements (0..1). */
+  contested: z.number(),
+  disagreements: z.array(ThemeItemRefSchema),
+  /** For each question in the theme: nearest insights from *other* salons above the threshold. */
+  questions: z.array(
+    z.object({
+      question: ThemeItemRefSchema,
+      relatedInsights: z.array(ThemeItemRefSchema),
+    }),
+  ),
+});
+export type Theme = z.infer<typeof ThemeSchema>;
+
+export const ThemesResultSchema = z.object({
+  embedderId: z.string(),
+  k: z.number().int().positive(),
+  /** How k was chosen: given by the caller, or the score per candidate k when 'auto'. */
+  kSelection: z.object({
+    mode: z.enum(['fixed', 'auto']),
+    curve: z.array(z.object({ k: z.number().int(), score: z.number() })),
+  }),
+  seed: z.number().int(),
+  themes: z.array(ThemeSchema),
+  /** Items far from every centroid, not forced into a theme. */
+  unassigned: z.array(z.string()),
+  /** itemId -> theme id, for every assigned item. */
+  assignments: z.record(z.string(), z.string()),
+});
+export type ThemesResult = z.infer<typeof ThemesResultSchema>;

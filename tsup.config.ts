@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsup';
+
+// Two builds: the library (ESM + CJS with types) and the CLI (ESM, with a shebang).
+// Native and ML packages stay external so their binaries and weights resolve at run time.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    shims: true,
+  },
+  {
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
