@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 // Two builds: the library (ESM + CJS with types) and the CLI (ESM, with a shebang).
 // Native and ML packages stay external so their binaries and weights resolve at run time.
@@ -18,5 +21,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    define: { __SALON_LENS_VERSION__: JSON.stringify(version) },
   },
 ]);
