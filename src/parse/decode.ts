@@ -24,6 +24,9 @@ export function decodeDocument(input: string | Uint8Array, options: DecodeOption
       { details: { file, size, maxBytes } },
     );
   }
+  // NUL bytes mean binary content whatever the encoding; check them before
+  // decoding so an image is reported as binary, not as bad UTF-8.
+  if (typeof input !== 'string') rejectNulBytes(input, file);
   const text = typeof input === 'string' ? input : decodeUtf8(input, file);
   rejectBinary(text, file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -75,6 +78,14 @@ function rejectBinary(text: string, file: string): void {
   if (sample.length > 0 && control / sample.length > 0.1) {
     throw new SalonParseError(file, 1, 'a text document', 'binary content (control characters)');
   }
+}
+
+function rejectNulBytes(bytes: Uint8Array, file: string): void {
+  const nul = bytes.indexOf(0);
+  if (nul === -1) return;
+  let line = 1;
+  for (let i = 0; i < nul; i++) if (bytes[i] === 0x0a) line++;
+  throw new SalonParseError(file, line, 'a text document', 'binary content (NUL bytes)');
 }
 
 function lineAt(text: string, index: number): number {

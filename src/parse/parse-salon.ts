@@ -45,7 +45,8 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
   let identity: SalonIdentity | undefined;
   const warnings: ParseWarning[] = [];
   const drafts: OpenItem[] = [];
-  const sectionsSeen = new Map<Section, { line: number; bullets: number }>();
+  // Every recognised heading with its bullet count: an empty one is worth a warning.
+  const headings: Array<{ section: Section; line: number; bullets: number }> = [];
   let section: Section | 'unknown' | undefined;
   let open: OpenItem | undefined;
   let previousBlank = false;
@@ -81,7 +82,7 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
       close();
       if (heading.kind === 'section') {
         section = heading.section;
-        if (!sectionsSeen.has(section)) sectionsSeen.set(section, { line: lineNo, bullets: 0 });
+        headings.push({ section, line: lineNo, bullets: 0 });
       } else {
         section = 'unknown';
         warn(lineNo, 'unknown-section', `unknown section "${heading.text}"; its content is skipped`, line);
@@ -97,8 +98,8 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
         warn(lineNo, 'outside-section', 'bullet before any section heading; skipped', line);
         return;
       }
-      const seen = sectionsSeen.get(section);
-      if (seen) seen.bullets++;
+      const current = headings[headings.length - 1];
+      if (current) current.bullets++;
       open = { section, line: lineNo, lastLine: lineNo, parts: [bullet[2] ?? ''] };
       return;
     }
@@ -126,7 +127,7 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
   });
   close();
 
-  if (sectionsSeen.size === 0) {
+  if (headings.length === 0) {
     throw new SalonParseError(
       source,
       firstContent + 1,
@@ -138,8 +139,8 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
   const salonIdentity = identity ?? identityFromFileName(source);
   const id = salonSlug(salonIdentity);
   const items = buildItems(id, drafts, warn);
-  for (const [name, seen] of sectionsSeen) {
-    if (seen.bullets === 0) warn(seen.line, 'empty-section', `section "${name}" has no items`, '');
+  for (const heading of headings) {
+    if (heading.bullets === 0) warn(heading.line, 'empty-section', `${heading.section} section has no items`, '');
   }
   warnings.sort((a, b) => a.line - b.line);
 

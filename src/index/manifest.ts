@@ -1,0 +1,172 @@
+/**
+ * `manifest.json`: the root of a lens store. It is the only file ever replaced in
+ * place (by an atomic rename), and it names every other file of the current
+ * generation with its sha256 and size, so a reader that has the manifest can
+ * prove it reads one complete, consistent generation.
+ *
+ *   const manifest = await readManifest(dir);          // STORE_NOT_FOUND / STORE_CORRUPT
+ *   const problems = await checkFiles(dir, manifest);  // [] when every file is intact
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { SalonLensError } from '../errors.js';
+import { sha256 } from '../util/hash.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const STORE_FORMAT = 'salon-lens-store';
+export const STORE_FORMAT_VERSION = 1;
+
+const FileEntrySchema = z.object({
+  /** File name inside the store folder, e.g. `vectors.000003.f32`. */
+  name: z.string().regex(/^[a-z]+\.\d{6,}\.[a-z0-9]+$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+export type FileEntry = z.infer<typeof FileEntrySchema>;
+
+export const StoredSalonSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  date: z.string().optional(),
+  source: z.string(),
+  /** `salonContentHash` of the salon when it was embedded: equal hash ⇒ no re-embedding. */
+  contentHash: z.string(),
+  itemCount: z.number().int().nonnegative(),
+});
+export type StoredSalon = z.infer<typeof StoredSalonSchema>;
+
+export const HnswParamsSchema = z.object({
+  /** Graph degree (hnswlib `M`). */
+  m: z.number().int().min(2).max(128),
+  efConstruction: z.number().int().min(4).max(4096),
+  /** Query-time candidate list size; higher = better recall, slower queries. */
+  ef: z.number().int().min(1).max(100_000),
+  randomSeed: z.number().int().nonnegative(),
+});
+export type HnswParams = z.infer<typeof HnswParamsSchema>;
+
+export const ManifestSchema = z.object({
+  format: z.literal(STORE_FORMAT),
+  version: z.number().int().positive(),
+  /** Grows by one per save; generation files carry it in their names. */
+  generation: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+  embedder: z.object({ id: z.string().min(1), dim: z.number().int().positive() }),
+  metric: z.literal('cosine'),
+  /** Stored vectors are L2-normalised, so cosine = dot product. */
+  normalized: z.literal(true),
+  hnsw: HnswParamsSchema,
+  itemCount: z.number().int().nonnegative(),
+  /**
+   * HNSW labels in use or free (= rows of the vectors file). Each item's label is
+   * stored beside it in the items file (`labels[i]` belongs to `items[i]`).
+   */
+  labelCount: z.number().int().nonnegative(),
+  files: z.object({
+    /** `{ items: Item[], labels: number[] }`, in snapshot order (salon order, then document order). */
+    items: FileEntrySchema,
+    /** Float32 little-endian, `labelCount × dim`, row = HNSW label (free labels are zero rows). */
+    vectors: FileEntrySchema,
+    /** hnswlib's own serialisation of the graph. */
+    hnsw: FileEntrySchema,
+    /** Derived key/value state (e.g. the cluster stage's previous centroids). */
+    state: FileEntrySchema,
+  }),
+  salons: z.array(StoredSalonSchema),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type StoreFileKind = keyof Manifest['files'];
+
+const REBUILD_HINT = (dir: string) =>
+  `Rebuild it from your salon documents: salon-lens index <folders> --store ${dir} --force`;
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new SalonLensError(
+        'STORE_NOT_FOUND',
+        `No lens store at ${dir} (${MANIFEST_FILE} not found). Create one with: salon-lens index <folders> --store ${dir}`,
+        { details: { dir, file }, cause: error },
+      );
+    }
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw corrupt(dir, file, 'is not valid JSON', cause);
+  }
+  const peek = z.object({ format: z.string(), version: z.number() }).safeParse(json);
+  if (peek.success && peek.data.format === STORE_FORMAT && peek.data.version > STORE_FORMAT_VERSION) {
+    throw new SalonLensError(
+      'STORE_CORRUPT',
+      `${file}: store format version ${peek.data.version} is newer than this salon-lens reads ` +
+        `(${STORE_FORMAT_VERSION}). Upgrade salon-lens to open it.`,
+      { details: { dir, file, version: peek.data.version } },
+    );
+  }
+  const parsed = ManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    throw corrupt(dir, file, `is not a valid manifest (${where})`, parsed.error);
+  }
+  return parsed.data;
+}
+
+export interface FileProblem {
+  file: string;
+  problem: string;
+}
+
+/** Size and sha256 check of one file; returns its bytes when intact. */
+export async function readCheckedFile(
+  dir: string,
+  entry: FileEntry,
+): Promise<{ bytes: Buffer } | { problem: FileProblem; missing: boolean }> {
+  const file = path.join(dir, entry.name);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw error;
+    return { problem: { file, problem: 'is missing' }, missing: true };
+  }
+  if (bytes.length !== entry.bytes) {
+    return {
+      problem: { file, problem: `has ${bytes.length} bytes, expected ${entry.bytes} (truncated or overwritten)` },
+      missing: false,
+    };
+  }
+  const actual = sha256(bytes);
+  if (actual !== entry.sha256) {
+    return { problem: { file, problem: `checksum mismatch (sha256 ${actual}, expected ${entry.sha256})` }, missing: false };
+  }
+  return { bytes };
+}
+
+export function corrupt(dir: string, file: string, problem: string, cause?: unknown): SalonLensError {
+  return new SalonLensError('STORE_CORRUPT', `Store file ${file} ${problem}. ${REBUILD_HINT(dir)}`, {
+    details: { dir, file, problem },
+    cause,
+  });
+}
+
+export function generationFileName(kind: StoreFileKind, generation: number): string {
+  const ext = kind === 'vectors' ? 'f32' : kind === 'hnsw' ? 'bin' : 'json';
+  return `${kind}.${String(generation).padStart(6, '0')}.${ext}`;
+}
+
+/** Generation number of a store-owned data file name, or undefined for any other name. */
+export function generationOf(name: string): number | undefined {
+  const match = /^(?:items|vectors|hnsw|state)\.(\d{6,})\.(?:json|f32|bin)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,87 @@
+/**
+ * Crash-safe file writes: write a temp file beside the target, fsync it, rename
+ * it into place, then fsync the folder so the rename itself survives a power cut.
+ * A reader therefore sees either the old file or the complete new one, never a
+ * half-written file under the final name.
+ *
+ *   await writeFileAtomic('store/manifest.json', JSON.stringify(manifest));
+ *
+ *   // for files written by a native library that only takes a path:
+ *   const tmp = tempPathFor('store/hnsw.000002.bin');
+ *   await index.writeIndex(tmp);
+ *   await commitTempFile(tmp, 'store/hnsw.000002.bin');
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Suffix every temp file carries, so a cleaner can recognise (and remove) leftovers. */
+export const TEMP_MARKER = '.tmp-';
+
+/**
+ * A temp name next to `file`. The pid plus a random suffix keeps concurrent
+ * writers (or a retry after a crash) from ever colliding on the same temp file.
+ */
+export function tempPathFor(file: string): string {
+  return `${file}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export function isTempPath(file: string): boolean {
+  return /\.tmp-\d+-[0-9a-f]+$/.test(file);
+}
+
+/** Flush a file's data to disk. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Flush a folder's entries (new names, renames). Some platforms cannot open a
+ * folder for fsync (Windows); the rename is still atomic there, only less durable.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** fsync `tmp`, rename it to `file` and fsync the folder; removes `tmp` if anything fails. */
+export async function commitTempFile(tmp: string, file: string): Promise<void> {
+  try {
+    await fsyncFile(tmp);
+    await rename(tmp, file);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/** Write `data` to `file` atomically (temp + fsync + rename + folder fsync). */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempPathFor(file);
+  try {
+    const handle = await open(tmp, 'wx');
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await commitTempFile(tmp, file);
+}
