@@ -1,0 +1,165 @@
+/**
+ * Option schemas of the lens store, with every default in one place. Each public
+ * method parses its options here once (unknown keys are rejected, so a typo is an
+ * INVALID_OPTIONS error naming it rather than a silently ignored option).
+ *
+ *   const opts = parseOptions(SearchOptionsSchema, { k: 5, section: 'question' }, 'search options');
+ */
+import { z } from 'zod';
+import type { Embedder } from '../embed/types.js';
+import { SectionSchema } from '../parse/index.js';
+
+export const LENS_DEFAULTS = {
+  hnsw: {
+    m: 16,
+    efConstruction: 200,
+    /** Query candidate list: 128 keeps recall@10 ≥ 0.98 with m = 16 (see recallCheck). */
+    ef: 128,
+    randomSeed: 100,
+  },
+  k: 10,
+  /** Hybrid did not beat pure vectors on the corpus paraphrase pairs; see README of the index stage. */
+  mode: 'vector' as const,
+  /** Neighbours looked at per question when grouping similar questions. */
+  similarK: 10,
+  recallSample: 100,
+  /** Reciprocal-rank-fusion constant (the usual 60: damps the head of each list). */
+  rrfK: 60,
+  /** How deep each list goes before fusion, as a multiple of k (at least 50). */
+  hybridDepth: 5,
+  /**
+   * A filter matching at most this many items is searched exactly: faster than
+   * HNSW for small subsets, and exact where filtered graph search loses recall.
+   */
+  exactBelow: 2000,
+} as const;
+
+export const SEARCH_MODES = ['vector', 'lexical', 'hybrid'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+export interface LensProgress {
+  stage: 'parse' | 'embed' | 'index' | 'save';
+  done: number;
+  total: number;
+}
+
+const EmbedderSchema = z.custom<Embedder>(
+  (value) => {
+    const e = value as Partial<Embedder> | null;
+    return (
+      typeof e === 'object' &&
+      e !== null &&
+      typeof e.id === 'string' &&
+      typeof e.dim === 'number' &&
+      typeof e.embed === 'function' &&
+      typeof e.thresholds?.similarQuestion === 'number'
+    );
+  },
+  { message: 'expected an Embedder ({ id, dim, thresholds, embed() }), e.g. from createEmbedder()' },
+);
+
+const positiveInt = z.number().int().positive();
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema)]);
+const progressFn = z.custom<(progress: LensProgress) => void>((v) => typeof v === 'function', {
+  message: 'expected a function',
+});
+const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'expected an AbortSignal' });
+
+export const HnswOptionsSchema = z.strictObject({
+  m: z.number().int().min(2).max(128).default(LENS_DEFAULTS.hnsw.m),
+  efConstruction: z.number().int().min(4).max(4096).default(LENS_DEFAULTS.hnsw.efConstruction),
+  ef: z.number().int().min(1).max(100_000).default(LENS_DEFAULTS.hnsw.ef),
+  randomSeed: z.number().int().nonnegative().default(LENS_DEFAULTS.hnsw.randomSeed),
+});
+
+export const CreateLensOptionsSchema = z.strictObject({
+  embedder: EmbedderSchema,
+  /** HNSW build parameters, fixed for the store's life (except `ef`). */
+  hnsw: HnswOptionsSchema.prefault({}),
+  /** Replace an existing store at `dir` (default false: STORE_EXISTS). */
+  force: z.boolean().default(false),
+});
+export type CreateLensOptions = z.input<typeof CreateLensOptionsSchema>;
+
+export const OpenLensOptionsSchema = z.strictObject({
+  embedder: EmbedderSchema,
+  /** Search only: no write lock, can run beside a writer (default false). */
+  readOnly: z.boolean().default(false),
+  /** Query-time ef for this session (default: the store's). */
+  ef: z.number().int().min(1).max(100_000).optional(),
+});
+export type OpenLensOptions = z.input<typeof OpenLensOptionsSchema>;
+
+export const AddSalonsOptionsSchema = z.strictObject({
+  onProgress: progressFn.optional(),
+  signal: abortSignal.optional(),
+  /** Per-document size limit when reading files (default: the parser's). */
+  maxBytes: positiveInt.optional(),
+});
+export type AddSalonsOptions = z.input<typeof AddSalonsOptionsSchema>;
+
+export const RemoveSalonsOptionsSchema = z.strictObject({
+  onProgress: progressFn.optional(),
+  signal: abortSignal.optional(),
+});
+export type RemoveSalonsOptions = z.input<typeof RemoveSalonsOptionsSchema>;
+
+const filterShape = {
+  /** Only items of this section (or these sections). */
+  section: oneOrMany(SectionSchema).optional(),
+  /** Only items of this salon id (or these). */
+  salon: oneOrMany(z.string().min(1)).optional(),
+  /** No items of this salon id (or these). */
+  excludeSalon: oneOrMany(z.string().min(1)).optional(),
+  /** Only salons dated on or after this day (undated salons are then excluded). */
+  dateFrom: isoDate.optional(),
+  /** Only salons dated on or before this day. */
+  dateTo: isoDate.optional(),
+};
+export const ItemFilterSchema = z.strictObject(filterShape);
+export type ItemFilter = z.infer<typeof ItemFilterSchema>;
+
+export const SearchOptionsSchema = z.strictObject({
+  ...filterShape,
+  k: positiveInt.default(LENS_DEFAULTS.k),
+  /** Brute force over the stored vectors instead of HNSW (default false). */
+  exact: z.boolean().default(false),
+  mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
+});
+export type SearchOptions = z.input<typeof SearchOptionsSchema>;
+
+export const SimilarToOptionsSchema = z.strictObject({
+  ...filterShape,
+  k: positiveInt.default(LENS_DEFAULTS.k),
+  exact: z.boolean().default(false),
+  /** Leave out items of the query item's own salon (default false). */
+  crossSalonOnly: z.boolean().default(false),
+});
+export type SimilarToOptions = z.input<typeof SimilarToOptionsSchema>;
+
+export const SimilarQuestionsOptionsSchema = z.strictObject({
+  /** Cosine at or above which two questions ask the same thing (default: the embedder's). */
+  threshold: z.number().min(-1).max(1).optional(),
+  /** Neighbours considered per question. */
+  k: positiveInt.default(LENS_DEFAULTS.similarK),
+  /** Pair only questions of different salons (default true). */
+  crossSalonOnly: z.boolean().default(true),
+  salon: filterShape.salon,
+  dateFrom: filterShape.dateFrom,
+  dateTo: filterShape.dateTo,
+});
+export type SimilarQuestionsOptions = z.input<typeof SimilarQuestionsOptionsSchema>;
+
+export const RecallCheckOptionsSchema = z.strictObject({
+  /** Number of stored items used as queries (spread evenly over the store). */
+  sample: positiveInt.default(LENS_DEFAULTS.recallSample),
+  k: positiveInt.default(LENS_DEFAULTS.k),
+  /** ef to test (default: the current one); the lens's ef is restored afterwards. */
+  ef: z.number().int().min(1).max(100_000).optional(),
+});
+export type RecallCheckOptions = z.input<typeof RecallCheckOptionsSchema>;
+
+export const StateKeySchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'expected a key of letters, digits, ".", "_" or "-" (max 100)');

@@ -1,0 +1,325 @@
+/**
+ * Reading and writing one generation of a lens store.
+ *
+ * A save writes every changed file under a new generation name (temp + fsync +
+ * rename), then switches `manifest.json` with one atomic rename, and only then
+ * deletes files no manifest refers to. A crash at any point therefore leaves
+ * either the old manifest with all its files, or the new one with all of its.
+ *
+ *   const data = await loadGeneration(dir);                  // verified, or STORE_CORRUPT
+ *   const next = await saveGeneration(dir, data, { changed: new Set(['state']) });
+ */
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import hnswlib from 'hnswlib-node';
+import { z } from 'zod';
+import { SalonLensError } from '../errors.js';
+import { type Item, ItemSchema } from '../parse/index.js';
+import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
+import { sha256 } from '../util/hash.js';
+import {
+  corrupt,
+  type FileEntry,
+  type FileProblem,
+  generationFileName,
+  generationOf,
+  MANIFEST_FILE,
+  type Manifest,
+  readCheckedFile,
+  readManifest,
+  type StoreFileKind,
+} from './manifest.js';
+
+const { HierarchicalNSW } = hnswlib;
+export type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+/** Everything a lens holds in memory; the manifest describes the generation it was loaded from. */
+export interface StoreData {
+  manifest: Manifest;
+  /** Snapshot order: salon order (date, id), then document order. */
+  items: Item[];
+  /** `labels[i]` is the HNSW label (and vectors row) of `items[i]`. */
+  labels: number[];
+  /** Row `label` holds that label's vector; rows past `labelCount` are spare capacity. */
+  vectors: Float32Array;
+  labelCount: number;
+  hnsw: Hnsw;
+  state: Record<string, unknown>;
+}
+
+const ItemsFileSchema = z.object({
+  items: z.array(ItemSchema),
+  labels: z.array(z.number().int().nonnegative()),
+});
+const StateFileSchema = z.record(z.string(), z.unknown());
+
+/** How often a reader re-reads the manifest when a writer removed its generation mid-open. */
+const OPEN_RETRIES = 5;
+
+/**
+ * Load and verify the current generation. Readers may race a writer that removes
+ * old files right after switching the manifest: a missing file under a manifest
+ * that has since changed means "start over with the new generation".
+ */
+export async function loadGeneration(
+  dir: string,
+  check?: (manifest: Manifest) => void,
+): Promise<StoreData> {
+  for (let attempt = 0; ; attempt++) {
+    const manifest = await readManifest(dir);
+    check?.(manifest);
+    try {
+      return await loadFiles(dir, manifest);
+    } catch (error) {
+      if (!(error instanceof MissingFile) || attempt >= OPEN_RETRIES) {
+        throw error instanceof MissingFile ? corrupt(dir, error.file, 'is missing') : error;
+      }
+      const now = await readManifest(dir);
+      if (now.generation === manifest.generation) throw corrupt(dir, error.file, 'is missing');
+    }
+  }
+}
+
+class MissingFile extends Error {
+  constructor(readonly file: string) {
+    super(`${file} is missing`);
+  }
+}
+
+async function readVerified(dir: string, entry: FileEntry): Promise<Buffer> {
+  const result = await readCheckedFile(dir, entry);
+  if ('bytes' in result) return result.bytes;
+  if (result.missing) throw new MissingFile(result.problem.file);
+  throw corrupt(dir, result.problem.file, result.problem.problem);
+}
+
+async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
+  const { dim } = manifest.embedder;
+  const itemsPath = path.join(dir, manifest.files.items.name);
+  const itemsJson = parseJson(dir, itemsPath, await readVerified(dir, manifest.files.items));
+  const itemsFile = ItemsFileSchema.safeParse(itemsJson);
+  if (!itemsFile.success) throw corrupt(dir, itemsPath, 'does not hold { items, labels }', itemsFile.error);
+  const { items, labels } = itemsFile.data;
+  const labelSet = new Set(labels);
+  if (
+    items.length !== manifest.itemCount ||
+    labels.length !== items.length ||
+    labelSet.size !== labels.length ||
+    labels.some((l) => l >= manifest.labelCount)
+  ) {
+    throw corrupt(dir, itemsPath, `does not match the manifest (${manifest.itemCount} items, ${manifest.labelCount} labels)`);
+  }
+
+  const vectorsPath = path.join(dir, manifest.files.vectors.name);
+  const raw = await readVerified(dir, manifest.files.vectors);
+  if (raw.length !== manifest.labelCount * dim * 4) {
+    throw corrupt(dir, vectorsPath, `holds ${raw.length} bytes, expected ${manifest.labelCount} × ${dim} float32`);
+  }
+  // Copy into an owned, aligned buffer (the Buffer may share a pool slab).
+  const vectors = new Float32Array(manifest.labelCount * dim);
+  new Uint8Array(vectors.buffer).set(raw);
+
+  const stateJson = parseJson(dir, path.join(dir, manifest.files.state.name), await readVerified(dir, manifest.files.state));
+  const state = StateFileSchema.safeParse(stateJson);
+  if (!state.success) throw corrupt(dir, path.join(dir, manifest.files.state.name), 'is not a JSON object', state.error);
+
+  // Checksum first, graph second: hnswlib trusts its input and may crash on garbage.
+  const hnswPath = path.join(dir, manifest.files.hnsw.name);
+  await readVerified(dir, manifest.files.hnsw);
+  const hnsw = new HierarchicalNSW('cosine', dim);
+  try {
+    await hnsw.readIndex(hnswPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || /cannot open|No such file/i.test(String(error))) {
+      throw new MissingFile(hnswPath);
+    }
+    throw corrupt(dir, hnswPath, 'cannot be read by hnswlib', error);
+  }
+  if (hnsw.getCurrentCount() !== manifest.labelCount) {
+    throw corrupt(dir, hnswPath, `holds ${hnsw.getCurrentCount()} points, expected ${manifest.labelCount}`);
+  }
+  hnsw.setEf(manifest.hnsw.ef);
+  return { manifest, items, labels, vectors, labelCount: manifest.labelCount, hnsw, state: state.data };
+}
+
+function parseJson(dir: string, file: string, bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (cause) {
+    throw corrupt(dir, file, 'is not valid JSON', cause);
+  }
+}
+
+export interface SaveStep {
+  /** What was just made durable: a data file name, `manifest.json`, or `cleanup`. */
+  step: string;
+  done: number;
+  total: number;
+}
+
+export interface SaveOptions {
+  /** Files whose content changed; the others are carried over under their current names. */
+  changed: ReadonlySet<StoreFileKind>;
+  /** The generation to write (callers pass one above every generation present in the folder). */
+  generation: number;
+  onStep?: (step: SaveStep) => void;
+}
+
+/**
+ * Persist `data` as a new generation and switch the manifest to it. Returns the
+ * new manifest; the caller's `data.manifest` is not modified.
+ */
+export async function saveGeneration(
+  dir: string,
+  data: Omit<StoreData, 'manifest'> & { manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt'> & { files?: Manifest['files'] } },
+  options: SaveOptions,
+): Promise<Manifest> {
+  const { generation, changed } = options;
+  const kinds: StoreFileKind[] = ['items', 'vectors', 'hnsw', 'state'];
+  const toWrite = kinds.filter((kind) => changed.has(kind) || !data.manifest.files);
+  const total = toWrite.length + 2; // + manifest switch + cleanup
+  let done = 0;
+  const files = { ...(data.manifest.files ?? {}) } as Manifest['files'];
+  for (const kind of toWrite) {
+    const name = generationFileName(kind, generation);
+    files[kind] = await writeDataFile(dir, name, kind, data, data.manifest.embedder.dim);
+    options.onStep?.({ step: name, done: ++done, total });
+  }
+  const manifest: Manifest = {
+    ...data.manifest,
+    generation,
+    updatedAt: new Date().toISOString(),
+    itemCount: data.items.length,
+    labelCount: data.labelCount,
+    files,
+  };
+  // The commit point: before this rename the old generation is current, after it the new one.
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
+  options.onStep?.({ step: MANIFEST_FILE, done: ++done, total });
+  await removeUnreferenced(dir, manifest);
+  options.onStep?.({ step: 'cleanup', done: ++done, total });
+  return manifest;
+}
+
+async function writeDataFile(
+  dir: string,
+  name: string,
+  kind: StoreFileKind,
+  data: Pick<StoreData, 'items' | 'labels' | 'vectors' | 'labelCount' | 'hnsw' | 'state'>,
+  dim: number,
+): Promise<FileEntry> {
+  const file = path.join(dir, name);
+  if (kind === 'hnsw') {
+    // hnswlib writes to a path itself, so it writes the temp file we then commit.
+    const tmp = tempPathFor(file);
+    await data.hnsw.writeIndex(tmp);
+    await commitTempFile(tmp, file);
+    const bytes = await readFile(file);
+    return { name, sha256: sha256(bytes), bytes: bytes.length };
+  }
+  let bytes: Uint8Array;
+  if (kind === 'vectors') {
+    // Rows in use only; spare capacity past labelCount is not persisted.
+    bytes = new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.labelCount * dim * 4);
+  } else if (kind === 'items') {
+    bytes = Buffer.from(`${JSON.stringify({ items: data.items, labels: data.labels })}\n`);
+  } else {
+    bytes = Buffer.from(`${JSON.stringify(data.state)}\n`);
+  }
+  await writeFileAtomic(file, bytes);
+  return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
+}
+
+/** Highest generation named by any store file in `dir` (manifest or orphan), or -1. */
+export async function highestGeneration(dir: string, manifest?: Manifest): Promise<number> {
+  let highest = manifest?.generation ?? -1;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const g = generationOf(name);
+    if (g !== undefined && g > highest) highest = g;
+  }
+  return highest;
+}
+
+/**
+ * Delete data files no manifest refers to and temp files of interrupted writes.
+ * Only names this module creates are touched; anything else in the folder stays.
+ * Called only by the lock holder, so no other writer's temp file can be in flight.
+ */
+export async function removeUnreferenced(dir: string, manifest: Manifest | undefined): Promise<string[]> {
+  const keep = new Set(manifest ? Object.values(manifest.files).map((f) => f.name) : []);
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    const ours = generationOf(name) !== undefined || (isTempPath(name) && isStoreTemp(name));
+    if (!ours || keep.has(name)) continue;
+    await unlink(path.join(dir, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isStoreTemp(name: string): boolean {
+  const base = name.slice(0, name.indexOf('.tmp-'));
+  return base === MANIFEST_FILE || generationOf(base) !== undefined;
+}
+
+export interface VerifyReport {
+  dir: string;
+  ok: boolean;
+  generation?: number;
+  itemCount?: number;
+  salonCount?: number;
+  embedder?: { id: string; dim: number };
+  problems: FileProblem[];
+  /** What the user should do when not ok. */
+  advice?: string;
+}
+
+/** Check the manifest and every file it names, without an embedder. Never throws for a damaged store. */
+export async function verifyStore(dir: string): Promise<VerifyReport> {
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(dir);
+  } catch (error) {
+    if (error instanceof SalonLensError) {
+      const file = String(error.details.file ?? path.join(dir, MANIFEST_FILE));
+      return { dir, ok: false, problems: [{ file, problem: error.message }], advice: adviceFor(dir, error.code) };
+    }
+    throw error;
+  }
+  const problems: FileProblem[] = [];
+  for (const entry of Object.values(manifest.files)) {
+    const result = await readCheckedFile(dir, entry);
+    if (!('bytes' in result)) problems.push(result.problem);
+  }
+  if (problems.length === 0) {
+    // Deep check: the files also agree with each other and hnswlib can read the graph.
+    try {
+      await loadFiles(dir, manifest);
+    } catch (error) {
+      if (error instanceof SalonLensError || error instanceof MissingFile) {
+        const file = error instanceof MissingFile ? error.file : String(error.details.file ?? dir);
+        problems.push({ file, problem: error.message });
+      } else throw error;
+    }
+  }
+  return {
+    dir,
+    ok: problems.length === 0,
+    generation: manifest.generation,
+    itemCount: manifest.itemCount,
+    salonCount: manifest.salons.length,
+    embedder: manifest.embedder,
+    problems,
+    ...(problems.length > 0 ? { advice: adviceFor(dir, 'STORE_CORRUPT') } : {}),
+  };
+}
+
+function adviceFor(dir: string, code: string): string {
+  if (code === 'STORE_NOT_FOUND') return `Create the store with: salon-lens index <folders> --store ${dir}`;
+  return (
+    'The store is damaged and cannot be used as is; your salon documents are the source of truth. ' +
+    `Rebuild it with: salon-lens index <folders> --store ${dir} --force`
+  );
+}
