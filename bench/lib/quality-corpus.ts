@@ -14,6 +14,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { ThemeInput } from '../../src/cluster/index.js';
 import type { Item, Section } from '../../src/parse/schema.js';
@@ -92,7 +93,7 @@ export async function loadLabelledCorpus(
     labels.push(entry.theme);
   }
 
-  const { vectors, source } = await cachedVectors(
+  const embedded = await cachedVectors(
     items.map((item) => item.text),
     raw,
     options.cacheDir ?? path.join(os.tmpdir(), 'salon-lens-quality-cache'),
@@ -112,7 +113,8 @@ export async function loadLabelledCorpus(
     for (const pair of similar.pairs) {
       const a = find(pair.a);
       const b = find(pair.b);
-      if (a < 0 || b < 0) throw new Error(`similar-questions pair not found among items: ${pair.a.text}`);
+      if (a < 0 || b < 0)
+        throw new Error(`similar-questions pair not found among items: ${pair.a.text}`);
       pairs.push({ a, b });
     }
   }
@@ -121,13 +123,13 @@ export async function loadLabelledCorpus(
     input: {
       salons: [...salons.values()],
       items,
-      vectors,
-      embedderId: 'use-lite@512',
-      thresholds: { relatedInsight: 0.5 },
+      vectors: embedded.vectors,
+      embedderId: embedded.embedderId,
+      thresholds: { relatedInsight: embedded.relatedInsight },
     },
     labels,
     pairs,
-    vectorSource: source,
+    vectorSource: embedded.source,
   };
 }
 
@@ -135,45 +137,70 @@ async function cachedVectors(
   texts: string[],
   cacheKeySource: string,
   cacheDir: string,
-): Promise<{ vectors: Float32Array[]; source: string }> {
+): Promise<Embedded> {
   const key = createHash('sha256').update(cacheKeySource).digest('hex').slice(0, 16);
-  const file = path.join(cacheDir, `use-lite-${key}.json`);
+  const file = path.join(cacheDir, `use-lite-v2-${key}.json`);
   if (existsSync(file)) {
     try {
       const cached = z
-        .object({ source: z.string(), vectors: z.array(z.array(z.number())) })
+        .object({
+          source: z.string(),
+          embedderId: z.string(),
+          relatedInsight: z.number(),
+          vectors: z.array(z.array(z.number())),
+        })
         .parse(JSON.parse(await readFile(file, 'utf8')));
       if (cached.vectors.length === texts.length) {
-        return { vectors: cached.vectors.map((v) => Float32Array.from(v)), source: cached.source };
+        return { ...cached, vectors: cached.vectors.map((v) => Float32Array.from(v)) };
       }
     } catch {
       // A corrupt or stale cache is simply rebuilt below.
     }
   }
-  const { vectors, source } = await embedTexts(texts);
+  const embedded = await embedTexts(texts);
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, JSON.stringify({ source, vectors: vectors.map((v) => Array.from(v)) }));
+  await writeFile(
+    tmp,
+    JSON.stringify({ ...embedded, vectors: embedded.vectors.map((v) => Array.from(v)) }),
+  );
   await rename(tmp, file);
-  return { vectors, source };
+  return embedded;
 }
 
 /** Prefer the project's embed stage; fall back to the bundled package while it is being built. */
-async function embedTexts(texts: string[]): Promise<{ vectors: Float32Array[]; source: string }> {
+interface Embedded {
+  vectors: Float32Array[];
+  source: string;
+  embedderId: string;
+  relatedInsight: number;
+}
+
+/** USE-lite's id and calibrated threshold, for vectors made with the package directly. */
+const PACKAGE_DEFAULTS = { embedderId: 'use-lite@512', relatedInsight: 0.5 };
+
+async function embedTexts(texts: string[]): Promise<Embedded> {
   const embedIndex = path.resolve(import.meta.dirname, '../../src/embed/index.ts');
   if (existsSync(embedIndex)) {
     try {
-      const embedStage = (await import('../../src/embed/index.js')) as {
+      // A computed specifier: the embed stage may not exist yet when this file type-checks.
+      const embedStage = (await import(pathToFileURL(embedIndex).href)) as {
         createEmbedder?: () => Promise<{
           embed(texts: readonly string[]): Promise<Float32Array[]>;
           dispose(): Promise<void>;
           id: string;
+          thresholds: { relatedInsight: number };
         }>;
       };
       if (embedStage.createEmbedder) {
         const embedder = await embedStage.createEmbedder();
         try {
-          return { vectors: await embedder.embed(texts), source: `src/embed:${embedder.id}` };
+          return {
+            vectors: await embedder.embed(texts),
+            source: `src/embed:${embedder.id}`,
+            embedderId: embedder.id,
+            relatedInsight: embedder.thresholds.relatedInsight,
+          };
         } finally {
           await embedder.dispose();
         }
@@ -200,5 +227,5 @@ async function embedTexts(texts: string[]): Promise<{ vectors: Float32Array[]; s
       vectors.push(v);
     }
   }
-  return { vectors, source: '@energetic-ai/embeddings (USE-lite)' };
+  return { vectors, source: '@energetic-ai/embeddings (USE-lite)', ...PACKAGE_DEFAULTS };
 }

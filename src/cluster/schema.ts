@@ -48,10 +48,15 @@ export type Theme = z.infer<typeof ThemeSchema>;
 
 export const ThemesResultSchema = z.object({
   embedderId: z.string(),
+  /** Clustering algorithm used (added by the cluster stage; see src/cluster/options.ts). */
+  method: z.enum(['average-linkage', 'kmeans']).optional(),
+  /** Clusters cut before small ones were dropped: `themes.length` can be smaller. */
   k: z.number().int().positive(),
   /** How k was chosen: given by the caller, or the score per candidate k when 'auto'. */
   kSelection: z.object({
     mode: z.enum(['fixed', 'auto']),
+    /** What `curve[].score` measures: mean silhouette (cosine distance), higher is better. */
+    criterion: z.literal('silhouette').optional(),
     curve: z.array(z.object({ k: z.number().int(), score: z.number() })),
   }),
   seed: z.number().int(),

@@ -1,0 +1,283 @@
+/**
+ * Theme-clustering quality on the labelled corpus (`../shared/corpus`): NMI and ARI of
+ * the themes vs the 15 hand labels, chosen k, a shuffled-assignment chance baseline,
+ * plain ml-kmeans with the true k as the reference baseline, ablations of each design
+ * choice side by side, a leave-one-salon-out robustness check, and cross-salon paraphrase
+ * recall@5 from the same vectors. Prints Markdown, writes bench/results/quality.json.
+ *
+ *   npm run bench:quality
+ *
+ * Unassigned items count as one extra cluster "(unassigned)" in NMI/ARI, so dropping
+ * items can never inflate a score for free.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { kmeans } from 'ml-kmeans';
+import {
+  adjustedRandIndex,
+  type ClusterOptions,
+  clusterThemes,
+  normalizedMutualInfo,
+  type ThemeInput,
+} from '../src/cluster/index.js';
+import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
+import { meanShuffledNmi } from './lib/quality-shuffle.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const corpusDir = path.resolve(repoRoot, '../shared/corpus');
+const REPEATS = 3;
+
+interface Row {
+  variant: string;
+  k: number;
+  themes: number;
+  unassigned: number;
+  nmi: number;
+  ari: number;
+  /** NMI of the same cluster sizes shuffled (mean of 20). */
+  shuffledNmi: number;
+  ms: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] as number;
+}
+
+function predicted(input: ThemeInput, assignments: Record<string, string>): string[] {
+  return input.items.map((item) => assignments[item.id] ?? '(unassigned)');
+}
+
+function measure(
+  corpus: LabelledCorpus,
+  variant: string,
+  options: ClusterOptions,
+  repeats = 1,
+): Row {
+  const times: number[] = [];
+  let out: ReturnType<typeof clusterThemes> | undefined;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    out = clusterThemes(corpus.input, options);
+    times.push(performance.now() - t0);
+  }
+  const { result } = out as ReturnType<typeof clusterThemes>;
+  const pred = predicted(corpus.input, result.assignments);
+  return {
+    variant,
+    k: result.k,
+    themes: result.themes.length,
+    unassigned: result.unassigned.length,
+    nmi: normalizedMutualInfo(pred, corpus.labels),
+    ari: adjustedRandIndex(pred, corpus.labels),
+    shuffledNmi: meanShuffledNmi(pred, corpus.labels, 20, 7),
+    ms: median(times),
+  };
+}
+
+/** The pre-existing baseline: plain ml-kmeans on the raw vectors with the true k. */
+function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; best: Row } {
+  const data = corpus.input.vectors.map((v) => Array.from(v));
+  const rows = seeds.map((seed) => {
+    const t0 = performance.now();
+    const res = kmeans(data, 15, { seed, initialization: 'kmeans++' });
+    const ms = performance.now() - t0;
+    return {
+      variant: `baseline ml-kmeans raw k=15 seed ${seed}`,
+      k: 15,
+      themes: 15,
+      unassigned: 0,
+      nmi: normalizedMutualInfo(res.clusters, corpus.labels),
+      ari: adjustedRandIndex(res.clusters, corpus.labels),
+      shuffledNmi: meanShuffledNmi(res.clusters, corpus.labels, 20, 7),
+      ms,
+    } satisfies Row;
+  });
+  const avg = (f: (r: Row) => number): number => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+  const best = rows.reduce((a, b) => (b.nmi > a.nmi ? b : a));
+  return {
+    mean: {
+      variant: `baseline: plain ml-kmeans, raw vectors, k=15 (mean of ${seeds.length} seeds)`,
+      k: 15,
+      themes: 15,
+      unassigned: 0,
+      nmi: avg((r) => r.nmi),
+      ari: avg((r) => r.ari),
+      shuffledNmi: avg((r) => r.shuffledNmi),
+      ms: median(rows.map((r) => r.ms)),
+    },
+    best: { ...best, variant: 'baseline: best seed of those' },
+  };
+}
+
+/**
+ * For each of the paraphrase pairs, rank the questions of *other* salons by cosine to
+ * one side: is the partner in the top 5? Both directions count, so 2 queries per pair.
+ */
+function paraphraseRecallAt5(corpus: LabelledCorpus): { recall: number; queries: number } {
+  const { items, vectors } = corpus.input;
+  let hits = 0;
+  let queries = 0;
+  for (const { a, b } of corpus.pairs) {
+    for (const [q, partner] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const qItem = items[q];
+      const qv = vectors[q];
+      if (!qItem || !qv) continue;
+      const ranked = items
+        .map((item, i) => ({ item, i }))
+        .filter(({ item }) => item.section === 'question' && item.salonId !== qItem.salonId)
+        .map(({ item, i }) => {
+          let s = 0;
+          const v = vectors[i] as Float32Array;
+          for (let d = 0; d < v.length; d++) s += (v[d] as number) * (qv[d] as number);
+          return { id: item.id, i, s };
+        })
+        .sort((x, y) => y.s - x.s || (x.id < y.id ? -1 : 1));
+      queries++;
+      if (ranked.slice(0, 5).some((r) => r.i === partner)) hits++;
+    }
+  }
+  return { recall: queries === 0 ? 0 : hits / queries, queries };
+}
+
+/** Default vs k-means (both auto) with one salon left out at a time. */
+function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string | number>> {
+  return corpus.input.salons.map((salon) => {
+    const keep = corpus.input.items.map((item) => item.salonId !== salon.id);
+    const sub: LabelledCorpus = {
+      ...corpus,
+      input: {
+        ...corpus.input,
+        salons: corpus.input.salons.filter((s) => s.id !== salon.id),
+        items: corpus.input.items.filter((_, i) => keep[i]),
+        vectors: corpus.input.vectors.filter((_, i) => keep[i]),
+      },
+      labels: corpus.labels.filter((_, i) => keep[i]),
+    };
+    const def = measure(sub, 'default', {});
+    const km = measure(sub, 'kmeans', { method: 'kmeans', k: 15 });
+    return {
+      leftOut: salon.id,
+      defaultK: def.k,
+      defaultNmi: def.nmi,
+      kmeansK15Nmi: km.nmi,
+    };
+  });
+}
+
+const f3 = (x: number): string => x.toFixed(3);
+
+async function main(): Promise<void> {
+  const corpus = await loadLabelledCorpus(corpusDir);
+  if (!corpus) {
+    console.log(`bench:quality skipped: no labelled corpus at ${corpusDir}`);
+    return;
+  }
+  const labelCount = new Set(corpus.labels).size;
+  const log = (msg: string): void => {
+    process.stderr.write(`${msg}\n`);
+  };
+
+  log('baseline ml-kmeans…');
+  const baseline = baselineKmeans(corpus, [1, 2, 3, 4, 5]);
+  log('cluster variants…');
+  const variants: Array<[string, ClusterOptions, number]> = [
+    ['**default** (average linkage, section-centred, k auto)', {}, REPEATS],
+    ['average linkage, k=15', { k: 15 }, 1],
+    ['average linkage, k=15, no section centring', { k: 15, centerSections: false }, 1],
+    ['kmeans (8 restarts), section-centred, k=15', { method: 'kmeans', k: 15 }, 1],
+    [
+      'kmeans (8 restarts), no centring, k=15',
+      { method: 'kmeans', k: 15, centerSections: false },
+      1,
+    ],
+    ['kmeans (8 restarts), section-centred, k auto', { method: 'kmeans' }, 1],
+    ['default + outlierThreshold 0.1', { outlierThreshold: 0.1 }, 1],
+    ['default + outlierThreshold 0.2', { outlierThreshold: 0.2 }, 1],
+    ['default + minSize 5', { minSize: 5 }, 1],
+  ];
+  const rows: Row[] = [baseline.mean, baseline.best];
+  for (const [name, options, repeats] of variants) {
+    log(`  ${name}`);
+    rows.push(measure(corpus, name, options, repeats));
+  }
+  const defaultRow = rows[2] as Row;
+  const auto = clusterThemes(corpus.input, {}).result;
+  log('leave-one-salon-out…');
+  const loso = leaveOneSalonOut(corpus);
+  const paraphrase = paraphraseRecallAt5(corpus);
+
+  const lines: string[] = [];
+  lines.push('## Theme clustering quality vs hand labels');
+  lines.push('');
+  lines.push(
+    `Corpus: ${corpus.input.items.length} items, ${corpus.input.salons.length} salons, ${labelCount} labels. Vectors: ${corpus.vectorSource}.`,
+  );
+  lines.push('');
+  lines.push(
+    '| variant | k | themes | unassigned | NMI | ARI | shuffled NMI | NMI / shuffled | ms (median) |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    lines.push(
+      `| ${r.variant} | ${r.k} | ${r.themes} | ${r.unassigned} | ${f3(r.nmi)} | ${f3(r.ari)} | ${f3(r.shuffledNmi)} | ${(r.nmi / r.shuffledNmi).toFixed(2)} | ${r.ms.toFixed(0)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `Chosen k (default, silhouette): **${defaultRow.k}** vs ${labelCount} hand labels. Curve: ${auto.kSelection.curve.map((p) => `${p.k}:${p.score.toFixed(3)}`).join(' ')}`,
+  );
+  lines.push('');
+  lines.push('### Leave one salon out (robustness)');
+  lines.push('');
+  lines.push('| left out | default k | default NMI | kmeans k=15 NMI |');
+  lines.push('|---|---:|---:|---:|');
+  for (const r of loso) {
+    lines.push(
+      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.kmeansK15Nmi as number)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `Cross-salon paraphrase recall@5 (raw cosine, ${paraphrase.queries} queries from ${corpus.pairs.length} pairs, both directions): **${f3(paraphrase.recall)}**`,
+  );
+  console.log(lines.join('\n'));
+
+  const out = {
+    name: 'quality',
+    date: new Date().toISOString(),
+    machine: {
+      platform: `${os.platform()} ${os.release()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    params: {
+      corpus: path.relative(repoRoot, corpusDir),
+      items: corpus.input.items.length,
+      labels: labelCount,
+      vectors: corpus.vectorSource,
+      repeatsForTiming: REPEATS,
+      shuffledRepeats: 20,
+    },
+    rows,
+    chosenK: defaultRow.k,
+    kCurve: auto.kSelection.curve,
+    leaveOneSalonOut: loso,
+    paraphraseRecallAt5: paraphrase,
+  };
+  const dir = path.join(repoRoot, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'quality.json');
+  const tmp = `${file}.${process.pid}.tmp.json`;
+  await writeFile(tmp, `${JSON.stringify(out, null, 2)}\n`);
+  await rename(tmp, file);
+  log(`wrote ${path.relative(repoRoot, file)}`);
+}
+
+await main();

@@ -1,0 +1,142 @@
+/**
+ * Inputs, options (with every default in one place) and persisted state of the cluster
+ * stage. The stage never imports the store: the caller hands over items + vectors as a
+ * `ThemeInput` and keeps the returned `ThemeState` for stable ids next time.
+ *
+ *   const options = parseOptions(ClusterOptionsSchema, { k: 12 }, 'cluster options');
+ */
+import { z } from 'zod';
+import { type Item, ItemSchema, SECTIONS, SectionSchema } from '../parse/schema.js';
+
+/** Everything clustering needs, independent of how it was stored. */
+export interface ThemeInput {
+  salons: ReadonlyArray<{ id: string; title: string; date?: string }>;
+  items: readonly Item[];
+  /** L2-normalised, one per item, same order as `items`. */
+  vectors: readonly Float32Array[];
+  embedderId: string;
+  /** From the embedder's calibration (see EmbedderThresholds). */
+  thresholds: { relatedInsight: number };
+}
+
+export const ThemeInputSchema = z
+  .object({
+    salons: z.array(
+      z.object({ id: z.string().min(1), title: z.string(), date: z.string().optional() }),
+    ),
+    items: z.array(ItemSchema),
+    vectors: z.array(z.instanceof(Float32Array)),
+    embedderId: z.string().min(1),
+    thresholds: z.object({ relatedInsight: z.number().min(-1).max(1) }),
+  })
+  .superRefine((input, ctx) => {
+    if (input.vectors.length !== input.items.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vectors'],
+        message: `expected one vector per item (${input.items.length}), received ${input.vectors.length}`,
+      });
+      return;
+    }
+    const dim = input.vectors[0]?.length ?? 0;
+    const bad = input.vectors.findIndex((v) => v.length !== dim || v.length === 0);
+    if (bad >= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vectors', bad],
+        message: `expected dimension ${dim}, received ${input.vectors[bad]?.length}`,
+      });
+    }
+    const ids = new Set<string>();
+    input.items.forEach((item, i) => {
+      if (ids.has(item.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'id'],
+          message: `duplicate item id ${item.id}`,
+        });
+      }
+      ids.add(item.id);
+    });
+  });
+
+/** Persist this (as JSON) and pass it back as `previous` to keep theme ids stable. */
+export const ThemeStateSchema = z.object({
+  version: z.literal(1),
+  embedderId: z.string(),
+  themes: z.array(
+    z.object({
+      id: z.string().min(1),
+      /** Unit-length mean of the theme's item vectors (original, uncentred space). */
+      centroid: z.array(z.number()),
+      size: z.number().int().nonnegative(),
+    }),
+  ),
+  /** Next fresh id number: ids are `t<n>` and are never reused. */
+  nextId: z.number().int().positive(),
+});
+export type ThemeState = z.infer<typeof ThemeStateSchema>;
+
+export interface ClusterProgress {
+  stage: 'cluster';
+  phase: 'linkage' | 'select-k' | 'kmeans' | 'describe';
+  done: number;
+  total: number;
+}
+
+const KSchema = z.union([z.number().int().min(1), z.literal('auto')]);
+
+export const ClusterOptionsSchema = z
+  .object({
+    /**
+     * 'average-linkage' (default) beat k-means on the labelled corpus at every k tried
+     * (see average-linkage.ts); 'kmeans' is ml-kmeans with k-means++ and restarts.
+     */
+    method: z.enum(['average-linkage', 'kmeans']).default('average-linkage'),
+    /** Number of clusters, or 'auto' to pick by silhouette within `kRange`. @default 'auto' */
+    k: KSchema.default('auto'),
+    /** [min, max] candidates for k:'auto'. @default about [sqrt(n/2), 2*sqrt(n/2)] */
+    kRange: z
+      .tuple([z.number().int().min(2), z.number().int().min(2)])
+      .refine(([lo, hi]) => lo <= hi, 'expected min <= max')
+      .optional(),
+    /** Seed for k-means++ (restart r uses seed + r). @default 42 */
+    seed: z.number().int().default(42),
+    /** k-means restarts; the lowest inertia wins. @default 8 */
+    restarts: z.number().int().min(1).max(1000).default(8),
+    /** Clusters smaller than this become `unassigned` rather than themes. @default 3 */
+    minSize: z.number().int().min(1).default(3),
+    /** Sections to cluster. @default all three */
+    sections: z
+      .array(SectionSchema)
+      .min(1)
+      .default([...SECTIONS]),
+    /**
+     * Items whose cosine to their theme centroid (section-centred space) is below this
+     * are reported as `unassigned`. @default 0 (see bench/quality.ts for the trade-off)
+     */
+    outlierThreshold: z.number().min(-1).max(1).default(0),
+    /** Subtract each section's mean vector before clustering (see vectors.ts). @default true */
+    centerSections: z.boolean().default(true),
+    /** Keywords per theme label. @default 3 */
+    keywords: z.number().int().min(1).max(20).default(3),
+    /** Representative items per theme. @default 3 */
+    representatives: z.number().int().min(0).default(3),
+    /** Related insights listed per question. @default 3 */
+    relatedInsights: z.number().int().min(0).default(3),
+    /** Minimum centroid cosine for a new theme to inherit a previous theme's id. @default 0.8 */
+    matchThreshold: z.number().min(-1).max(1).default(0.8),
+    onProgress: z
+      .custom<(progress: ClusterProgress) => void>(
+        (v) => typeof v === 'function',
+        'expected a function',
+      )
+      .optional(),
+    signal: z
+      .custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal')
+      .optional(),
+  })
+  .strict();
+
+export type ClusterOptions = z.input<typeof ClusterOptionsSchema>;
+export type ResolvedClusterOptions = z.output<typeof ClusterOptionsSchema>;
