@@ -8,9 +8,9 @@
  *   });
  */
 import { z } from 'zod';
-import { ThemesResultSchema } from '../cluster/schema.js';
+import { ThemesResultSchema } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
-import { SimilarQuestionGroupSchema } from '../index/schema.js';
+import { SimilarQuestionGroupSchema } from '../index/index.js';
 import { ItemSchema, SalonSchema } from '../parse/index.js';
 import { projectTo2d } from './project-2d.js';
 import { REPORT_FORMAT_VERSION, type ReportData, ReportDataSchema } from './schema.js';
@@ -23,12 +23,20 @@ export const BuildReportInputSchema = z
     /** The items that were embedded and clustered (usually every item of `salons`). */
     items: z.array(ItemSchema),
     /** One L2-normalised vector per item, same order as `items`. */
-    vectors: z.array(z.instanceof(Float32Array)),
+    vectors: z.array(
+      // z.custom keeps the type Float32Array<ArrayBufferLike>, so views over shared buffers are accepted.
+      z.custom<Float32Array>((v) => v instanceof Float32Array, {
+        message: 'expected a Float32Array',
+      }),
+    ),
     themes: ThemesResultSchema,
     recurringQuestions: z.array(SimilarQuestionGroupSchema).default([]),
     embedder: z.object({ id: z.string().min(1), dim: z.number().int().positive() }),
     /** When the report was built; passed in so the same input renders the same bytes. */
-    builtAt: z.union([z.iso.datetime({ offset: true }), z.date().transform((d) => d.toISOString())]),
+    builtAt: z.union([
+      z.iso.datetime({ offset: true }),
+      z.date().transform((d) => d.toISOString()),
+    ]),
   })
   .superRefine((input, ctx) => {
     if (input.vectors.length !== input.items.length) {

@@ -110,7 +110,10 @@ function topTwoEigen(
   orthonormalise(block);
   let values: [number, number] = [0, 0];
   for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-    const next: [Float64Array, Float64Array] = [multiply(matrix, m, block[0]), multiply(matrix, m, block[1])];
+    const next: [Float64Array, Float64Array] = [
+      multiply(matrix, m, block[0]),
+      multiply(matrix, m, block[1]),
+    ];
     orthonormalise(next);
     const ritz = rayleighRitz(matrix, m, next);
     const change = Math.max(

@@ -6,8 +6,8 @@
  *   const data = ReportDataSchema.parse(JSON.parse(await readFile('report.json', 'utf8')));
  */
 import { z } from 'zod';
-import { ThemesResultSchema } from '../cluster/schema.js';
-import { SimilarQuestionGroupSchema } from '../index/schema.js';
+import { ThemesResultSchema } from '../cluster/index.js';
+import { SimilarQuestionGroupSchema } from '../index/index.js';
 import { SectionSchema } from '../parse/index.js';
 
 /** Bumped when the JSON shape changes incompatibly, so other apps can refuse what they don't know. */
@@ -62,7 +62,11 @@ export const ReportDataSchema = z
     const itemIds = new Set<string>();
     data.items.forEach((item, i) => {
       if (itemIds.has(item.id)) {
-        ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id "${item.id}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'id'],
+          message: `duplicate item id "${item.id}"`,
+        });
       }
       itemIds.add(item.id);
       if (!salonIds.has(item.salonId)) {
@@ -75,7 +79,11 @@ export const ReportDataSchema = z
     });
     data.map.forEach((point, i) => {
       if (!itemIds.has(point.itemId)) {
-        ctx.addIssue({ code: 'custom', path: ['map', i, 'itemId'], message: `unknown item "${point.itemId}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['map', i, 'itemId'],
+          message: `unknown item "${point.itemId}"`,
+        });
       }
     });
     const themeIds = new Set(data.themes.themes.map((t) => t.id));

@@ -1,0 +1,168 @@
+/**
+ * The theme report as GitHub-flavoured Markdown: the HTML report's content
+ * without the map (tables and lists only), so it reads well in a repository or
+ * a pull request.
+ *
+ *   await writeFile('report.md', renderMarkdown(data));
+ *
+ * Every piece of user text goes through escapeMarkdown (pipes included, so
+ * table cells cannot break).
+ */
+import type { ThemeItemRef } from '../cluster/index.js';
+import { parseOptions } from '../errors.js';
+import { escapeMarkdown as md } from './markdown-escape.js';
+import {
+  createReportView,
+  dateSpan,
+  formatPercent,
+  formatTimestamp,
+  plural,
+  type ReportView,
+  type ThemeView,
+} from './report-view.js';
+import { type ReportData, ReportDataSchema } from './schema.js';
+
+export function renderMarkdown(data: ReportData): string {
+  const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));
+  const blocks = [
+    header(view),
+    overview(view),
+    heatmap(view),
+    themes(view),
+    recurringQuestions(view),
+  ];
+  return `${blocks.join('\n\n').trimEnd()}\n`;
+}
+
+function header(view: ReportView): string {
+  const { data } = view;
+  return [
+    `# ${md(view.title)}`,
+    '',
+    `Built ${formatTimestamp(view.builtAt)} with the \`${data.embedder.id.replace(/`/g, '')}\` embedder ` +
+      `(${data.embedder.dim} dimensions) · ${plural(view.salons.length, 'salon')} · ` +
+      `${plural(view.itemCount, 'item')} · ${plural(view.themes.length, 'theme')}` +
+      (view.unassigned > 0 ? ` · ${view.unassigned} unassigned` : ''),
+  ].join('\n');
+}
+
+function overview(view: ReportView): string {
+  const rows = view.salons.map(
+    (s) =>
+      `| ${s.key} | ${s.date ?? '–'} | ${md(s.title)} | ${s.counts.insight} | ${s.counts.question} | ` +
+      `${s.counts.disagreement} | ${s.total} |`,
+  );
+  const k = view.data.themes.kSelection.mode === 'auto' ? 'k chosen automatically' : 'k fixed';
+  return [
+    '## Overview',
+    '',
+    '| Key | Date | Salon | Insights | Questions | Disagreements | Items |',
+    '|---|---|---|--:|--:|--:|--:|',
+    ...rows,
+    '',
+    `${plural(view.themes.length, 'theme')} kept from k = ${view.data.themes.k} clusters (${k}, seed ${view.data.themes.seed}).`,
+  ].join('\n');
+}
+
+function heatmap(view: ReportView): string {
+  if (view.themes.length === 0) return '## Themes across salons\n\nNo themes were found.';
+  const head = `| Theme | ${view.salons.map((s) => s.key).join(' | ')} | Total |`;
+  const align = `|---|${view.salons.map(() => '--:').join('|')}|--:|`;
+  const rows = view.themes.map(
+    (t) =>
+      `| ${t.number}. ${md(t.theme.label)} | ${t.countsBySalon.map(cell).join(' | ')} | ${t.theme.size} |`,
+  );
+  const keys = view.salons.map((s) => `${s.key} = ${md(s.label)}`).join(' · ');
+  return [
+    '## Themes across salons',
+    '',
+    'Items per theme in each salon, salons oldest first (· = none).',
+    '',
+    head,
+    align,
+    ...rows,
+    '',
+    keys,
+  ].join('\n');
+}
+
+function cell(count: number): string {
+  return count === 0 ? '·' : String(count);
+}
+
+function themes(view: ReportView): string {
+  if (view.themes.length === 0) return '';
+  return ['## Themes', ...view.themes.map((t) => theme(view, t))].join('\n\n');
+}
+
+function theme(view: ReportView, t: ThemeView): string {
+  const { theme } = t;
+  const span = dateSpan(t);
+  const lines = [
+    `### ${t.number}. ${md(theme.label)}`,
+    '',
+    `- **Size:** ${plural(theme.size, 'item')} (${formatPercent(theme.share)} of all)`,
+    `- **Salons:** ${t.salonsPresent.map((s) => `${md(s.label)} (${t.countsBySalon[view.salons.indexOf(s)]})`).join('; ')}` +
+      (span ? ` · ${span}` : ''),
+    `- **Contested:** ${formatPercent(theme.contested)} of its items are disagreements`,
+    `- **Keywords:** ${theme.keywords.map(md).join(', ')}`,
+  ];
+  if (theme.representatives.length > 0) {
+    lines.push(
+      '',
+      '#### Representative items',
+      '',
+      ...theme.representatives.map((r) => `- ${ref(view, r)}`),
+    );
+  }
+  if (theme.questions.length > 0) {
+    lines.push('', '#### Questions and related insights from other salons', '');
+    for (const q of theme.questions) {
+      lines.push(`- ${ref(view, q.question, false)}`);
+      if (q.relatedInsights.length === 0) lines.push('  - _No close insight in another salon._');
+      for (const r of q.relatedInsights)
+        lines.push(`  - ↳ ${ref(view, r)} (similarity ${r.score.toFixed(2)})`);
+    }
+  }
+  if (theme.disagreements.length > 0) {
+    lines.push(
+      '',
+      '#### Disagreements',
+      '',
+      ...theme.disagreements.map((d) => `- ${ref(view, d, false)}`),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** An item with where it came from: "text — _2024-06-08 · Education_ (question)". */
+function ref(view: ReportView, item: ThemeItemRef, showSection = true): string {
+  const salon = view.salon(item.salonId);
+  const where = salon ? ` — _${md(salon.label)}_` : '';
+  const section = showSection && item.section !== 'insight' ? ` (${item.section})` : '';
+  return `${md(item.text)}${where}${section}`;
+}
+
+function recurringQuestions(view: ReportView): string {
+  const groups = view.data.recurringQuestions;
+  if (groups.length === 0) {
+    return '## Recurring questions\n\nNo question was asked in similar words in more than one salon.';
+  }
+  const blocks = groups.map((group, i) => {
+    const header =
+      `### Question group ${i + 1}: asked in ${plural(group.salons.length, 'salon')} ` +
+      `(cohesion ${group.cohesion.toFixed(2)})`;
+    const items = group.questions.map((q) => {
+      const salon = view.salon(q.salon.id);
+      return `- ${md(q.item.text)} — _${md(salon?.label ?? q.salon.title)}_`;
+    });
+    return [header, '', ...items].join('\n');
+  });
+  return [
+    '## Recurring questions',
+    '',
+    'Similar questions asked in different salons.',
+    '',
+    blocks.join('\n\n'),
+  ].join('\n');
+}

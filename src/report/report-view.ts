@@ -1,0 +1,130 @@
+/**
+ * What both human-readable renderers show, derived once from ReportData:
+ * salons in date order with short keys (S1, S2…), theme numbers and styles,
+ * the salon × theme count matrix, and lookups. Keeping this out of the
+ * renderers means Markdown and HTML can never disagree on a number.
+ *
+ *   const view = createReportView(data);
+ *   view.heatmap.counts[themeIndex][salonIndex]
+ */
+import type { Theme } from '../cluster/index.js';
+import { type ThemeStyle, themeStyle } from './palette.js';
+import type { ReportData, ReportItem, ReportSalon } from './schema.js';
+
+export const DEFAULT_TITLE = 'Salon themes';
+
+export interface SalonView extends ReportSalon {
+  /** Short column key, "S1" for the earliest salon. */
+  key: string;
+  /** "2024-06-08 · Education" (title alone when undated). */
+  label: string;
+  total: number;
+}
+
+export interface ThemeView {
+  theme: Theme;
+  /** 1-based display number, in the order clustering returned the themes. */
+  number: number;
+  style: ThemeStyle;
+  /** Items of this theme per salon, aligned with `ReportView.salons`. */
+  countsBySalon: number[];
+  /** Salons that have at least one item in the theme, in date order. */
+  salonsPresent: SalonView[];
+}
+
+export interface ReportView {
+  title: string;
+  builtAt: string;
+  data: ReportData;
+  salons: SalonView[];
+  themes: ThemeView[];
+  itemCount: number;
+  /** Largest cell of the heatmap (for the colour scale). */
+  maxCell: number;
+  unassigned: number;
+  item(id: string): ReportItem | undefined;
+  salon(id: string): SalonView | undefined;
+  /** Theme of an item, or undefined for unassigned items. */
+  themeOf(itemId: string): ThemeView | undefined;
+}
+
+export function createReportView(data: ReportData): ReportView {
+  const salons: SalonView[] = [...data.salons].sort(bySalonDate).map((salon, i) => ({
+    ...salon,
+    key: `S${i + 1}`,
+    label: salon.date ? `${salon.date} · ${salon.title}` : salon.title,
+    total: salon.counts.insight + salon.counts.question + salon.counts.disagreement,
+  }));
+  const salonIndex = new Map(salons.map((s, i) => [s.id, i]));
+  const items = new Map(data.items.map((item) => [item.id, item]));
+
+  const themes: ThemeView[] = data.themes.themes.map((theme, i) => {
+    // Count from the member list rather than theme.salons so the heatmap always
+    // matches the items actually shown.
+    const countsBySalon = salons.map(() => 0);
+    for (const itemId of theme.itemIds) {
+      const index = salonIndex.get(items.get(itemId)?.salonId ?? '');
+      if (index !== undefined) countsBySalon[index] = (countsBySalon[index] ?? 0) + 1;
+    }
+    return {
+      theme,
+      number: i + 1,
+      style: themeStyle(i),
+      countsBySalon,
+      salonsPresent: salons.filter((_, s) => (countsBySalon[s] ?? 0) > 0),
+    };
+  });
+  const themeById = new Map(themes.map((t) => [t.theme.id, t]));
+  const salonById = new Map(salons.map((s) => [s.id, s]));
+
+  return {
+    title: data.title ?? DEFAULT_TITLE,
+    builtAt: data.builtAt,
+    data,
+    salons,
+    themes,
+    itemCount: data.items.length,
+    maxCell: Math.max(0, ...themes.flatMap((t) => t.countsBySalon)),
+    unassigned: data.items.filter((item) => data.themes.assignments[item.id] === undefined).length,
+    item: (id) => items.get(id),
+    salon: (id) => salonById.get(id),
+    themeOf: (itemId) => {
+      const themeId = data.themes.assignments[itemId];
+      return themeId === undefined ? undefined : themeById.get(themeId);
+    },
+  };
+}
+
+/** Dated salons first, oldest first; then undated; ties by id (deterministic). */
+function bySalonDate(a: ReportSalon, b: ReportSalon): number {
+  if (a.date && b.date && a.date !== b.date) return a.date < b.date ? -1 : 1;
+  if (a.date && !b.date) return -1;
+  if (!a.date && b.date) return 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** "12%" with no decimals; "<1%" for a small non-zero share so it doesn't read as none. */
+export function formatPercent(share: number): string {
+  if (share > 0 && share < 0.005) return '<1%';
+  return `${Math.round(share * 100)}%`;
+}
+
+/** "2024-06-08 14:03 UTC" from an ISO timestamp (always UTC, so output doesn't depend on the machine's zone). */
+export function formatTimestamp(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** How a theme's salons span time: "2023-12-09 → 2024-06-08", or one date. */
+export function dateSpan(theme: ThemeView): string | undefined {
+  const dates = theme.salonsPresent.map((s) => s.date).filter((d): d is string => d !== undefined);
+  const first = dates[0];
+  const last = dates[dates.length - 1];
+  if (!first || !last) return undefined;
+  return first === last ? first : `${first} → ${last}`;
+}
