@@ -19,6 +19,9 @@ export const ERROR_CODES = [
   'STORE_CORRUPT', // checksum mismatch, truncated file, unreadable manifest
   'STORE_LOCKED', // another writer holds the lock
   'EMBEDDER_MISMATCH', // store built with another embedder
+  'STORE_READ_ONLY', // a write was asked of a lens opened with readOnly
+  'STORE_CLOSED', // the lens was used after close()
+  'ITEM_NOT_FOUND', // an item id that the store does not hold
   'ABORTED', // an AbortSignal fired
   'INPUT_TOO_LARGE', // a document is over the configured size limit
 ] as const;

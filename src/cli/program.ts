@@ -3,11 +3,19 @@
  * and registers itself here; handlers throw, and `run` maps errors to exit codes.
  */
 import { Command, CommanderError } from 'commander';
+import { registerIndex } from './commands/index.js';
 import { registerParse } from './commands/parse.js';
+import { registerSearch } from './commands/search.js';
+import { registerSimilar } from './commands/similar.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT, exitCodeFor } from './io.js';
 
 const REGISTER: ReadonlyArray<(program: Command) => void> = [
   registerParse,
+  registerIndex,
+  registerSearch,
+  registerSimilar,
+  registerVerify,
 ];
 
 export function buildProgram(version: string): Command {

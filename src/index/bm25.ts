@@ -40,7 +40,9 @@ export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const word of words) {
     if (STOPWORDS.has(word)) continue;
-    out.push(word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word);
+    out.push(
+      word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word,
+    );
   }
   return out;
 }

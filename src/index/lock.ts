@@ -28,7 +28,11 @@ export interface WriteLock {
 
 export async function acquireWriteLock(dir: string): Promise<WriteLock> {
   const file = path.join(dir, LOCK_FILE);
-  const mine: LockInfo = { pid: process.pid, host: hostname(), createdAt: new Date().toISOString() };
+  const mine: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    createdAt: new Date().toISOString(),
+  };
   const body = `${JSON.stringify(mine)}\n`;
   // Two rounds: the second one runs only after a stale lock was removed.
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -61,7 +65,9 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
     }
   }
   const holder = await readLock(file);
-  const who = holder ? `process ${holder.pid} on ${holder.host} since ${holder.createdAt}` : 'another process';
+  const who = holder
+    ? `process ${holder.pid} on ${holder.host} since ${holder.createdAt}`
+    : 'another process';
   throw new SalonLensError(
     'STORE_LOCKED',
     `Store ${dir} is locked by ${who}: only one writer at a time. Wait for it to finish ` +
@@ -85,7 +91,10 @@ async function readLock(file: string): Promise<LockInfo | undefined> {
     // A writer killed between creating and filling the lock leaves it empty or
     // partial. A live writer may also be caught in that instant, so a garbled
     // lock counts as stale (pid -1) only once it is older than a few seconds.
-    const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(file).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     const abandoned = age > GARBLED_LOCK_GRACE_MS;
     return { pid: abandoned ? -1 : 0, host: hostname(), createdAt: 'unknown' };
   }

@@ -104,7 +104,11 @@ export async function readManifest(dir: string): Promise<Manifest> {
     throw corrupt(dir, file, 'is not valid JSON', cause);
   }
   const peek = z.object({ format: z.string(), version: z.number() }).safeParse(json);
-  if (peek.success && peek.data.format === STORE_FORMAT && peek.data.version > STORE_FORMAT_VERSION) {
+  if (
+    peek.success &&
+    peek.data.format === STORE_FORMAT &&
+    peek.data.version > STORE_FORMAT_VERSION
+  ) {
     throw new SalonLensError(
       'STORE_CORRUPT',
       `${file}: store format version ${peek.data.version} is newer than this salon-lens reads ` +
@@ -112,13 +116,28 @@ export async function readManifest(dir: string): Promise<Manifest> {
       { details: { dir, file, version: peek.data.version } },
     );
   }
-  const parsed = ManifestSchema.safeParse(json);
+  // The manifest checks itself too: a flipped byte inside a string would still be valid JSON.
+  const { checksum, ...body } = (json ?? {}) as Record<string, unknown>;
+  if (typeof checksum !== 'string' || checksum !== sha256(manifestBody(body))) {
+    throw corrupt(dir, file, 'fails its checksum (edited or damaged)');
+  }
+  const parsed = ManifestSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
     throw corrupt(dir, file, `is not a valid manifest (${where})`, parsed.error);
   }
   return parsed.data;
+}
+
+/** Canonical text the manifest checksum covers. */
+function manifestBody(body: unknown): string {
+  return JSON.stringify(body, null, 1);
+}
+
+/** The manifest file's text: the manifest plus a sha256 of its canonical body. */
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify({ ...manifest, checksum: sha256(manifestBody(manifest)) }, null, 1)}\n`;
 }
 
 export interface FileProblem {
@@ -142,22 +161,37 @@ export async function readCheckedFile(
   }
   if (bytes.length !== entry.bytes) {
     return {
-      problem: { file, problem: `has ${bytes.length} bytes, expected ${entry.bytes} (truncated or overwritten)` },
+      problem: {
+        file,
+        problem: `has ${bytes.length} bytes, expected ${entry.bytes} (truncated or overwritten)`,
+      },
       missing: false,
     };
   }
   const actual = sha256(bytes);
   if (actual !== entry.sha256) {
-    return { problem: { file, problem: `checksum mismatch (sha256 ${actual}, expected ${entry.sha256})` }, missing: false };
+    return {
+      problem: { file, problem: `fails its checksum (sha256 ${actual}, expected ${entry.sha256})` },
+      missing: false,
+    };
   }
   return { bytes };
 }
 
-export function corrupt(dir: string, file: string, problem: string, cause?: unknown): SalonLensError {
-  return new SalonLensError('STORE_CORRUPT', `Store file ${file} ${problem}. ${REBUILD_HINT(dir)}`, {
-    details: { dir, file, problem },
-    cause,
-  });
+export function corrupt(
+  dir: string,
+  file: string,
+  problem: string,
+  cause?: unknown,
+): SalonLensError {
+  return new SalonLensError(
+    'STORE_CORRUPT',
+    `Store file ${file} ${problem}. ${REBUILD_HINT(dir)}`,
+    {
+      details: { dir, file, problem },
+      cause,
+    },
+  );
 }
 
 export function generationFileName(kind: StoreFileKind, generation: number): string {

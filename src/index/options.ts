@@ -6,7 +6,7 @@
  *   const opts = parseOptions(SearchOptionsSchema, { k: 5, section: 'question' }, 'search options');
  */
 import { z } from 'zod';
-import type { Embedder } from '../embed/types.js';
+import type { Embedder } from '../embed/index.js';
 import { SectionSchema } from '../parse/index.js';
 
 export const LENS_DEFAULTS = {
@@ -55,7 +55,9 @@ const EmbedderSchema = z.custom<Embedder>(
       typeof e.thresholds?.similarQuestion === 'number'
     );
   },
-  { message: 'expected an Embedder ({ id, dim, thresholds, embed() }), e.g. from createEmbedder()' },
+  {
+    message: 'expected an Embedder ({ id, dim, thresholds, embed() }), e.g. from createEmbedder()',
+  },
 );
 
 const positiveInt = z.number().int().positive();
@@ -64,7 +66,9 @@ const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(s
 const progressFn = z.custom<(progress: LensProgress) => void>((v) => typeof v === 'function', {
   message: 'expected a function',
 });
-const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'expected an AbortSignal' });
+const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
+  message: 'expected an AbortSignal',
+});
 
 export const HnswOptionsSchema = z.strictObject({
   m: z.number().int().min(2).max(128).default(LENS_DEFAULTS.hnsw.m),
@@ -145,6 +149,8 @@ export const SimilarQuestionsOptionsSchema = z.strictObject({
   k: positiveInt.default(LENS_DEFAULTS.similarK),
   /** Pair only questions of different salons (default true). */
   crossSalonOnly: z.boolean().default(true),
+  /** How pairs merge into groups (default 'average'; see Lens.similarQuestions). */
+  linkage: z.enum(['average', 'single']).default('average'),
   salon: filterShape.salon,
   dateFrom: filterShape.dateFrom,
   dateTo: filterShape.dateTo,
@@ -162,4 +168,7 @@ export type RecallCheckOptions = z.input<typeof RecallCheckOptionsSchema>;
 
 export const StateKeySchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'expected a key of letters, digits, ".", "_" or "-" (max 100)');
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,99}$/i,
+    'expected a key of letters, digits, ".", "_" or "-" (max 100)',
+  );

@@ -13,7 +13,7 @@ import { readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
-import { SalonLensError } from '../errors.js';
+import { SalonLensError, throwIfAborted } from '../errors.js';
 import { type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
@@ -28,6 +28,7 @@ import {
   readCheckedFile,
   readManifest,
   type StoreFileKind,
+  serializeManifest,
 } from './manifest.js';
 
 const { HierarchicalNSW } = hnswlib;
@@ -98,7 +99,8 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   const itemsPath = path.join(dir, manifest.files.items.name);
   const itemsJson = parseJson(dir, itemsPath, await readVerified(dir, manifest.files.items));
   const itemsFile = ItemsFileSchema.safeParse(itemsJson);
-  if (!itemsFile.success) throw corrupt(dir, itemsPath, 'does not hold { items, labels }', itemsFile.error);
+  if (!itemsFile.success)
+    throw corrupt(dir, itemsPath, 'does not hold { items, labels }', itemsFile.error);
   const { items, labels } = itemsFile.data;
   const labelSet = new Set(labels);
   if (
@@ -107,21 +109,39 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
     labelSet.size !== labels.length ||
     labels.some((l) => l >= manifest.labelCount)
   ) {
-    throw corrupt(dir, itemsPath, `does not match the manifest (${manifest.itemCount} items, ${manifest.labelCount} labels)`);
+    throw corrupt(
+      dir,
+      itemsPath,
+      `does not match the manifest (${manifest.itemCount} items, ${manifest.labelCount} labels)`,
+    );
   }
 
   const vectorsPath = path.join(dir, manifest.files.vectors.name);
   const raw = await readVerified(dir, manifest.files.vectors);
   if (raw.length !== manifest.labelCount * dim * 4) {
-    throw corrupt(dir, vectorsPath, `holds ${raw.length} bytes, expected ${manifest.labelCount} × ${dim} float32`);
+    throw corrupt(
+      dir,
+      vectorsPath,
+      `holds ${raw.length} bytes, expected ${manifest.labelCount} × ${dim} float32`,
+    );
   }
   // Copy into an owned, aligned buffer (the Buffer may share a pool slab).
   const vectors = new Float32Array(manifest.labelCount * dim);
   new Uint8Array(vectors.buffer).set(raw);
 
-  const stateJson = parseJson(dir, path.join(dir, manifest.files.state.name), await readVerified(dir, manifest.files.state));
+  const stateJson = parseJson(
+    dir,
+    path.join(dir, manifest.files.state.name),
+    await readVerified(dir, manifest.files.state),
+  );
   const state = StateFileSchema.safeParse(stateJson);
-  if (!state.success) throw corrupt(dir, path.join(dir, manifest.files.state.name), 'is not a JSON object', state.error);
+  if (!state.success)
+    throw corrupt(
+      dir,
+      path.join(dir, manifest.files.state.name),
+      'is not a JSON object',
+      state.error,
+    );
 
   // Checksum first, graph second: hnswlib trusts its input and may crash on garbage.
   const hnswPath = path.join(dir, manifest.files.hnsw.name);
@@ -130,16 +150,31 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   try {
     await hnsw.readIndex(hnswPath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || /cannot open|No such file/i.test(String(error))) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      /cannot open|No such file/i.test(String(error))
+    ) {
       throw new MissingFile(hnswPath);
     }
     throw corrupt(dir, hnswPath, 'cannot be read by hnswlib', error);
   }
   if (hnsw.getCurrentCount() !== manifest.labelCount) {
-    throw corrupt(dir, hnswPath, `holds ${hnsw.getCurrentCount()} points, expected ${manifest.labelCount}`);
+    throw corrupt(
+      dir,
+      hnswPath,
+      `holds ${hnsw.getCurrentCount()} points, expected ${manifest.labelCount}`,
+    );
   }
   hnsw.setEf(manifest.hnsw.ef);
-  return { manifest, items, labels, vectors, labelCount: manifest.labelCount, hnsw, state: state.data };
+  return {
+    manifest,
+    items,
+    labels,
+    vectors,
+    labelCount: manifest.labelCount,
+    hnsw,
+    state: state.data,
+  };
 }
 
 function parseJson(dir: string, file: string, bytes: Buffer): unknown {
@@ -163,6 +198,8 @@ export interface SaveOptions {
   /** The generation to write (callers pass one above every generation present in the folder). */
   generation: number;
   onStep?: (step: SaveStep) => void;
+  /** Checked before each file and before the manifest switch; never after the switch. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -171,7 +208,9 @@ export interface SaveOptions {
  */
 export async function saveGeneration(
   dir: string,
-  data: Omit<StoreData, 'manifest'> & { manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt'> & { files?: Manifest['files'] } },
+  data: Omit<StoreData, 'manifest'> & {
+    manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt'> & { files?: Manifest['files'] };
+  },
   options: SaveOptions,
 ): Promise<Manifest> {
   const { generation, changed } = options;
@@ -181,6 +220,7 @@ export async function saveGeneration(
   let done = 0;
   const files = { ...(data.manifest.files ?? {}) } as Manifest['files'];
   for (const kind of toWrite) {
+    throwIfAborted(options.signal, 'save');
     const name = generationFileName(kind, generation);
     files[kind] = await writeDataFile(dir, name, kind, data, data.manifest.embedder.dim);
     options.onStep?.({ step: name, done: ++done, total });
@@ -193,10 +233,13 @@ export async function saveGeneration(
     labelCount: data.labelCount,
     files,
   };
+  throwIfAborted(options.signal, 'save');
   // The commit point: before this rename the old generation is current, after it the new one.
-  await writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), serializeManifest(manifest));
   options.onStep?.({ step: MANIFEST_FILE, done: ++done, total });
-  await removeUnreferenced(dir, manifest);
+  // Past the commit point nothing may fail the save: leftovers that cannot be
+  // removed now are swept by the next writer's open.
+  await removeUnreferenced(dir, manifest).catch(() => undefined);
   options.onStep?.({ step: 'cleanup', done: ++done, total });
   return manifest;
 }
@@ -245,7 +288,10 @@ export async function highestGeneration(dir: string, manifest?: Manifest): Promi
  * Only names this module creates are touched; anything else in the folder stays.
  * Called only by the lock holder, so no other writer's temp file can be in flight.
  */
-export async function removeUnreferenced(dir: string, manifest: Manifest | undefined): Promise<string[]> {
+export async function removeUnreferenced(
+  dir: string,
+  manifest: Manifest | undefined,
+): Promise<string[]> {
   const keep = new Set(manifest ? Object.values(manifest.files).map((f) => f.name) : []);
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
@@ -284,7 +330,12 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
   } catch (error) {
     if (error instanceof SalonLensError) {
       const file = String(error.details.file ?? path.join(dir, MANIFEST_FILE));
-      return { dir, ok: false, problems: [{ file, problem: error.message }], advice: adviceFor(dir, error.code) };
+      return {
+        dir,
+        ok: false,
+        problems: [{ file, problem: error.message }],
+        advice: adviceFor(dir, error.code),
+      };
     }
     throw error;
   }
@@ -317,7 +368,8 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
 }
 
 function adviceFor(dir: string, code: string): string {
-  if (code === 'STORE_NOT_FOUND') return `Create the store with: salon-lens index <folders> --store ${dir}`;
+  if (code === 'STORE_NOT_FOUND')
+    return `Create the store with: salon-lens index <folders> --store ${dir}`;
   return (
     'The store is damaged and cannot be used as is; your salon documents are the source of truth. ' +
     `Rebuild it with: salon-lens index <folders> --store ${dir} --force`

@@ -1,0 +1,90 @@
+/**
+ * `salon-lens search "<query>" --store <dir>`: items closest to a query, with
+ * section / salon / date filters.
+ *
+ *   salon-lens search "who owns model weights" --store .lens -k 5 --section question
+ */
+import type { Command } from 'commander';
+import { openLens, SEARCH_MODES, type SearchMode } from '../../index/index.js';
+import { SECTIONS, type Section } from '../../parse/index.js';
+import { formatTable, printJson } from '../io.js';
+import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
+import { CLI_EMBEDDERS, type CliEmbedder, embedderForStore } from './index.js';
+
+interface SearchFlags {
+  store: string;
+  k: number;
+  section?: Section;
+  salon?: string[];
+  excludeSalon?: string[];
+  from?: string;
+  to?: string;
+  mode?: SearchMode;
+  exact?: boolean;
+  ef?: number;
+  embedder?: CliEmbedder;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerSearch(program: Command): void {
+  program
+    .command('search')
+    .description('find the items closest in meaning to a query')
+    .argument('<query>', 'what to look for, in your own words')
+    .requiredOption('--store <dir>', 'lens store folder')
+    .option('-k, --k <n>', 'number of results', parsePositiveInt, 10)
+    .option('--section <section>', `only ${SECTIONS.join(', ')} items`, parseChoice(SECTIONS))
+    .option('--salon <id>', 'only this salon (repeatable)', collect)
+    .option('--exclude-salon <id>', 'leave out this salon (repeatable)', collect)
+    .option('--from <date>', 'only salons on or after YYYY-MM-DD', parseIsoDate)
+    .option('--to <date>', 'only salons on or before YYYY-MM-DD', parseIsoDate)
+    .option(
+      '--mode <mode>',
+      `${SEARCH_MODES.join(', ')} (default vector)`,
+      parseChoice(SEARCH_MODES),
+    )
+    .option('--exact', 'brute-force search instead of the HNSW index')
+    .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
+    .option(
+      '--embedder <name>',
+      `override the store's embedder: ${CLI_EMBEDDERS.join(', ')}`,
+      parseChoice(CLI_EMBEDDERS),
+    )
+    .option('--json', 'print hits as JSON on stdout')
+    .action(async (query: string, flags: SearchFlags) => {
+      const embedder = await embedderForStore(flags.store, flags.embedder);
+      try {
+        const lens = await openLens(flags.store, { embedder, readOnly: true, ef: flags.ef });
+        const hits = await lens.search(query, {
+          k: flags.k,
+          section: flags.section,
+          salon: flags.salon,
+          excludeSalon: flags.excludeSalon,
+          dateFrom: flags.from,
+          dateTo: flags.to,
+          mode: flags.mode,
+          exact: flags.exact,
+        });
+        await lens.close();
+        if (flags.json) {
+          printJson(hits);
+          return;
+        }
+        const rows = hits.map((h, i) => [
+          String(i + 1),
+          h.score.toFixed(3),
+          h.salon.date ?? '',
+          h.salon.id,
+          h.item.section,
+          h.item.text,
+        ]);
+        process.stdout.write(
+          `${formatTable(['#', 'score', 'date', 'salon', 'section', 'text'], rows, 90)}\n`,
+        );
+      } finally {
+        await embedder.dispose();
+      }
+    });
+}

@@ -1,0 +1,44 @@
+/**
+ * Index stage: the persistent lens store (items, vectors, HNSW graph) with
+ * search, filters, similar questions and derived state.
+ *
+ *   import { createLens, openLens } from './index/index.js';
+ *   const lens = await openLens('.lens', { embedder, readOnly: true });
+ *   const hits = await lens.search('data ownership', { k: 5 });
+ */
+export {
+  type AddSummary,
+  createLens,
+  Lens,
+  type LensInfo,
+  type LensSnapshot,
+  openLens,
+  type RecallReport,
+  type StoredSalonInfo,
+  verifyLens,
+} from './lens.js';
+export { type Manifest, ManifestSchema, readManifest, STORE_FORMAT_VERSION } from './manifest.js';
+export {
+  type AddSalonsOptions,
+  type CreateLensOptions,
+  type ItemFilter,
+  LENS_DEFAULTS,
+  type LensProgress,
+  type OpenLensOptions,
+  type RecallCheckOptions,
+  type RemoveSalonsOptions,
+  SEARCH_MODES,
+  type SearchMode,
+  type SearchOptions,
+  type SimilarQuestionsOptions,
+  type SimilarToOptions,
+} from './options.js';
+export {
+  type SalonRef,
+  SalonRefSchema,
+  type SearchHit,
+  SearchHitSchema,
+  type SimilarQuestionGroup,
+  SimilarQuestionGroupSchema,
+} from './schema.js';
+export type { VerifyReport } from './store-files.js';
