@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerIndex } from './commands/index.js';
 import { registerParse } from './commands/parse.js';
+import { registerReport } from './commands/report.js';
 import { registerSearch } from './commands/search.js';
 import { registerSimilar } from './commands/similar.js';
+import { registerThemes } from './commands/themes.js';
 import { registerVerify } from './commands/verify.js';
 import { EXIT, exitCodeFor } from './io.js';
 
@@ -16,6 +18,8 @@ const REGISTER: ReadonlyArray<(program: Command) => void> = [
   registerSearch,
   registerSimilar,
   registerVerify,
+  registerThemes,
+  registerReport,
 ];
 
 export function buildProgram(version: string): Command {

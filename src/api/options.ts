@@ -1,0 +1,65 @@
+/**
+ * Options of the SalonLens facade, validated once at the public entry. Stage
+ * options (search, cluster, embedder) are passed through to the stage that owns
+ * and validates them.
+ */
+import { z } from 'zod';
+import type { Embedder, EmbedderOptions } from '../embed/index.js';
+import { REPORT_FORMATS } from '../report/index.js';
+
+export const isEmbedder = (value: unknown): value is Embedder => {
+  const e = value as Partial<Embedder> | null;
+  return typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.embed === 'function';
+};
+
+/** An Embedder instance (kept open by its owner) or options for `createEmbedder`. */
+const EmbedderChoiceSchema = z.custom<Embedder | EmbedderOptions>(
+  (v) => isEmbedder(v) || (typeof v === 'object' && v !== null),
+  { message: "expected an Embedder or embedder options such as { backend: 'bundled' }" },
+);
+
+const HnswSchema = z
+  .strictObject({
+    m: z.number().int().optional(),
+    efConstruction: z.number().int().optional(),
+    ef: z.number().int().optional(),
+    randomSeed: z.number().int().optional(),
+  })
+  .optional();
+
+export const OpenOptionsSchema = z.strictObject({
+  /** @default the embedder the store was built with (bundled USE-lite for a new store) */
+  embedder: EmbedderChoiceSchema.optional(),
+  /** Open without the write lock; add/themes persistence are refused. @default false */
+  readOnly: z.boolean().default(false),
+  /** HNSW query breadth for this session. @default the store's */
+  ef: z.number().int().positive().optional(),
+});
+export type OpenOptions = z.input<typeof OpenOptionsSchema>;
+
+export const CreateOptionsSchema = z.strictObject({
+  /** @default { backend: 'bundled' } (USE-lite, ships inside npm, no download) */
+  embedder: EmbedderChoiceSchema.optional(),
+  hnsw: HnswSchema,
+  /** Replace an existing store. Nothing is destroyed without it. @default false */
+  force: z.boolean().default(false),
+});
+export type CreateOptions = z.input<typeof CreateOptionsSchema>;
+
+export const ReportOptionsSchema = z.strictObject({
+  /** Write files into this folder; without it the rendered strings are returned only. */
+  outDir: z.string().min(1).optional(),
+  /** @default ['md', 'html', 'json'] */
+  formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]),
+  /** Report heading. @default 'AI salon themes' */
+  title: z.string().min(1).optional(),
+  /** Timestamp shown in the report. @default now (pass one for byte-identical reruns) */
+  builtAt: z.union([z.string(), z.date()]).optional(),
+  /** Options for the theme clustering behind the report (see `lens.themes`). */
+  themes: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the recurring-questions view (see `lens.similarQuestions`). */
+  similarQuestions: z.record(z.string(), z.unknown()).optional(),
+  onProgress: z.custom<(e: { stage: string; done: number; total: number }) => void>((v) => typeof v === 'function').optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
+});
+export type ReportOptions = z.input<typeof ReportOptionsSchema>;

@@ -1,0 +1,240 @@
+/**
+ * SalonLens: one object over the whole pipeline (parse → embed → index →
+ * themes → report), for apps that import salon-lens.
+ *
+ *   const lens = await SalonLens.openOrCreate('.salon-lens');
+ *   await lens.add(['salons/']);
+ *   const groups = lens.similarQuestions();
+ *   await lens.report({ outDir: 'report' });
+ *   await lens.close();
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  type ClusterOptions,
+  clusterThemes,
+  type ThemeState,
+  ThemeStateSchema,
+  type ThemesResult,
+} from '../cluster/index.js';
+import { createEmbedder, type Embedder } from '../embed/index.js';
+import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
+import {
+  type AddSalonsOptions,
+  type AddSummary,
+  createLens,
+  type Lens,
+  type LensInfo,
+  openLens,
+  readManifest,
+  type SearchHit,
+  type SearchOptions,
+  type SimilarQuestionGroup,
+  type SimilarQuestionsOptions,
+  type SimilarToOptions,
+  type VerifyReport,
+  verifyLens,
+} from '../index/index.js';
+import type { Item, Salon } from '../parse/index.js';
+import { buildReportData, type ReportData, type ReportPaths, renderHtml, renderJson, renderMarkdown, writeReport } from '../report/index.js';
+import { embedderOptionsForId } from './embedder-for-store.js';
+import {
+  type CreateOptions,
+  CreateOptionsSchema,
+  isEmbedder,
+  type OpenOptions,
+  OpenOptionsSchema,
+  type ReportOptions,
+  ReportOptionsSchema,
+} from './options.js';
+
+/** Key under which the last clustering is kept in the store, for stable theme ids. */
+const THEME_STATE_KEY = 'themes';
+const MANIFEST_FILE = 'manifest.json';
+
+export type ThemesOptions = ClusterOptions & {
+  /** Keep the new theme centroids in the store so ids stay stable next time. @default true unless read-only */
+  persist?: boolean;
+};
+
+export interface ReportResult {
+  data: ReportData;
+  /** Absolute paths of the written files, when `outDir` was given. */
+  files: ReportPaths;
+  /** The rendered documents, by format. */
+  rendered: Partial<Record<'md' | 'html' | 'json', string>>;
+}
+
+export class SalonLens {
+  readonly #lens: Lens;
+  readonly #embedder: Embedder;
+  readonly #ownsEmbedder: boolean;
+
+  private constructor(lens: Lens, embedder: Embedder, ownsEmbedder: boolean) {
+    this.#lens = lens;
+    this.#embedder = embedder;
+    this.#ownsEmbedder = ownsEmbedder;
+  }
+
+  /** Open an existing store; the embedder defaults to the one it was built with. */
+  static async open(dir: string, options: OpenOptions = {}): Promise<SalonLens> {
+    const opts = parseOptions(OpenOptionsSchema, options, 'open options');
+    const choice = opts.embedder ?? embedderOptionsForId((await readManifest(dir)).embedder.id, dir);
+    const { embedder, owned } = await resolveEmbedder(choice);
+    try {
+      const lens = await openLens(dir, { embedder, readOnly: opts.readOnly, ...(opts.ef ? { ef: opts.ef } : {}) });
+      return new SalonLens(lens, embedder, owned);
+    } catch (error) {
+      if (owned) await embedder.dispose();
+      throw error;
+    }
+  }
+
+  /** Create a new, empty store (refuses to replace one unless `force`). */
+  static async create(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
+    const opts = parseOptions(CreateOptionsSchema, options, 'create options');
+    const { embedder, owned } = await resolveEmbedder(opts.embedder ?? {});
+    try {
+      const lens = await createLens(dir, { embedder, force: opts.force, ...(opts.hnsw ? { hnsw: opts.hnsw } : {}) });
+      return new SalonLens(lens, embedder, owned);
+    } catch (error) {
+      if (owned) await embedder.dispose();
+      throw error;
+    }
+  }
+
+  /** Open the store at `dir`, or create it when there is none. */
+  static async openOrCreate(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
+    if (!existsSync(path.join(dir, MANIFEST_FILE)) || options.force) return SalonLens.create(dir, options);
+    const { embedder } = options;
+    return SalonLens.open(dir, embedder ? { embedder } : {});
+  }
+
+  /** Check every store file against its checksum without loading the index. */
+  static verify(dir: string): Promise<VerifyReport> {
+    return verifyLens(dir);
+  }
+
+  get info(): LensInfo {
+    return this.#lens.manifest;
+  }
+
+  get embedder(): Embedder {
+    return this.#embedder;
+  }
+
+  /** Parse and embed new or changed salons; unchanged ones are skipped without embedding. */
+  add(input: readonly string[] | readonly Salon[], options: AddSalonsOptions = {}): Promise<AddSummary> {
+    return this.#lens.addSalons(input, options);
+  }
+
+  removeSalons(ids: readonly string[]) {
+    return this.#lens.removeSalons(ids);
+  }
+
+  search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.#lens.search(text, options);
+  }
+
+  similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
+    return this.#lens.similarQuestions(options);
+  }
+
+  similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
+    return this.#lens.similarTo(itemId, options);
+  }
+
+  /**
+   * Cluster every stored item into themes. Theme ids stay stable across calls:
+   * the previous centroids are kept in the store (unless read-only or `persist: false`).
+   */
+  async themes(options: ThemesOptions = {}): Promise<ThemesResult> {
+    const { persist = !this.#lens.readOnly, ...clusterOptions } = options;
+    const snapshot = this.#lens.snapshot();
+    if (snapshot.items.length === 0) {
+      throw new SalonLensError('INPUT_ERROR', `Store ${this.#lens.dir} holds no items yet: add salons first.`);
+    }
+    const previous = this.#previousThemeState();
+    const { result, state } = clusterThemes(
+      {
+        salons: snapshot.salons,
+        items: snapshot.items,
+        vectors: snapshot.vectors,
+        embedderId: this.#embedder.id,
+        thresholds: this.#embedder.thresholds,
+      },
+      clusterOptions,
+      previous,
+    );
+    throwIfAborted(clusterOptions.signal, 'themes');
+    if (persist) await this.#lens.writeState(THEME_STATE_KEY, state);
+    return result;
+  }
+
+  /** Themes + recurring questions + 2-D map, rendered as Markdown, HTML and/or JSON. */
+  async report(options: ReportOptions = {}): Promise<ReportResult> {
+    const opts = parseOptions(ReportOptionsSchema, options, 'report options');
+    const progress = opts.onProgress;
+    progress?.({ stage: 'themes', done: 0, total: 1 });
+    const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
+    progress?.({ stage: 'themes', done: 1, total: 1 });
+    const recurringQuestions = this.similarQuestions(opts.similarQuestions as SimilarQuestionsOptions);
+    const snapshot = this.#lens.snapshot();
+    const data = buildReportData({
+      ...(opts.title ? { title: opts.title } : {}),
+      salons: this.#storedSalons(snapshot.items),
+      items: snapshot.items,
+      vectors: snapshot.vectors,
+      themes,
+      recurringQuestions,
+      embedder: { id: this.#embedder.id, dim: this.#embedder.dim },
+      builtAt: opts.builtAt ?? new Date(),
+    });
+    throwIfAborted(opts.signal, 'report');
+    const renderers = { md: renderMarkdown, html: renderHtml, json: renderJson } as const;
+    const rendered: ReportResult['rendered'] = {};
+    for (const format of opts.formats) rendered[format] = renderers[format](data);
+    const files = opts.outDir ? await writeReport(data, { outDir: opts.outDir, formats: opts.formats }) : {};
+    progress?.({ stage: 'report', done: 1, total: 1 });
+    return { data, files, rendered };
+  }
+
+  /** Release the store lock and, if this object created it, the embedder. Safe to call twice. */
+  async close(): Promise<void> {
+    await this.#lens.close();
+    if (this.#ownsEmbedder) await this.#embedder.dispose();
+  }
+
+  #previousThemeState(): ThemeState | undefined {
+    const stored = this.#lens.readState(THEME_STATE_KEY);
+    if (stored === undefined) return undefined;
+    const parsed = ThemeStateSchema.safeParse(stored);
+    // A state from an older format only costs id stability, never correctness.
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Full Salon records (as the report expects them) from the store's salons and items. */
+  #storedSalons(items: readonly Item[]): Salon[] {
+    const bySalon = new Map<string, Item[]>();
+    for (const item of items) {
+      const list = bySalon.get(item.salonId) ?? [];
+      list.push(item);
+      bySalon.set(item.salonId, list);
+    }
+    return this.#lens.salons().map((s) => ({
+      id: s.id,
+      title: s.title,
+      ...(s.date ? { date: s.date } : {}),
+      source: s.source,
+      items: bySalon.get(s.id) ?? [],
+      warnings: [],
+    }));
+  }
+}
+
+async function resolveEmbedder(
+  choice: Embedder | Parameters<typeof createEmbedder>[0],
+): Promise<{ embedder: Embedder; owned: boolean }> {
+  if (isEmbedder(choice)) return { embedder: choice, owned: false };
+  return { embedder: await createEmbedder(choice), owned: true };
+}
