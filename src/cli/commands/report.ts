@@ -9,6 +9,7 @@ import { analyze } from '../../api/analyze.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
 import { createProgressBar, info, printJson } from '../io.js';
+import { interruptSignal } from './index.js';
 import { parseK } from './themes.js';
 
 interface ReportFlags extends EmbedderFlags {
@@ -45,9 +46,7 @@ export function registerReport(program: Command): void {
     .option('--json', 'print a summary (paths, counts) as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: ReportFlags) => {
     const bar = createProgressBar('report', { quiet: flags.quiet });
-    const controller = new AbortController();
-    const onSigint = () => controller.abort(new Error('SIGINT'));
-    process.once('SIGINT', onSigint);
+    const interrupt = interruptSignal();
     try {
       const embedder = embedderOptionsFromFlags(flags);
       const { added, report } = await analyze(paths, {
@@ -58,7 +57,7 @@ export function registerReport(program: Command): void {
         ...(flags.title ? { title: flags.title } : {}),
         ...(embedder ? { embedder } : {}),
         onProgress: (e) => bar.update(e),
-        signal: controller.signal,
+        signal: interrupt.signal,
       });
       bar.stop();
       const summary = {
@@ -82,7 +81,7 @@ export function registerReport(program: Command): void {
       process.stdout.write(`${files.join('\n')}\n`);
     } finally {
       bar.stop();
-      process.off('SIGINT', onSigint);
+      interrupt.done();
     }
   });
 }

@@ -5,13 +5,14 @@
  *   salon-lens search "who owns model weights" --store .lens -k 5 --section question
  */
 import type { Command } from 'commander';
-import { openLens, SEARCH_MODES, type SearchMode } from '../../index/index.js';
+import { SalonLens } from '../../api/salon-lens.js';
+import { SEARCH_MODES, type SearchMode } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
 import { formatTable, printJson } from '../io.js';
 import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
-import { CLI_EMBEDDERS, type CliEmbedder, embedderForStore } from './index.js';
+import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
 
-interface SearchFlags {
+interface SearchFlags extends EmbedderFlags {
   store: string;
   k: number;
   section?: Section;
@@ -22,14 +23,13 @@ interface SearchFlags {
   mode?: SearchMode;
   exact?: boolean;
   ef?: number;
-  embedder?: CliEmbedder;
   json?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerSearch(program: Command): void {
-  program
+  const command = program
     .command('search')
     .description('find the items closest in meaning to a query')
     .argument('<query>', 'what to look for, in your own words')
@@ -47,16 +47,11 @@ export function registerSearch(program: Command): void {
     )
     .option('--exact', 'brute-force search instead of the HNSW index')
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
-    .option(
-      '--embedder <name>',
-      `override the store's embedder: ${CLI_EMBEDDERS.join(', ')}`,
-      parseChoice(CLI_EMBEDDERS),
-    )
-    .option('--json', 'print hits as JSON on stdout')
-    .action(async (query: string, flags: SearchFlags) => {
-      const embedder = await embedderForStore(flags.store, flags.embedder);
+    .option('--json', 'print hits as JSON on stdout');
+  addEmbedderFlags(command).action(async (query: string, flags: SearchFlags) => {
+      const embedder = embedderOptionsFromFlags(flags);
+      const lens = await SalonLens.open(flags.store, { readOnly: true, ...(embedder ? { embedder } : {}), ...(flags.ef ? { ef: flags.ef } : {}) });
       try {
-        const lens = await openLens(flags.store, { embedder, readOnly: true, ef: flags.ef });
         const hits = await lens.search(query, {
           k: flags.k,
           section: flags.section,
@@ -67,7 +62,6 @@ export function registerSearch(program: Command): void {
           mode: flags.mode,
           exact: flags.exact,
         });
-        await lens.close();
         if (flags.json) {
           printJson(hits);
           return;
@@ -84,7 +78,7 @@ export function registerSearch(program: Command): void {
           `${formatTable(['#', 'score', 'date', 'salon', 'section', 'text'], rows, 90)}\n`,
         );
       } finally {
-        await embedder.dispose();
+        await lens.close();
       }
     });
 }

@@ -5,23 +5,22 @@
  *   salon-lens similar --store .lens --threshold 0.65 --json
  */
 import type { Command } from 'commander';
-import { openLens } from '../../index/index.js';
+import { SalonLens } from '../../api/salon-lens.js';
 import { printJson } from '../io.js';
 import { parseChoice, parsePositiveInt, parseUnitInterval } from '../option-parsers.js';
-import { CLI_EMBEDDERS, type CliEmbedder, embedderForStore } from './index.js';
+import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
 
-interface SimilarFlags {
+interface SimilarFlags extends EmbedderFlags {
   store: string;
   threshold?: number;
   k?: number;
   sameSalon?: boolean;
   linkage?: 'average' | 'single';
-  embedder?: CliEmbedder;
   json?: boolean;
 }
 
 export function registerSimilar(program: Command): void {
-  program
+  const command = program
     .command('similar')
     .description('list groups of similar questions asked in different salons')
     .requiredOption('--store <dir>', 'lens store folder')
@@ -37,23 +36,17 @@ export function registerSimilar(program: Command): void {
       'average (default) or single: how pairs merge into groups',
       parseChoice(['average', 'single'] as const),
     )
-    .option(
-      '--embedder <name>',
-      `override the store's embedder: ${CLI_EMBEDDERS.join(', ')}`,
-      parseChoice(CLI_EMBEDDERS),
-    )
-    .option('--json', 'print the groups as JSON on stdout')
-    .action(async (flags: SimilarFlags) => {
-      const embedder = await embedderForStore(flags.store, flags.embedder);
+    .option('--json', 'print the groups as JSON on stdout');
+  addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
+      const embedder = embedderOptionsFromFlags(flags);
+      const lens = await SalonLens.open(flags.store, { readOnly: true, ...(embedder ? { embedder } : {}) });
       try {
-        const lens = await openLens(flags.store, { embedder, readOnly: true });
         const groups = lens.similarQuestions({
           threshold: flags.threshold,
           k: flags.k,
           crossSalonOnly: !flags.sameSalon,
           linkage: flags.linkage,
         });
-        await lens.close();
         if (flags.json) {
           printJson(groups);
           return;
@@ -73,7 +66,7 @@ export function registerSimilar(program: Command): void {
         });
         process.stdout.write(`${out.join('\n')}`);
       } finally {
-        await embedder.dispose();
+        await lens.close();
       }
     });
 }
