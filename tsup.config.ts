@@ -14,6 +14,7 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     shims: true,
+    define: { __SALON_LENS_VERSION__: JSON.stringify(version) },
   },
   {
     entry: { cli: 'src/cli/main.ts' },

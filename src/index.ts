@@ -90,5 +90,6 @@ export {
 // Reports
 export { ReportDataSchema, REPORT_FORMATS, type ReportData, type ReportFormat } from './report/index.js';
 
-// Errors
+// Errors and version
+export { VERSION } from './version.js';
 export { SalonLensError, SalonParseError, isSalonLensError, ERROR_CODES, type ErrorCode } from './errors.js';
