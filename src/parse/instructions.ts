@@ -16,7 +16,16 @@
  *   isInstruction('Identify assumptions or biases revealed in how topics are framed') // true
  *   isInstruction('Open models act as a check on providers.') // false
  */
-import nlp from 'compromise';
+import { createRequire } from 'node:module';
+
+// compromise costs ~0.4 s to load; most documents never need it (every real
+// takeaway ends with punctuation), so it is required on first use only.
+type Nlp = typeof import('compromise').default;
+let nlp: Nlp | undefined;
+const loadNlp = (): Nlp => {
+  nlp ??= createRequire(import.meta.url)('compromise') as Nlp;
+  return nlp;
+};
 
 const ENDS_AS_SENTENCE = /[.?!…]["'”’»)\]]*\s*$/u;
 const NEGATIVE_DIRECTIVE = /^(?:do not|don't|don’t|never|avoid)\b/i;
@@ -33,7 +42,7 @@ export function isInstruction(text: string): boolean {
 function opensWithImperative(text: string): boolean {
   if (NEGATIVE_DIRECTIVE.test(text)) return true;
   const opening = text.split(/\s+/, OPENING_WORDS).join(' ');
-  const first = nlp(opening).terms().first().json()[0] as
+  const first = loadNlp()(opening).terms().first().json()[0] as
     | { terms?: Array<{ tags?: string[] }> }
     | undefined;
   const tags = new Set(first?.terms?.[0]?.tags ?? []);
