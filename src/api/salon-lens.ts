@@ -80,23 +80,27 @@ export class SalonLens {
   static async open(dir: string, options: OpenOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(OpenOptionsSchema, options, 'open options');
     const choice = opts.embedder ?? embedderOptionsForId((await readManifest(dir)).embedder.id, dir);
-    const { embedder, owned } = await resolveEmbedder(choice);
-    try {
-      const lens = await openLens(dir, { embedder, readOnly: opts.readOnly, ...(opts.ef ? { ef: opts.ef } : {}) });
-      return new SalonLens(lens, embedder, owned);
-    } catch (error) {
-      if (owned) await embedder.dispose();
-      throw error;
-    }
+    return SalonLens.#withEmbedder(choice, (embedder) =>
+      openLens(dir, { embedder, readOnly: opts.readOnly, ...(opts.ef ? { ef: opts.ef } : {}) }),
+    );
   }
 
   /** Create a new, empty store (refuses to replace one unless `force`). */
   static async create(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(CreateOptionsSchema, options, 'create options');
-    const { embedder, owned } = await resolveEmbedder(opts.embedder ?? {});
+    return SalonLens.#withEmbedder(opts.embedder ?? {}, (embedder) =>
+      createLens(dir, { embedder, force: opts.force, ...(opts.hnsw ? { hnsw: opts.hnsw } : {}) }),
+    );
+  }
+
+  /** Resolve the embedder, open the store with it, and dispose an embedder we made if that fails. */
+  static async #withEmbedder(
+    choice: Embedder | Parameters<typeof createEmbedder>[0],
+    openStore: (embedder: Embedder) => Promise<Lens>,
+  ): Promise<SalonLens> {
+    const { embedder, owned } = await resolveEmbedder(choice);
     try {
-      const lens = await createLens(dir, { embedder, force: opts.force, ...(opts.hnsw ? { hnsw: opts.hnsw } : {}) });
-      return new SalonLens(lens, embedder, owned);
+      return new SalonLens(await openStore(embedder), embedder, owned);
     } catch (error) {
       if (owned) await embedder.dispose();
       throw error;
