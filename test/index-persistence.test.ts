@@ -4,29 +4,38 @@
  * file is reported naming the file; readers keep a consistent view while a
  * writer saves.
  */
-import { spawn } from 'node:child_process';
-import { cp, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { SalonLensError } from '../src/errors.js';
 import { createLens, openLens, readManifest, verifyLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
+import {
+  type ChildConfig,
+  copyStore,
+  crashChild,
+  expectOneOf,
+  removeCopies,
+  runChild,
+  writeSalonsFile,
+} from './helpers/index-crash.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { exampleSalons, storeFingerprint, tempStoreDir } from './helpers/index-store.js';
-import { repoRoot } from './helpers/shared-data.js';
-
-const CHILD = path.join(repoRoot, 'test/helpers/index-crash-child.ts');
 
 let salons: Salon[];
 let embedder: Embedder;
+let child: string;
+let salonsFile: string;
 let baseDir: string; // two salons + state marker "before"
 let before: string;
 let after: string; // all salons added on top of baseDir
 let afterState: string; // state marker "after" written on top of baseDir
 
 beforeAll(async () => {
+  child = await crashChild();
   salons = await exampleSalons();
+  salonsFile = await writeSalonsFile(salons);
   embedder = await hashingEmbedder(64);
   baseDir = await tempStoreDir('base-');
   const lens = await createLens(baseDir, { embedder });
@@ -49,56 +58,13 @@ beforeAll(async () => {
   expect(new Set([before, after, afterState]).size).toBe(3);
 });
 
-async function copyStore(from: string): Promise<string> {
-  const to = await tempStoreDir('copy-');
-  await cp(from, to, { recursive: true });
-  return to;
-}
+afterAll(async () => {
+  await removeCopies();
+  await rm(baseDir, { recursive: true, force: true });
+});
 
-/** Run the child writer; SIGKILL it at `PAUSED` (or `delayMs` after READY). Resolves when it is gone. */
-function runChild(
-  dir: string,
-  action: 'add' | 'state',
-  pauseAt: string,
-  delayMs?: number,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, action, pauseAt], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('PAUSED')) child.kill('SIGKILL');
-      else if (delayMs !== undefined && out.includes('READY'))
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`child failed (${code}): ${err}`));
-      else resolve(out.includes('DONE') ? 'finished' : 'killed');
-    });
-  });
-}
-
-async function expectBeforeOrAfter(dir: string, allowed: string[]): Promise<string> {
-  const report = await verifyLens(dir);
-  expect(report.problems).toEqual([]);
-  const fingerprint = await storeFingerprint(dir, embedder);
-  expect(allowed).toContain(fingerprint);
-  // The next writer takes over the dead child's lock and sweeps its leftovers.
-  const writer = await openLens(dir, { embedder });
-  await writer.close();
-  const manifest = await readManifest(dir);
-  const referenced = new Set(Object.values(manifest.files).map((f) => f.name));
-  const names = (await readdir(dir)).filter((n) => n !== 'manifest.json' && n !== 'lock');
-  expect(names.sort()).toEqual([...referenced].sort());
-  return fingerprint === before ? 'before' : 'after';
+function config(dir: string, action: 'add' | 'state', pauseAt = 'never'): ChildConfig {
+  return { store: dir, action, salonsFile, pauseAt };
 }
 
 describe('crash consistency (child process SIGKILLed mid-write)', () => {
@@ -118,8 +84,8 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
     const outcomes: string[] = [];
     for (const point of points.map((p) => p.replace(':74', `:${total}`))) {
       const dir = await copyStore(baseDir);
-      expect(await runChild(dir, 'add', point)).toBe('killed');
-      outcomes.push(`${point}=${await expectBeforeOrAfter(dir, [before, after])}`);
+      expect((await runChild(child, config(dir, 'add', point))).outcome).toBe('killed');
+      outcomes.push(`${point}=${await expectOneOf(dir, { before, after }, embedder)}`);
     }
     // Up to the manifest switch (save step 4) the old state stays; from it on, the new one.
     expect(outcomes).toEqual([
@@ -144,8 +110,8 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
       ['state', 5],
     ] as const) {
       const dir = await copyStore(baseDir);
-      await runChild(dir, action, 'never', delay);
-      await expectBeforeOrAfter(dir, [before, action === 'add' ? after : afterState]);
+      await runChild(child, config(dir, action), { delayMs: delay });
+      await expectOneOf(dir, { before, after: action === 'add' ? after : afterState }, embedder);
       seen++;
     }
     expect(seen).toBe(5);

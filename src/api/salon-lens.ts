@@ -18,7 +18,7 @@ import {
   type ThemesResult,
 } from '../cluster/index.js';
 import { createEmbedder, type Embedder } from '../embed/index.js';
-import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
+import { isSalonLensError, parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import {
   type AddSalonsOptions,
   type AddSummary,
@@ -109,9 +109,16 @@ export class SalonLens {
 
   /** Open the store at `dir`, or create it when there is none. */
   static async openOrCreate(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
-    if (!existsSync(path.join(dir, MANIFEST_FILE)) || options.force) return SalonLens.create(dir, options);
     const { embedder } = options;
-    return SalonLens.open(dir, embedder ? { embedder } : {});
+    const open = () => SalonLens.open(dir, embedder ? { embedder } : {});
+    if (existsSync(path.join(dir, MANIFEST_FILE)) && !options.force) return open();
+    try {
+      return await SalonLens.create(dir, options);
+    } catch (error) {
+      // Another process created it between our check and our create: use theirs.
+      if (!options.force && isSalonLensError(error, 'STORE_EXISTS')) return open();
+      throw error;
+    }
   }
 
   /** Check every store file against its checksum without loading the index. */

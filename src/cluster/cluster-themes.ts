@@ -10,6 +10,13 @@
  * centre per section -> cluster (average linkage by default, or k-means) for each
  * candidate k -> pick k by silhouette -> drop small clusters and far items to
  * `unassigned` -> match centroids to the previous state for ids -> describe.
+ *
+ * Size: up to `linkageMaxItems` (3,000) items everything above runs exactly. Beyond
+ * it the n×n matrices do not fit, so k-means runs instead (kmeans-at-scale.ts: k
+ * scored by silhouette on a seeded sample, the chosen k fitted on all items) and the
+ * result says so (`method`, `fallback`, `kSelection.sampleSize`); each question's
+ * related insights are then looked up in its own theme and the RELATED_THEMES themes
+ * nearest to it rather than among all insights. Memory stays O(n·dim + sampleSize²).
  */
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import type { Item } from '../parse/schema.js';
@@ -22,6 +29,7 @@ import {
   salonBreakdown,
 } from './describe.js';
 import { themeKeywords } from './keywords.js';
+import { clusterAtScale } from './kmeans-at-scale.js';
 import { kmeansRestarts } from './kmeans-restarts.js';
 import {
   type ClusterOptions,
@@ -116,7 +124,10 @@ export function clusterThemes(
       )
     : vectors.map((v) => normalize(v));
 
-  const { labels, k, curve } = chooseClustering(space, opts, progress, abortCheck);
+  const large = n > opts.linkageMaxItems;
+  const { labels, k, curve, sampleSize } = large
+    ? clusterAtScale(space, candidateKs(n, opts), opts, progress, abortCheck)
+    : { ...chooseClustering(space, opts, progress, abortCheck), sampleSize: undefined };
 
   // Groups -> themes: small clusters and far items become unassigned.
   const groups: number[][] = Array.from({ length: k }, () => []);
@@ -129,12 +140,16 @@ export function clusterThemes(
     let current = members;
     if (current.length >= opts.minSize) {
       const c = centroidOf(space, current);
-      const near = current.filter((r) => dot(space[r] as Float64Array, c) >= opts.outlierThreshold);
-      for (const r of current) if (!near.includes(r)) unassignedRows.push(r);
+      const near: number[] = [];
+      for (const r of current) {
+        if (dot(space[r] as Float64Array, c) >= opts.outlierThreshold) near.push(r);
+        else unassignedRows.push(r);
+      }
       current = near;
     }
     if (current.length < opts.minSize || current.length === 0) {
-      unassignedRows.push(...current);
+      // A loop, not push(...current): spreading 100k+ rows overflows the call stack.
+      for (const r of current) unassignedRows.push(r);
       continue;
     }
     const centroid = centroidOf(vectors, current);
@@ -143,9 +158,9 @@ export function clusterThemes(
     kept.push({ members: current, centroid, scores });
   }
   // Largest first; equal sizes by their first item id (rows are id-ordered).
+  // Members are ascending rows, so members[0] is the first item id.
   kept.sort(
-    (a, b) =>
-      b.members.length - a.members.length || Math.min(...a.members) - Math.min(...b.members),
+    (a, b) => b.members.length - a.members.length || (a.members[0] ?? 0) - (b.members[0] ?? 0),
   );
 
   const { ids, nextId } = assignThemeIds(
@@ -163,6 +178,16 @@ export function clusterThemes(
   const insightRows = items
     .map((item, r) => (item.section === 'insight' ? r : -1))
     .filter((r) => r >= 0);
+  // Where each theme's questions look for related insights: every insight up to the
+  // linkage limit; above it the theme's own and its nearest themes' (all of them would
+  // be questions × insights dot products, ~5·10⁹ for 200k items).
+  const insightsFor = large
+    ? nearbyInsights(
+        kept.map((t) => t.members),
+        kept.map((t) => t.centroid),
+        items,
+      )
+    : kept.map(() => insightRows);
 
   const themes: Theme[] = kept.map((t, index) => {
     progress('describe', index, kept.length);
@@ -189,7 +214,7 @@ export function clusterThemes(
         question: refOf(q),
         relatedInsights: relatedInsights(
           q,
-          insightRows,
+          insightsFor[index] as number[],
           items,
           vectors,
           input.thresholds.relatedInsight,
@@ -212,9 +237,22 @@ export function clusterThemes(
 
   const result = ThemesResultSchema.parse({
     embedderId: input.embedderId,
-    method: opts.method,
+    method: large ? 'kmeans' : opts.method,
+    ...(large && opts.method === 'average-linkage'
+      ? {
+          fallback: {
+            requested: 'average-linkage' as const,
+            reason: `${n} items > linkageMaxItems ${opts.linkageMaxItems}`,
+          },
+        }
+      : {}),
     k,
-    kSelection: { mode: opts.k === 'auto' ? 'auto' : 'fixed', criterion: 'silhouette', curve },
+    kSelection: {
+      mode: opts.k === 'auto' ? 'auto' : 'fixed',
+      criterion: 'silhouette',
+      curve,
+      ...(sampleSize !== undefined ? { sampleSize } : {}),
+    },
     seed: opts.seed,
     themes,
     unassigned: unassignedRows.sort((a, b) => a - b).map((r) => (items[r] as Item).id),
@@ -232,6 +270,27 @@ export function clusterThemes(
     nextId,
   };
   return { result, state };
+}
+
+/** Themes searched for a question's related insights above the linkage limit (its own + these). */
+const RELATED_THEMES = 4;
+
+/** For each theme: insight rows of itself and of the RELATED_THEMES themes with the closest centroids. */
+function nearbyInsights(
+  members: readonly number[][],
+  centroids: readonly Float64Array[],
+  items: readonly Item[],
+): number[][] {
+  const insights = members.map((rows) =>
+    rows.filter((r) => (items[r] as Item).section === 'insight'),
+  );
+  return centroids.map((c, t) => {
+    const nearest = centroids
+      .map((other, o) => ({ o, sim: o === t ? Number.POSITIVE_INFINITY : dot(c, other) }))
+      .sort((a, b) => b.sim - a.sim || a.o - b.o)
+      .slice(0, RELATED_THEMES + 1);
+    return nearest.flatMap(({ o }) => insights[o] as number[]).sort((a, b) => a - b);
+  });
 }
 
 /** Cluster for each candidate k and keep the best silhouette (ties: smaller k). */

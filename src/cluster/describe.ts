@@ -89,8 +89,9 @@ export function salonBreakdown(
 
 /**
  * For one question, the insights of *other* salons with cosine >= threshold (original
- * vectors), best first, ties by id. Searches every insight, not only the theme's: an
- * answer may have landed in a neighbouring theme.
+ * vectors), best first, ties by id, among `insightRows`. The caller passes every insight,
+ * not only the theme's (an answer may have landed in a neighbouring theme), or, above the
+ * linkage limit, those of the theme and its nearest themes (see cluster-themes.ts).
  */
 export function relatedInsights(
   question: number,

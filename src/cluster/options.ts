@@ -91,6 +91,7 @@ export const ClusterOptionsSchema = z
     /**
      * 'average-linkage' (default) beat k-means on the labelled corpus at every k tried
      * (see average-linkage.ts); 'kmeans' is ml-kmeans with k-means++ and restarts.
+     * Above `linkageMaxItems` items k-means runs either way (see below).
      */
     method: z.enum(['average-linkage', 'kmeans']).default('average-linkage'),
     /** Number of clusters, or 'auto' to pick by silhouette within `kRange`. @default 'auto' */
@@ -104,6 +105,18 @@ export const ClusterOptionsSchema = z
     seed: z.number().int().default(42),
     /** k-means restarts; the lowest inertia wins. @default 8 */
     restarts: z.number().int().min(1).max(1000).default(8),
+    /**
+     * Most items clustered with average linkage, whose n×n Float32 matrix (and its
+     * working copy) is 2 × 36 MB here. Above it k-means runs whatever `method` says, and
+     * the result reports `method: 'kmeans'` plus a `fallback` note (see
+     * kmeans-at-scale.ts). Raise it only with memory for 8·n² bytes. @default 3000
+     */
+    linkageMaxItems: z.number().int().min(2).default(3000),
+    /**
+     * Above `linkageMaxItems`: items in the seeded sample on which k:'auto' scores each
+     * k (silhouette needs a sampleSize² matrix: 16 MB here) and restarts run. @default 2000
+     */
+    sampleSize: z.number().int().min(50).max(20_000).default(2000),
     /** Clusters smaller than this become `unassigned` rather than themes. @default 3 */
     minSize: z.number().int().min(1).default(3),
     /** Sections to cluster. @default all three */

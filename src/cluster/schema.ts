@@ -50,6 +50,14 @@ export const ThemesResultSchema = z.object({
   embedderId: z.string(),
   /** Clustering algorithm used (added by the cluster stage; see src/cluster/options.ts). */
   method: z.enum(['average-linkage', 'kmeans']).optional(),
+  /** Set when the requested method could not run at this size and k-means ran instead. */
+  fallback: z
+    .object({
+      requested: z.literal('average-linkage'),
+      /** e.g. "200000 items > linkageMaxItems 3000" */
+      reason: z.string(),
+    })
+    .optional(),
   /** Clusters cut before small ones were dropped: `themes.length` can be smaller. */
   k: z.number().int().positive(),
   /** How k was chosen: given by the caller, or the score per candidate k when 'auto'. */
@@ -57,6 +65,8 @@ export const ThemesResultSchema = z.object({
     mode: z.enum(['fixed', 'auto']),
     /** What `curve[].score` measures: mean silhouette (cosine distance), higher is better. */
     criterion: z.literal('silhouette').optional(),
+    /** Above linkageMaxItems: the silhouette was computed on a seeded sample of this many items. */
+    sampleSize: z.number().int().positive().optional(),
     curve: z.array(z.object({ k: z.number().int(), score: z.number() })),
   }),
   seed: z.number().int(),

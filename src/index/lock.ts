@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SalonLensError } from '../errors.js';
+import { faultPoint } from './fault-points.js';
 
 export const LOCK_FILE = 'lock';
 const GARBLED_LOCK_GRACE_MS = 5_000;
@@ -38,6 +39,7 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(file, body, { flag: 'wx' });
+      faultPoint('lock: created');
       return {
         file,
         release: async () => {
@@ -45,6 +47,7 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
           const current = await readLock(file);
           if (current && current.pid === mine.pid && current.host === mine.host) {
             await unlink(file).catch(() => undefined);
+            faultPoint('lock: released');
           }
         },
       };
@@ -62,16 +65,20 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
     const again = await readLock(file);
     if (again && again.pid === holder.pid && again.createdAt === holder.createdAt) {
       await unlink(file).catch(() => undefined);
+      faultPoint('lock: stale lock removed');
     }
   }
   const holder = await readLock(file);
-  const who = holder
-    ? `process ${holder.pid} on ${holder.host} since ${holder.createdAt}`
-    : 'another process';
+  // pid 0: a lock file still being filled in by a writer that just took it.
+  const who =
+    holder && holder.pid > 0
+      ? `process ${holder.pid} on ${holder.host} since ${holder.createdAt}`
+      : 'another process';
   throw new SalonLensError(
     'STORE_LOCKED',
-    `Store ${dir} is locked by ${who}: only one writer at a time. Wait for it to finish ` +
-      `(readers can still search with readOnly), or if that process is gone from another machine, delete ${file}.`,
+    `Store ${dir} is locked by ${who}: only one writer at a time. Wait for it to finish and ` +
+      'run this again (searching still works meanwhile: salon-lens search/similar/verify, or ' +
+      `openLens with readOnly), or, if that process is gone from another machine, delete ${file}.`,
     { details: { dir, file, holder } },
   );
 }

@@ -7,7 +7,9 @@
  *   const manifest = await readManifest(dir);          // STORE_NOT_FOUND / STORE_CORRUPT
  *   const problems = await checkFiles(dir, manifest);  // [] when every file is intact
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { SalonLensError } from '../errors.js';
@@ -109,11 +111,15 @@ export async function readManifest(dir: string): Promise<Manifest> {
     peek.data.format === STORE_FORMAT &&
     peek.data.version > STORE_FORMAT_VERSION
   ) {
+    const problem =
+      `uses store format version ${peek.data.version}, newer than this salon-lens reads ` +
+      `(${STORE_FORMAT_VERSION})`;
     throw new SalonLensError(
       'STORE_CORRUPT',
-      `${file}: store format version ${peek.data.version} is newer than this salon-lens reads ` +
-        `(${STORE_FORMAT_VERSION}). Upgrade salon-lens to open it.`,
-      { details: { dir, file, version: peek.data.version } },
+      `${file} ${problem}. Upgrade salon-lens to open it.`,
+      {
+        details: { dir, file, problem, reason: 'newer-format', version: peek.data.version },
+      },
     );
   }
   // The manifest checks itself too: a flipped byte inside a string would still be valid JSON.
@@ -145,37 +151,94 @@ export interface FileProblem {
   problem: string;
 }
 
-/** Size and sha256 check of one file; returns its bytes when intact. */
+/** Read in pieces of this size when only the checksum is wanted. */
+const HASH_CHUNK = 1 << 20;
+
+export interface ReadCheckedOptions {
+  /**
+   * 'bytes' (default) returns the file's bytes; 'check' only streams it through
+   * sha256, so checking a graph file of hundreds of MB does not hold it in memory.
+   */
+  mode?: 'bytes' | 'check';
+  /** Read into this buffer (exactly the expected size) instead of a new one. */
+  into?: Uint8Array;
+}
+
+/** Size and sha256 check of one file; returns its bytes when intact (empty in 'check' mode). */
 export async function readCheckedFile(
   dir: string,
   entry: FileEntry,
-): Promise<{ bytes: Buffer } | { problem: FileProblem; missing: boolean }> {
+  options: ReadCheckedOptions = {},
+): Promise<{ bytes: Uint8Array } | { problem: FileProblem; missing: boolean }> {
   const file = path.join(dir, entry.name);
-  let bytes: Buffer;
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    bytes = await readFile(file);
+    handle = await open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw error;
     return { problem: { file, problem: 'is missing' }, missing: true };
   }
-  if (bytes.length !== entry.bytes) {
-    return {
-      problem: {
-        file,
-        problem: `has ${bytes.length} bytes, expected ${entry.bytes} (truncated or overwritten)`,
-      },
-      missing: false,
-    };
+  try {
+    const size = (await handle.stat()).size;
+    if (size !== entry.bytes) {
+      return {
+        problem: {
+          file,
+          problem: `has ${size} bytes, expected ${entry.bytes} (truncated or overwritten)`,
+        },
+        missing: false,
+      };
+    }
+    const hash = createHash('sha256');
+    let bytes: Uint8Array = new Uint8Array(0);
+    if (options.mode === 'check') {
+      const chunk = Buffer.allocUnsafe(Math.min(HASH_CHUNK, Math.max(1, size)));
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - at), at);
+        if (bytesRead === 0) break;
+        hash.update(chunk.subarray(0, bytesRead));
+        at += bytesRead;
+      }
+    } else {
+      if (options.into && options.into.byteLength !== size) {
+        throw new RangeError(
+          `readCheckedFile: buffer of ${options.into.byteLength} bytes for ${size}`,
+        );
+      }
+      bytes = options.into ?? Buffer.allocUnsafe(size);
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await handle.read(bytes, at, size - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      hash.update(bytes);
+    }
+    const actual = hash.digest('hex');
+    if (actual !== entry.sha256) {
+      return {
+        problem: {
+          file,
+          problem: `fails its checksum (sha256 ${actual}, expected ${entry.sha256})`,
+        },
+        missing: false,
+      };
+    }
+    return { bytes };
+  } finally {
+    await handle.close();
   }
-  const actual = sha256(bytes);
-  if (actual !== entry.sha256) {
-    return {
-      problem: { file, problem: `fails its checksum (sha256 ${actual}, expected ${entry.sha256})` },
-      missing: false,
-    };
+}
+
+/** sha256 and size of a file, streamed (for files a native library wrote). */
+export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: HASH_CHUNK })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
   }
-  return { bytes };
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 export function corrupt(

@@ -9,7 +9,7 @@
  *   const data = await loadGeneration(dir);                  // verified, or STORE_CORRUPT
  *   const next = await saveGeneration(dir, data, { changed: new Set(['state']) });
  */
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
@@ -17,14 +17,17 @@ import { SalonLensError, throwIfAborted } from '../errors.js';
 import { type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
+import { faultPoint } from './fault-points.js';
 import {
   corrupt,
   type FileEntry,
   type FileProblem,
   generationFileName,
   generationOf,
+  hashFile,
   MANIFEST_FILE,
   type Manifest,
+  type ReadCheckedOptions,
   readCheckedFile,
   readManifest,
   type StoreFileKind,
@@ -87,8 +90,12 @@ class MissingFile extends Error {
   }
 }
 
-async function readVerified(dir: string, entry: FileEntry): Promise<Buffer> {
-  const result = await readCheckedFile(dir, entry);
+async function readVerified(
+  dir: string,
+  entry: FileEntry,
+  options: ReadCheckedOptions = {},
+): Promise<Uint8Array> {
+  const result = await readCheckedFile(dir, entry, options);
   if ('bytes' in result) return result.bytes;
   if (result.missing) throw new MissingFile(result.problem.file);
   throw corrupt(dir, result.problem.file, result.problem.problem);
@@ -117,17 +124,16 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   }
 
   const vectorsPath = path.join(dir, manifest.files.vectors.name);
-  const raw = await readVerified(dir, manifest.files.vectors);
-  if (raw.length !== manifest.labelCount * dim * 4) {
+  if (manifest.files.vectors.bytes !== manifest.labelCount * dim * 4) {
     throw corrupt(
       dir,
       vectorsPath,
-      `holds ${raw.length} bytes, expected ${manifest.labelCount} × ${dim} float32`,
+      `holds ${manifest.files.vectors.bytes} bytes, expected ${manifest.labelCount} × ${dim} float32`,
     );
   }
-  // Copy into an owned, aligned buffer (the Buffer may share a pool slab).
+  // Read straight into the owned, aligned buffer the lens keeps (no second copy).
   const vectors = new Float32Array(manifest.labelCount * dim);
-  new Uint8Array(vectors.buffer).set(raw);
+  await readVerified(dir, manifest.files.vectors, { into: new Uint8Array(vectors.buffer) });
 
   const stateJson = parseJson(
     dir,
@@ -145,17 +151,18 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
 
   // Checksum first, graph second: hnswlib trusts its input and may crash on garbage.
   const hnswPath = path.join(dir, manifest.files.hnsw.name);
-  await readVerified(dir, manifest.files.hnsw);
+  await readVerified(dir, manifest.files.hnsw, { mode: 'check' });
   const hnsw = new HierarchicalNSW('cosine', dim);
   try {
     await hnsw.readIndex(hnswPath);
   } catch (error) {
-    if (
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
-      /cannot open|No such file/i.test(String(error))
-    ) {
-      throw new MissingFile(hnswPath);
-    }
+    // A writer may have removed this generation between the checksum and this read
+    // (hnswlib reports that as "failed to open file"): ask the file system, not the text.
+    const gone = await stat(hnswPath).then(
+      () => false,
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+    );
+    if (gone) throw new MissingFile(hnswPath);
     throw corrupt(dir, hnswPath, 'cannot be read by hnswlib', error);
   }
   if (hnsw.getCurrentCount() !== manifest.labelCount) {
@@ -177,9 +184,11 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   };
 }
 
-function parseJson(dir: string, file: string, bytes: Buffer): unknown {
+function parseJson(dir: string, file: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    );
   } catch (cause) {
     throw corrupt(dir, file, 'is not valid JSON', cause);
   }
@@ -235,7 +244,9 @@ export async function saveGeneration(
   };
   throwIfAborted(options.signal, 'save');
   // The commit point: before this rename the old generation is current, after it the new one.
-  await writeFileAtomic(path.join(dir, MANIFEST_FILE), serializeManifest(manifest));
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), serializeManifest(manifest), {
+    onStep: (step) => faultPoint(`${MANIFEST_FILE}: ${step}`),
+  });
   options.onStep?.({ step: MANIFEST_FILE, done: ++done, total });
   // Past the commit point nothing may fail the save: leftovers that cannot be
   // removed now are swept by the next writer's open.
@@ -252,13 +263,15 @@ async function writeDataFile(
   dim: number,
 ): Promise<FileEntry> {
   const file = path.join(dir, name);
+  const onStep = (step: string) => faultPoint(`${name}: ${step}`);
   if (kind === 'hnsw') {
     // hnswlib writes to a path itself, so it writes the temp file we then commit.
     const tmp = tempPathFor(file);
     await data.hnsw.writeIndex(tmp);
-    await commitTempFile(tmp, file);
-    const bytes = await readFile(file);
-    return { name, sha256: sha256(bytes), bytes: bytes.length };
+    onStep('temp-written');
+    await commitTempFile(tmp, file, { onStep });
+    // Streamed: the graph file can be hundreds of MB.
+    return { name, ...(await hashFile(file)) };
   }
   let bytes: Uint8Array;
   if (kind === 'vectors') {
@@ -269,7 +282,7 @@ async function writeDataFile(
   } else {
     bytes = Buffer.from(`${JSON.stringify(data.state)}\n`);
   }
-  await writeFileAtomic(file, bytes);
+  await writeFileAtomic(file, bytes, { onStep });
   return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
 
@@ -300,6 +313,7 @@ export async function removeUnreferenced(
     await unlink(path.join(dir, name)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
+    faultPoint(`cleanup: removed ${name}`);
     removed.push(name);
   }
   return removed;
@@ -328,20 +342,12 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
   try {
     manifest = await readManifest(dir);
   } catch (error) {
-    if (error instanceof SalonLensError) {
-      const file = String(error.details.file ?? path.join(dir, MANIFEST_FILE));
-      return {
-        dir,
-        ok: false,
-        problems: [{ file, problem: error.message }],
-        advice: adviceFor(dir, error.code),
-      };
-    }
+    if (error instanceof SalonLensError) return manifestProblem(dir, error);
     throw error;
   }
   const problems: FileProblem[] = [];
   for (const entry of Object.values(manifest.files)) {
-    const result = await readCheckedFile(dir, entry);
+    const result = await readCheckedFile(dir, entry, { mode: 'check' });
     if (!('bytes' in result)) problems.push(result.problem);
   }
   if (problems.length === 0) {
@@ -349,9 +355,12 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     try {
       await loadFiles(dir, manifest);
     } catch (error) {
-      if (error instanceof SalonLensError || error instanceof MissingFile) {
-        const file = error instanceof MissingFile ? error.file : String(error.details.file ?? dir);
-        problems.push({ file, problem: error.message });
+      if (error instanceof MissingFile) problems.push({ file: error.file, problem: 'is missing' });
+      else if (error instanceof SalonLensError) {
+        problems.push({
+          file: String(error.details.file ?? dir),
+          problem: String(error.details.problem ?? error.message),
+        });
       } else throw error;
     }
   }
@@ -363,15 +372,63 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     salonCount: manifest.salons.length,
     embedder: manifest.embedder,
     problems,
-    ...(problems.length > 0 ? { advice: adviceFor(dir, 'STORE_CORRUPT') } : {}),
+    ...(problems.length > 0 ? { advice: rebuildAdvice(dir, manifest) } : {}),
   };
 }
 
-function adviceFor(dir: string, code: string): string {
-  if (code === 'STORE_NOT_FOUND')
-    return `Create the store with: salon-lens index <folders> --store ${dir}`;
+/** The report when the manifest itself cannot be used: missing, unreadable, or too new. */
+async function manifestProblem(dir: string, error: SalonLensError): Promise<VerifyReport> {
+  const file = String(error.details.file ?? path.join(dir, MANIFEST_FILE));
+  if (error.details.reason === 'newer-format') {
+    return {
+      dir,
+      ok: false,
+      problems: [{ file, problem: String(error.details.problem) }],
+      advice:
+        'The store is intact but was written by a newer salon-lens; upgrade salon-lens to use it ' +
+        '(do not rebuild it: that would throw away the newer data).',
+    };
+  }
+  if (error.code === 'STORE_NOT_FOUND') {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const orphans = names.filter((n) => generationOf(n) !== undefined).sort();
+    if (orphans.length === 0) {
+      return {
+        dir,
+        ok: false,
+        problems: [{ file, problem: 'is missing: there is no lens store in this folder' }],
+        advice: `Create one with: salon-lens index <folders> --store ${dir}`,
+      };
+    }
+    const shown = orphans.slice(0, 3).join(', ') + (orphans.length > 3 ? ', …' : '');
+    return {
+      dir,
+      ok: false,
+      problems: [{ file, problem: `is missing, but the folder holds store data files (${shown})` }],
+      advice: rebuildAdvice(dir),
+    };
+  }
+  return {
+    dir,
+    ok: false,
+    problems: [{ file, problem: String(error.details.problem ?? error.message) }],
+    advice: rebuildAdvice(dir),
+  };
+}
+
+/**
+ * What to do about a damaged store. When the manifest is readable it names the
+ * salon documents' folders, so the advice is a command the user can run as is.
+ */
+function rebuildAdvice(dir: string, manifest?: Manifest): string {
+  const folders = [...new Set((manifest?.salons ?? []).map((s) => path.dirname(s.source)))].sort();
+  const quoted = folders.map((f) => (/[\s"'$]/.test(f) ? JSON.stringify(f) : f));
+  const from =
+    quoted.length > 0 && quoted.length <= 3
+      ? quoted.join(' ')
+      : '<folders with your salon documents>';
   return (
-    'The store is damaged and cannot be used as is; your salon documents are the source of truth. ' +
-    `Rebuild it with: salon-lens index <folders> --store ${dir} --force`
+    'The store is damaged and cannot be used as is (nothing was changed); your salon documents ' +
+    `are the source of truth. Rebuild it from them: salon-lens index ${from} --store ${dir} --force`
   );
 }

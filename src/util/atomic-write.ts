@@ -15,6 +15,21 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
+/**
+ * Steps of an atomic write, in order, each reported right after it completed (the
+ * store's crash tests stop the process at each one).
+ */
+export type AtomicWriteStep =
+  | 'temp-created'
+  | 'temp-written'
+  | 'temp-fsynced'
+  | 'renamed'
+  | 'dir-fsynced';
+
+export interface AtomicWriteOptions {
+  onStep?: (step: AtomicWriteStep) => void;
+}
+
 /** Suffix every temp file carries, so a cleaner can recognise (and remove) leftovers. */
 export const TEMP_MARKER = '.tmp-';
 
@@ -58,23 +73,35 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** fsync `tmp`, rename it to `file` and fsync the folder; removes `tmp` if anything fails. */
-export async function commitTempFile(tmp: string, file: string): Promise<void> {
+export async function commitTempFile(
+  tmp: string,
+  file: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   try {
     await fsyncFile(tmp);
+    options.onStep?.('temp-fsynced');
     await rename(tmp, file);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
+  options.onStep?.('renamed');
   await fsyncDir(path.dirname(file));
+  options.onStep?.('dir-fsynced');
 }
 
 /** Write `data` to `file` atomically (temp + fsync + rename + folder fsync). */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const tmp = tempPathFor(file);
   try {
     const handle = await open(tmp, 'wx');
     try {
+      options.onStep?.('temp-created');
       await handle.writeFile(data);
     } finally {
       await handle.close();
@@ -83,5 +110,6 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
-  await commitTempFile(tmp, file);
+  options.onStep?.('temp-written');
+  await commitTempFile(tmp, file, options);
 }

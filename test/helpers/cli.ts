@@ -1,5 +1,5 @@
 /** Run the built CLI as a subprocess, as a user would. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cliPath, repoRoot } from './shared-data.js';
 
@@ -9,7 +9,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
   const result = spawnSync(process.execPath, [cliPath, ...args], {
     cwd: options.cwd ?? repoRoot,
@@ -18,4 +21,22 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     timeout: 600_000,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like runCli, without blocking: for CLI runs that overlap (races, or two at a time on two cores). */
+export function runCliAsync(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

@@ -1,0 +1,228 @@
+/**
+ * Clustering for more items than average linkage can hold (its n×n Float32 matrix
+ * is 36 MB at 3,000 items but 160 GB at 200,000). Above `linkageMaxItems` the
+ * cluster stage comes here:
+ *
+ * 1. k:'auto' scores each candidate k on a seeded sample of `sampleSize` items:
+ *    k-means on the sample (SELECT_RESTARTS seeded restarts per k), silhouette from
+ *    the sample's own cosine matrix. At most MAX_CANDIDATES ks, spread evenly over the
+ *    usual band, and no k above sampleSize / MIN_PER_CLUSTER (a silhouette needs
+ *    members). The chosen k then gets the rest of its `restarts` on the sample.
+ * 2. The chosen k is refined on ALL items with FULL_ITERATIONS ml-kmeans passes,
+ *    started from the best sample run's centroids (restarts are paid on the sample).
+ *
+ *   const { labels, k, curve } = clusterAtScale(space, options, progress, abortCheck);
+ *
+ * Memory: O(n·dim + sampleSize²). Time: O(sampleSize·k·dim) per sample iteration
+ * and O(n·k·dim) per full iteration. k-means++ seeding is done here (D² sampling,
+ * one pass per centre): ml-kmeans' own k-means++ builds a candidates × n distance
+ * matrix per centre and took 10 of 12 s on 4,000 × 256-dim items at k = 60.
+ */
+import { kmeans } from 'ml-kmeans';
+import { canonical } from './kmeans-restarts.js';
+import type { ClusterProgress, ResolvedClusterOptions } from './options.js';
+import { silhouette } from './silhouette.js';
+import { cosineMatrix } from './vectors.js';
+
+/** Candidate ks scored at most, for k:'auto' above the linkage limit. */
+export const MAX_CANDIDATES = 6;
+/** Sample members per cluster at least, so a sample silhouette means something. */
+export const MIN_PER_CLUSTER = 4;
+/**
+ * Restarts per candidate k while choosing k: scoring 6 ks × 8 restarts took ~10 s
+ * for 4,000 items of 12 dims and minutes at 512 dims; the winner's remaining
+ * restarts run once k is chosen.
+ */
+export const SELECT_RESTARTS = 2;
+/**
+ * Lloyd iterations on all items after the sample fit. It starts from centroids that
+ * already fit the sample, and each pass over 200k items × 400 centroids × 256 dims is
+ * ~2·10¹⁰ multiply-adds, so a few passes, not a run to convergence.
+ */
+export const FULL_ITERATIONS = 5;
+
+export interface ScaleClustering {
+  labels: number[];
+  k: number;
+  curve: Array<{ k: number; score: number }>;
+  /** Items the silhouette (and the restarts) ran on. */
+  sampleSize: number;
+}
+
+/** mulberry32: small, fast and deterministic per seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `size` distinct row indices out of `n`, ascending, chosen by `seed` (partial Fisher-Yates). */
+export function sampleRows(n: number, size: number, seed: number): number[] {
+  if (size >= n) return Array.from({ length: n }, (_, i) => i);
+  const random = seededRandom(seed);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    const t = pool[i] as number;
+    pool[i] = pool[j] as number;
+    pool[j] = t;
+  }
+  return Array.from(pool.subarray(0, size)).sort((a, b) => a - b);
+}
+
+/** At most `max` values of `ks` (ascending), evenly spread, always keeping both ends. */
+export function spreadCandidates(ks: readonly number[], max: number): number[] {
+  if (ks.length <= max) return [...ks];
+  const out = new Set<number>();
+  for (let i = 0; i < max; i++)
+    out.add(ks[Math.round((i * (ks.length - 1)) / (max - 1))] as number);
+  return [...out];
+}
+
+function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let d = 0; d < a.length; d++) {
+    const x = (a[d] as number) - (b[d] as number);
+    s += x * x;
+  }
+  return s;
+}
+
+/** k-means++ seeding by D² sampling: k centres, one O(n·dim) pass each. */
+export function seedCenters(
+  rows: readonly ArrayLike<number>[],
+  k: number,
+  seed: number,
+): number[][] {
+  const n = rows.length;
+  const random = seededRandom(seed);
+  const nearest = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const centers: number[][] = [];
+  let next = Math.floor(random() * n);
+  while (centers.length < k) {
+    const center = Array.from(rows[next] as ArrayLike<number>);
+    centers.push(center);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.min(
+        nearest[i] as number,
+        squaredDistance(rows[i] as ArrayLike<number>, center),
+      );
+      nearest[i] = d;
+      total += d;
+    }
+    if (centers.length === k) break;
+    // Next centre with probability proportional to its squared distance; if every row
+    // already sits on a centre (duplicates), take the first row not yet used.
+    let target = random() * total;
+    next = -1;
+    for (let i = 0; i < n && total > 0; i++) {
+      target -= nearest[i] as number;
+      if (target <= 0 && (nearest[i] as number) > 0) {
+        next = i;
+        break;
+      }
+    }
+    if (next < 0) next = nearest.findIndex((d) => d > 0);
+    if (next < 0) next = centers.length % n;
+  }
+  return centers;
+}
+
+export interface KmeansFit {
+  labels: number[];
+  centroids: number[][];
+  inertia: number;
+}
+
+/** ml-kmeans from given centres; labels canonical (numbered by first appearance). */
+export function lloyd(
+  rows: readonly ArrayLike<number>[],
+  centers: number[][],
+  maxIterations: number,
+): KmeansFit {
+  // ml-kmeans only indexes rows, so typed-array rows go in without a copy.
+  const data = rows as unknown as number[][];
+  const result = kmeans(data, centers.length, { initialization: centers, maxIterations });
+  let inertia = 0;
+  result.clusters.forEach((c, i) => {
+    inertia += squaredDistance(data[i] as number[], result.centroids[c] as number[]);
+  });
+  return { labels: canonical(result.clusters), centroids: result.centroids, inertia };
+}
+
+/** Seeded restarts (seed + r), lowest inertia wins, ties to the earlier restart. */
+export function fitRestarts(
+  rows: readonly ArrayLike<number>[],
+  k: number,
+  options: { seed: number; restarts: number; beforeRestart?: () => void },
+): KmeansFit {
+  let best: KmeansFit | undefined;
+  for (let r = 0; r < options.restarts; r++) {
+    options.beforeRestart?.();
+    const fit = lloyd(rows, seedCenters(rows, k, options.seed + r), 100);
+    if (!best || fit.inertia < best.inertia) best = fit;
+  }
+  return best as KmeansFit;
+}
+
+export function clusterAtScale(
+  space: readonly Float64Array[],
+  candidates: readonly number[],
+  opts: Pick<ResolvedClusterOptions, 'seed' | 'restarts' | 'sampleSize'>,
+  progress: (phase: ClusterProgress['phase'], done: number, total: number) => void,
+  abortCheck: () => void,
+): ScaleClustering {
+  const n = space.length;
+  const picked = sampleRows(n, Math.min(opts.sampleSize, n), opts.seed);
+  const sample = picked.map((r) => space[r] as Float64Array);
+  const s = sample.length;
+  const auto = candidates.length > 1;
+  // A fixed k is fitted as asked; 'auto' considers only ks the sample can score.
+  const cap = Math.max(2, Math.floor(s / MIN_PER_CLUSTER));
+  const ks = auto
+    ? spreadCandidates([...new Set(candidates.map((k) => Math.min(k, cap)))], MAX_CANDIDATES)
+    : [...candidates];
+  const sims = auto ? cosineMatrix(sample) : undefined;
+
+  // A fixed k larger than the sample is seeded on all items instead.
+  const rowsFor = (k: number) => (k < s ? sample : space);
+  const firstRestarts = auto ? Math.min(opts.restarts, SELECT_RESTARTS) : opts.restarts;
+  const curve: Array<{ k: number; score: number }> = [];
+  let best: { k: number; score: number; fit: KmeansFit } | undefined;
+  ks.forEach((k, index) => {
+    abortCheck();
+    progress(auto ? 'select-k' : 'kmeans', index, ks.length);
+    const fit = fitRestarts(rowsFor(k), k, {
+      seed: opts.seed,
+      restarts: firstRestarts,
+      beforeRestart: abortCheck,
+    });
+    const score = sims && k >= 2 && k < s ? silhouette(sims, s, fit.labels) : 0;
+    curve.push({ k, score });
+    if (!best || score > best.score) best = { k, score, fit };
+  });
+  progress(auto ? 'select-k' : 'kmeans', ks.length, ks.length);
+  const chosen = best as { k: number; fit: KmeansFit };
+  let fit = chosen.fit;
+  if (opts.restarts > firstRestarts) {
+    // The chosen k's remaining restarts (seeds continue where selection stopped).
+    const more = fitRestarts(rowsFor(chosen.k), chosen.k, {
+      seed: opts.seed + firstRestarts,
+      restarts: opts.restarts - firstRestarts,
+      beforeRestart: abortCheck,
+    });
+    if (more.inertia < fit.inertia) fit = more;
+  }
+
+  abortCheck();
+  progress('kmeans', 0, 1);
+  const full = lloyd(space, fit.centroids, FULL_ITERATIONS);
+  progress('kmeans', 1, 1);
+  return { labels: full.labels, k: chosen.k, curve, sampleSize: s };
+}

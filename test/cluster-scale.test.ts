@@ -1,0 +1,157 @@
+/**
+ * clusterThemes above the average-linkage limit: k-means runs instead (the n×n
+ * matrix of 20,000 items alone would be 1.6 GB), the result says so, k:'auto' is
+ * scored on a seeded sample, and the output is deterministic and independent of
+ * input order. Synthetic vectors with known groups, so the right answer is known.
+ */
+import { describe, expect, it } from 'vitest';
+import { clusterThemes, type ThemeInput, ThemesResultSchema } from '../src/cluster/index.js';
+import {
+  MAX_CANDIDATES,
+  sampleRows,
+  seedCenters,
+  spreadCandidates,
+} from '../src/cluster/kmeans-at-scale.js';
+import { groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
+
+/** `salons` salons, each with `perGroup` items of each of the groups A-D. */
+function manySalons(salons: number, perGroup: number, seed = 3): ThemeInput {
+  return syntheticInput(
+    Array.from({ length: salons }, (_, s) => ({
+      salon: `s${String(s).padStart(4, '0')}`,
+      date: `2024-01-${String((s % 28) + 1).padStart(2, '0')}`,
+      groups: { A: perGroup, B: perGroup, C: perGroup, D: perGroup },
+    })),
+    seed,
+  );
+}
+
+/** Each theme's generated groups, e.g. 'A' (pure) or 'AB' (mixed). */
+function themeGroups(input: ThemeInput, themes: Array<{ itemIds: string[] }>): string[] {
+  const group = groupOf(input);
+  return themes.map((t) => [...new Set(t.itemIds.map((id) => group.get(id)))].sort().join(''));
+}
+
+describe('clusterThemes above linkageMaxItems', () => {
+  it('falls back to k-means for 4,000 items, says so, and is deterministic', () => {
+    const input = manySalons(100, 10);
+    expect(input.items).toHaveLength(4000);
+    const first = clusterThemes(input, {});
+    const { result } = first;
+    expect(ThemesResultSchema.parse(result)).toEqual(result);
+    expect(result.method).toBe('kmeans');
+    expect(result.fallback).toEqual({
+      requested: 'average-linkage',
+      reason: '4000 items > linkageMaxItems 3000',
+    });
+    expect(result.kSelection.sampleSize).toBe(2000);
+    // The usual band for 4,000 items is 45..89; at most MAX_CANDIDATES of it are scored.
+    const ks = result.kSelection.curve.map((p) => p.k);
+    expect(ks).toEqual(
+      spreadCandidates(
+        Array.from({ length: 45 }, (_, i) => 45 + i),
+        MAX_CANDIDATES,
+      ),
+    );
+    expect(ks).toContain(result.k);
+    // Many more themes than groups at that k, but none mixes two groups.
+    expect(themeGroups(input, result.themes).every((g) => g.length === 1)).toBe(true);
+
+    // Same input in reverse order: the same result (same seed, same sample, same ids).
+    const order = input.items.map((_, i) => i).reverse();
+    const reversed = {
+      ...input,
+      items: order.map((i) => input.items[i] as ThemeInput['items'][number]),
+      vectors: order.map((i) => input.vectors[i] as Float32Array),
+    };
+    expect(clusterThemes(reversed, {})).toEqual(first);
+  }, 60_000);
+
+  it("finds the 4 groups with k:'auto' over a small range, from the sample's silhouette", () => {
+    const input = manySalons(100, 10, 5);
+    const { result } = clusterThemes(input, { kRange: [2, 8] });
+    expect(result.method).toBe('kmeans');
+    expect(result.k).toBe(4);
+    expect(themeGroups(input, result.themes).sort()).toEqual(['A', 'B', 'C', 'D']);
+    expect(result.themes.map((t) => t.size)).toEqual([1000, 1000, 1000, 1000]);
+    // Related insights come from the theme's neighbourhood: same group, other salons.
+    const group = groupOf(input);
+    for (const theme of result.themes) {
+      for (const q of theme.questions.slice(0, 20)) {
+        for (const r of q.relatedInsights) {
+          expect(r.salonId).not.toBe(q.question.salonId);
+          expect(group.get(r.itemId)).toBe(group.get(q.question.itemId));
+        }
+      }
+    }
+  }, 60_000);
+
+  it('clusters 20,000 items without an n×n matrix', () => {
+    const input = manySalons(500, 10, 9);
+    const { result } = clusterThemes(input, { k: 12, restarts: 2 });
+    expect(result.method).toBe('kmeans');
+    expect(result.kSelection).toMatchObject({ mode: 'fixed', sampleSize: 2000 });
+    expect(Object.keys(result.assignments).length + result.unassigned.length).toBe(20_000);
+    expect(themeGroups(input, result.themes).every((g) => g.length === 1)).toBe(true);
+  }, 120_000);
+
+  it('switches exactly at linkageMaxItems; an explicit kmeans is no fallback', () => {
+    const input = manySalons(15, 10); // 600 items
+    const linkage = clusterThemes(input, { k: 4 }).result;
+    expect(linkage.method).toBe('average-linkage');
+    expect(linkage.fallback).toBeUndefined();
+    expect(linkage.kSelection.sampleSize).toBeUndefined();
+    expect(clusterThemes(input, { k: 4, linkageMaxItems: 600 }).result.method).toBe(
+      'average-linkage',
+    );
+    const fallback = clusterThemes(input, { k: 4, linkageMaxItems: 599, sampleSize: 300 }).result;
+    expect(fallback).toMatchObject({
+      method: 'kmeans',
+      fallback: { requested: 'average-linkage', reason: '600 items > linkageMaxItems 599' },
+      kSelection: { sampleSize: 300 },
+    });
+    expect(themeGroups(input, fallback.themes).sort()).toEqual(['A', 'B', 'C', 'D']);
+    const asked = clusterThemes(input, { k: 4, method: 'kmeans', linkageMaxItems: 599 }).result;
+    expect(asked.method).toBe('kmeans');
+    expect(asked.fallback).toBeUndefined();
+  }, 60_000);
+});
+
+describe('sampling and seeding helpers', () => {
+  it('sampleRows: distinct, ascending, seeded, the whole range when size >= n', () => {
+    const a = sampleRows(10_000, 500, 42);
+    expect(a).toHaveLength(500);
+    expect(new Set(a).size).toBe(500);
+    expect(a).toEqual([...a].sort((x, y) => x - y));
+    expect(a.every((r) => r >= 0 && r < 10_000)).toBe(true);
+    expect(sampleRows(10_000, 500, 42)).toEqual(a);
+    expect(sampleRows(10_000, 500, 43)).not.toEqual(a);
+    expect(sampleRows(5, 9, 1)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('spreadCandidates keeps both ends and at most max values', () => {
+    expect(spreadCandidates([3, 4, 5], 6)).toEqual([3, 4, 5]);
+    expect(spreadCandidates([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], 3)).toEqual([10, 15, 20]);
+  });
+
+  it('seedCenters picks k distinct rows, spread out (k-means++), seeded', () => {
+    const rows = [
+      [1, 0],
+      [0.99, 0.01],
+      [0, 1],
+      [0.01, 0.99],
+      [-1, 0],
+      [-0.99, -0.01],
+    ].map((r) => Float64Array.from(r));
+    const centers = seedCenters(rows, 3, 1);
+    expect(centers).toHaveLength(3);
+    // D² sampling (this seed) takes one row of each tight pair, not two of one pair.
+    const side = (c: number[]) =>
+      (c[0] as number) > 0.5 ? 'x' : (c[1] as number) > 0.5 ? 'y' : '-x';
+    expect(new Set(centers.map(side)).size).toBe(3);
+    expect(seedCenters(rows, 3, 1)).toEqual(centers);
+    // Duplicates only: still k centres, no endless loop.
+    const same = rows[0] as Float64Array;
+    expect(seedCenters([same, same, same], 2, 1)).toHaveLength(2);
+  });
+});

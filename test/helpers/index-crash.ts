@@ -1,0 +1,225 @@
+/**
+ * Harness for the store's crash and concurrency tests: run a writer in a child
+ * process, stop it at a chosen point (progress event, numbered write step, or
+ * timer), SIGKILL it, then check what is left on disk.
+ *
+ *   const child = await crashChild();
+ *   const points = await listFaultPoints(child, { store, action: 'add', paths });
+ *   const result = await runChild(child, { store, action: 'add', paths }, { faultPoint: 3 });
+ *   await expectOneOf(store, { before, after }, embedder); // 'before' | 'after'
+ *
+ * The child is bundled once per test file with esbuild (the bundler tsup uses),
+ * because starting it through tsx cost ~3 s per kill and we kill it dozens of times.
+ * The bundle lives under node_modules/.cache so its package imports resolve. The
+ * child gets salons the parent parsed (a JSON file): what gets killed is the store's
+ * write path, and parsing in every child would only slow each kill down.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { expect } from 'vitest';
+import type { Embedder } from '../../src/embed/index.js';
+import { openLens, readManifest, verifyLens } from '../../src/index/index.js';
+import type { Salon } from '../../src/parse/index.js';
+import { storeFingerprint, tempStoreDir } from './index-store.js';
+import { repoRoot } from './shared-data.js';
+
+export interface ChildConfig {
+  store: string;
+  action: 'add' | 'remove' | 'state' | 'cycle';
+  /** JSON file holding the Salon[] to add (see writeSalonsFile). */
+  salonsFile?: string;
+  ids?: string[];
+  value?: string;
+  pauseAt?: string;
+  rounds?: number;
+  dim?: number;
+}
+
+export interface StopAt {
+  /** Kill when the child blocks at this numbered write step (SALON_LENS_FAULT_POINTS). */
+  faultPoint?: number;
+  /** Kill this many ms after the child printed READY. */
+  delayMs?: number;
+  /** Print every write step on stderr instead (no kill). */
+  trace?: boolean;
+  /**
+   * At the fault point, call this instead of killing: the child stays blocked
+   * (holding the store's lock) until `resume()` lets it finish.
+   */
+  onPaused?: (resume: () => void, label: string) => void;
+  /** Called with each stdout line (the 'cycle' writer's `SAVED <generation>`). */
+  onLine?: (line: string, send: (text: string) => void) => void;
+}
+
+export interface ChildResult {
+  outcome: 'killed' | 'finished';
+  stdout: string;
+  stderr: string;
+  /** Label of the write step the child was killed at, if any. */
+  pausedAt?: string;
+}
+
+/** Path of the bundled child script (built on first use in this process). */
+let bundle: Promise<string> | undefined;
+export function crashChild(): Promise<string> {
+  bundle ??= (async () => {
+    const outDir = path.join(repoRoot, 'node_modules/.cache/salon-lens-tests');
+    await mkdir(outDir, { recursive: true });
+    // Built under a per-process name, then renamed into place: test files running at
+    // the same time each get a complete bundle, and only one file is left behind.
+    const outfile = path.join(outDir, 'index-crash-child.mjs');
+    const tmp = path.join(outDir, `index-crash-child.${process.pid}.tmp.mjs`);
+    await build({
+      entryPoints: [path.join(repoRoot, 'test/helpers/index-crash-child.ts')],
+      outfile: tmp,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    });
+    await rename(tmp, outfile);
+    return outfile;
+  })();
+  return bundle;
+}
+
+const PAUSED_LINE = /\[fault-point\] \d+ (.*) PAUSED/;
+
+/** Run the child writer once; SIGKILL it where `stop` says. Resolves when it is gone. */
+export function runChild(
+  script: string,
+  config: ChildConfig,
+  stop: StopAt = {},
+): Promise<ChildResult> {
+  const env = { ...process.env };
+  delete env.SALON_LENS_FAULT_POINTS;
+  if (stop.trace) env.SALON_LENS_FAULT_POINTS = 'trace';
+  else if (stop.faultPoint !== undefined) env.SALON_LENS_FAULT_POINTS = String(stop.faultPoint);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(config)], {
+      cwd: repoRoot,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let pausedAt: string | undefined;
+    const send = (text: string) => child.stdin.write(text);
+    child.stdin.on('error', () => undefined); // the child may be gone already
+    child.stdout.on('data', (chunk: Buffer) => {
+      const before = stdout.length;
+      stdout += chunk.toString();
+      if (stop.onLine) {
+        const complete = stdout.slice(0, stdout.lastIndexOf('\n') + 1);
+        const fresh = complete.slice(stdout.slice(0, before).lastIndexOf('\n') + 1);
+        for (const line of fresh.split('\n').filter(Boolean)) stop.onLine(line, send);
+      }
+      if (stdout.includes('PAUSED')) child.kill('SIGKILL');
+      else if (stop.delayMs !== undefined && stdout.includes('READY')) {
+        setTimeout(() => child.kill('SIGKILL'), stop.delayMs);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const paused = pausedAt === undefined ? PAUSED_LINE.exec(stderr) : null;
+      if (paused) {
+        pausedAt = paused[1] as string;
+        if (stop.onPaused) stop.onPaused(() => send('\n'), pausedAt);
+        else child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL' && code !== 0) {
+        reject(new Error(`child failed (${code}): ${stderr}`));
+      } else {
+        resolve({
+          outcome: stdout.includes('DONE') ? 'finished' : 'killed',
+          stdout,
+          stderr,
+          ...(pausedAt ? { pausedAt } : {}),
+        });
+      }
+    });
+  });
+}
+
+/** Every write step the child passes through for `config`, in order (the child runs to the end). */
+export async function listFaultPoints(script: string, config: ChildConfig): Promise<string[]> {
+  const result = await runChild(script, config, { trace: true });
+  expect(result.outcome).toBe('finished');
+  return [...result.stderr.matchAll(/^\[fault-point\] (\d+) (.*)$/gm)].map((m, i) => {
+    expect(Number(m[1])).toBe(i + 1);
+    return m[2] as string;
+  });
+}
+
+/** Write parsed salons where a child can read them (its `salonsFile`). */
+export async function writeSalonsFile(salons: readonly Salon[]): Promise<string> {
+  const dir = await tempStoreDir('salons-');
+  copies.push(dir);
+  const file = path.join(dir, 'salons.json');
+  await writeFile(file, JSON.stringify(salons));
+  return file;
+}
+
+const copies: string[] = [];
+
+export async function copyStore(from: string): Promise<string> {
+  const to = await tempStoreDir('copy-');
+  await cp(from, to, { recursive: true });
+  copies.push(to);
+  return to;
+}
+
+/** Delete every folder copyStore and writeSalonsFile made in this process (call in afterAll). */
+export async function removeCopies(): Promise<void> {
+  await Promise.all(copies.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/**
+ * After a crash: `verify` passes, the store holds exactly one of `states` (by
+ * fingerprint: items, vectors, state and search results), and the next writer takes
+ * over the dead child's lock and sweeps its leftovers. Returns the matching state's name.
+ */
+export async function expectOneOf(
+  dir: string,
+  states: Record<string, string>,
+  embedder: Embedder,
+): Promise<string> {
+  const report = await verifyLens(dir);
+  expect(report.problems).toEqual([]);
+  expect(report.ok).toBe(true);
+  const fingerprint = await storeFingerprint(dir, embedder);
+  const name = Object.entries(states).find(([, f]) => f === fingerprint)?.[0];
+  expect(name, 'store matches none of the expected states').toBeDefined();
+  const writer = await openLens(dir, { embedder });
+  await writer.close();
+  const manifest = await readManifest(dir);
+  const referenced = new Set(Object.values(manifest.files).map((f) => f.name));
+  const names = (await readdir(dir)).filter((n) => n !== 'manifest.json' && n !== 'lock');
+  expect(names.sort()).toEqual([...referenced].sort());
+  return name as string;
+}
+
+/** Run async tasks with at most `limit` at once (two cores: two children at a time). */
+export async function inPool<T, R>(
+  tasks: readonly T[],
+  limit: number,
+  run: (task: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await run(tasks[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return out;
+}
