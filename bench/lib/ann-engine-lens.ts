@@ -1,0 +1,129 @@
+/**
+ * salon-lens's own index through its public API (src/index/index.ts): createLens,
+ * addSalons with synthetic salons of 100 items, search with and without filters,
+ * setEf for the sweep. Vectors are precomputed, so the Embedder is a lookup from
+ * the text ("i123" = item 123, "q7" = query 7) to its row: the public API has no
+ * way to add precomputed vectors, and a lookup costs next to nothing per query.
+ *
+ *   const engine = createLensEngine(ctx); await engine.build();
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Embedder } from '../../src/embed/index.js';
+import type { Lens, SearchOptions } from '../../src/index/index.js';
+import type { Salon } from '../../src/parse/index.js';
+import { SALON_SIZE, SECTION_NAMES, salonOfQuery } from './ann-data.js';
+import {
+  type AnnEngine,
+  type EngineContext,
+  folderBytes,
+  type QueryMode,
+  rowOf,
+} from './ann-engine.js';
+
+const salonId = (s: number) => `bench-${String(s).padStart(6, '0')}`;
+
+type IndexStage = typeof import('../../src/index/index.js');
+
+/** The index stage from the run's frozen source copy, or from src/ itself. */
+function loadIndexStage(lensModule: string | undefined): Promise<IndexStage> {
+  const file = lensModule ?? path.resolve(import.meta.dirname, '../../src/index/index.ts');
+  return import(pathToFileURL(file).href) as Promise<IndexStage>;
+}
+
+export function createLensEngine(ctx: EngineContext): AnnEngine {
+  const { ds, hnsw, workDir } = ctx;
+  let lens: Lens | undefined;
+  const embedder: Embedder = {
+    id: `bench-precomputed@${ds.dim}`,
+    dim: ds.dim,
+    thresholds: { similarQuestion: 0.6, relatedInsight: 0.45 },
+    async embed(texts) {
+      return texts.map((t) => {
+        const i = Number(t.slice(1));
+        return rowOf(t[0] === 'q' ? ds.queries : ds.vectors, ds.dim, i);
+      });
+    },
+    async dispose() {},
+  };
+
+  const options = (qi: number, mode: QueryMode): SearchOptions => {
+    const base: SearchOptions = mode.exact ? { exact: true } : {};
+    if (mode.filter === 'question' || mode.filter === 'disagreement')
+      return { ...base, section: mode.filter };
+    if (mode.filter === 'salon') return { ...base, salon: salonId(salonOfQuery(ds, qi)) };
+    return base;
+  };
+
+  return {
+    modes: [
+      { name: 'no filter', filter: 'none' },
+      { name: 'section=question', filter: 'question' },
+      { name: 'section=disagreement', filter: 'disagreement' },
+      { name: 'one salon', filter: 'salon' },
+      { name: 'exact: true', filter: 'none', exact: true },
+    ],
+    sweepable: true,
+    async build() {
+      // Salons are the input (like parsed files): made before the timer, and not kept, so
+      // the worker's RSS delta is the lens's own memory (zod parsing copies the items).
+      const salons: Salon[] = [];
+      for (let s = 0; s < ds.salonCount; s++) {
+        const ordinals = [0, 0, 0];
+        const items: Salon['items'] = [];
+        for (let i = s * SALON_SIZE; i < Math.min(ds.n, (s + 1) * SALON_SIZE); i++) {
+          const section = ds.sections[i] as number;
+          const ordinal = ++(ordinals[section] as number);
+          const name = SECTION_NAMES[section] as (typeof SECTION_NAMES)[number];
+          items.push({
+            id: `${salonId(s)}#${name}-${ordinal}`,
+            salonId: salonId(s),
+            section: name,
+            text: `i${i}`,
+            ordinal,
+            line: i - s * SALON_SIZE + 1,
+          });
+        }
+        salons.push({
+          id: salonId(s),
+          title: `Bench salon ${s}`,
+          source: 'bench',
+          items,
+          warnings: [],
+        });
+      }
+      const { createLens } = await loadIndexStage(ctx.lensModule);
+      const started: Array<[string, number]> = [];
+      lens = await createLens(workDir, { embedder, hnsw });
+      const t0 = performance.now();
+      await lens.addSalons(salons, {
+        onProgress: (p) => {
+          if (started.at(-1)?.[0] !== p.stage) started.push([p.stage, performance.now()]);
+        },
+      });
+      const end = performance.now();
+      const stages: Record<string, number> = {};
+      started.forEach(([stage, at], i) => {
+        const next = started[i + 1]?.[1] ?? end;
+        stages[stage] = (stages[stage] ?? 0) + (next - at);
+      });
+      return { ms: end - t0, stages };
+    },
+    async search(qi, k, mode) {
+      const hits = await (lens as Lens).search(`q${qi}`, { k, ...options(qi, mode) });
+      // Item index = salon number × 100 + (line − 1), both encoded by build().
+      return hits.map((h) => Number(h.salon.id.slice(6)) * SALON_SIZE + h.item.line - 1);
+    },
+    setEf(ef) {
+      (lens as Lens).setEf(ef);
+    },
+    diskBytes: () => folderBytes(workDir),
+    extra() {
+      const l = lens as Lens;
+      return { recallCheck: l.recallCheck({ sample: 200 }), info: l.manifest };
+    },
+    async close() {
+      await lens?.close();
+    },
+  };
+}

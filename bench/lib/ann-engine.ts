@@ -1,0 +1,86 @@
+/**
+ * The shape every ANN bench engine (salon-lens, raw hnswlib-node, usearch, vectra,
+ * Orama, brute force) takes, so one worker loop times them all the same way.
+ *
+ *   const engine = await createAnnEngine('usearch', ds, { hnsw, workDir });
+ *   await engine.build();
+ *   const ids = await engine.search(qi, K, 'none'); // dataset item indices, best first
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { AnnDataset, FilterName } from './ann-data.js';
+
+export const ENGINE_NAMES = [
+  'salon-lens',
+  'hnswlib',
+  'bruteforce',
+  'usearch',
+  'vectra',
+  'orama',
+] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  ef: number;
+  randomSeed: number;
+}
+
+export interface EngineContext {
+  ds: AnnDataset;
+  hnsw: HnswParams;
+  /** Scratch folder for the engine's files (removed by the worker). */
+  workDir: string;
+  /** salon-lens entry to load (a frozen copy of src/, see src-snapshot.ts); default: src/. */
+  lensModule?: string;
+}
+
+/** A query variant an engine runs: a filter, and for salon-lens optionally `exact: true`. */
+export interface QueryMode {
+  name: string;
+  filter: FilterName;
+  exact?: boolean;
+}
+
+export interface AnnEngine {
+  /** Query variants this engine supports, the first being the plain k-NN query. */
+  readonly modes: QueryMode[];
+  /** Whether ef can be changed after the build (for the ef sweep). */
+  readonly sweepable: boolean;
+  /** Builds the index; `ms` is the build time (conversions the API forces, e.g. Array.from, included). */
+  build(): Promise<{ ms: number; stages?: Record<string, number> }>;
+  search(qi: number, k: number, mode: QueryMode): Promise<number[]> | number[];
+  setEf?(ef: number): Promise<void> | void;
+  /** Bytes on disk once saved (undefined: the engine keeps nothing on disk). */
+  diskBytes(): Promise<{ total: number; files: Record<string, number> } | undefined>;
+  /** Engine's own sanity figure, e.g. salon-lens recallCheck. */
+  extra?(): Promise<Record<string, unknown>> | Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/** Total size of the files under `dir`, with a per-file breakdown. */
+export async function folderBytes(
+  dir: string,
+): Promise<{ total: number; files: Record<string, number> }> {
+  const files: Record<string, number> = {};
+  let total = 0;
+  const walk = async (d: string) => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else if (entry.isFile()) {
+        const size = (await stat(p)).size;
+        files[path.relative(dir, p)] = size;
+        total += size;
+      }
+    }
+  };
+  await walk(dir);
+  return { total, files };
+}
+
+/** Row `i` of a row-major matrix as a view (no copy). */
+export function rowOf(matrix: Float32Array, dim: number, i: number): Float32Array {
+  return matrix.subarray(i * dim, (i + 1) * dim);
+}
