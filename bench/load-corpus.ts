@@ -15,6 +15,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSalons, renderSalon, type Section } from '../src/parse/index.js';
+import { seededRandom } from '../src/util/random.js';
 
 const EXAMPLES_DIR = path.resolve(import.meta.dirname, '../examples/salons');
 
@@ -41,18 +42,6 @@ export interface LoadCorpus {
   bytes: number;
   /** For each recurring question: the salon titles that ask it (in salon order). */
   planted: Array<{ question: string; salonTitles: string[] }>;
-}
-
-/** mulberry32: tiny and deterministic per seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TOPIC_WORDS = [

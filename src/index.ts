@@ -11,85 +11,91 @@
  *   await lens.close();
  */
 
-// The pipeline as one object, and as one verb
-export { SalonLens, type ThemesOptions, type ReportResult } from './api/salon-lens.js';
-export { analyze, type AnalyzeOptions, type AnalyzeResult } from './api/analyze.js';
+export { type AnalyzeOptions, type AnalyzeResult, analyze } from './api/analyze.js';
 export {
-  OpenOptionsSchema,
-  CreateOptionsSchema,
-  ReportOptionsSchema,
-  type OpenOptions,
   type CreateOptions,
+  CreateOptionsSchema,
+  type OpenOptions,
+  OpenOptionsSchema,
   type ReportOptions,
+  ReportOptionsSchema,
 } from './api/options.js';
-
-// Parsing: takeaways documents → Salons
+// The pipeline as one object, and as one verb
+export { type ReportResult, SalonLens, type ThemesOptions } from './api/salon-lens.js';
+// Themes
 export {
-  parseSalon,
-  loadSalons,
-  renderSalon,
-  SECTIONS,
-  SectionSchema,
-  ItemSchema,
-  SalonSchema,
-  ParseWarningSchema,
-  type ParseOptions,
-  type LoadOptions,
-  type LoadResult,
-  type LoadWarning,
-  type Section,
-  type Item,
-  type Salon,
-  type ParseWarning,
-} from './parse/index.js';
+  type ClusterOptions,
+  type Theme,
+  type ThemeItemRef,
+  ThemeItemRefSchema,
+  ThemeSchema,
+  type ThemesResult,
+  ThemesResultSchema,
+} from './cluster/index.js';
 
 // Embedding: local CPU models
 export {
   createEmbedder,
-  withEmbeddingCache,
-  openEmbeddingCache,
   createMemoryEmbeddingCache,
-  EmbedderOptionsSchema,
+  type EmbedCallOptions,
   type Embedder,
   type EmbedderOptions,
+  EmbedderOptionsSchema,
   type EmbedderThresholds,
-  type EmbedProgress,
-  type EmbedCallOptions,
   type EmbeddingCache,
+  type EmbedProgress,
+  openEmbeddingCache,
+  withEmbeddingCache,
 } from './embed/index.js';
-
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isSalonLensError,
+  SalonLensError,
+  SalonParseError,
+} from './errors.js';
 // Store queries and their result shapes
 export {
-  SearchHitSchema,
-  SimilarQuestionGroupSchema,
-  SalonRefSchema,
-  type SearchHit,
-  type SimilarQuestionGroup,
-  type SalonRef,
-  type SearchOptions,
-  type SimilarQuestionsOptions,
-  type SimilarToOptions,
   type AddSalonsOptions,
   type AddSummary,
   type LensInfo,
   type LensProgress,
+  type SalonRef,
+  SalonRefSchema,
+  type SearchHit,
+  SearchHitSchema,
+  type SearchOptions,
+  type SimilarQuestionGroup,
+  SimilarQuestionGroupSchema,
+  type SimilarQuestionsOptions,
+  type SimilarToOptions,
   type VerifyReport,
 } from './index/index.js';
-
-// Themes
+// Parsing: takeaways documents → Salons
 export {
-  ThemesResultSchema,
-  ThemeSchema,
-  ThemeItemRefSchema,
-  type ThemesResult,
-  type Theme,
-  type ThemeItemRef,
-  type ClusterOptions,
-} from './cluster/index.js';
-
+  type Item,
+  ItemSchema,
+  type LoadOptions,
+  type LoadResult,
+  type LoadWarning,
+  loadSalons,
+  type ParseOptions,
+  type ParseWarning,
+  ParseWarningSchema,
+  parseSalon,
+  renderSalon,
+  type Salon,
+  SalonSchema,
+  SECTIONS,
+  type Section,
+  SectionSchema,
+} from './parse/index.js';
 // Reports
-export { ReportDataSchema, REPORT_FORMATS, type ReportData, type ReportFormat } from './report/index.js';
-
+export {
+  REPORT_FORMATS,
+  type ReportData,
+  ReportDataSchema,
+  type ReportFormat,
+} from './report/index.js';
 // Errors and version
 export { VERSION } from './version.js';
-export { SalonLensError, SalonParseError, isSalonLensError, ERROR_CODES, type ErrorCode } from './errors.js';

@@ -2,7 +2,13 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SalonLens, analyze, isSalonLensError, loadSalons, type SalonLensError } from '../src/index.js';
+import {
+  analyze,
+  isSalonLensError,
+  loadSalons,
+  SalonLens,
+  type SalonLensError,
+} from '../src/index.js';
 import { examplesDir } from './helpers/shared-data.js';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'salon-api-'));
@@ -50,10 +56,14 @@ describe('SalonLens facade', () => {
 
   it('names the bad option in one error', async () => {
     const dir = await tmp();
-    const wrongType = await rejection(SalonLens.create(dir, { embedder: hashing, force: 'yes' as unknown as boolean }));
+    const wrongType = await rejection(
+      SalonLens.create(dir, { embedder: hashing, force: 'yes' as unknown as boolean }),
+    );
     expect(wrongType.code).toBe('INVALID_OPTIONS');
     expect(wrongType.message).toContain('create options.force');
-    const unknown = await rejection(SalonLens.create(dir, { embedder: hashing, forse: true } as never));
+    const unknown = await rejection(
+      SalonLens.create(dir, { embedder: hashing, forse: true } as never),
+    );
     expect(unknown.message).toMatch(/forse/);
     const lens = await SalonLens.create(path.join(dir, 's'), { embedder: hashing });
     try {
@@ -73,7 +83,10 @@ describe('SalonLens facade', () => {
     try {
       const { salons } = await loadSalons([examplesDir]);
       await lens.add(salons.slice(0, 2));
-      const before = { info: lens.info.itemCount, hits: await lens.search('privacy at work', { k: 5 }) };
+      const before = {
+        info: lens.info.itemCount,
+        hits: await lens.search('privacy at work', { k: 5 }),
+      };
       const controller = new AbortController();
       const pending = lens.add(salons.slice(2), {
         signal: controller.signal,

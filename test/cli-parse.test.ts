@@ -30,7 +30,9 @@ describe('salon-lens parse (built CLI)', () => {
     const file = path.join(fixturesDir, 'parse', 'invalid-utf8.md');
     const result = runCli(['parse', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe(`salon-lens: ${file}:3: expected UTF-8 text, found an invalid UTF-8 byte sequence`);
+    expect(result.stderr.trim()).toBe(
+      `salon-lens: ${file}:3: expected UTF-8 text, found an invalid UTF-8 byte sequence`,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout).toBe('');
   });

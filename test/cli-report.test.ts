@@ -3,8 +3,8 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReportDataSchema } from '../src/report/index.js';
 import { ThemesResultSchema } from '../src/cluster/index.js';
+import { ReportDataSchema } from '../src/report/index.js';
 import { runCli } from './helpers/cli.js';
 import { examplesDir } from './helpers/shared-data.js';
 
@@ -23,7 +23,9 @@ describe('salon-lens report / themes (built CLI, bundled model)', () => {
     expect(first.embeddedItems).toBe(first.items);
     expect((await readdir(out)).sort()).toEqual(['report.html', 'report.json', 'report.md']);
 
-    const data = ReportDataSchema.parse(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')));
+    const data = ReportDataSchema.parse(
+      JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')),
+    );
     expect(data.items).toHaveLength(first.items);
     expect(data.themes.themes.length).toBe(first.themes);
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
@@ -34,9 +36,18 @@ describe('salon-lens report / themes (built CLI, bundled model)', () => {
     const warm = runCli(['report', examplesDir, '--store', store, '--out', out, '--json']);
     expect(warm.code).toBe(0);
     const second = JSON.parse(warm.stdout);
-    expect(second).toMatchObject({ added: 0, updated: 0, unchanged: first.salons, embeddedItems: 0 });
-    const again = ReportDataSchema.parse(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')));
-    expect(again.themes.themes.map((t) => [t.id, t.itemIds])).toEqual(data.themes.themes.map((t) => [t.id, t.itemIds]));
+    expect(second).toMatchObject({
+      added: 0,
+      updated: 0,
+      unchanged: first.salons,
+      embeddedItems: 0,
+    });
+    const again = ReportDataSchema.parse(
+      JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')),
+    );
+    expect(again.themes.themes.map((t) => [t.id, t.itemIds])).toEqual(
+      data.themes.themes.map((t) => [t.id, t.itemIds]),
+    );
 
     const themes = runCli(['themes', '--store', store, '--json']);
     expect(themes.code).toBe(0);
@@ -51,8 +62,17 @@ describe('salon-lens report / themes (built CLI, bundled model)', () => {
   it('only writes the formats asked for', async () => {
     const work = await mkdtemp(path.join(os.tmpdir(), 'salon-report-fmt-'));
     const result = runCli([
-      'report', examplesDir, '--store', path.join(work, 's'), '--out', path.join(work, 'o'),
-      '--format', 'md', '--embedder', 'hashing', '--quiet',
+      'report',
+      examplesDir,
+      '--store',
+      path.join(work, 's'),
+      '--out',
+      path.join(work, 'o'),
+      '--format',
+      'md',
+      '--embedder',
+      'hashing',
+      '--quiet',
     ]);
     expect(result.code).toBe(0);
     expect(await readdir(path.join(work, 'o'))).toEqual(['report.md']);

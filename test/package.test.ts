@@ -15,9 +15,21 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe('npm pack contents', () => {
   it('ships dist, types, README and LICENSE; no sources, tests or fixtures', () => {
-    const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' });
+    const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
-    for (const needed of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js', 'README.md', 'LICENSE', 'package.json']) {
+    for (const needed of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/cli.js',
+      'README.md',
+      'LICENSE',
+      'package.json',
+    ]) {
       expect(files).toContain(needed);
     }
     expect(files.filter((f) => /^(src|test|bench|examples|\.ci)\//.test(f))).toEqual([]);
@@ -27,11 +39,27 @@ describe('npm pack contents', () => {
 describe('public API surface', () => {
   it('exports the curated entry points and nothing from stage internals', () => {
     const names = Object.keys(api).sort();
-    for (const name of ['SalonLens', 'analyze', 'parseSalon', 'loadSalons', 'createEmbedder', 'SalonLensError', 'ThemesResultSchema', 'SalonSchema']) {
+    for (const name of [
+      'SalonLens',
+      'analyze',
+      'parseSalon',
+      'loadSalons',
+      'createEmbedder',
+      'SalonLensError',
+      'ThemesResultSchema',
+      'SalonSchema',
+    ]) {
       expect(names).toContain(name);
     }
     // Internals that must stay private.
-    for (const name of ['createLens', 'openLens', 'clusterThemes', 'buildReportData', 'decodeDocument', 'isInstruction']) {
+    for (const name of [
+      'createLens',
+      'openLens',
+      'clusterThemes',
+      'buildReportData',
+      'decodeDocument',
+      'isInstruction',
+    ]) {
       expect(names).not.toContain(name);
     }
   });
@@ -45,10 +73,17 @@ describe('public API surface', () => {
 });
 
 describe('examples/app against the packed package', () => {
-  it('installs the tarball into a fresh folder and runs the ESM app and a CJS require', { timeout: 600_000 }, () => {
+  it('installs the tarball into a fresh folder and runs the ESM app and a CJS require', {
+    timeout: 600_000,
+  }, () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salon-app-'));
-    execFileSync(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], { cwd: repoRoot, stdio: 'ignore' });
-    const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    execFileSync(npm, ['pack', '--pack-destination', dir, '--ignore-scripts'], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+    });
+    const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     writeFileSync(
       path.join(dir, 'package.json'),
       JSON.stringify({
@@ -60,14 +95,24 @@ describe('examples/app against the packed package', () => {
       }),
     );
     copyFileSync(path.join(repoRoot, '.npmrc'), path.join(dir, '.npmrc'));
-    const packed = execFileSync('sh', ['-c', 'ls salon-lens-*.tgz'], { cwd: dir, encoding: 'utf8' }).trim();
+    const packed = execFileSync('sh', ['-c', 'ls salon-lens-*.tgz'], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).trim();
     expect(packed).toBe(`salon-lens-${version}.tgz`);
-    execFileSync(npm, ['install', `./${packed}`, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
+    execFileSync(npm, ['install', `./${packed}`, '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
     for (const f of ['recurring-questions.mjs', 'require-check.cjs']) {
       copyFileSync(path.join(repoRoot, 'examples/app', f), path.join(dir, f));
     }
 
-    const app = spawnSync(process.execPath, ['recurring-questions.mjs', examplesDir, path.join(dir, 'work')], { cwd: dir, encoding: 'utf8' });
+    const app = spawnSync(
+      process.execPath,
+      ['recurring-questions.mjs', examplesDir, path.join(dir, 'work')],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(app.stderr).toBe('');
     expect(app.status).toBe(0);
     expect(app.stdout).toMatch(/^ingested: 5 new, 0 changed, 0 unchanged salons$/m);
@@ -76,9 +121,15 @@ describe('examples/app against the packed package', () => {
 
     const cjs = spawnSync(process.execPath, ['require-check.cjs'], { cwd: dir, encoding: 'utf8' });
     expect(cjs.status).toBe(0);
-    expect(JSON.parse(cjs.stdout)).toEqual({ items: 1, facade: 'function', codes: api.ERROR_CODES.length });
+    expect(JSON.parse(cjs.stdout)).toEqual({
+      items: 1,
+      facade: 'function',
+      codes: api.ERROR_CODES.length,
+    });
 
-    const bin = spawnSync(path.join(dir, 'node_modules/.bin/salon-lens'), ['--version'], { encoding: 'utf8' });
+    const bin = spawnSync(path.join(dir, 'node_modules/.bin/salon-lens'), ['--version'], {
+      encoding: 'utf8',
+    });
     expect(bin.stdout.trim()).toBe(version);
   });
 });

@@ -12,13 +12,42 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const settings = { numRuns: RUNS, seed: SEED };
 
 const word = fc.oneof(
-  fc.constantFrom('AI', 'open', 'model', 'privacy', 'copyright', 'Whether', 'data', 'rights', 'Let', 'me', 'know'),
+  fc.constantFrom(
+    'AI',
+    'open',
+    'model',
+    'privacy',
+    'copyright',
+    'Whether',
+    'data',
+    'rights',
+    'Let',
+    'me',
+    'know',
+  ),
   fc.string({ minLength: 1, maxLength: 8 }),
-  fc.constantFrom('\u200b', '\u200f', 'مرحبا', '“quoted”', 'en–dash', '<script>', '[x](http://y)', '\t'),
+  fc.constantFrom(
+    '\u200b',
+    '\u200f',
+    'مرحبا',
+    '“quoted”',
+    'en–dash',
+    '<script>',
+    '[x](http://y)',
+    '\t',
+  ),
 );
 const words = fc.array(word, { minLength: 1, maxLength: 12 }).map((w) => w.join(' '));
 const line = fc.oneof(
-  fc.constantFrom('# Insights', '## Questions', '# Disagreements', '# Key insights', '## Open questions', '# Notes', ''),
+  fc.constantFrom(
+    '# Insights',
+    '## Questions',
+    '# Disagreements',
+    '# Key insights',
+    '## Open questions',
+    '# Notes',
+    '',
+  ),
   words.map((w) => `- ${w}`),
   words.map((w) => `* ${w}`),
   words.map((w) => `• ${w}`),
@@ -26,7 +55,11 @@ const line = fc.oneof(
   words.map((w) => `  ${w}`),
   words.map((w) => `- [Disagreement 2] ${w}.`),
   words,
-  fc.constantFrom('Let me know if you would like me to elaborate.', '- Draw connections between ideas', '\u0007\u0001'),
+  fc.constantFrom(
+    'Let me know if you would like me to elaborate.',
+    '- Draw connections between ideas',
+    '\u0007\u0001',
+  ),
   fc.string({ maxLength: 40 }),
 );
 const document = fc
@@ -89,11 +122,17 @@ describe('parser properties (fast-check)', () => {
           ...s.disagreements.map((text) => ({ section: 'disagreement' as const, text })),
         ];
         if (items.length === 0) return;
-        const rendered = renderSalon({ date: s.date, title: s.title, items: items as Salon['items'] });
+        const rendered = renderSalon({
+          date: s.date,
+          title: s.title,
+          items: items as Salon['items'],
+        });
         const parsed = parseSalon(rendered, { source: 'rt.md' });
         expect(parsed.date).toBe(s.date);
         expect(parsed.title).toBe(s.title);
-        expect(parsed.items.map((i) => [i.section, i.text])).toEqual(items.map((i) => [i.section, i.text]));
+        expect(parsed.items.map((i) => [i.section, i.text])).toEqual(
+          items.map((i) => [i.section, i.text]),
+        );
       }),
       { ...settings, numRuns: Math.ceil(RUNS / 4) },
     );
@@ -126,7 +165,10 @@ describe('hostile content', () => {
   });
 
   it('parses a 100k-bullet document', () => {
-    const bullets = Array.from({ length: 100_000 }, (_, i) => `- Insight number ${i} is here.`).join('\n');
+    const bullets = Array.from(
+      { length: 100_000 },
+      (_, i) => `- Insight number ${i} is here.`,
+    ).join('\n');
     const salon = parseSalon(`# Insights\n${bullets}\n`, { source: 'many.md' });
     expect(salon.items).toHaveLength(100_000);
     expect(salon.items[99_999]?.id).toBe('many#i100000');
@@ -134,7 +176,9 @@ describe('hostile content', () => {
 
   it('refuses a document over the configured size limit with a clear, bounded error', () => {
     const text = `# Insights\n- ${'x'.repeat(2_000_000)}.\n`;
-    expect(() => parseSalon(text, { source: 'huge.md', maxBytes: 1_000_000 })).toThrowError(SalonLensError);
+    expect(() => parseSalon(text, { source: 'huge.md', maxBytes: 1_000_000 })).toThrowError(
+      SalonLensError,
+    );
     expect(() => parseSalon(text, { source: 'huge.md', maxBytes: 1_000_000 })).toThrowError(
       /huge\.md: document is \d+ bytes, over the limit of 1000000 bytes.*--max-bytes/,
     );

@@ -3,12 +3,19 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SalonParseError, isSalonLensError } from '../src/errors.js';
-import { loadSalons, parseSalon, renderSalon, SalonSchema, type Salon } from '../src/parse/index.js';
+import { isSalonLensError, SalonParseError } from '../src/errors.js';
+import {
+  loadSalons,
+  parseSalon,
+  renderSalon,
+  type Salon,
+  SalonSchema,
+} from '../src/parse/index.js';
 import { examplesDir, fixturesDir, sharedPath } from './helpers/shared-data.js';
 
 const fixture = (name: string) => path.join(fixturesDir, 'parse', name);
-const parseFixture = (name: string) => parseSalon(readFileSync(fixture(name)), { source: fixture(name) });
+const parseFixture = (name: string) =>
+  parseSalon(readFileSync(fixture(name)), { source: fixture(name) });
 const countBySection = (salon: Salon) => ({
   insight: salon.items.filter((i) => i.section === 'insight').length,
   question: salon.items.filter((i) => i.section === 'question').length,
@@ -16,7 +23,10 @@ const countBySection = (salon: Salon) => ({
 });
 const NOISE = ['Let me know', 'I aimed', 'Draw connections', 'Identify assumptions'];
 
-function expectParseError(fn: () => unknown, match: { line: number; expected: RegExp; file: string }) {
+function expectParseError(
+  fn: () => unknown,
+  match: { line: number; expected: RegExp; file: string },
+) {
   let caught: unknown;
   try {
     fn();
@@ -33,18 +43,26 @@ function expectParseError(fn: () => unknown, match: { line: number; expected: Re
 
 describe('parseSalon on the real seed document', () => {
   const seedDir = sharedPath('seed');
-  it.skipIf(!seedDir)('finds exactly 45 insights, 50 questions, 19 disagreements and no noise', () => {
-    const file = path.join(seedDir as string, '000_0b8ac2255055a110.txt');
-    const salon = parseSalon(readFileSync(file), { source: file });
-    expect(countBySection(salon)).toEqual({ insight: 45, question: 50, disagreement: 19 });
-    for (const item of salon.items) for (const noise of NOISE) expect(item.text).not.toContain(noise);
-    expect(salon).toMatchObject({ id: '2023-11-25-decentralization', date: '2023-11-25', title: 'decentralization' });
-    expect(() => SalonSchema.parse(salon)).not.toThrow();
-    // Every dropped line is reported with its line number.
-    const dropped = salon.warnings.map((w) => w.text);
-    expect(dropped.some((t) => t.startsWith('Draw connections'))).toBe(true);
-    expect(dropped.some((t) => t.startsWith('I aimed'))).toBe(true);
-  });
+  it.skipIf(!seedDir)(
+    'finds exactly 45 insights, 50 questions, 19 disagreements and no noise',
+    () => {
+      const file = path.join(seedDir as string, '000_0b8ac2255055a110.txt');
+      const salon = parseSalon(readFileSync(file), { source: file });
+      expect(countBySection(salon)).toEqual({ insight: 45, question: 50, disagreement: 19 });
+      for (const item of salon.items)
+        for (const noise of NOISE) expect(item.text).not.toContain(noise);
+      expect(salon).toMatchObject({
+        id: '2023-11-25-decentralization',
+        date: '2023-11-25',
+        title: 'decentralization',
+      });
+      expect(() => SalonSchema.parse(salon)).not.toThrow();
+      // Every dropped line is reported with its line number.
+      const dropped = salon.warnings.map((w) => w.text);
+      expect(dropped.some((t) => t.startsWith('Draw connections'))).toBe(true);
+      expect(dropped.some((t) => t.startsWith('I aimed'))).toBe(true);
+    },
+  );
 
   it.skipIf(!seedDir)('strips [Disagreement N] prefixes and keeps the words', () => {
     const file = path.join(seedDir as string, '000_0b8ac2255055a110.txt');
@@ -52,25 +70,32 @@ describe('parseSalon on the real seed document', () => {
     const texts = salon.items.map((i) => i.text);
     expect(texts.some((t) => t.includes('[Disagreement'))).toBe(false);
     expect(texts).toContain(
-      'Whether individual user data has significant monetary value to tech companies. Some argue that an individual\'s data does not have much value, while others argue that companies are still able to manipulate and restrict freedom even if the raw data itself has little value.',
+      "Whether individual user data has significant monetary value to tech companies. Some argue that an individual's data does not have much value, while others argue that companies are still able to manipulate and restrict freedom even if the raw data itself has little value.",
     );
   });
 });
 
 describe('parseSalon on the hand-labelled corpus', () => {
   const corpusDir = sharedPath('corpus');
-  it.skipIf(!corpusDir)('parses to exactly the labelled items: every one found, nothing else', async () => {
-    const labels = JSON.parse(await readFile(path.join(corpusDir as string, 'labels.json'), 'utf8')) as Array<{
-      salon: string;
-      section: string;
-      text: string;
-    }>;
-    const { salons } = await loadSalons([corpusDir as string]);
-    const got = salons.flatMap((s) => s.items.map((i) => `${path.basename(s.source)}|${i.section}|${i.text}`));
-    const want = labels.map((l) => `${l.salon}|${l.section}|${l.text}`);
-    expect(new Set(got).size).toBe(got.length);
-    expect([...got].sort()).toEqual([...want].sort());
-  });
+  it.skipIf(!corpusDir)(
+    'parses to exactly the labelled items: every one found, nothing else',
+    async () => {
+      const labels = JSON.parse(
+        await readFile(path.join(corpusDir as string, 'labels.json'), 'utf8'),
+      ) as Array<{
+        salon: string;
+        section: string;
+        text: string;
+      }>;
+      const { salons } = await loadSalons([corpusDir as string]);
+      const got = salons.flatMap((s) =>
+        s.items.map((i) => `${path.basename(s.source)}|${i.section}|${i.text}`),
+      );
+      const want = labels.map((l) => `${l.salon}|${l.section}|${l.text}`);
+      expect(new Set(got).size).toBe(got.length);
+      expect([...got].sort()).toEqual([...want].sort());
+    },
+  );
 });
 
 describe('parseSalon rules', () => {
@@ -78,7 +103,9 @@ describe('parseSalon rules', () => {
     const salon = parseFixture('star-bullets.md');
     expect(countBySection(salon)).toEqual({ insight: 3, question: 2, disagreement: 1 });
     // An imperative-sounding takeaway that is a full sentence is an item, not a leaked instruction.
-    expect(salon.items[2]?.text).toBe('Develop shared benchmarks so that open models can be compared fairly.');
+    expect(salon.items[2]?.text).toBe(
+      'Develop shared benchmarks so that open models can be compared fairly.',
+    );
     expect(salon.warnings).toEqual([]);
   });
 
@@ -99,7 +126,9 @@ describe('parseSalon rules', () => {
       'Whether AI should have rights.',
     ]);
     // Curly quotes and dashes are kept exactly as written.
-    expect(salon.items.map((i) => i.text)).toContain('Is “open source” the right term for open-weight models?');
+    expect(salon.items.map((i) => i.text)).toContain(
+      'Is “open source” the right term for open-weight models?',
+    );
     expect(salon.items.map((i) => i.text)).toContain(
       'What happens when an AI–generated image is used as evidence in court?',
     );
@@ -117,7 +146,12 @@ describe('parseSalon rules', () => {
 
   it('gives items stable ids, ordinals and source lines', () => {
     const salon = parseFixture('star-bullets.md');
-    expect(salon.items[0]).toMatchObject({ id: '2024-05-04-star-bullets#i1', ordinal: 1, line: 4, section: 'insight' });
+    expect(salon.items[0]).toMatchObject({
+      id: '2024-05-04-star-bullets#i1',
+      ordinal: 1,
+      line: 4,
+      section: 'insight',
+    });
     expect(salon.items[3]).toMatchObject({ id: '2024-05-04-star-bullets#q1', ordinal: 1, line: 9 });
   });
 
@@ -165,7 +199,11 @@ describe('parseSalon rules', () => {
       '- A real question?',
     ].join('\n');
     const salon = parseSalon(text, { source: 'x.md' });
-    expect(salon.items.map((i) => i.text)).toEqual(['Real insight one.', 'Real insight two.', 'A real question?']);
+    expect(salon.items.map((i) => i.text)).toEqual([
+      'Real insight one.',
+      'Real insight two.',
+      'A real question?',
+    ]);
     expect(salon.warnings.map((w) => [w.line, w.kind])).toEqual([
       [3, 'chatter'],
       [4, 'instruction'],
@@ -176,8 +214,13 @@ describe('parseSalon rules', () => {
   });
 
   it('keeps terse noun-phrase bullets without final punctuation', () => {
-    const salon = parseSalon('# Insights\n- Privacy of students\n- Open models and lock-in\n', { source: 'n.md' });
-    expect(salon.items.map((i) => i.text)).toEqual(['Privacy of students', 'Open models and lock-in']);
+    const salon = parseSalon('# Insights\n- Privacy of students\n- Open models and lock-in\n', {
+      source: 'n.md',
+    });
+    expect(salon.items.map((i) => i.text)).toEqual([
+      'Privacy of students',
+      'Open models and lock-in',
+    ]);
   });
 
   it('round-trips through renderSalon', () => {
@@ -190,7 +233,11 @@ describe('parseSalon rules', () => {
 
 describe('parseSalon errors', () => {
   it('rejects an empty file', () => {
-    expectParseError(() => parseFixture('empty.md'), { line: 1, expected: /section heading/, file: fixture('empty.md') });
+    expectParseError(() => parseFixture('empty.md'), {
+      line: 1,
+      expected: /section heading/,
+      file: fixture('empty.md'),
+    });
   });
   it('rejects a document with no recognisable section', () => {
     expectParseError(() => parseFixture('no-sections.md'), {
@@ -200,7 +247,11 @@ describe('parseSalon errors', () => {
     });
   });
   it('rejects binary content', () => {
-    expectParseError(() => parseFixture('binary.md'), { line: 3, expected: /text document/, file: fixture('binary.md') });
+    expectParseError(() => parseFixture('binary.md'), {
+      line: 3,
+      expected: /text document/,
+      file: fixture('binary.md'),
+    });
   });
   it('rejects invalid UTF-8 and names the line', () => {
     expectParseError(() => parseFixture('invalid-utf8.md'), {
@@ -234,7 +285,8 @@ describe('loadSalons', () => {
 
   it('collapses identical duplicates with a warning and rejects conflicting ones naming both files', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'salon-load-'));
-    const doc = 'These are the takeaways from the conversation: 2024-01-01 Ai salon - dup.m4a\n# Insights\n- Same.\n';
+    const doc =
+      'These are the takeaways from the conversation: 2024-01-01 Ai salon - dup.m4a\n# Insights\n- Same.\n';
     await writeFile(path.join(dir, 'a.md'), doc);
     await writeFile(path.join(dir, 'b.md'), doc.replace(/\n/g, '\r\n'));
     const same = await loadSalons([dir]);

@@ -6,18 +6,7 @@
  *   meanShuffledNmi(assignment, labels, 20, 7) // ~0.11 for 15 clusters of 390 items
  */
 import { normalizedMutualInfo } from '../../src/cluster/index.js';
-
-/** mulberry32: tiny, fast, good enough for shuffling; deterministic per seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/util/random.js';
 
 export function shuffled<T>(values: readonly T[], random: () => number): T[] {
   const out = [...values];

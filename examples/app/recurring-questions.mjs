@@ -3,7 +3,7 @@
 //
 //   node examples/app/recurring-questions.mjs <salons-folder> <work-folder>
 import path from 'node:path';
-import { SalonLens, isSalonLensError } from 'salon-lens';
+import { isSalonLensError, SalonLens } from 'salon-lens';
 
 const [salonsDir = 'examples/salons', workDir = '.salon-app'] = process.argv.slice(2);
 
@@ -11,7 +11,9 @@ try {
   const lens = await SalonLens.openOrCreate(path.join(workDir, 'store'));
   try {
     const added = await lens.add([salonsDir]);
-    console.log(`ingested: ${added.added} new, ${added.updated} changed, ${added.unchanged} unchanged salons`);
+    console.log(
+      `ingested: ${added.added} new, ${added.updated} changed, ${added.unchanged} unchanged salons`,
+    );
 
     const groups = lens.similarQuestions();
     console.log(`recurring questions: ${groups.length} groups`);
@@ -20,7 +22,10 @@ try {
       for (const q of group.questions) console.log(`    ${q.item.text}`);
     }
 
-    const { files } = await lens.report({ outDir: path.join(workDir, 'report'), formats: ['md', 'html'] });
+    const { files } = await lens.report({
+      outDir: path.join(workDir, 'report'),
+      formats: ['md', 'html'],
+    });
     console.log(`report: ${files.html}`);
   } finally {
     await lens.close();

@@ -7,7 +7,7 @@
  * and writes the report files.
  */
 import type { AddSummary } from '../index/index.js';
-import { type ReportOptions, type CreateOptions } from './options.js';
+import type { CreateOptions, ReportOptions } from './options.js';
 import { type ReportResult, SalonLens } from './salon-lens.js';
 
 export interface AnalyzeOptions extends Omit<ReportOptions, 'onProgress' | 'signal'> {
@@ -23,7 +23,10 @@ export interface AnalyzeResult {
   report: ReportResult;
 }
 
-export async function analyze(paths: readonly string[], options: AnalyzeOptions): Promise<AnalyzeResult> {
+export async function analyze(
+  paths: readonly string[],
+  options: AnalyzeOptions,
+): Promise<AnalyzeResult> {
   const { store, embedder, onProgress, signal, ...reportOptions } = options;
   const lens = await SalonLens.openOrCreate(store, embedder ? { embedder } : {});
   try {

@@ -11,7 +11,8 @@ import { SalonLensError } from '../errors.js';
 export function embedderOptionsForId(id: string, storeDir: string): EmbedderOptions {
   if (id.startsWith('use-lite@')) return { backend: 'bundled' };
   const hashing = /^hashing@(\d+)(?::seed(\d+))?$/.exec(id);
-  if (hashing) return { backend: 'hashing', dim: Number(hashing[1]), seed: Number(hashing[2] ?? 0) };
+  if (hashing)
+    return { backend: 'hashing', dim: Number(hashing[1]), seed: Number(hashing[2] ?? 0) };
   throw new SalonLensError(
     'EMBEDDER_MISMATCH',
     `Store ${storeDir} was built with embedder ${id}; pass the same embedder options ` +

@@ -9,7 +9,9 @@ import { REPORT_FORMATS } from '../report/index.js';
 
 export const isEmbedder = (value: unknown): value is Embedder => {
   const e = value as Partial<Embedder> | null;
-  return typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.embed === 'function';
+  return (
+    typeof e === 'object' && e !== null && typeof e.id === 'string' && typeof e.embed === 'function'
+  );
 };
 
 /** An Embedder instance (kept open by its owner) or options for `createEmbedder`. */
@@ -50,7 +52,10 @@ export const ReportOptionsSchema = z.strictObject({
   /** Write files into this folder; without it the rendered strings are returned only. */
   outDir: z.string().min(1).optional(),
   /** @default ['md', 'html', 'json'] */
-  formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]),
+  formats: z
+    .array(z.enum(REPORT_FORMATS))
+    .min(1)
+    .default([...REPORT_FORMATS]),
   /** Report heading. @default 'AI salon themes' */
   title: z.string().min(1).optional(),
   /** Timestamp shown in the report. @default now (pass one for byte-identical reruns) */
@@ -59,7 +64,11 @@ export const ReportOptionsSchema = z.strictObject({
   themes: z.record(z.string(), z.unknown()).optional(),
   /** Options for the recurring-questions view (see `lens.similarQuestions`). */
   similarQuestions: z.record(z.string(), z.unknown()).optional(),
-  onProgress: z.custom<(e: { stage: string; done: number; total: number }) => void>((v) => typeof v === 'function').optional(),
+  onProgress: z
+    .custom<(e: { stage: string; done: number; total: number }) => void>(
+      (v) => typeof v === 'function',
+    )
+    .optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal).optional(),
 });
 export type ReportOptions = z.input<typeof ReportOptionsSchema>;

@@ -36,7 +36,15 @@ import {
   verifyLens,
 } from '../index/index.js';
 import type { Item, Salon } from '../parse/index.js';
-import { buildReportData, type ReportData, type ReportPaths, renderHtml, renderJson, renderMarkdown, writeReport } from '../report/index.js';
+import {
+  buildReportData,
+  type ReportData,
+  type ReportPaths,
+  renderHtml,
+  renderJson,
+  renderMarkdown,
+  writeReport,
+} from '../report/index.js';
 import { embedderOptionsForId } from './embedder-for-store.js';
 import {
   type CreateOptions,
@@ -79,7 +87,8 @@ export class SalonLens {
   /** Open an existing store; the embedder defaults to the one it was built with. */
   static async open(dir: string, options: OpenOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(OpenOptionsSchema, options, 'open options');
-    const choice = opts.embedder ?? embedderOptionsForId((await readManifest(dir)).embedder.id, dir);
+    const choice =
+      opts.embedder ?? embedderOptionsForId((await readManifest(dir)).embedder.id, dir);
     return SalonLens.#withEmbedder(choice, (embedder) =>
       openLens(dir, { embedder, readOnly: opts.readOnly, ...(opts.ef ? { ef: opts.ef } : {}) }),
     );
@@ -135,7 +144,10 @@ export class SalonLens {
   }
 
   /** Parse and embed new or changed salons; unchanged ones are skipped without embedding. */
-  add(input: readonly string[] | readonly Salon[], options: AddSalonsOptions = {}): Promise<AddSummary> {
+  add(
+    input: readonly string[] | readonly Salon[],
+    options: AddSalonsOptions = {},
+  ): Promise<AddSummary> {
     return this.#lens.addSalons(input, options);
   }
 
@@ -163,7 +175,10 @@ export class SalonLens {
     const { persist = !this.#lens.readOnly, ...clusterOptions } = options;
     const snapshot = this.#lens.snapshot();
     if (snapshot.items.length === 0) {
-      throw new SalonLensError('INPUT_ERROR', `Store ${this.#lens.dir} holds no items yet: add salons first.`);
+      throw new SalonLensError(
+        'INPUT_ERROR',
+        `Store ${this.#lens.dir} holds no items yet: add salons first.`,
+      );
     }
     const previous = this.#previousThemeState();
     const { result, state } = clusterThemes(
@@ -189,7 +204,9 @@ export class SalonLens {
     progress?.({ stage: 'themes', done: 0, total: 1 });
     const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
     progress?.({ stage: 'themes', done: 1, total: 1 });
-    const recurringQuestions = this.similarQuestions(opts.similarQuestions as SimilarQuestionsOptions);
+    const recurringQuestions = this.similarQuestions(
+      opts.similarQuestions as SimilarQuestionsOptions,
+    );
     const snapshot = this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),
@@ -205,7 +222,9 @@ export class SalonLens {
     const renderers = { md: renderMarkdown, html: renderHtml, json: renderJson } as const;
     const rendered: ReportResult['rendered'] = {};
     for (const format of opts.formats) rendered[format] = renderers[format](data);
-    const files = opts.outDir ? await writeReport(data, { outDir: opts.outDir, formats: opts.formats }) : {};
+    const files = opts.outDir
+      ? await writeReport(data, { outDir: opts.outDir, formats: opts.formats })
+      : {};
     progress?.({ stage: 'report', done: 1, total: 1 });
     return { data, files, rendered };
   }

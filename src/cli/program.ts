@@ -42,7 +42,8 @@ export async function run(argv: string[], version: string): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version "errors" are successful exits
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return EXIT.ok;
       if (error.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }

@@ -19,6 +19,7 @@
  * matrix per centre and took 10 of 12 s on 4,000 × 256-dim items at k = 60.
  */
 import { kmeans } from 'ml-kmeans';
+import { seededRandom } from '../util/random.js';
 import { canonical } from './kmeans-restarts.js';
 import type { ClusterProgress, ResolvedClusterOptions } from './options.js';
 import { silhouette } from './silhouette.js';
@@ -47,18 +48,6 @@ export interface ScaleClustering {
   curve: Array<{ k: number; score: number }>;
   /** Items the silhouette (and the restarts) ran on. */
   sampleSize: number;
-}
-
-/** mulberry32: small, fast and deterministic per seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `size` distinct row indices out of `n`, ascending, chosen by `seed` (partial Fisher-Yates). */

@@ -84,7 +84,6 @@ const INDEX_BATCH = 256;
  */
 const EMBED_CHUNK = 4096;
 
-
 /** Built once: constructing a zod schema per query showed up in search latency. */
 const QUERY_SCHEMA = z.string().trim().min(1, 'expected a non-empty query');
 

@@ -50,7 +50,16 @@ function lineOfFirstInvalidByte(bytes: Uint8Array): number {
   while (i < bytes.length) {
     const b = bytes[i] as number;
     if (b === 0x0a) line++;
-    const width = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const width =
+      b < 0x80
+        ? 1
+        : b >= 0xc2 && b <= 0xdf
+          ? 2
+          : b >= 0xe0 && b <= 0xef
+            ? 3
+            : b >= 0xf0 && b <= 0xf4
+              ? 4
+              : 0;
     if (width === 0 || i + width > bytes.length) return line;
     for (let k = 1; k < width; k++) {
       if (((bytes[i + k] as number) & 0xc0) !== 0x80) return line;
@@ -67,7 +76,12 @@ function lineOfFirstInvalidByte(bytes: Uint8Array): number {
 function rejectBinary(text: string, file: string): void {
   const nul = text.indexOf('\u0000');
   if (nul !== -1) {
-    throw new SalonParseError(file, lineAt(text, nul), 'a text document', 'binary content (NUL bytes)');
+    throw new SalonParseError(
+      file,
+      lineAt(text, nul),
+      'a text document',
+      'binary content (NUL bytes)',
+    );
   }
   const sample = text.slice(0, 8192);
   let control = 0;

@@ -35,7 +35,9 @@ function identityFromName(raw: string): SalonIdentity {
   const dated = DATED.exec(name);
   const date = dated?.[1] && isRealDate(dated[1]) ? dated[1] : undefined;
   const rest = (date ? (dated?.[2] ?? '') : name).trim();
-  const title = rest.replace(SERIES_PREFIX, '').replace(/-/g, (m, i, s) => (isWordDash(s, i) ? m : ' '));
+  const title = rest
+    .replace(SERIES_PREFIX, '')
+    .replace(/-/g, (m, i, s) => (isWordDash(s, i) ? m : ' '));
   const clean = title.replace(/\s+/g, ' ').trim();
   return { date, title: clean.length > 0 ? clean : (date ?? 'untitled') };
 }

@@ -3,26 +3,27 @@
  *
  *   import { parseSalon, loadSalons } from './parse/index.js';
  */
-export { parseSalon, type ParseOptions } from './parse-salon.js';
+
+export { DEFAULT_MAX_BYTES } from './decode.js';
+export { isInstruction } from './instructions.js';
 export {
-  loadSalons,
-  salonContentHash,
   compareSalons,
   type LoadOptions,
   type LoadResult,
   type LoadWarning,
+  loadSalons,
+  salonContentHash,
 } from './load.js';
+export { type ParseOptions, parseSalon } from './parse-salon.js';
 export { renderSalon } from './render.js';
-export { DEFAULT_MAX_BYTES } from './decode.js';
-export { isInstruction } from './instructions.js';
 export {
-  SECTIONS,
-  SectionSchema,
-  ItemSchema,
-  SalonSchema,
-  ParseWarningSchema,
-  type Section,
   type Item,
-  type Salon,
+  ItemSchema,
   type ParseWarning,
+  ParseWarningSchema,
+  type Salon,
+  SalonSchema,
+  SECTIONS,
+  type Section,
+  SectionSchema,
 } from './schema.js';

@@ -77,7 +77,10 @@ export function salonContentHash(salon: Pick<Salon, 'id' | 'date' | 'title' | 'i
   return sha256(JSON.stringify(canonical));
 }
 
-export function compareSalons(a: Pick<Salon, 'id' | 'date'>, b: Pick<Salon, 'id' | 'date'>): number {
+export function compareSalons(
+  a: Pick<Salon, 'id' | 'date'>,
+  b: Pick<Salon, 'id' | 'date'>,
+): number {
   const byDate = (a.date ?? '').localeCompare(b.date ?? '');
   return byDate !== 0 ? byDate : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -94,7 +97,9 @@ async function listDocuments(input: string): Promise<string[]> {
   }
   if (info.isFile()) return [input];
   if (!info.isDirectory()) {
-    throw new SalonLensError('INPUT_ERROR', `${input}: not a file or folder`, { details: { path: input } });
+    throw new SalonLensError('INPUT_ERROR', `${input}: not a file or folder`, {
+      details: { path: input },
+    });
   }
   const found = await walk(input);
   if (found.length === 0) {

@@ -10,7 +10,7 @@
  */
 import { SalonParseError } from '../errors.js';
 import { decodeDocument } from './decode.js';
-import { identityFromFileName, readHeader, salonSlug, type SalonIdentity } from './header.js';
+import { identityFromFileName, readHeader, type SalonIdentity, salonSlug } from './header.js';
 import { isInstruction } from './instructions.js';
 import type { Item, ParseWarning, Salon, Section } from './schema.js';
 import { readHeading } from './sections.js';
@@ -24,7 +24,8 @@ export interface ParseOptions {
 
 const BULLET = /^([ \t]*)(?:[-*+•–]|\d{1,4}[.)])[ \t]+(.*)$/u;
 const DISAGREEMENT_PREFIX = /^\[\s*disagreement\s*\d*\s*\]\s*[:.-]?\s*/i;
-const EXPECTED_SECTIONS = "a section heading such as '# Insights', '# Questions' or '# Disagreements'";
+const EXPECTED_SECTIONS =
+  "a section heading such as '# Insights', '# Questions' or '# Disagreements'";
 
 interface OpenItem {
   section: Section;
@@ -85,7 +86,12 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
         headings.push({ section, line: lineNo, bullets: 0 });
       } else {
         section = 'unknown';
-        warn(lineNo, 'unknown-section', `unknown section "${heading.text}"; its content is skipped`, line);
+        warn(
+          lineNo,
+          'unknown-section',
+          `unknown section "${heading.text}"; its content is skipped`,
+          line,
+        );
       }
       return;
     }
@@ -140,7 +146,8 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
   const id = salonSlug(salonIdentity);
   const items = buildItems(id, drafts, warn);
   for (const heading of headings) {
-    if (heading.bullets === 0) warn(heading.line, 'empty-section', `${heading.section} section has no items`, '');
+    if (heading.bullets === 0)
+      warn(heading.line, 'empty-section', `${heading.section} section has no items`, '');
   }
   warnings.sort((a, b) => a.line - b.line);
 
@@ -162,7 +169,11 @@ function buildItems(
   const ordinals = new Map<Section, number>();
   const items: Item[] = [];
   for (const draft of drafts) {
-    const text = draft.parts.join(' ').replace(/\s+/gu, ' ').trim().replace(DISAGREEMENT_PREFIX, '');
+    const text = draft.parts
+      .join(' ')
+      .replace(/\s+/gu, ' ')
+      .trim()
+      .replace(DISAGREEMENT_PREFIX, '');
     if (text.length === 0) continue;
     if (isInstruction(text)) {
       const span = draft.lastLine > draft.line ? ` (lines ${draft.line}-${draft.lastLine})` : '';

@@ -5,9 +5,9 @@
  *   const input = syntheticInput([{ salon: 's1', date: '2024-01-01', groups: { A: 4, B: 4 } }]);
  */
 
-import { seededRandom } from '../../bench/lib/quality-shuffle.js';
 import type { ThemeInput } from '../../src/cluster/index.js';
 import type { Item, Section } from '../../src/parse/schema.js';
+import { seededRandom } from '../../src/util/random.js';
 
 export const GROUP_TEXTS: Record<string, string[]> = {
   A: [

@@ -7,7 +7,11 @@
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
 import { loadSalons } from '../../parse/index.js';
-import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
+import {
+  addEmbedderFlags,
+  type EmbedderFlags,
+  embedderOptionsFromFlags,
+} from '../embedder-flags.js';
 import { createProgressBar, info, printJson } from '../io.js';
 import { parsePositiveInt } from '../option-parsers.js';
 
@@ -33,7 +37,9 @@ interface IndexFlags extends EmbedderFlags {
 export function registerIndex(program: Command): void {
   const command = program
     .command('index')
-    .description('add salon documents to a lens store (created if missing); changed salons are replaced')
+    .description(
+      'add salon documents to a lens store (created if missing); changed salons are replaced',
+    )
     .argument('<paths...>', 'salon files (.md/.txt) or folders')
     .requiredOption('--store <dir>', 'lens store folder')
     .option('--force', 'replace an existing store instead of updating it')
@@ -51,11 +57,20 @@ export function registerIndex(program: Command): void {
     const bar = createProgressBar('index', { quiet: flags.quiet });
     const interrupt = interruptSignal();
     try {
-      const summary = await lens.add(salons, { onProgress: (e) => bar.update(e), signal: interrupt.signal });
+      const summary = await lens.add(salons, {
+        onProgress: (e) => bar.update(e),
+        signal: interrupt.signal,
+      });
       bar.stop();
       const m = lens.info;
       if (flags.json) {
-        printJson({ ...summary, store: flags.store, itemCount: m.itemCount, salonCount: m.salonCount, embedder: m.embedder.id });
+        printJson({
+          ...summary,
+          store: flags.store,
+          itemCount: m.itemCount,
+          salonCount: m.salonCount,
+          embedder: m.embedder.id,
+        });
       } else {
         process.stdout.write(
           `${flags.store}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +

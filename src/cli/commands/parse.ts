@@ -7,7 +7,9 @@ import { parsePositiveInt } from '../option-parsers.js';
 export function registerParse(program: Command): void {
   program
     .command('parse')
-    .description('parse salon documents; print item counts and dropped lines, or the salons as JSON')
+    .description(
+      'parse salon documents; print item counts and dropped lines, or the salons as JSON',
+    )
     .argument('<paths...>', 'salon files (.md/.txt) or folders')
     .option('--json', 'print the parsed salons as JSON on stdout')
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
@@ -33,7 +35,9 @@ export function registerParse(program: Command): void {
       );
       for (const s of salons) {
         for (const w of s.warnings) {
-          process.stdout.write(`  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${cut(w.text)}"` : ''}\n`);
+          process.stdout.write(
+            `  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${cut(w.text)}"` : ''}\n`,
+          );
         }
       }
     });

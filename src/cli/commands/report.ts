@@ -7,7 +7,11 @@ import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { analyze } from '../../api/analyze.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
-import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
+import {
+  addEmbedderFlags,
+  type EmbedderFlags,
+  embedderOptionsFromFlags,
+} from '../embedder-flags.js';
 import { createProgressBar, info, printJson } from '../io.js';
 import { interruptSignal } from './index.js';
 import { parseK } from './themes.js';
@@ -26,7 +30,9 @@ function parseFormats(value: string): ReportFormat[] {
   const formats = value.split(',').map((f) => f.trim());
   for (const f of formats) {
     if (!(REPORT_FORMATS as readonly string[]).includes(f)) {
-      throw new InvalidArgumentError(`expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, got "${f}".`);
+      throw new InvalidArgumentError(
+        `expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, got "${f}".`,
+      );
     }
   }
   return [...new Set(formats)] as ReportFormat[];
@@ -39,7 +45,9 @@ export function registerReport(program: Command): void {
     .argument('<paths...>', 'salon files (.md/.txt) or folders')
     .option('--store <dir>', 'lens store folder', '.salon-lens')
     .option('--out <dir>', 'report folder', 'salon-report')
-    .option('--format <list>', `comma-separated: ${REPORT_FORMATS.join(',')}`, parseFormats, [...REPORT_FORMATS])
+    .option('--format <list>', `comma-separated: ${REPORT_FORMATS.join(',')}`, parseFormats, [
+      ...REPORT_FORMATS,
+    ])
     .option('--k <n|auto>', 'number of themes, or auto', parseK, 'auto')
     .option('--title <text>', 'report title')
     .option('--quiet', 'no progress bar')
@@ -73,7 +81,9 @@ export function registerReport(program: Command): void {
         printJson(summary);
         return;
       }
-      const files = Object.values(report.files).map((f) => path.relative(process.cwd(), f as string));
+      const files = Object.values(report.files).map((f) =>
+        path.relative(process.cwd(), f as string),
+      );
       info(
         `${summary.salons} salons, ${summary.items} items (${added.embeddedItems} embedded now), ` +
           `${summary.themes} themes, model ${summary.embedder}`,

@@ -8,9 +8,13 @@ import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
 import { SEARCH_MODES, type SearchMode } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
+import {
+  addEmbedderFlags,
+  type EmbedderFlags,
+  embedderOptionsFromFlags,
+} from '../embedder-flags.js';
 import { formatTable, printJson } from '../io.js';
 import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
-import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
 
 interface SearchFlags extends EmbedderFlags {
   store: string;
@@ -49,36 +53,40 @@ export function registerSearch(program: Command): void {
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
     .option('--json', 'print hits as JSON on stdout');
   addEmbedderFlags(command).action(async (query: string, flags: SearchFlags) => {
-      const embedder = embedderOptionsFromFlags(flags);
-      const lens = await SalonLens.open(flags.store, { readOnly: true, ...(embedder ? { embedder } : {}), ...(flags.ef ? { ef: flags.ef } : {}) });
-      try {
-        const hits = await lens.search(query, {
-          k: flags.k,
-          section: flags.section,
-          salon: flags.salon,
-          excludeSalon: flags.excludeSalon,
-          dateFrom: flags.from,
-          dateTo: flags.to,
-          mode: flags.mode,
-          exact: flags.exact,
-        });
-        if (flags.json) {
-          printJson(hits);
-          return;
-        }
-        const rows = hits.map((h, i) => [
-          String(i + 1),
-          h.score.toFixed(3),
-          h.salon.date ?? '',
-          h.salon.id,
-          h.item.section,
-          h.item.text,
-        ]);
-        process.stdout.write(
-          `${formatTable(['#', 'score', 'date', 'salon', 'section', 'text'], rows, 90)}\n`,
-        );
-      } finally {
-        await lens.close();
-      }
+    const embedder = embedderOptionsFromFlags(flags);
+    const lens = await SalonLens.open(flags.store, {
+      readOnly: true,
+      ...(embedder ? { embedder } : {}),
+      ...(flags.ef ? { ef: flags.ef } : {}),
     });
+    try {
+      const hits = await lens.search(query, {
+        k: flags.k,
+        section: flags.section,
+        salon: flags.salon,
+        excludeSalon: flags.excludeSalon,
+        dateFrom: flags.from,
+        dateTo: flags.to,
+        mode: flags.mode,
+        exact: flags.exact,
+      });
+      if (flags.json) {
+        printJson(hits);
+        return;
+      }
+      const rows = hits.map((h, i) => [
+        String(i + 1),
+        h.score.toFixed(3),
+        h.salon.date ?? '',
+        h.salon.id,
+        h.item.section,
+        h.item.text,
+      ]);
+      process.stdout.write(
+        `${formatTable(['#', 'score', 'date', 'salon', 'section', 'text'], rows, 90)}\n`,
+      );
+    } finally {
+      await lens.close();
+    }
+  });
 }

@@ -6,9 +6,13 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import {
+  addEmbedderFlags,
+  type EmbedderFlags,
+  embedderOptionsFromFlags,
+} from '../embedder-flags.js';
 import { printJson } from '../io.js';
 import { parseChoice, parsePositiveInt, parseUnitInterval } from '../option-parsers.js';
-import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
 
 interface SimilarFlags extends EmbedderFlags {
   store: string;
@@ -38,35 +42,38 @@ export function registerSimilar(program: Command): void {
     )
     .option('--json', 'print the groups as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
-      const embedder = embedderOptionsFromFlags(flags);
-      const lens = await SalonLens.open(flags.store, { readOnly: true, ...(embedder ? { embedder } : {}) });
-      try {
-        const groups = lens.similarQuestions({
-          threshold: flags.threshold,
-          k: flags.k,
-          crossSalonOnly: !flags.sameSalon,
-          linkage: flags.linkage,
-        });
-        if (flags.json) {
-          printJson(groups);
-          return;
-        }
-        if (groups.length === 0) {
-          process.stdout.write('No similar questions found (try a lower --threshold).\n');
-          return;
-        }
-        const out: string[] = [];
-        groups.forEach((g, i) => {
-          out.push(
-            `Group ${i + 1}: ${g.questions.length} questions from ${g.salons.length} salons (cohesion ${g.cohesion.toFixed(2)})`,
-          );
-          for (const q of g.questions)
-            out.push(`  ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`);
-          out.push('');
-        });
-        process.stdout.write(`${out.join('\n')}`);
-      } finally {
-        await lens.close();
-      }
+    const embedder = embedderOptionsFromFlags(flags);
+    const lens = await SalonLens.open(flags.store, {
+      readOnly: true,
+      ...(embedder ? { embedder } : {}),
     });
+    try {
+      const groups = lens.similarQuestions({
+        threshold: flags.threshold,
+        k: flags.k,
+        crossSalonOnly: !flags.sameSalon,
+        linkage: flags.linkage,
+      });
+      if (flags.json) {
+        printJson(groups);
+        return;
+      }
+      if (groups.length === 0) {
+        process.stdout.write('No similar questions found (try a lower --threshold).\n');
+        return;
+      }
+      const out: string[] = [];
+      groups.forEach((g, i) => {
+        out.push(
+          `Group ${i + 1}: ${g.questions.length} questions from ${g.salons.length} salons (cohesion ${g.cohesion.toFixed(2)})`,
+        );
+        for (const q of g.questions)
+          out.push(`  ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`);
+        out.push('');
+      });
+      process.stdout.write(`${out.join('\n')}`);
+    } finally {
+      await lens.close();
+    }
+  });
 }

@@ -2,9 +2,13 @@
  * `salon-lens themes --store <dir> [--k N|auto] [--json]`: cross-salon themes
  * with their representative items.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
-import { addEmbedderFlags, type EmbedderFlags, embedderOptionsFromFlags } from '../embedder-flags.js';
+import {
+  addEmbedderFlags,
+  type EmbedderFlags,
+  embedderOptionsFromFlags,
+} from '../embedder-flags.js';
 import { formatTable, printJson } from '../io.js';
 import { parsePositiveInt } from '../option-parsers.js';
 
@@ -20,7 +24,8 @@ interface ThemesFlags extends EmbedderFlags {
 export function parseK(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError(`expected "auto" or an integer ≥ 2, got "${value}".`);
+  if (!Number.isInteger(n) || n < 2)
+    throw new InvalidArgumentError(`expected "auto" or an integer ≥ 2, got "${value}".`);
   return n;
 }
 
@@ -31,7 +36,11 @@ export function registerThemes(program: Command): void {
     .requiredOption('--store <dir>', 'lens store folder')
     .option('--k <n|auto>', 'number of themes, or auto', parseK, 'auto')
     .option('--seed <n>', 'clustering seed', parsePositiveInt)
-    .option('--min-size <n>', 'smallest theme; smaller clusters become unassigned', parsePositiveInt)
+    .option(
+      '--min-size <n>',
+      'smallest theme; smaller clusters become unassigned',
+      parsePositiveInt,
+    )
     .option('--contested', 'sort themes by their share of disagreements')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
@@ -47,7 +56,9 @@ export function registerThemes(program: Command): void {
         printJson(result);
         return;
       }
-      const themes = flags.contested ? [...result.themes].sort((a, b) => b.contested - a.contested) : result.themes;
+      const themes = flags.contested
+        ? [...result.themes].sort((a, b) => b.contested - a.contested)
+        : result.themes;
       const rows = themes.map((t) => [
         t.id,
         t.label,
