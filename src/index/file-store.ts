@@ -1,0 +1,619 @@
+/**
+ * The embedded file store: salons' items, their vectors and an HNSW graph in one
+ * folder (format in manifest.ts, generations in store-files.ts), held in memory
+ * and searched there.
+ *
+ *   const store = await openFileStore('.lens', { embedder, readOnly: true });
+ *   const hits = store.nearest({ vector, k: 5, filter: { section: 'question' } });
+ *
+ * Writes take the folder's write lock; any failure or abort before the manifest
+ * switch reloads the last saved generation, so memory and disk never disagree.
+ */
+import { mkdir } from 'node:fs/promises';
+import hnswlib from 'hnswlib-node';
+import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
+import { compareSalons, type Item } from '../parse/index.js';
+import { type Bm25Index, buildBm25 } from './bm25.js';
+import { acquireWriteLock, type WriteLock } from './lock.js';
+import {
+  type Manifest,
+  readManifest,
+  STORE_FORMAT,
+  STORE_FORMAT_VERSION,
+  type StoredSalon,
+  type StoreFileKind,
+} from './manifest.js';
+import {
+  type CreateLensOptions,
+  CreateLensOptionsSchema,
+  LENS_DEFAULTS,
+  type LensProgress,
+  type OpenLensOptions,
+  OpenLensOptionsSchema,
+} from './options.js';
+import {
+  dot,
+  embedderMismatch,
+  type LensStorage,
+  type NearestQuery,
+  type SalonChanges,
+  type ScoredItem,
+  type StorageFilter,
+  type StorageInfo,
+  type StoredRow,
+} from './storage.js';
+import {
+  type Hnsw,
+  highestGeneration,
+  loadGeneration,
+  removeUnreferenced,
+  type StoreData,
+  saveGeneration,
+} from './store-files.js';
+
+const { HierarchicalNSW } = hnswlib;
+
+/** First HNSW capacity of a new store; each write then sizes it to what it needs. */
+const INITIAL_CAPACITY = 1024;
+/** Points inserted between yields to the event loop (progress, abort). */
+const INDEX_BATCH = 256;
+/**
+ * Texts embedded per step of a write, each step inserted before the next is
+ * embedded: memory for pending vectors stays at one chunk however large the input
+ * (2,000 salons are ~200k vectors; all at once they doubled the peak).
+ */
+const EMBED_CHUNK = 4096;
+/** Compiled filters kept per generation (similarQuestions asks one filter per question). */
+const SUBSET_CACHE = 8;
+
+interface Scored {
+  pos: number;
+  score: number;
+}
+
+/**
+ * Items passing the salon/section/date part of a filter, counted per salon, so a
+ * query that also leaves out a salon or an item knows its candidate count without
+ * a pass over the whole store (similarQuestions runs one per question).
+ */
+interface Subset {
+  /** undefined: every item. */
+  keep: ((pos: number) => boolean) | undefined;
+  /** Positions passing `keep` in order; undefined when every item passes. */
+  positions: number[] | undefined;
+  count: number;
+  perSalon: Map<string, number>;
+}
+
+export class FileStore implements LensStorage {
+  #data: StoreData;
+  #lock: WriteLock | undefined;
+  #ef: number;
+  // Derived lookups, rebuilt whenever #data changes.
+  #posById = new Map<string, number>();
+  #posByLabel = new Int32Array(0);
+  #salonById = new Map<string, StoredSalon>();
+  #bm25: Bm25Index | undefined;
+  #subsets = new Map<string, Subset>();
+
+  private constructor(
+    readonly location: string,
+    data: StoreData,
+    lock: WriteLock | undefined,
+    ef?: number,
+  ) {
+    this.#data = data;
+    this.#lock = lock;
+    this.#ef = ef ?? data.manifest.hnsw.ef;
+    this.#data.hnsw.setEf(this.#ef);
+    this.#reindex();
+  }
+
+  /** @internal use createFileStore / openFileStore */
+  static _make(dir: string, data: StoreData, lock: WriteLock | undefined, ef?: number): FileStore {
+    return new FileStore(dir, data, lock, ef);
+  }
+
+  get readOnly(): boolean {
+    return this.#lock === undefined;
+  }
+
+  info(): StorageInfo {
+    const m = this.#data.manifest;
+    return {
+      location: this.location,
+      format: { name: m.format, version: m.version },
+      generation: m.generation,
+      updatedAt: m.updatedAt,
+      embedder: { ...m.embedder },
+      metric: m.metric,
+      itemCount: this.#data.items.length,
+      salonCount: m.salons.length,
+      hnsw: { ...m.hnsw, ef: this.#ef },
+    };
+  }
+
+  salons(): StoredSalon[] {
+    return this.#data.manifest.salons.map((s) => ({ ...s }));
+  }
+
+  salon(id: string): StoredSalon | undefined {
+    return this.#salonById.get(id);
+  }
+
+  rows(filter: StorageFilter = {}): StoredRow[] {
+    const { keep } = this.#refine(filter);
+    const out: StoredRow[] = [];
+    const items = this.#data.items;
+    for (let p = 0; p < items.length; p++) {
+      if (keep === undefined || keep(p)) out.push(this.#rowAt(p));
+    }
+    return out;
+  }
+
+  row(itemId: string): StoredRow | undefined {
+    const pos = this.#posById.get(itemId);
+    return pos === undefined ? undefined : this.#rowAt(pos);
+  }
+
+  /**
+   * Top-k by cosine among items passing the filter. Small filtered subsets are
+   * searched exactly; otherwise HNSW runs with the filter inside the graph search,
+   * and if it comes back short of k matches (a very selective filter) we fall back
+   * to exact.
+   */
+  nearest(query: NearestQuery): ScoredItem[] {
+    const { vector: q, k } = query;
+    const method = query.method ?? 'auto';
+    const { keep, matching, within } = this.#refine(query.filter ?? {});
+    const want = Math.min(k, matching);
+    if (want === 0) return [];
+    const hnsw = this.#data.hnsw;
+    if (query.ef !== undefined) hnsw.setEf(query.ef);
+    try {
+      let hits: Scored[];
+      if (method === 'exact' || (method === 'auto' && keep && matching <= LENS_DEFAULTS.exactBelow))
+        hits = this.#exact(q, want, keep, within);
+      else {
+        hits = this.#ann(q, want, keep);
+        if (method === 'auto' && hits.length < want) hits = this.#exact(q, want, keep, within);
+      }
+      return hits.map((h) => this.#scoredItem(h));
+    } finally {
+      if (query.ef !== undefined) hnsw.setEf(this.#ef);
+    }
+  }
+
+  lexical(text: string, k: number, filter: StorageFilter = {}): ScoredItem[] {
+    const { keep } = this.#refine(filter);
+    this.#bm25 ??= buildBm25(this.#data.items.map((item) => item.text));
+    return this.#bm25
+      .search(text, Number.MAX_SAFE_INTEGER, keep)
+      .map((h) => ({ pos: h.doc, score: h.score }))
+      .sort(this.#compare)
+      .slice(0, k)
+      .map((h) => this.#scoredItem(h));
+  }
+
+  scores(vector: Float32Array, itemIds: readonly string[]): number[] {
+    return itemIds.map((id) => {
+      const pos = this.#posById.get(id);
+      return pos === undefined ? Number.NaN : dot(vector, this.#vectorAt(pos));
+    });
+  }
+
+  setEf(ef: number): void {
+    this.#ef = ef;
+    this.#data.hnsw.setEf(ef);
+  }
+
+  async applyChanges(changes: SalonChanges): Promise<{ removedItems: number }> {
+    let removedItems = 0;
+    await this.#mutate(changes.signal, async () => {
+      const before = new Set(this.#posById.keys());
+      await this.#apply(changes);
+      for (const id of this.#posById.keys()) before.delete(id);
+      removedItems = before.size;
+      await this.#save(new Set(['items', 'vectors', 'hnsw']), changes.signal, changes.onProgress);
+    });
+    return { removedItems };
+  }
+
+  readState(key: string): unknown {
+    const value = this.#data.state[key];
+    return value === undefined ? undefined : structuredClone(value);
+  }
+
+  async writeState(key: string, value: unknown): Promise<void> {
+    await this.#mutate(undefined, async () => {
+      this.#data.state = { ...this.#data.state, [key]: value };
+      await this.#save(new Set(['state']), undefined, () => {});
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#lock?.release();
+    this.#lock = undefined;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Run an in-memory change plus its save; on any failure, go back to the saved generation. */
+  async #mutate(signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+    const saved = this.#data.manifest.generation;
+    try {
+      await fn();
+    } catch (error) {
+      if (this.#data.manifest.generation === saved) {
+        // Nothing was committed: drop half-applied memory and anything half-written.
+        await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
+        this.#data = await loadGeneration(this.location);
+        this.#data.hnsw.setEf(this.#ef);
+        this.#reindex();
+      }
+      throw signal?.aborted && !isAbort(error)
+        ? new SalonLensError('ABORTED', 'the operation was aborted', { cause: error })
+        : error;
+    }
+  }
+
+  /**
+   * Replace the items of upserted salons, drop removed salons, embed and insert
+   * the new items (a chunk at a time). Freed HNSW labels are reused lowest first,
+   * which keeps the vectors file dense and the result independent of history order.
+   */
+  async #apply(changes: SalonChanges): Promise<void> {
+    const { upsert: replace, signal, onProgress: progress } = changes;
+    const data = this.#data;
+    const dim = data.manifest.embedder.dim;
+    const dropped = new Set([...replace.map((r) => r.salon.id), ...changes.remove]);
+    const kept: Array<{ item: Item; label: number }> = [];
+    const used = new Uint8Array(data.labelCount);
+    data.items.forEach((item, pos) => {
+      const label = data.labels[pos] as number;
+      if (dropped.has(item.salonId)) {
+        data.hnsw.markDelete(label);
+        data.vectors.fill(0, label * dim, (label + 1) * dim);
+      } else {
+        kept.push({ item, label });
+        used[label] = 1;
+      }
+    });
+    const free: number[] = [];
+    for (let l = data.labelCount - 1; l >= 0; l--) if (used[l] === 0) free.push(l);
+    // pop() from the end yields the lowest label first.
+
+    const pending = replace.flatMap(({ salon }) => salon.items);
+    const total = pending.length;
+    // Size HNSW and the vectors buffer once for the whole call (no repeated doubling).
+    this.#ensureCapacity(data.labelCount + Math.max(0, total - free.length));
+    const rows: Array<{ item: Item; label: number }> = [];
+    for (let start = 0; start < total; start += EMBED_CHUNK) {
+      const chunk = pending.slice(start, start + EMBED_CHUNK);
+      const vectors = await changes.embed(
+        chunk.map((item) => item.text),
+        start,
+        total,
+      );
+      throwIfAborted(signal, 'addSalons');
+      for (const [i, item] of chunk.entries()) {
+        const vector = vectors[i] as Float32Array;
+        const label = free.pop() ?? data.labelCount++;
+        data.vectors.set(vector, label * dim);
+        data.hnsw.addPoint(Array.from(vector), label);
+        rows.push({ item, label });
+        const v = start + i + 1;
+        if (v % INDEX_BATCH === 0) {
+          progress({ stage: 'index', done: v, total });
+          await new Promise((resolve) => setImmediate(resolve));
+          throwIfAborted(signal, 'addSalons');
+        }
+      }
+    }
+    if (total > 0) progress({ stage: 'index', done: total, total });
+
+    // New salon list and item order: salon order, then document order.
+    const salonList = data.manifest.salons.filter((s) => !dropped.has(s.id));
+    for (const { salon, contentHash } of replace) {
+      salonList.push({
+        id: salon.id,
+        title: salon.title,
+        ...(salon.date ? { date: salon.date } : {}),
+        source: salon.source,
+        contentHash,
+        itemCount: salon.items.length,
+      });
+    }
+    salonList.sort(compareSalons);
+    const bySalon = new Map<string, Array<{ item: Item; label: number }>>();
+    for (const row of kept.concat(rows)) {
+      const list = bySalon.get(row.item.salonId);
+      if (list) list.push(row);
+      else bySalon.set(row.item.salonId, [row]);
+    }
+    const ordered = salonList.flatMap((s) => bySalon.get(s.id) ?? []);
+    data.items = ordered.map((r) => r.item);
+    data.labels = ordered.map((r) => r.label);
+    data.manifest = { ...data.manifest, salons: salonList };
+    this.#reindex();
+  }
+
+  /** Make room for `labels` HNSW points and vector rows (grows, never shrinks). */
+  #ensureCapacity(labels: number): void {
+    const data = this.#data;
+    const dim = data.manifest.embedder.dim;
+    if (labels > data.hnsw.getMaxElements()) data.hnsw.resizeIndex(labels);
+    if (labels * dim > data.vectors.length) {
+      const grown = new Float32Array(Math.max(labels, INITIAL_CAPACITY) * dim);
+      grown.set(data.vectors);
+      data.vectors = grown;
+    }
+  }
+
+  async #save(
+    changed: ReadonlySet<StoreFileKind>,
+    signal: AbortSignal | undefined,
+    progress: (p: LensProgress) => void,
+  ): Promise<void> {
+    throwIfAborted(signal, 'save');
+    const generation = (await highestGeneration(this.location, this.#data.manifest)) + 1;
+    const manifest = await saveGeneration(this.location, this.#data, {
+      changed,
+      generation,
+      signal,
+      onStep: (s) => progress({ stage: 'save', done: s.done, total: s.total }),
+    });
+    this.#data.manifest = manifest;
+  }
+
+  #reindex(): void {
+    const data = this.#data;
+    this.#posById = new Map(data.items.map((item, pos) => [item.id, pos]));
+    this.#posByLabel = new Int32Array(data.labelCount).fill(-1);
+    data.labels.forEach((label, pos) => {
+      this.#posByLabel[label] = pos;
+    });
+    this.#salonById = new Map(data.manifest.salons.map((s) => [s.id, s]));
+    this.#bm25 = undefined;
+    this.#subsets.clear();
+  }
+
+  #vectorAt(pos: number): Float32Array {
+    const dim = this.#data.manifest.embedder.dim;
+    const label = this.#data.labels[pos] as number;
+    return this.#data.vectors.subarray(label * dim, (label + 1) * dim);
+  }
+
+  #rowAt(pos: number): StoredRow {
+    return { item: this.#data.items[pos] as Item, vector: this.#vectorAt(pos) };
+  }
+
+  #scoredItem(h: Scored): ScoredItem {
+    return { item: this.#data.items[h.pos] as Item, score: h.score };
+  }
+
+  /** The salon/section/date part of a filter, compiled once per generation and filter. */
+  #subset(f: StorageFilter): Subset {
+    const key = JSON.stringify([f.section, f.salon, f.dateFrom, f.dateTo]);
+    const cached = this.#subsets.get(key);
+    if (cached) return cached;
+    const sections = f.section === undefined ? undefined : new Set([f.section].flat());
+    const only = f.salon === undefined ? undefined : new Set([f.salon].flat());
+    const { dateFrom, dateTo } = f;
+    const items = this.#data.items;
+    const salonById = this.#salonById;
+    const keep =
+      !sections && !only && !dateFrom && !dateTo
+        ? undefined
+        : (pos: number) => {
+            const item = items[pos];
+            if (!item) return false;
+            if (sections && !sections.has(item.section)) return false;
+            if (only && !only.has(item.salonId)) return false;
+            if (dateFrom || dateTo) {
+              const date = salonById.get(item.salonId)?.date;
+              if (!date) return false;
+              if (dateFrom && date < dateFrom) return false;
+              if (dateTo && date > dateTo) return false;
+            }
+            return true;
+          };
+    const positions: number[] | undefined = keep ? [] : undefined;
+    const perSalon = new Map<string, number>();
+    for (let p = 0; p < items.length; p++) {
+      if (keep && !keep(p)) continue;
+      positions?.push(p);
+      const salonId = (items[p] as Item).salonId;
+      perSalon.set(salonId, (perSalon.get(salonId) ?? 0) + 1);
+    }
+    const subset = { keep, positions, count: positions?.length ?? items.length, perSalon };
+    if (this.#subsets.size >= SUBSET_CACHE) {
+      this.#subsets.delete(this.#subsets.keys().next().value as string);
+    }
+    this.#subsets.set(key, subset);
+    return subset;
+  }
+
+  /** The whole filter as a position predicate, with its match count and a superset to scan. */
+  #refine(f: StorageFilter): {
+    keep: ((pos: number) => boolean) | undefined;
+    matching: number;
+    within: readonly number[] | undefined;
+  } {
+    const base = this.#subset(f);
+    const not = f.excludeSalon === undefined ? undefined : new Set([f.excludeSalon].flat());
+    const items = this.#data.items;
+    let matching = base.count;
+    for (const salonId of not ?? []) matching -= base.perSalon.get(salonId) ?? 0;
+    const skip = new Set<number>();
+    for (const id of f.excludeItems ?? []) {
+      const pos = this.#posById.get(id);
+      if (pos === undefined || skip.has(pos)) continue;
+      skip.add(pos);
+      const item = items[pos] as Item;
+      if ((base.keep === undefined || base.keep(pos)) && !not?.has(item.salonId)) matching--;
+    }
+    const baseKeep = base.keep;
+    const keep =
+      !not && skip.size === 0
+        ? baseKeep
+        : (pos: number) =>
+            !skip.has(pos) &&
+            (baseKeep === undefined || baseKeep(pos)) &&
+            !not?.has((items[pos] as Item).salonId);
+    return { keep, matching, within: base.positions };
+  }
+
+  #compare = (a: Scored, b: Scored): number => {
+    if (b.score !== a.score) return b.score - a.score;
+    const ia = this.#data.items[a.pos]?.id ?? '';
+    const ib = this.#data.items[b.pos]?.id ?? '';
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+
+  #ann(q: Float32Array, k: number, keep?: (pos: number) => boolean): Scored[] {
+    const hnsw: Hnsw = this.#data.hnsw;
+    const posByLabel = this.#posByLabel;
+    const filter = keep
+      ? (label: number) => {
+          const pos = posByLabel[label] ?? -1;
+          return pos >= 0 && keep(pos);
+        }
+      : undefined;
+    const { neighbors } = hnsw.searchKnn(Array.from(q), Math.min(k, hnsw.getMaxElements()), filter);
+    const out: Scored[] = [];
+    for (const label of neighbors) {
+      const pos = posByLabel[label] ?? -1;
+      // Scores are recomputed from the stored vectors so ANN and exact agree to the bit.
+      if (pos >= 0) out.push({ pos, score: dot(q, this.#vectorAt(pos)) });
+    }
+    return out.sort(this.#compare);
+  }
+
+  /** Brute-force top-k over all items, or over the positions in `within` only. */
+  #exact(
+    q: Float32Array,
+    k: number,
+    keep?: (pos: number) => boolean,
+    within?: readonly number[],
+  ): Scored[] {
+    const n = within ? within.length : this.#data.items.length;
+    const top: Scored[] = [];
+    for (let c = 0; c < n; c++) {
+      const pos = within ? (within[c] as number) : c;
+      if (keep && !keep(pos)) continue;
+      const candidate = { pos, score: dot(q, this.#vectorAt(pos)) };
+      if (top.length === k) {
+        const worst = top[k - 1] as Scored;
+        if (this.#compare(candidate, worst) >= 0) continue;
+        top.pop();
+      }
+      // Insertion keeps `top` sorted; k is small, so this beats sorting n scores.
+      let i = top.length;
+      while (i > 0 && this.#compare(candidate, top[i - 1] as Scored) < 0) i--;
+      top.splice(i, 0, candidate);
+    }
+    return top;
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof SalonLensError && error.code === 'ABORTED';
+}
+
+/**
+ * Create an empty store in `dir` (created if missing). An existing store is an
+ * error (STORE_EXISTS) unless `force`, which replaces it; files that are not the
+ * store's are never touched.
+ */
+export async function createFileStore(dir: string, options: CreateLensOptions): Promise<FileStore> {
+  const o = parseOptions(CreateLensOptionsSchema, options, 'createLens options');
+  await mkdir(dir, { recursive: true });
+  const lock = await acquireWriteLock(dir);
+  try {
+    let previous: Manifest | undefined;
+    try {
+      previous = await readManifest(dir);
+    } catch (error) {
+      if (!(error instanceof SalonLensError)) throw error;
+      if (error.code !== 'STORE_NOT_FOUND' && !o.force) throw existsError(dir);
+    }
+    if (previous && !o.force) throw existsError(dir);
+
+    const { embedder } = o;
+    const hnsw = new HierarchicalNSW('cosine', embedder.dim);
+    hnsw.initIndex({
+      maxElements: INITIAL_CAPACITY,
+      m: o.hnsw.m,
+      efConstruction: o.hnsw.efConstruction,
+      randomSeed: o.hnsw.randomSeed,
+    });
+    hnsw.setEf(o.hnsw.ef);
+    const base = {
+      format: STORE_FORMAT as typeof STORE_FORMAT,
+      version: STORE_FORMAT_VERSION,
+      embedder: { id: embedder.id, dim: embedder.dim },
+      metric: 'cosine' as const,
+      normalized: true as const,
+      hnsw: { ...o.hnsw },
+      itemCount: 0,
+      labelCount: 0,
+      salons: [] as StoredSalon[],
+    };
+    const data = {
+      manifest: base,
+      items: [] as Item[],
+      labels: [] as number[],
+      vectors: new Float32Array(0),
+      labelCount: 0,
+      hnsw,
+      state: {},
+    };
+    const generation = (await highestGeneration(dir, previous)) + 1;
+    const manifest = await saveGeneration(dir, data, {
+      changed: new Set(['items', 'vectors', 'hnsw', 'state']),
+      generation,
+    });
+    return FileStore._make(dir, { ...data, manifest }, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+function existsError(dir: string): SalonLensError {
+  return new SalonLensError(
+    'STORE_EXISTS',
+    `A lens store already exists at ${dir}. Open it instead, or pass force to replace it.`,
+    { details: { dir } },
+  );
+}
+
+/**
+ * Open an existing store. Writers take the folder's lock (STORE_LOCKED if another
+ * process holds it); `readOnly` stores do not, and read one consistent generation
+ * even while a writer saves.
+ */
+export async function openFileStore(dir: string, options: OpenLensOptions): Promise<FileStore> {
+  const o = parseOptions(OpenLensOptionsSchema, options, 'openLens options');
+  const check = (manifest: Manifest) => {
+    const mismatch = embedderMismatch(dir, manifest.embedder, o.embedder);
+    if (mismatch) throw mismatch;
+  };
+  // Refuse a missing store or another embedder before touching the lock or any data file.
+  check(await readManifest(dir));
+  if (o.readOnly) {
+    const data = await loadGeneration(dir, check);
+    return FileStore._make(dir, data, undefined, o.ef);
+  }
+  const lock = await acquireWriteLock(dir);
+  try {
+    const data = await loadGeneration(dir, check);
+    // Leftovers of a save that crashed before its manifest switch.
+    await removeUnreferenced(dir, data.manifest);
+    return FileStore._make(dir, data, lock, o.ef);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The storage seam of the lens: what a backend (the file store, Postgres) must
+ * provide so that search, similar questions and grouping are written once above it
+ * (see lens.ts). Filters cross the seam as data, not closures, so a database can
+ * run them inside its own query.
+ *
+ *   const store: LensStorage = await openFileStore(dir, { embedder });
+ *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
+ */
+import type { Embedder } from '../embed/index.js';
+import { SalonLensError } from '../errors.js';
+import type { Item, Salon } from '../parse/index.js';
+import type { HnswParams, StoredSalon } from './manifest.js';
+import type { ItemFilter, LensProgress } from './options.js';
+
+/** What a store holds, for `Lens.manifest`. */
+export interface StorageInfo {
+  /** Folder or database URL (without password) the store lives in. */
+  location: string;
+  format: { name: string; version: number };
+  generation: number;
+  updatedAt: string;
+  embedder: { id: string; dim: number };
+  metric: 'cosine';
+  itemCount: number;
+  salonCount: number;
+  /** Stored HNSW parameters; `ef` is the one in force for this session. */
+  hnsw: HnswParams;
+}
+
+/** A filter as data: `ItemFilter` plus items left out by id (e.g. the query item itself). */
+export interface StorageFilter extends ItemFilter {
+  excludeItems?: readonly string[];
+}
+
+/**
+ * How `nearest` finds its hits. `auto`: the index, or brute force when the filter
+ * leaves few items or the index comes back short; `exact`: brute force;
+ * `index`: the index alone, no fallback (what a recall check measures).
+ */
+export type NearestMethod = 'auto' | 'exact' | 'index';
+
+export interface NearestQuery {
+  /** Unit-length query vector of the store's dimension. */
+  vector: Float32Array;
+  k: number;
+  filter?: StorageFilter;
+  method?: NearestMethod;
+  /** Index search breadth for this query only (default: the session's). */
+  ef?: number;
+}
+
+/** A stored item with its score; lists are best first, ties by item id. */
+export interface ScoredItem {
+  item: Item;
+  score: number;
+}
+
+/** A stored item with its unit vector (a view: copy it to keep it). */
+export interface StoredRow {
+  item: Item;
+  vector: Float32Array;
+}
+
+/** One atomic write: every change lands, or none does. */
+export interface SalonChanges {
+  /** Salons inserted, or replaced whole when their id is stored. */
+  upsert: ReadonlyArray<{ salon: Salon; contentHash: string }>;
+  /** Salon ids removed (unknown ids are ignored). */
+  remove: readonly string[];
+  /**
+   * Unit vectors for the upserted items' texts, asked for a chunk at a time so
+   * pending vectors never exceed one chunk; `offset` is the chunk's start among all
+   * `total` new items (for progress).
+   */
+  embed: (texts: string[], offset: number, total: number) => Promise<Float32Array[]>;
+  signal?: AbortSignal;
+  onProgress: (progress: LensProgress) => void;
+}
+
+export interface LensStorage {
+  readonly location: string;
+  /** True when this session may not write (no lock taken). */
+  readonly readOnly: boolean;
+  info(): StorageInfo;
+  /** Stored salons in salon order. */
+  salons(): StoredSalon[];
+  /** One stored salon (not a copy: do not modify), or undefined. */
+  salon(id: string): StoredSalon | undefined;
+  /** Items passing `filter` with their vectors, salon order then document order. */
+  rows(filter?: StorageFilter): StoredRow[];
+  /** One stored item and its vector, or undefined. */
+  row(itemId: string): StoredRow | undefined;
+  /** Top-k items by cosine to `query.vector` among those passing the filter. */
+  nearest(query: NearestQuery): ScoredItem[];
+  /** Top-k items by the store's lexical ranking (BM25 for the file store). */
+  lexical(text: string, k: number, filter?: StorageFilter): ScoredItem[];
+  /** Cosine of `vector` with each listed item's vector, computed like `nearest` scores. */
+  scores(vector: Float32Array, itemIds: readonly string[]): number[];
+  /** Query-time index breadth for this session (not saved). */
+  setEf(ef: number): void;
+  /** Apply `changes` atomically. Returns how many stored items no longer exist. */
+  applyChanges(changes: SalonChanges): Promise<{ removedItems: number }>;
+  /** A copy of the derived-state JSON value stored under `key`, or undefined. */
+  readState(key: string): unknown;
+  /** Store a JSON value under `key`, atomically. */
+  writeState(key: string, value: unknown): Promise<void>;
+  /** Release locks, connections and memory. Called once. */
+  close(): Promise<void>;
+}
+
+/** Cosine of two unit vectors, accumulated in the same order everywhere so scores tie exactly. */
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+/** Best first, ties by item id: the one order of every result list. */
+export function compareScored(a: ScoredItem, b: ScoredItem): number {
+  if (b.score !== a.score) return b.score - a.score;
+  const ia = a.item.id;
+  const ib = b.item.id;
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+/** EMBEDDER_MISMATCH when `stored` was built by another embedder than `embedder`. */
+export function embedderMismatch(
+  location: string,
+  stored: { id: string; dim: number },
+  embedder: Embedder,
+): SalonLensError | undefined {
+  if (stored.id === embedder.id && stored.dim === embedder.dim) return undefined;
+  return new SalonLensError(
+    'EMBEDDER_MISMATCH',
+    `Store ${location} was built with embedder ${stored.id} (dim ${stored.dim}), ` +
+      `but it was opened with ${embedder.id} (dim ${embedder.dim}). Open it with the same embedder, ` +
+      'or rebuild it with the new one (salon-lens index <folders> --store <dir> --force).',
+    {
+      details: {
+        dir: location,
+        stored: { ...stored },
+        given: { id: embedder.id, dim: embedder.dim },
+      },
+    },
+  );
+}
