@@ -6,7 +6,7 @@
  *
  *   const lens = await SalonLens.openOrCreate('.salon-lens');
  *   await lens.add(['salons/']);
- *   console.log(lens.similarQuestions()[0]);
+ *   console.log((await lens.similarQuestions())[0]);
  *   await lens.report({ outDir: 'salon-report' });
  *   await lens.close();
  */

@@ -4,7 +4,7 @@
  *
  *   const lens = await SalonLens.openOrCreate('.salon-lens');
  *   await lens.add(['salons/']);
- *   const groups = lens.similarQuestions();
+ *   const groups = await lens.similarQuestions();
  *   await lens.report({ outDir: 'report' });
  *   await lens.close();
  */
@@ -159,11 +159,11 @@ export class SalonLens {
     return this.#lens.search(text, options);
   }
 
-  similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
+  similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
     return this.#lens.similarQuestions(options);
   }
 
-  similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
+  similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
     return this.#lens.similarTo(itemId, options);
   }
 
@@ -173,14 +173,14 @@ export class SalonLens {
    */
   async themes(options: ThemesOptions = {}): Promise<ThemesResult> {
     const { persist = !this.#lens.readOnly, ...clusterOptions } = options;
-    const snapshot = this.#lens.snapshot();
+    const snapshot = await this.#lens.snapshot();
     if (snapshot.items.length === 0) {
       throw new SalonLensError(
         'INPUT_ERROR',
         `Store ${this.#lens.dir} holds no items yet: add salons first.`,
       );
     }
-    const previous = this.#previousThemeState();
+    const previous = await this.#previousThemeState();
     const { result, state } = clusterThemes(
       {
         salons: snapshot.salons,
@@ -204,10 +204,10 @@ export class SalonLens {
     progress?.({ stage: 'themes', done: 0, total: 1 });
     const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
     progress?.({ stage: 'themes', done: 1, total: 1 });
-    const recurringQuestions = this.similarQuestions(
+    const recurringQuestions = await this.similarQuestions(
       opts.similarQuestions as SimilarQuestionsOptions,
     );
-    const snapshot = this.#lens.snapshot();
+    const snapshot = await this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),
       salons: this.#storedSalons(snapshot.items),
@@ -235,8 +235,8 @@ export class SalonLens {
     if (this.#ownsEmbedder) await this.#embedder.dispose();
   }
 
-  #previousThemeState(): ThemeState | undefined {
-    const stored = this.#lens.readState(THEME_STATE_KEY);
+  async #previousThemeState(): Promise<ThemeState | undefined> {
+    const stored = await this.#lens.readState(THEME_STATE_KEY);
     if (stored === undefined) return undefined;
     const parsed = ThemeStateSchema.safeParse(stored);
     // A state from an older format only costs id stability, never correctness.

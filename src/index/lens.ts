@@ -228,25 +228,25 @@ export class Lens {
       options,
       'search options',
     );
-    if (mode === 'lexical') return this.#hits(this.#storage.lexical(query, k, filter));
+    if (mode === 'lexical') return this.#hits(await this.#storage.lexical(query, k, filter));
     const [q] = await this.#embed([query]);
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
     if (mode === 'vector') {
-      return this.#hits(this.#storage.nearest({ vector: q, k, filter, method }));
+      return this.#hits(await this.#storage.nearest({ vector: q, k, filter, method }));
     }
-    return this.#hits(this.#hybrid(query, q, k, filter, method));
+    return this.#hits(await this.#hybrid(query, q, k, filter, method));
   }
 
   /** Items closest to a stored item (itself excluded). */
-  similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
+  async similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const { k, exact, crossSalonOnly, ...filter } = parseOptions(
       SimilarToOptionsSchema,
       options,
       'similarTo options',
     );
-    const row = this.#storage.row(itemId);
+    const row = await this.#storage.row(itemId);
     if (row === undefined) {
       throw new SalonLensError('ITEM_NOT_FOUND', `No item "${itemId}" in store ${this.dir}.`, {
         details: { itemId, dir: this.dir },
@@ -256,7 +256,7 @@ export class Lens {
       .flat()
       .concat(crossSalonOnly ? [row.item.salonId] : []);
     return this.#hits(
-      this.#storage.nearest({
+      await this.#storage.nearest({
         vector: row.vector,
         k,
         method: exact ? 'exact' : 'auto',
@@ -278,7 +278,7 @@ export class Lens {
    * single linkage (plain transitive union; on the corpus this chains 138 of 156
    * questions into one group). Largest groups first; ties by earliest salon, then item id.
    */
-  similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
+  async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
     this.#assertOpen();
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
     const threshold = o.threshold ?? this.embedder.thresholds.similarQuestion;
@@ -286,10 +286,10 @@ export class Lens {
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
-  recallCheck(options: RecallCheckOptions = {}): RecallReport {
+  async recallCheck(options: RecallCheckOptions = {}): Promise<RecallReport> {
     this.#assertOpen();
     const o = parseOptions(RecallCheckOptionsSchema, options, 'recallCheck options');
-    const all = this.#storage.rows();
+    const all = await this.#storage.rows();
     const n = all.length;
     const ef = o.ef ?? this.manifest.hnsw.ef;
     if (n < 2) return { recall: 1, k: o.k, ef, queries: 0 };
@@ -299,15 +299,14 @@ export class Lens {
     for (let i = 0; i < queries; i++) {
       // Evenly spread, deterministic sample.
       const { item, vector } = all[Math.floor((i * n) / queries)] as (typeof all)[number];
-      const exact = this.#storage.nearest({
+      const exact = await this.#storage.nearest({
         vector,
         k,
         method: 'exact',
         filter: { excludeItems: [item.id] },
       });
       const kth = (exact.at(-1) as ScoredItem).score;
-      const ann = this.#storage
-        .nearest({ vector, k: k + 1, method: 'index', ef })
+      const ann = (await this.#storage.nearest({ vector, k: k + 1, method: 'index', ef }))
         .filter((h) => h.item.id !== item.id)
         .slice(0, k);
       // Both lists score the same stored vectors, so ties compare exactly.
@@ -325,9 +324,9 @@ export class Lens {
   }
 
   /** Everything the cluster stage needs, in stable order (salon order, then document order). */
-  snapshot(): LensSnapshot {
+  async snapshot(): Promise<LensSnapshot> {
     this.#assertOpen();
-    const rows = this.#storage.rows();
+    const rows = await this.#storage.rows();
     return {
       salons: this.#storage.salons().map(salonRef),
       items: rows.map((r) => ({ ...r.item })),
@@ -336,7 +335,7 @@ export class Lens {
   }
 
   /** A copy of the JSON value stored under `key`, or undefined. */
-  readState(key: string): unknown {
+  readState(key: string): Promise<unknown> {
     this.#assertOpen();
     return this.#storage.readState(parseOptions(StateKeySchema, key, 'state key'));
   }
@@ -456,16 +455,18 @@ export class Lens {
   }
 
   /** Reciprocal rank fusion of the vector and lexical lists; reported score stays the cosine. */
-  #hybrid(
+  async #hybrid(
     query: string,
     q: Float32Array,
     k: number,
     filter: StorageFilter,
     method: 'auto' | 'exact',
-  ): ScoredItem[] {
+  ): Promise<ScoredItem[]> {
     const depth = Math.max(50, k * LENS_DEFAULTS.hybridDepth);
-    const vector = this.#storage.nearest({ vector: q, k: depth, filter, method });
-    const lexical = this.#storage.lexical(query, depth, filter);
+    const [vector, lexical] = await Promise.all([
+      this.#storage.nearest({ vector: q, k: depth, filter, method }),
+      this.#storage.lexical(query, depth, filter),
+    ]);
     const fused = new Map<string, { item: Item; score: number }>();
     for (const list of [vector, lexical]) {
       for (const [rank, h] of list.entries()) {
@@ -475,7 +476,7 @@ export class Lens {
       }
     }
     const top = [...fused.values()].sort(compareScored).slice(0, k);
-    const cosines = this.#storage.scores(
+    const cosines = await this.#storage.scores(
       q,
       top.map((h) => h.item.id),
     );

@@ -48,7 +48,7 @@ export function registerSimilar(program: Command): void {
       ...(embedder ? { embedder } : {}),
     });
     try {
-      const groups = lens.similarQuestions({
+      const groups = await lens.similarQuestions({
         threshold: flags.threshold,
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
