@@ -1,8 +1,10 @@
 /** `salon-lens parse <files|dirs...> [--json]`: check documents and show what was read. */
 import type { Command } from 'commander';
 import { loadSalons } from '../../parse/index.js';
-import { formatTable, info, printJson } from '../io.js';
+import { info, printJson } from '../io.js';
 import { parsePositiveInt } from '../option-parsers.js';
+import { fitLine, formatTable } from '../table.js';
+import { salonLabel } from './search.js';
 
 export function registerParse(program: Command): void {
   program
@@ -13,7 +15,8 @@ export function registerParse(program: Command): void {
     .argument('<paths...>', 'salon files (.md/.txt) or folders')
     .option('--json', 'print the parsed salons as JSON on stdout')
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
-    .action(async (paths: string[], opts: { json?: boolean; maxBytes?: number }) => {
+    .option('--wide', 'show dropped lines in full instead of fitting the terminal width')
+    .action(async (paths: string[], opts: { json?: boolean; maxBytes?: number; wide?: boolean }) => {
       const { salons, warnings } = await loadSalons(paths, { maxBytes: opts.maxBytes });
       for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
       if (opts.json) {
@@ -23,26 +26,21 @@ export function registerParse(program: Command): void {
       const count = (s: (typeof salons)[number], section: string) =>
         String(s.items.filter((i) => i.section === section).length);
       const rows = salons.map((s) => [
-        s.id,
-        s.date ?? '',
+        salonLabel(s),
         count(s, 'insight'),
         count(s, 'question'),
         count(s, 'disagreement'),
         String(s.warnings.length),
       ]);
-      process.stdout.write(
-        `${formatTable(['salon', 'date', 'insights', 'questions', 'disagreements', 'warnings'], rows)}\n`,
+      const columns = ['salon', 'insights', 'questions', 'disagreements', 'warnings'].map(
+        (header, c) => (c === 0 ? { header, flex: true } : { header, align: 'right' as const }),
       );
+      process.stdout.write(`${formatTable(columns, rows)}\n`);
       for (const s of salons) {
         for (const w of s.warnings) {
-          process.stdout.write(
-            `  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${cut(w.text)}"` : ''}\n`,
-          );
+          const line = `  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${w.text}"` : ''}`;
+          process.stdout.write(`${fitLine(line, { wide: opts.wide })}\n`);
         }
       }
     });
-}
-
-function cut(s: string): string {
-  return s.length > 70 ? `${s.slice(0, 69)}…` : s;
 }
