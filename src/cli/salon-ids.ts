@@ -32,11 +32,15 @@ export function assertKnownSalons(
 }
 
 /**
- * Stored ids nearest to `typed`, best first: an id or title that contains it (or
- * that it contains) first, then by edit distance. Titles count, so a title typed
- * where an id belongs still finds its salon.
+ * Stored ids nearest to `typed`, best first: the ids whose id or title contains it
+ * (or that it contains) when there are any, else the nearest by edit distance.
+ * Titles count, so a title typed where an id belongs still finds its salon.
  */
-export function closestSalons(known: readonly KnownSalon[], typed: string, limit: number): string[] {
+export function closestSalons(
+  known: readonly KnownSalon[],
+  typed: string,
+  limit: number,
+): string[] {
   const t = typed.toLowerCase();
   const score = (s: KnownSalon) => {
     const id = s.id.toLowerCase();
@@ -45,11 +49,12 @@ export function closestSalons(known: readonly KnownSalon[], typed: string, limit
     if (id.includes(t) || t.includes(id) || title.includes(t)) return 1;
     return 2 + editDistance(id, t) / Math.max(id.length, t.length, 1);
   };
-  return known
+  const ranked = known
     .map((s) => ({ id: s.id, score: score(s) }))
-    .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit)
-    .map((s) => s.id);
+    .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // When some ids contain what was typed, the rest are noise.
+  const containing = ranked.filter((s) => s.score <= 1);
+  return (containing.length > 0 ? containing : ranked).slice(0, limit).map((s) => s.id);
 }
 
 /** Levenshtein distance (two rows; ids are short). */

@@ -13,6 +13,7 @@
  * and paragraph separators (U+2028/2029) that some terminals treat as newlines.
  * Tab and newline are escaped too: one item or title is one line of output.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` with every control and bidi-control character shown as `\uXXXX`. */

@@ -48,10 +48,7 @@ export function registerIndex(program: Command): void {
     .argument('<paths...>', 'salon files (.md/.txt) or folders');
   addStoreOption(command)
     .option('--force', 'replace an existing store instead of updating it')
-    .option(
-      '--prune',
-      'remove stored salons whose document under these folders no longer exists',
-    )
+    .option('--prune', 'remove stored salons whose document under these folders no longer exists')
     .option('--skip-invalid', SKIP_INVALID_HELP)
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--quiet', 'no progress on stderr')

@@ -16,31 +16,33 @@ export function registerParse(program: Command): void {
     .option('--json', 'print the parsed salons as JSON on stdout')
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--wide', 'show dropped lines in full instead of fitting the terminal width')
-    .action(async (paths: string[], opts: { json?: boolean; maxBytes?: number; wide?: boolean }) => {
-      const { salons, warnings } = await loadSalons(paths, { maxBytes: opts.maxBytes });
-      for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
-      if (opts.json) {
-        printJson(salons);
-        return;
-      }
-      const count = (s: (typeof salons)[number], section: string) =>
-        String(s.items.filter((i) => i.section === section).length);
-      const rows = salons.map((s) => [
-        salonLabel(s),
-        count(s, 'insight'),
-        count(s, 'question'),
-        count(s, 'disagreement'),
-        String(s.warnings.length),
-      ]);
-      const columns = ['salon', 'insights', 'questions', 'disagreements', 'warnings'].map(
-        (header, c) => (c === 0 ? { header, flex: true } : { header, align: 'right' as const }),
-      );
-      process.stdout.write(`${formatTable(columns, rows)}\n`);
-      for (const s of salons) {
-        for (const w of s.warnings) {
-          const line = `  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${w.text}"` : ''}`;
-          process.stdout.write(`${fitLine(line, { wide: opts.wide })}\n`);
+    .action(
+      async (paths: string[], opts: { json?: boolean; maxBytes?: number; wide?: boolean }) => {
+        const { salons, warnings } = await loadSalons(paths, { maxBytes: opts.maxBytes });
+        for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
+        if (opts.json) {
+          printJson(salons);
+          return;
         }
-      }
-    });
+        const count = (s: (typeof salons)[number], section: string) =>
+          String(s.items.filter((i) => i.section === section).length);
+        const rows = salons.map((s) => [
+          salonLabel(s),
+          count(s, 'insight'),
+          count(s, 'question'),
+          count(s, 'disagreement'),
+          String(s.warnings.length),
+        ]);
+        const columns = ['salon', 'insights', 'questions', 'disagreements', 'warnings'].map(
+          (header, c) => (c === 0 ? { header, flex: true } : { header, align: 'right' as const }),
+        );
+        process.stdout.write(`${formatTable(columns, rows)}\n`);
+        for (const s of salons) {
+          for (const w of s.warnings) {
+            const line = `  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${w.text}"` : ''}`;
+            process.stdout.write(`${fitLine(line, { wide: opts.wide })}\n`);
+          }
+        }
+      },
+    );
 }

@@ -56,11 +56,13 @@ export function registerRemove(program: Command): void {
           return;
         }
         process.stdout.write(
-          [
+          `${[
             `Removed ${removed.removedSalons} salon(s), ${removed.removedItems} items:`,
-            ...salons.map((s) => `  ${terminalSafe(s.id)}  (${s.items} items, ${terminalSafe(s.source)})`),
+            ...salons.map(
+              (s) => `  ${terminalSafe(s.id)}  (${s.items} items, ${terminalSafe(s.source)})`,
+            ),
             `${terminalSafe(flags.store)} now holds ${m.itemCount} items from ${m.salonCount} salons.`,
-          ].join('\n') + '\n',
+          ].join('\n')}\n`,
         );
       } finally {
         progress.stop();

@@ -65,7 +65,8 @@ export function registerReport(program: Command): void {
     .option('--json', 'print a summary (paths, counts) as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: ReportFlags) => {
     const progress = createProgress('report', { quiet: flags.quiet });
-    const loaded = paths.length > 0 ? await loadDocuments(paths, flags, progress.update) : undefined;
+    const loaded =
+      paths.length > 0 ? await loadDocuments(paths, flags, progress.update) : undefined;
     const embedder = embedderOptionsFromFlags(flags);
     const options = embedder ? { embedder } : {};
     // With documents the store is created when missing; without, it must exist.
@@ -76,7 +77,14 @@ export function registerReport(program: Command): void {
     try {
       const added: AddSummary = loaded
         ? await lens.add(loaded.salons, { onProgress: progress.update, signal: interrupt.signal })
-        : { added: 0, updated: 0, unchanged: lens.info.salonCount, removedItems: 0, embeddedItems: 0, skipped: [] };
+        : {
+            added: 0,
+            updated: 0,
+            unchanged: lens.info.salonCount,
+            removedItems: 0,
+            embeddedItems: 0,
+            skipped: [],
+          };
       assertHasItems(lens, flags.store);
       const report = await lens.report({
         outDir: flags.out,
