@@ -120,7 +120,9 @@ function progressLines(
         return;
       }
       last = event;
-      if (event.done >= event.total || t - lastLine >= interval) print(event, t);
+      const repeat = lastPrinted?.done === event.done && lastPrinted.total === event.total;
+      if (repeat) lastPrinted = event;
+      else if (event.done >= event.total || t - lastLine >= interval) print(event, t);
     },
     stop() {
       if (last && last !== lastPrinted) print(last, now());

@@ -562,6 +562,7 @@ export class Lens {
       return { salons: loaded.salons, skipped: loaded.skipped };
     }
     const salons = parseOptions(z.array(SalonSchema), input, 'addSalons salons');
+    progress({ stage: 'parse', done: salons.length, total: salons.length });
     const seen = new Map<string, Salon>();
     for (const salon of salons) {
       const other = seen.get(salon.id);
