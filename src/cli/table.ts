@@ -61,6 +61,11 @@ export function formatTable(
   ].join('\n');
 }
 
+/** Cells `text` takes on a terminal. */
+export function displayWidth(text: string): number {
+  return stringWidth(text);
+}
+
 /** One line of free text (a group member, a representative item) cut to the output width. */
 export function fitLine(text: string, options: TableOptions = {}): string {
   const safe = terminalSafe(text);

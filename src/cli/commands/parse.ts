@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { loadSalons } from '../../parse/index.js';
 import { info, printJson } from '../io.js';
 import { parsePositiveInt } from '../option-parsers.js';
-import { fitLine, formatTable } from '../table.js';
+import { displayWidth, fitLine, formatTable, outputWidth } from '../table.js';
+import { terminalSafe } from '../terminal-text.js';
 import { salonLabel } from './search.js';
 
 export function registerParse(program: Command): void {
@@ -39,8 +40,13 @@ export function registerParse(program: Command): void {
         process.stdout.write(`${formatTable(columns, rows)}\n`);
         for (const s of salons) {
           for (const w of s.warnings) {
-            const line = `  ${s.source}:${w.line}: ${w.kind}: ${w.message}${w.text ? ` — "${w.text}"` : ''}`;
-            process.stdout.write(`${fitLine(line, { wide: opts.wide })}\n`);
+            // Where and why in full; the dropped text is cut to what is left of the line.
+            const where = terminalSafe(`  ${s.source}:${w.line}: ${w.kind}: ${w.message}`);
+            const room = Math.max(30, outputWidth() - displayWidth(where) - 5);
+            const quoted = w.text
+              ? ` — "${fitLine(w.text, { wide: opts.wide, width: room })}"`
+              : '';
+            process.stdout.write(`${where}${quoted}\n`);
           }
         }
       },
