@@ -45,7 +45,7 @@ export function registerSimilar(program: Command): void {
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, flags.store);
-      const groups = lens.similarQuestions({
+      const groups = await lens.similarQuestions({
         threshold: flags.threshold,
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
