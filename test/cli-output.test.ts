@@ -65,6 +65,27 @@ describe('progress lines when stderr is not a terminal', () => {
   });
 });
 
+describe('progress bar on a terminal', () => {
+  it('counts documents while parsing and items while embedding', () => {
+    const { stream, lines } = fakeStream(true);
+    Object.assign(stream, {
+      columns: 100,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+      on: () => stream,
+      removeListener: () => stream,
+    });
+    const progress = createProgress('index', { stream });
+    for (let done = 0; done <= 7; done++) progress.update({ stage: 'parse', done, total: 7 });
+    progress.update({ stage: 'embed', done: 10, total: 80 });
+    progress.stop(); // draws the last state
+    const frames = lines.filter((l) => l.startsWith('index '));
+    expect(frames[0]).toMatch(/^index parse {2}\[░+\] 0\/7 documents$/);
+    expect(frames.at(-1)).toMatch(/^index embed {2}\[█+░+\] 10\/80 items$/);
+  });
+});
+
 describe('tables', () => {
   const rows = [
     ['1', 'a-salon', 'x'.repeat(200)],
