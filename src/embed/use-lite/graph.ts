@@ -131,7 +131,12 @@ class GraphBuilder {
     return names;
   }
 
-  one(type: string, inputs: string[], attrs: Record<string, number | number[]> = {}, floats: string[] = []) {
+  one(
+    type: string,
+    inputs: string[],
+    attrs: Record<string, number | number[]> = {},
+    floats: string[] = [],
+  ) {
     return this.op(type, inputs, attrs, 1, floats)[0] as string;
   }
 
@@ -196,7 +201,10 @@ export function buildUseLiteOnnx(files: UseLiteFiles): Uint8Array {
 
   // Embeddings plus the timing signal of positions 0..L-1.
   const emb = g.one('Gather', [g.weight(EMBEDDINGS), 'ids'], { axis: 0 });
-  const table = g.floats(timingSignal(invTimescales), [USE_LITE_MAX_TOKENS, invTimescales.length * 2]);
+  const table = g.floats(timingSignal(invTimescales), [
+    USE_LITE_MAX_TOKENS,
+    invTimescales.length * 2,
+  ]);
   const length = g.one('Gather', [g.one('Shape', ['ids']), g.ints([1])], { axis: 0 });
   const timing = g.one('Slice', [table, g.ints([0]), length, g.ints([0])]);
   const x = g.one('Add', [emb, g.one('Add', [emb, timing])]);

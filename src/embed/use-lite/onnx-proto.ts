@@ -154,7 +154,11 @@ export function onnxNode(
   return { opType, input, output, name: output[0] as string, attribute };
 }
 
-export function valueInfo(name: string, elemType: number, dims: (string | number)[]): OnnxValueInfo {
+export function valueInfo(
+  name: string,
+  elemType: number,
+  dims: (string | number)[],
+): OnnxValueInfo {
   return {
     name,
     type: {

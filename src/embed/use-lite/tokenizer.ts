@@ -91,7 +91,11 @@ export class UseLiteTokenizer {
     const best = new Float64Array(n + 1);
     const words = new Int32Array(n + 1);
     for (let end = 0; end <= n; end++) {
-      for (const { start, id, score } of ending[end] as { start: number; id: number; score: number }[]) {
+      for (const { start, id, score } of ending[end] as {
+        start: number;
+        id: number;
+        score: number;
+      }[]) {
         const total = score + (best[start] as number);
         if (best[end] === 0 || total >= (best[end] as number)) {
           best[end] = total;

@@ -90,7 +90,8 @@ export async function readUseLiteFiles(dir?: string): Promise<UseLiteFiles> {
         });
         offset = end;
       }
-      if (offset !== bytes.length) throw new Error(`weight shards hold ${bytes.length - offset} unused bytes`);
+      if (offset !== bytes.length)
+        throw new Error(`weight shards hold ${bytes.length - offset} unused bytes`);
     }
   } catch (error) {
     throw notAvailable(folder, (error as Error).message, error);
