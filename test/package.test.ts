@@ -91,13 +91,21 @@ import { createEmbedder, isSalonLensError } from 'salon-lens';
 const embedder = await createEmbedder();
 const vectors = await embedder.embed(['Who owns the data a model was trained on?', 'Teachers']);
 await embedder.dispose();
-let transformers = 'loaded';
-try {
-  await createEmbedder({ backend: 'transformers', modelDir: '.', offline: true });
-} catch (error) {
-  transformers = isSalonLensError(error) ? error.code + ': ' + error.message : String(error);
-}
-console.log(JSON.stringify({ runtime: embedder.runtime, vectors: vectors.map((v) => Array.from(v)), transformers }));
+const failure = async (make) => {
+  try {
+    await make();
+    return 'ok';
+  } catch (error) {
+    return isSalonLensError(error) ? error.code + ': ' + error.message : String(error);
+  }
+};
+const transformers = await failure(() => createEmbedder({ backend: 'transformers', modelDir: '.', offline: true }));
+const onnx = await failure(async () => {
+  const insisting = await createEmbedder({ runtime: 'onnx' });
+  await insisting.embed(['x']);
+  await insisting.dispose();
+});
+console.log(JSON.stringify({ runtime: embedder.runtime, vectors: vectors.map((v) => Array.from(v)), transformers, onnx }));
 `;
 
 const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
@@ -169,11 +177,18 @@ describe('examples/app against the packed package', () => {
         runtime: string;
         vectors: number[][];
         transformers: string;
+        onnx: string;
       };
     };
     const first = embedCheck();
     const nativeInstalled = existsSync(path.join(dir, 'node_modules/onnxruntime-node'));
     expect(first.runtime).toBe(nativeInstalled ? 'onnxruntime-node' : 'tfjs-wasm');
+    // Insisting on the native runtime without it names the package and the command.
+    if (nativeInstalled) expect(first.onnx).toBe('ok');
+    else
+      expect(first.onnx).toMatch(
+        /^BACKEND_NOT_INSTALLED: .*`npm install onnxruntime-node@1\.30\.0`/,
+      );
     // Whatever ran the model, the optional transformers backend says how to install it.
     expect(first.transformers).toMatch(
       /^BACKEND_NOT_INSTALLED: .*`npm install @huggingface\/transformers@\d+\.\d+\.\d+`/,
@@ -191,6 +206,7 @@ describe('examples/app against the packed package', () => {
     );
     const native = embedCheck();
     expect(native.runtime).toBe('onnxruntime-node');
+    expect(native.onnx).toBe('ok');
     native.vectors.forEach((v, i) => {
       expect(cosine(v, first.vectors[i] as number[])).toBeGreaterThan(0.999);
     });
