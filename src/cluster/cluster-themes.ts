@@ -41,10 +41,12 @@ import {
   type ThemeState,
   ThemeStateSchema,
 } from './options.js';
+import { removeSalonTopic } from './salon-topic.js';
 import { type Theme, type ThemesResult, ThemesResultSchema } from './schema.js';
 import { silhouette } from './silhouette.js';
 import { assignThemeIds } from './stable-ids.js';
 import { centerByGroup, centroidOf, cosineMatrix, dot, normalize } from './vectors.js';
+import { wardLinkage } from './ward-linkage.js';
 
 export interface ClusterThemesOutput {
   result: ThemesResult;
@@ -117,12 +119,18 @@ export function clusterThemes(
     );
   }
 
-  const space = opts.centerSections
+  const sectionSpace = opts.centerSections
     ? centerByGroup(
         vectors,
         items.map((item) => item.section),
       )
     : vectors.map((v) => normalize(v));
+  const { space, fractions: salonCentering } = removeSalonTopic(
+    sectionSpace,
+    items.map((item) => item.salonId),
+    opts.salonCentering,
+    opts.seed,
+  );
 
   const large = n > opts.linkageMaxItems;
   const { labels, k, curve, sampleSize } = large
@@ -238,10 +246,10 @@ export function clusterThemes(
   const result = ThemesResultSchema.parse({
     embedderId: input.embedderId,
     method: large ? 'kmeans' : opts.method,
-    ...(large && opts.method === 'average-linkage'
+    ...(large && opts.method !== 'kmeans'
       ? {
           fallback: {
-            requested: 'average-linkage' as const,
+            requested: opts.method,
             reason: `${n} items > linkageMaxItems ${opts.linkageMaxItems}`,
           },
         }
@@ -254,6 +262,7 @@ export function clusterThemes(
       ...(sampleSize !== undefined ? { sampleSize } : {}),
     },
     seed: opts.seed,
+    salonCentering,
     themes,
     unassigned: unassignedRows.sort((a, b) => a - b).map((r) => (items[r] as Item).id),
     assignments,
@@ -303,16 +312,19 @@ function chooseClustering(
   const n = space.length;
   const candidates = candidateKs(n, opts);
   // Average linkage and silhouette both need all pairwise cosines; fixed-k k-means does not.
-  const needMatrix = opts.method === 'average-linkage' || candidates.length > 1;
+  const needMatrix = opts.method !== 'kmeans' || candidates.length > 1;
   const sims = needMatrix ? cosineMatrix(space) : undefined;
 
   let tree: LinkageTree | undefined;
-  if (opts.method === 'average-linkage') {
+  if (opts.method !== 'kmeans') {
     progress('linkage', 0, 1);
-    tree = averageLinkage(sims as Float32Array, n, {
-      stopAt: Math.min(...candidates),
-      shouldStop: abortCheck,
-    });
+    tree =
+      opts.method === 'ward'
+        ? wardLinkage(sims as Float32Array, n, { shouldStop: abortCheck })
+        : averageLinkage(sims as Float32Array, n, {
+            stopAt: Math.min(...candidates),
+            shouldStop: abortCheck,
+          });
     progress('linkage', 1, 1);
   }
   const partition = (k: number): number[] => {

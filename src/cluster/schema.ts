@@ -49,11 +49,11 @@ export type Theme = z.infer<typeof ThemeSchema>;
 export const ThemesResultSchema = z.object({
   embedderId: z.string(),
   /** Clustering algorithm used (added by the cluster stage; see src/cluster/options.ts). */
-  method: z.enum(['average-linkage', 'kmeans']).optional(),
+  method: z.enum(['ward', 'average-linkage', 'kmeans']).optional(),
   /** Set when the requested method could not run at this size and k-means ran instead. */
   fallback: z
     .object({
-      requested: z.literal('average-linkage'),
+      requested: z.enum(['ward', 'average-linkage']),
       /** e.g. "200000 items > linkageMaxItems 3000" */
       reason: z.string(),
     })
@@ -70,6 +70,8 @@ export const ThemesResultSchema = z.object({
     curve: z.array(z.object({ k: z.number().int(), score: z.number() })),
   }),
   seed: z.number().int(),
+  /** Fraction of each salon's mean vector removed before clustering (see salon-topic.ts). */
+  salonCentering: z.record(z.string(), z.number()).optional(),
   themes: z.array(ThemeSchema),
   /** Items far from every centroid, not forced into a theme. */
   unassigned: z.array(z.string()),
