@@ -28,6 +28,7 @@ import {
   relatedInsights,
   salonBreakdown,
 } from './describe.js';
+import { centreGuides, checkGuideVectors, groupByGuide, guideIds } from './guided.js';
 import { themeKeywords } from './keywords.js';
 import { clusterAtScale } from './kmeans-at-scale.js';
 import { kmeansRestarts } from './kmeans-restarts.js';
@@ -47,6 +48,16 @@ import { silhouette } from './silhouette.js';
 import { assignThemeIds } from './stable-ids.js';
 import { centerByGroup, centroidOf, cosineMatrix, dot, normalize } from './vectors.js';
 import { wardLinkage } from './ward-linkage.js';
+
+interface KeptTheme {
+  members: number[];
+  centroid: Float64Array;
+  scores: Float64Array;
+  /** Index into options.guide, or -1 for a discovered theme. */
+  guide: number;
+  /** Cosine of the theme's centroid (clustering space) to its guide. */
+  guideScore: number;
+}
 
 export interface ClusterThemesOutput {
   result: ThemesResult;
@@ -137,14 +148,22 @@ export function clusterThemes(
     ? clusterAtScale(space, candidateKs(n, opts), opts, progress, abortCheck)
     : { ...chooseClustering(space, opts, progress, abortCheck), sampleSize: undefined };
 
-  // Groups -> themes: small clusters and far items become unassigned.
-  const groups: number[][] = Array.from({ length: k }, () => []);
+  // Groups -> themes: small clusters and far items become unassigned (guided themes
+  // stay, even empty: the user asked for them).
+  const clusters: number[][] = Array.from({ length: k }, () => []);
   labels.forEach((l, row) => {
-    groups[l]?.push(row);
+    clusters[l]?.push(row);
   });
+  const guide = opts.guide;
+  if (guide) checkGuideVectors(guide, input.guideVectors, vectors[0]?.length ?? 0);
+  const guideVectors = guide ? centreGuides(input.guideVectors ?? [], vectors) : [];
+  const { groups, guideOf, guideScore } = guide
+    ? groupByGuide(clusters, space, guideVectors, opts.guideMargin)
+    : { groups: clusters, guideOf: clusters.map(() => -1), guideScore: clusters.map(() => 0) };
   const unassignedRows: number[] = [];
-  const kept: Array<{ members: number[]; centroid: Float64Array; scores: Float64Array }> = [];
-  for (const members of groups) {
+  const kept: KeptTheme[] = [];
+  groups.forEach((members, g) => {
+    const guideIndex = guideOf[g] as number;
     let current = members;
     if (current.length >= opts.minSize) {
       const c = centroidOf(space, current);
@@ -155,27 +174,47 @@ export function clusterThemes(
       }
       current = near;
     }
-    if (current.length < opts.minSize || current.length === 0) {
+    if (guideIndex < 0 && (current.length < opts.minSize || current.length === 0)) {
       // A loop, not push(...current): spreading 100k+ rows overflows the call stack.
       for (const r of current) unassignedRows.push(r);
-      continue;
+      return;
     }
-    const centroid = centroidOf(vectors, current);
+    const centroid =
+      current.length > 0
+        ? centroidOf(vectors, current)
+        : normalize(input.guideVectors?.[guideIndex] ?? []);
     const scores = new Float64Array(n);
     for (const r of current) scores[r] = dot(vectors[r] as Float32Array, centroid);
-    kept.push({ members: current, centroid, scores });
-  }
-  // Largest first; equal sizes by their first item id (rows are id-ordered).
-  // Members are ascending rows, so members[0] is the first item id.
+    kept.push({
+      members: current,
+      centroid,
+      scores,
+      guide: guideIndex,
+      guideScore: guideScore[g] as number,
+    });
+  });
+  // Guided themes first, in the user's order; then largest first, equal sizes by their
+  // first item id (rows are id-ordered, members ascending, so members[0] is the first id).
   kept.sort(
-    (a, b) => b.members.length - a.members.length || (a.members[0] ?? 0) - (b.members[0] ?? 0),
+    (a, b) =>
+      (a.guide < 0 ? Number.MAX_SAFE_INTEGER : a.guide) -
+        (b.guide < 0 ? Number.MAX_SAFE_INTEGER : b.guide) ||
+      b.members.length - a.members.length ||
+      (a.members[0] ?? 0) - (b.members[0] ?? 0),
   );
 
-  const { ids, nextId } = assignThemeIds(
-    kept.map((t) => t.centroid),
+  const discovered = kept.filter((t) => t.guide < 0);
+  const stable = assignThemeIds(
+    discovered.map((t) => t.centroid),
     prior,
     opts.matchThreshold,
   );
+  const namedIds = guide ? guideIds(guide) : [];
+  let nextDiscovered = 0;
+  const ids = kept.map((t) =>
+    t.guide >= 0 ? (namedIds[t.guide] as string) : (stable.ids[nextDiscovered++] as string),
+  );
+  const nextId = stable.nextId;
 
   abortCheck();
   const keywordLists = themeKeywords(
@@ -205,10 +244,13 @@ export function clusterThemes(
     const disagreements = ranked.filter((r) => (items[r] as Item).section === 'disagreement');
     const questions = ranked.filter((r) => (items[r] as Item).section === 'question');
     const keywords = keywordLists[index] ?? [];
+    const entry = t.guide >= 0 ? guide?.[t.guide] : undefined;
     return {
       id: ids[index] as string,
+      kind: entry ? ('guided' as const) : ('discovered' as const),
+      ...(entry ? { guide: { ...entry, score: t.guideScore } } : {}),
       keywords,
-      label: keywords.join(' · '),
+      label: entry ? entry.name : keywords.join(' · '),
       size: t.members.length,
       share: t.members.length / n,
       itemIds: [...t.members].sort((a, b) => a - b).map((r) => (items[r] as Item).id),
@@ -216,7 +258,7 @@ export function clusterThemes(
         refOf,
       ),
       ...salonBreakdown(t.members, items, salonDates),
-      contested: disagreements.length / t.members.length,
+      contested: t.members.length > 0 ? disagreements.length / t.members.length : 0,
       disagreements: disagreements.map(refOf),
       questions: questions.map((q) => ({
         question: refOf(q),
@@ -268,14 +310,20 @@ export function clusterThemes(
     assignments,
   } satisfies ThemesResult);
 
+  // Only discovered themes are remembered for id matching (guided ids come from the
+  // names). A guided run keeps the previous memory, so an unguided run after it finds
+  // its old themes again; it only advances the id counter.
   const state: ThemeState = {
     version: 1,
     embedderId: input.embedderId,
-    themes: themes.map((theme, index) => ({
-      id: theme.id,
-      centroid: Array.from((kept[index] as { centroid: Float64Array }).centroid),
-      size: theme.size,
-    })),
+    themes:
+      guide && prior
+        ? prior.themes
+        : themes.map((theme, index) => ({
+            id: theme.id,
+            centroid: Array.from((kept[index] as { centroid: Float64Array }).centroid),
+            size: theme.size,
+          })),
     nextId,
   };
   return { result, state };

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { type Item, ItemSchema, SECTIONS, SectionSchema } from '../parse/schema.js';
+import { GuideSchema } from './guided.js';
 
 /** Everything clustering needs, independent of how it was stored. */
 export interface ThemeInput {
@@ -17,6 +18,8 @@ export interface ThemeInput {
   embedderId: string;
   /** From the embedder's calibration (see EmbedderThresholds). */
   thresholds: { relatedInsight: number };
+  /** With options.guide: the embedding of guideText(entry) for each guided theme, in order. */
+  guideVectors?: readonly Float32Array[];
 }
 
 export const ThemeInputSchema = z
@@ -28,6 +31,7 @@ export const ThemeInputSchema = z
     vectors: z.array(z.instanceof(Float32Array)),
     embedderId: z.string().min(1),
     thresholds: z.object({ relatedInsight: z.number().min(-1).max(1) }),
+    guideVectors: z.array(z.instanceof(Float32Array)).optional(),
   })
   .superRefine((input, ctx) => {
     if (input.vectors.length !== input.items.length) {
@@ -138,6 +142,16 @@ export const ClusterOptionsSchema = z
      * fraction of every salon's mean; 0 keeps the salon means. @default 'auto'
      */
     salonCentering: z.union([z.literal('auto'), z.number().min(0).max(1)]).default('auto'),
+    /**
+     * Themes the user names, found first; what fits none of them forms discovered
+     * themes (see guided.ts). Needs `input.guideVectors`.
+     */
+    guide: GuideSchema.optional(),
+    /**
+     * Cosine by which a cluster's best guide must beat the runner-up for the cluster
+     * to join that guided theme; otherwise it stays discovered. @default 0.1
+     */
+    guideMargin: z.number().min(0).max(2).default(0.1),
     /** Keywords per theme label. @default 3 */
     keywords: z.number().int().min(1).max(20).default(3),
     /** Representative items per theme. @default 3 */

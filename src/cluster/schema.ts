@@ -16,8 +16,25 @@ export const ThemeItemRefSchema = z.object({
 export type ThemeItemRef = z.infer<typeof ThemeItemRefSchema>;
 
 export const ThemeSchema = z.object({
-  /** Stable across re-runs while the theme still exists, e.g. `t3`. */
+  /**
+   * Stable across re-runs: `t3` for a discovered theme while it still exists, and
+   * `g-<name>` for a guided one (from its name).
+   */
   id: z.string(),
+  /**
+   * 'guided': one of the themes the user named (options.guide); 'discovered': found
+   * unprompted. Always set by clusterThemes; optional only so older report.json files parse.
+   */
+  kind: z.enum(['guided', 'discovered']).optional(),
+  /** For a guided theme: the user's entry, and the cosine of its items' centroid to it. */
+  guide: z
+    .object({
+      name: z.string(),
+      description: z.string().optional(),
+      keywords: z.array(z.string()).optional(),
+      score: z.number(),
+    })
+    .optional(),
   /** Top class-based TF-IDF keywords, best first, e.g. ['copyright', 'artists', 'ownership']. */
   keywords: z.array(z.string()),
   /** Keywords joined for display: "copyright · artists · ownership". */
