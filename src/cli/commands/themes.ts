@@ -1,6 +1,6 @@
 /**
- * `salon-lens themes --store <dir> [--k N|auto] [--json]`: cross-salon themes
- * with their representative items.
+ * `salon-lens themes --store <dir> [--k N|auto] [--guide "a,b"|--guide-file f] [--json]`:
+ * cross-salon themes with their representative items.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
@@ -9,6 +9,7 @@ import {
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
+import { guideFromFile, guideFromList } from '../guide-flags.js';
 import { formatTable, printJson } from '../io.js';
 import { parsePositiveInt } from '../option-parsers.js';
 
@@ -18,6 +19,8 @@ interface ThemesFlags extends EmbedderFlags {
   seed?: number;
   minSize?: number;
   contested?: boolean;
+  guide?: string;
+  guideFile?: string;
   json?: boolean;
 }
 
@@ -42,15 +45,23 @@ export function registerThemes(program: Command): void {
       parsePositiveInt,
     )
     .option('--contested', 'sort themes by their share of disagreements')
+    .option('--guide <names>', 'comma-separated theme names to look for first')
+    .option('--guide-file <file>', 'theme names from a .txt (name[: description]) or .json file')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
     const embedder = embedderOptionsFromFlags(flags);
+    // Read the guide before opening the store: a bad guide fails fast.
+    const guide = [
+      ...(flags.guide !== undefined ? guideFromList(flags.guide) : []),
+      ...(flags.guideFile !== undefined ? await guideFromFile(flags.guideFile) : []),
+    ];
     const lens = await SalonLens.open(flags.store, embedder ? { embedder } : {});
     try {
       const result = await lens.themes({
         k: flags.k,
         ...(flags.seed ? { seed: flags.seed } : {}),
         ...(flags.minSize ? { minSize: flags.minSize } : {}),
+        ...(guide.length > 0 ? { guide } : {}),
       });
       if (flags.json) {
         printJson(result);
@@ -61,7 +72,7 @@ export function registerThemes(program: Command): void {
         : result.themes;
       const rows = themes.map((t) => [
         t.id,
-        t.label,
+        t.kind === 'guided' ? `${t.label} (guided)` : t.label,
         String(t.size),
         String(t.salons.length),
         `${Math.round(t.contested * 100)}%`,
