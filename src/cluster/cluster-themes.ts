@@ -29,7 +29,7 @@ import {
   salonBreakdown,
 } from './describe.js';
 import { centreGuides, checkGuideVectors, groupByGuide, guideIds } from './guided.js';
-import { themeKeywords } from './keywords.js';
+import { themeKeywords, themeTitles } from './keywords.js';
 import { clusterAtScale } from './kmeans-at-scale.js';
 import { kmeansRestarts } from './kmeans-restarts.js';
 import {
@@ -218,9 +218,10 @@ export function clusterThemes(
 
   abortCheck();
   const keywordLists = themeKeywords(
-    kept.map((t) => t.members.map((r) => (items[r] as Item).text)),
+    kept.map((t) => byScore(t.members, t.scores, items).map((r) => (items[r] as Item).text)),
     opts.keywords,
   );
+  const titles = themeTitles(keywordLists);
   const salonDates = new Map(input.salons.map((s) => [s.id, s.date]));
   const insightRows = items
     .map((item, r) => (item.section === 'insight' ? r : -1))
@@ -250,7 +251,8 @@ export function clusterThemes(
       kind: entry ? ('guided' as const) : ('discovered' as const),
       ...(entry ? { guide: { ...entry, score: t.guideScore } } : {}),
       keywords,
-      label: entry ? entry.name : keywords.join(' · '),
+      title: entry ? entry.name : (titles[index] as string),
+      label: entry ? entry.name : (titles[index] as string),
       size: t.members.length,
       share: t.members.length / n,
       itemIds: [...t.members].sort((a, b) => a - b).map((r) => (items[r] as Item).id),

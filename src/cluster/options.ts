@@ -152,8 +152,8 @@ export const ClusterOptionsSchema = z
      * to join that guided theme; otherwise it stays discovered. @default 0.1
      */
     guideMargin: z.number().min(0).max(2).default(0.1),
-    /** Keywords per theme label. @default 3 */
-    keywords: z.number().int().min(1).max(20).default(3),
+    /** Key phrases per theme (the first not taken by a larger theme is its title). @default 5 */
+    keywords: z.number().int().min(1).max(20).default(5),
     /** Representative items per theme. @default 3 */
     representatives: z.number().int().min(0).default(3),
     /** Related insights listed per question. @default 3 */

@@ -35,9 +35,11 @@ export const ThemeSchema = z.object({
       score: z.number(),
     })
     .optional(),
-  /** Top class-based TF-IDF keywords, best first, e.g. ['copyright', 'artists', 'ownership']. */
+  /** Top key phrases by class-based TF-IDF, best first, e.g. ['copyright', 'artists', 'training data']. */
   keywords: z.array(z.string()),
-  /** Keywords joined for display: "copyright · artists · ownership". */
+  /** Short title of 1-3 words: the best key phrase not taken by a larger theme, or a guided theme's name. */
+  title: z.string().optional(),
+  /** What to display: the guided theme's name, else the title ("Copyright"). */
   label: z.string(),
   size: z.number().int().nonnegative(),
   /** Share of all clustered items that fall in this theme (0..1). */
