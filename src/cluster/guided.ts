@@ -97,7 +97,7 @@ export function assignClustersToGuides(
   centroids: readonly Float64Array[],
   guides: readonly Float64Array[],
   margin: number,
-): Array<{ guide: number; score: number; margin: number }> {
+): Array<{ guide: number; best: number; score: number; margin: number }> {
   return centroids.map((c) => {
     const scores = guides.map((g) => dot(c, g));
     let best = 0;
@@ -107,7 +107,7 @@ export function assignClustersToGuides(
     const first = scores[best] as number;
     const second = guides.length > 1 ? Math.max(...scores.filter((_, i) => i !== best)) : 0;
     const gap = first - second;
-    return { guide: gap >= margin ? best : -1, score: first, margin: gap };
+    return { guide: gap >= margin ? best : -1, best, score: first, margin: gap };
   });
 }
 
@@ -137,12 +137,25 @@ export function groupByGuide(
 ): { groups: number[][]; guideOf: number[]; guideScore: number[] } {
   const centroids = clusters.map((rows) => centroidOf(space, rows));
   const plan = assignClustersToGuides(centroids, guides, margin);
+  const target = plan.map((p) => p.guide);
+  // A guide that no cluster clearly matched adopts, if any, the unclaimed cluster that
+  // names it as its best guide most strongly: a relabelling, not a merge, so the
+  // grouping stays the same and the user still finds their theme.
+  guides.forEach((_, g) => {
+    if (target.includes(g)) return;
+    let pick = -1;
+    plan.forEach((p, c) => {
+      if (target[c] !== -1 || p.best !== g || p.score <= 0) return;
+      if (pick < 0 || p.score > (plan[pick] as { score: number }).score) pick = c;
+    });
+    if (pick >= 0) target[pick] = g;
+  });
   const guided: number[][] = guides.map(() => []);
   const discovered: number[][] = [];
   clusters.forEach((rows, c) => {
-    const target = plan[c]?.guide ?? -1;
+    const to = target[c] ?? -1;
     // A loop, not push(...rows): spreading 100k+ rows overflows the call stack.
-    if (target >= 0) for (const r of rows) (guided[target] as number[]).push(r);
+    if (to >= 0) for (const r of rows) (guided[to] as number[]).push(r);
     else discovered.push(rows);
   });
   const groups = [...guided.map((rows) => rows.sort((a, b) => a - b)), ...discovered];
