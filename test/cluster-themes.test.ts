@@ -141,14 +141,17 @@ describe('#clusterThemes on hand-made input', () => {
     ).toBe(true);
   });
 
-  it('labels themes with non-empty, stopword-free keywords', () => {
+  it('labels themes with stopword-free key phrases and a short title that is one of them', () => {
     const input = twoSalons();
     const { result } = clusterThemes(input, { k: 3 });
     const group = groupOf(input);
     const expected: Record<string, string> = { A: 'copyright', B: 'privacy', C: 'automation' };
     for (const theme of result.themes) {
       expect(theme.keywords.length).toBeGreaterThan(0);
-      expect(theme.label).toBe(theme.keywords.join(' · '));
+      expect(theme.kind).toBe('discovered');
+      expect(theme.label).toBe(theme.title);
+      expect(theme.keywords.map((k) => k.toLowerCase())).toContain(theme.title?.toLowerCase());
+      expect(theme.title?.split(' ').length).toBeLessThanOrEqual(3);
       for (const word of theme.keywords.flatMap((k) => k.split(' '))) {
         expect(eng).not.toContain(word);
         expect(STOPWORDS.has(word)).toBe(false);

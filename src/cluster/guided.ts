@@ -5,8 +5,8 @@
  * The unsupervised clusters are built first (they are far more coherent than any
  * single name vector: USE-lite places a one-word name poorly among full sentences).
  * Each cluster then goes to the guide its centroid is closest to, but only when that
- * guide beats the runner-up by `margin` (cosine); a cluster with no clear guide stays a
- * discovered theme. Guides are embedded as "name: description (keywords)" and centred
+ * guide beats the runner-up by `margin` (cosine) and scores at least `margin` itself; a
+ * cluster with no clear guide stays a discovered theme. Guides are embedded as "name: description (keywords)" and centred
  * like the items (the items' overall mean removed), so both live in one space.
  *
  *   const plan = planGuidedThemes(clusterCentroids, guideVectors, itemMean, 0.1);
@@ -107,7 +107,14 @@ export function assignClustersToGuides(
     const first = scores[best] as number;
     const second = guides.length > 1 ? Math.max(...scores.filter((_, i) => i !== best)) : 0;
     const gap = first - second;
-    return { guide: gap >= margin ? best : -1, best, score: first, margin: gap };
+    // Both tests: the best guide must beat the runner-up, and be related at all (in
+    // centred space unrelated guides score below zero, so a gap alone can mislead).
+    return {
+      guide: gap >= margin && first >= margin ? best : -1,
+      best,
+      score: first,
+      margin: gap,
+    };
   });
 }
 
@@ -139,13 +146,13 @@ export function groupByGuide(
   const plan = assignClustersToGuides(centroids, guides, margin);
   const target = plan.map((p) => p.guide);
   // A guide that no cluster clearly matched adopts, if any, the unclaimed cluster that
-  // names it as its best guide most strongly: a relabelling, not a merge, so the
-  // grouping stays the same and the user still finds their theme.
+  // names it as its best guide most strongly (cosine at least `margin`): a relabelling,
+  // not a merge, so the grouping stays the same and the user still finds their theme.
   guides.forEach((_, g) => {
     if (target.includes(g)) return;
     let pick = -1;
     plan.forEach((p, c) => {
-      if (target[c] !== -1 || p.best !== g || p.score <= 0) return;
+      if (target[c] !== -1 || p.best !== g || p.score < margin) return;
       if (pick < 0 || p.score > (plan[pick] as { score: number }).score) pick = c;
     });
     if (pick >= 0) target[pick] = g;
