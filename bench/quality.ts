@@ -23,6 +23,7 @@ import {
   guideText,
   normalizedMutualInfo,
   type ThemeInput,
+  type ThemesResult,
 } from '../src/cluster/index.js';
 import { createEmbedder } from '../src/embed/index.js';
 import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
@@ -70,7 +71,11 @@ function measure(
     out = clusterThemes(corpus.input, options);
     times.push(performance.now() - t0);
   }
-  const { result } = out as ReturnType<typeof clusterThemes>;
+  return rowOf(corpus, variant, (out as ReturnType<typeof clusterThemes>).result, median(times));
+}
+
+/** Scores of one clustering against the hand labels and the salons. */
+function rowOf(corpus: LabelledCorpus, variant: string, result: ThemesResult, ms: number): Row {
   const pred = predicted(corpus.input, result.assignments);
   return {
     variant,
@@ -81,7 +86,7 @@ function measure(
     salonNmi: normalizedMutualInfo(pred, salonsOf(corpus.input)),
     ari: adjustedRandIndex(pred, corpus.labels),
     shuffledNmi: meanShuffledNmi(pred, corpus.labels, 20, 7),
-    ms: median(times),
+    ms,
   };
 }
 
@@ -199,18 +204,13 @@ async function guidedRow(corpus: LabelledCorpus): Promise<Row> {
     const t0 = performance.now();
     const { result } = clusterThemes({ ...corpus.input, guideVectors }, { guide });
     const ms = performance.now() - t0;
-    const pred = predicted(corpus.input, result.assignments);
-    return {
-      variant: `guided: --guide with the ${names.length} label names (${result.themes.filter((t) => t.kind === 'guided').length} guided + ${result.themes.filter((t) => t.kind === 'discovered').length} discovered)`,
-      k: result.k,
-      themes: result.themes.length,
-      unassigned: result.unassigned.length,
-      nmi: normalizedMutualInfo(pred, corpus.labels),
-      salonNmi: normalizedMutualInfo(pred, salonsOf(corpus.input)),
-      ari: adjustedRandIndex(pred, corpus.labels),
-      shuffledNmi: meanShuffledNmi(pred, corpus.labels, 20, 7),
+    const count = (kind: string): number => result.themes.filter((t) => t.kind === kind).length;
+    return rowOf(
+      corpus,
+      `guided: --guide with the ${names.length} label names (${count('guided')} guided + ${count('discovered')} discovered)`,
+      result,
       ms,
-    };
+    );
   } finally {
     await embedder.dispose();
   }

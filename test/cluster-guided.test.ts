@@ -15,7 +15,7 @@ import { clusterThemes, type ThemeInput } from '../src/cluster/index.js';
 import { cosineMatrix } from '../src/cluster/vectors.js';
 import { wardLinkage } from '../src/cluster/ward-linkage.js';
 import { isSalonLensError } from '../src/errors.js';
-import { groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
+import { errorOf, groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
 import { cliPath } from './helpers/shared-data.js';
 
 const DIM = 12;
@@ -50,15 +50,6 @@ function salonTopicInput(strength: number): ThemeInput {
     return out.map((x) => x / norm);
   });
   return { ...input, vectors };
-}
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('#clusterThemes across salons', () => {

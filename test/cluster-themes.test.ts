@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ClusterProgress, clusterThemes, ThemesResultSchema } from '../src/cluster/index.js';
 import { STOPWORDS } from '../src/cluster/keywords.js';
 import { isSalonLensError } from '../src/errors.js';
-import { groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
+import { errorOf, groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
 
 const twoSalons = () =>
   syntheticInput([
@@ -23,15 +23,6 @@ function groupsOfThemes(
       [...new Set(t.itemIds.map((id) => group.get(id)))].sort().join(''),
     ]),
   );
-}
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('#clusterThemes on hand-made input', () => {
