@@ -7,9 +7,12 @@
  *   // persist `state`; pass it back next time so surviving themes keep their ids
  *
  * Pipeline: select sections -> order items by id (input order never matters) ->
- * centre per section -> cluster (average linkage by default, or k-means) for each
- * candidate k -> pick k by silhouette -> drop small clusters and far items to
- * `unassigned` -> match centroids to the previous state for ids -> describe.
+ * centre per section -> remove each salon's unshared "topic of the evening"
+ * (salon-topic.ts) -> cluster (Ward by default, average linkage or k-means) for each
+ * candidate k -> pick k by silhouette -> with a guide, join clusters to the guided
+ * themes they clearly match (guided.ts) -> drop small clusters and far items to
+ * `unassigned` -> match centroids to the previous state for ids -> label (key phrases,
+ * keywords.ts) and describe.
  *
  * Size: up to `linkageMaxItems` (3,000) items everything above runs exactly. Beyond
  * it the n×n matrices do not fit, so k-means runs instead (kmeans-at-scale.ts: k
@@ -130,6 +133,9 @@ export function clusterThemes(
     );
   }
 
+  const guide = opts.guide;
+  if (guide) checkGuideVectors(guide, input.guideVectors, vectors[0]?.length ?? 0);
+
   const sectionSpace = opts.centerSections
     ? centerByGroup(
         vectors,
@@ -154,8 +160,6 @@ export function clusterThemes(
   labels.forEach((l, row) => {
     clusters[l]?.push(row);
   });
-  const guide = opts.guide;
-  if (guide) checkGuideVectors(guide, input.guideVectors, vectors[0]?.length ?? 0);
   const guideVectors = guide ? centreGuides(input.guideVectors ?? [], vectors) : [];
   const { groups, guideOf, guideScore } = guide
     ? groupByGuide(clusters, space, guideVectors, opts.guideMargin)
