@@ -13,6 +13,8 @@ import path from 'node:path';
 import {
   type ClusterOptions,
   clusterThemes,
+  GuideSchema,
+  guideText,
   type ThemeState,
   ThemeStateSchema,
   type ThemesResult,
@@ -198,6 +200,12 @@ export class SalonLens {
       );
     }
     const previous = await this.#previousThemeState();
+    // Guided themes are embedded here, where the embedder lives; the cluster stage stays pure.
+    const guide =
+      clusterOptions.guide === undefined
+        ? undefined
+        : parseOptions(GuideSchema, clusterOptions.guide, 'themes options.guide');
+    const guideVectors = guide ? await this.#embedder.embed(guide.map(guideText)) : undefined;
     const { result, state } = clusterThemes(
       {
         salons: snapshot.salons,
@@ -205,6 +213,7 @@ export class SalonLens {
         vectors: snapshot.vectors,
         embedderId: this.#embedder.id,
         thresholds: this.#embedder.thresholds,
+        ...(guideVectors ? { guideVectors } : {}),
       },
       clusterOptions,
       previous,
