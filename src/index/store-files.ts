@@ -268,7 +268,7 @@ async function writeDataFile(
     // hnswlib writes to a path itself, so it writes the temp file we then commit.
     const tmp = tempPathFor(file);
     await data.hnsw.writeIndex(tmp);
-    onStep('temp-written');
+    faultPoint(`${name}: temp-written`, { file: tmp });
     await commitTempFile(tmp, file, { onStep });
     // Streamed: the graph file can be hundreds of MB.
     return { name, ...(await hashFile(file)) };
