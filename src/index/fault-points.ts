@@ -10,9 +10,10 @@
  *                                  parent can SIGKILL it exactly there, or let it go on
  *   SALON_LENS_FAULT_POINTS=short-write:hnsw.
  *                                  every point whose label starts with `hnsw.` and that
- *                                  names a file it just wrote cuts that file to half its
- *                                  size: a write that reported success but left a short
- *                                  file (what hnswlib's writeIndex did on a full disk)
+ *                                  names the file it just put in place (the rename of a
+ *                                  data file) cuts that file to half its size: a write that
+ *                                  reported success but left a short file (what hnswlib's
+ *                                  writeIndex did on a full disk)
  *
  *   faultPoint(`${name}: renamed`);
  *
@@ -25,7 +26,9 @@ import { readSync, statSync, truncateSync } from 'node:fs';
 const SPEC = process.env.SALON_LENS_FAULT_POINTS;
 const TRACE = SPEC === 'trace';
 const PAUSE_AT = SPEC !== undefined && /^\d+$/.test(SPEC) ? Number(SPEC) : undefined;
-const SHORT_WRITE = SPEC?.startsWith('short-write:') ? SPEC.slice('short-write:'.length) : undefined;
+const SHORT_WRITE = SPEC?.startsWith('short-write:')
+  ? SPEC.slice('short-write:'.length)
+  : undefined;
 let count = 0;
 
 /** `written`: the file the step just wrote, for the short-write mode. */

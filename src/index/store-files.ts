@@ -17,7 +17,9 @@ import { SalonLensError, throwIfAborted } from '../errors.js';
 import { type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
+import { shellCommand } from '../util/shell-quote.js';
 import { faultPoint } from './fault-points.js';
+import { checkHnswFile } from './hnsw-file.js';
 import {
   corrupt,
   type FileEntry,
@@ -30,6 +32,7 @@ import {
   type ReadCheckedOptions,
   readCheckedFile,
   readManifest,
+  rebuildCommand,
   type StoreFileKind,
   serializeManifest,
 } from './manifest.js';
@@ -149,9 +152,12 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
       state.error,
     );
 
-  // Checksum first, graph second: hnswlib trusts its input and may crash on garbage.
+  // Checksum first, structure second, graph last: hnswlib trusts its input and
+  // crashes on a well-checksummed but hostile file (see hnsw-file.ts).
   const hnswPath = path.join(dir, manifest.files.hnsw.name);
   await readVerified(dir, manifest.files.hnsw, { mode: 'check' });
+  const shape = await graphProblem(hnswPath, manifest);
+  if (shape) throw corrupt(dir, hnswPath, shape);
   const hnsw = new HierarchicalNSW('cosine', dim);
   try {
     await hnsw.readIndex(hnswPath);
@@ -184,6 +190,20 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   };
 }
 
+/** The graph file's structural problem, or undefined; a file that vanished meanwhile is MissingFile. */
+async function graphProblem(file: string, manifest: Manifest): Promise<string | undefined> {
+  try {
+    return await checkHnswFile(file, {
+      dim: manifest.embedder.dim,
+      m: manifest.hnsw.m,
+      count: manifest.labelCount,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFile(file);
+    throw error;
+  }
+}
+
 function parseJson(dir: string, file: string, bytes: Uint8Array): unknown {
   try {
     return JSON.parse(
@@ -209,6 +229,11 @@ export interface SaveOptions {
   onStep?: (step: SaveStep) => void;
   /** Checked before each file and before the manifest switch; never after the switch. */
   signal?: AbortSignal;
+  /**
+   * Runs right before the manifest switch, after every file was verified; throwing
+   * abandons the save (the writer re-checks here that it still owns the lock).
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 /**
@@ -243,6 +268,10 @@ export async function saveGeneration(
     files,
   };
   throwIfAborted(options.signal, 'save');
+  // Nothing is trusted because a write call returned: a full disk made hnswlib's
+  // writeIndex resolve after writing part of the graph. Read back what is on disk.
+  await verifyBeforeSwitch(dir, manifest, new Set(toWrite));
+  await options.beforeCommit?.();
   // The commit point: before this rename the old generation is current, after it the new one.
   await writeFileAtomic(path.join(dir, MANIFEST_FILE), serializeManifest(manifest), {
     onStep: (step) => faultPoint(`${MANIFEST_FILE}: ${step}`),
@@ -255,6 +284,45 @@ export async function saveGeneration(
   return manifest;
 }
 
+/**
+ * Every file the new manifest names, as it is on disk now: files written by this
+ * save are re-read in full (size and sha256; the graph also walked by checkHnswFile,
+ * which proves it complete), files carried over from the previous generation are
+ * checked by size (they were verified when the store was opened). Any doubt fails
+ * the save while the old manifest is still current.
+ */
+async function verifyBeforeSwitch(
+  dir: string,
+  manifest: Manifest,
+  written: ReadonlySet<StoreFileKind>,
+): Promise<void> {
+  for (const [kind, entry] of Object.entries(manifest.files) as Array<[StoreFileKind, FileEntry]>) {
+    const file = path.join(dir, entry.name);
+    let problem: string | undefined;
+    if (written.has(kind)) {
+      const result = await readCheckedFile(dir, entry, { mode: 'check' });
+      problem = 'problem' in result ? result.problem.problem : undefined;
+      if (!problem && kind === 'hnsw') problem = await graphProblem(file, manifest);
+    } else {
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size !== entry.bytes)
+        problem = size < 0 ? 'is missing' : `has ${size} bytes, expected ${entry.bytes}`;
+    }
+    if (problem) {
+      throw new SalonLensError(
+        'STORE_WRITE_FAILED',
+        `Saving store ${dir} failed: ${file} ${problem} after it was written (a full disk or ` +
+          'a failing device?). Nothing was changed: the store stays as it was. Free some space ' +
+          'and run this again.',
+        { details: { dir, file, problem } },
+      );
+    }
+  }
+}
+
 async function writeDataFile(
   dir: string,
   name: string,
@@ -263,12 +331,14 @@ async function writeDataFile(
   dim: number,
 ): Promise<FileEntry> {
   const file = path.join(dir, name);
-  const onStep = (step: string) => faultPoint(`${name}: ${step}`);
+  // The file is named at its rename for the test seam's short-write mode (fault-points.ts).
+  const onStep = (step: string) =>
+    faultPoint(`${name}: ${step}`, step === 'renamed' ? { file } : undefined);
   if (kind === 'hnsw') {
     // hnswlib writes to a path itself, so it writes the temp file we then commit.
     const tmp = tempPathFor(file);
     await data.hnsw.writeIndex(tmp);
-    faultPoint(`${name}: temp-written`, { file: tmp });
+    onStep('temp-written');
     await commitTempFile(tmp, file, { onStep });
     // Streamed: the graph file can be hundreds of MB.
     return { name, ...(await hashFile(file)) };
@@ -397,7 +467,7 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
         dir,
         ok: false,
         problems: [{ file, problem: 'is missing: there is no lens store in this folder' }],
-        advice: `Create one with: salon-lens index <folders> --store ${dir}`,
+        advice: `Create one with: ${shellCommand(['salon-lens', 'index', '<folders>', '--store', dir])}`,
       };
     }
     const shown = orphans.slice(0, 3).join(', ') + (orphans.length > 3 ? ', …' : '');
@@ -422,13 +492,10 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
  */
 function rebuildAdvice(dir: string, manifest?: Manifest): string {
   const folders = [...new Set((manifest?.salons ?? []).map((s) => path.dirname(s.source)))].sort();
-  const quoted = folders.map((f) => (/[\s"'$]/.test(f) ? JSON.stringify(f) : f));
   const from =
-    quoted.length > 0 && quoted.length <= 3
-      ? quoted.join(' ')
-      : '<folders with your salon documents>';
+    folders.length > 0 && folders.length <= 3 ? folders : ['<folders with your salon documents>'];
   return (
     'The store is damaged and cannot be used as is (nothing was changed); your salon documents ' +
-    `are the source of truth. Rebuild it from them: salon-lens index ${from} --store ${dir} --force`
+    `are the source of truth. Rebuild it from them: ${rebuildCommand(from, dir)}`
   );
 }
