@@ -413,13 +413,19 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     manifest = await readManifest(dir);
   } catch (error) {
     if (error instanceof SalonLensError) return manifestProblem(dir, error);
-    throw error;
+    const unreadable = systemProblem(path.join(dir, MANIFEST_FILE), error);
+    return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
   }
   const problems: FileProblem[] = [];
   for (const entry of Object.values(manifest.files)) {
-    const result = await readCheckedFile(dir, entry, { mode: 'check' });
+    const file = path.join(dir, entry.name);
+    const result = await readCheckedFile(dir, entry, { mode: 'check' }).catch((error: unknown) => ({
+      problem: systemProblem(file, error),
+      missing: false,
+    }));
     if (!('bytes' in result)) problems.push(result.problem);
   }
+  let unreadable = problems.some((p) => p.problem.startsWith('cannot be read'));
   if (problems.length === 0) {
     // Deep check: the files also agree with each other and hnswlib can read the graph.
     try {
@@ -431,9 +437,13 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
           file: String(error.details.file ?? dir),
           problem: String(error.details.problem ?? error.message),
         });
-      } else throw error;
+      } else {
+        problems.push(systemProblem(dir, error));
+        unreadable = true;
+      }
     }
   }
+  const advice = unreadable ? accessAdvice(dir) : rebuildAdvice(dir, manifest);
   return {
     dir,
     ok: problems.length === 0,
@@ -442,8 +452,22 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     salonCount: manifest.salons.length,
     embedder: manifest.embedder,
     problems,
-    ...(problems.length > 0 ? { advice: rebuildAdvice(dir, manifest) } : {}),
+    ...(problems.length > 0 ? { advice } : {}),
   };
+}
+
+/** A file verify could not read at all (permissions, I/O): reported, never thrown. */
+function systemProblem(file: string, error: unknown): FileProblem {
+  const e = error as NodeJS.ErrnoException;
+  const why = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.message;
+  return { file: e.path ?? file, problem: `cannot be read: ${why}${e.code ? ` (${e.code})` : ''}` };
+}
+
+function accessAdvice(dir: string): string {
+  return (
+    `Some store files could not be read, so nothing could be checked (nothing was changed). ` +
+    `Give your user read access to ${dir} and its files (chmod/chown), then verify again.`
+  );
 }
 
 /** The report when the manifest itself cannot be used: missing, unreadable, or too new. */

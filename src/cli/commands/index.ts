@@ -13,6 +13,7 @@ import {
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
 import { createProgressBar, info, printJson } from '../io.js';
+import { warnLongItems } from '../long-text-warnings.js';
 import { parsePositiveInt } from '../option-parsers.js';
 
 /** An AbortSignal fired by Ctrl-C, so an interrupted save leaves the store as it was. */
@@ -49,6 +50,7 @@ export function registerIndex(program: Command): void {
   addEmbedderFlags(command).action(async (paths: string[], flags: IndexFlags) => {
     const { salons, warnings } = await loadSalons(paths, { maxBytes: flags.maxBytes });
     for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
+    warnLongItems(salons);
     const embedder = embedderOptionsFromFlags(flags);
     const lens = await SalonLens.openOrCreate(flags.store, {
       force: flags.force ?? false,

@@ -57,7 +57,7 @@ export function registerReport(program: Command): void {
     const interrupt = interruptSignal();
     try {
       const embedder = embedderOptionsFromFlags(flags);
-      const { added, report } = await analyze(paths, {
+      const { added, report, warnings } = await analyze(paths, {
         store: flags.store,
         outDir: flags.out,
         formats: flags.format,
@@ -68,6 +68,7 @@ export function registerReport(program: Command): void {
         signal: interrupt.signal,
       });
       bar.stop();
+      for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
       const summary = {
         store: flags.store,
         files: report.files,

@@ -14,6 +14,7 @@ import {
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
 import { formatTable, printJson } from '../io.js';
+import { warnLongQuery } from '../long-text-warnings.js';
 import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
 
 interface SearchFlags extends EmbedderFlags {
@@ -53,6 +54,7 @@ export function registerSearch(program: Command): void {
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
     .option('--json', 'print hits as JSON on stdout');
   addEmbedderFlags(command).action(async (query: string, flags: SearchFlags) => {
+    warnLongQuery(query);
     const embedder = embedderOptionsFromFlags(flags);
     const lens = await SalonLens.open(flags.store, {
       readOnly: true,
