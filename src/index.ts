@@ -62,6 +62,7 @@ export {
   type LensProgress,
   type SalonRef,
   SalonRefSchema,
+  type SalonReplacement,
   type SearchHit,
   SearchHitSchema,
   type SearchOptions,

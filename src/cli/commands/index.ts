@@ -6,15 +6,17 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { isSalonLensError, SalonLensError } from '../../errors.js';
 import { loadSalons } from '../../parse/index.js';
+import { shellCommand } from '../../util/shell-quote.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
 import { createProgressBar, info, printJson } from '../io.js';
-import { warnLongItems } from '../long-text-warnings.js';
 import { parsePositiveInt } from '../option-parsers.js';
+import { warnLongItems, warnReplaced } from '../warnings.js';
 
 /** An AbortSignal fired by Ctrl-C, so an interrupted save leaves the store as it was. */
 export function interruptSignal(): { signal: AbortSignal; done: () => void } {
@@ -25,6 +27,28 @@ export function interruptSignal(): { signal: AbortSignal; done: () => void } {
   };
   process.once('SIGINT', onSigint);
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
+}
+
+/** A store that lost its manifest: name the very command that rebuilds it from these paths. */
+function withExactRebuild(error: unknown, paths: string[], flags: IndexFlags): unknown {
+  if (!isSalonLensError(error, 'STORE_CORRUPT') || error.details.reason !== 'manifest-missing') {
+    return error;
+  }
+  const command = shellCommand([
+    'salon-lens',
+    'index',
+    ...paths,
+    '--store',
+    flags.store,
+    '--force',
+    ...(flags.embedder ? ['--embedder', flags.embedder] : []),
+  ]);
+  return new SalonLensError(
+    'STORE_CORRUPT',
+    `Store ${flags.store} is damaged: ${error.details.problem}. Nothing was deleted. ` +
+      `Rebuild it from your salon documents with: ${command}`,
+    { details: error.details, cause: error },
+  );
 }
 
 interface IndexFlags extends EmbedderFlags {
@@ -55,6 +79,8 @@ export function registerIndex(program: Command): void {
     const lens = await SalonLens.openOrCreate(flags.store, {
       force: flags.force ?? false,
       ...(embedder ? { embedder } : {}),
+    }).catch((error: unknown) => {
+      throw withExactRebuild(error, paths, flags);
     });
     const bar = createProgressBar('index', { quiet: flags.quiet });
     const interrupt = interruptSignal();
@@ -64,6 +90,7 @@ export function registerIndex(program: Command): void {
         signal: interrupt.signal,
       });
       bar.stop();
+      warnReplaced(summary);
       const m = lens.info;
       if (flags.json) {
         printJson({

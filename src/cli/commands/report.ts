@@ -13,6 +13,7 @@ import {
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
 import { createProgressBar, info, printJson } from '../io.js';
+import { warnReplaced } from '../warnings.js';
 import { interruptSignal } from './index.js';
 import { parseK } from './themes.js';
 
@@ -69,6 +70,7 @@ export function registerReport(program: Command): void {
       });
       bar.stop();
       for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
+      warnReplaced(added);
       const summary = {
         store: flags.store,
         files: report.files,

@@ -14,8 +14,8 @@ import {
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
 import { formatTable, printJson } from '../io.js';
-import { warnLongQuery } from '../long-text-warnings.js';
 import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
+import { warnLongQuery } from '../warnings.js';
 
 interface SearchFlags extends EmbedderFlags {
   store: string;
