@@ -174,7 +174,8 @@ describe('the write lock', () => {
     const second = salons.slice(3);
     const config = { store: dir, action: 'add' as const, salonsFile: await writeSalonsFile(first) };
     const points = await listFaultPoints(child, { ...config, store: await copyStore(base) });
-    const holdAt = points.indexOf('manifest.json: temp-created') + 1;
+    // Hold A after its last data file, before its read-back and lock check.
+    const holdAt = points.findIndex((p) => p.startsWith('manifest.json:'));
     const result = await runChild(child, config, {
       faultPoint: holdAt,
       allowFailure: true,

@@ -269,11 +269,24 @@ export class FileStore implements LensStorage {
         this.#data = this.#unsaved();
         this.#reindex();
       } else if (this.#data.manifest.generation === saved) {
-        // Nothing was committed: drop half-applied memory and anything half-written.
-        await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
-        this.#data = await loadGeneration(this.location);
-        this.#data.hnsw.setEf(this.#ef);
-        this.#reindex();
+        // Nothing was committed: drop half-applied memory and anything half-written,
+        // but sweep only while the lock is ours: a writer that took it over may have
+        // files in flight that our old manifest does not name.
+        const ours = await (this.#lock?.assertHeld() ?? Promise.reject()).then(
+          () => true,
+          () => false,
+        );
+        if (ours)
+          await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
+        const reloaded = await loadGeneration(this.location).catch((reloadError: unknown) => {
+          if (ours) throw reloadError;
+          return undefined; // lock lost: this lens can no longer write anyway
+        });
+        if (reloaded) {
+          this.#data = reloaded;
+          this.#data.hnsw.setEf(this.#ef);
+          this.#reindex();
+        }
       }
       throw signal?.aborted && !isAbort(error)
         ? new SalonLensError('ABORTED', 'the operation was aborted', { cause: error })

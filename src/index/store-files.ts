@@ -270,6 +270,10 @@ export async function saveGeneration(
   throwIfAborted(options.signal, 'save');
   // Nothing is trusted because a write call returned: a full disk made hnswlib's
   // writeIndex resolve after writing part of the graph. Read back what is on disk.
+  // The caller's check runs before (so a lost lock is reported as such, not as the
+  // files its new holder swept) and again after the read-back (to keep the window
+  // before the rename short).
+  await options.beforeCommit?.();
   await verifyBeforeSwitch(dir, manifest, new Set(toWrite));
   await options.beforeCommit?.();
   // The commit point: before this rename the old generation is current, after it the new one.

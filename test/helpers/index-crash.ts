@@ -27,7 +27,7 @@ import { repoRoot } from './shared-data.js';
 
 export interface ChildConfig {
   store: string;
-  action: 'add' | 'remove' | 'state' | 'cycle';
+  action: 'add' | 'remove' | 'state' | 'cycle' | 'force';
   /** JSON file holding the Salon[] to add (see writeSalonsFile). */
   salonsFile?: string;
   ids?: string[];
