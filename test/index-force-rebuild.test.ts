@@ -68,7 +68,7 @@ async function stateOf(dir: string, after: string): Promise<'before' | 'after'> 
 }
 
 describe('index --force is atomic', () => {
-  it('SIGKILL at every write step of a rebuild, and during its embedding: old store or new, never empty', async () => {
+  it('SIGKILL at the write steps of a rebuild and around its embedding: old store or new, never empty', async () => {
     const force = {
       action: 'force' as const,
       salonsFile: await writeSalonsFile(salons),

@@ -18,9 +18,14 @@ import { tempStoreDir } from './helpers/index-store.js';
 import { cliPath, examplesDir, repoRoot } from './helpers/shared-data.js';
 
 let work: string;
+/** The examples indexed with the hashing embedder, shared by the read-only tests. */
+let examplesStore: string;
 beforeAll(async () => {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
   work = await tempStoreDir('input-');
+  examplesStore = path.join(work, 'examples-store');
+  const built = runCli(['index', examplesDir, '--store', examplesStore, '--embedder', 'hashing']);
+  expect(built.code, built.stderr).toBe(0);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
@@ -286,8 +291,7 @@ describe('file-system errors are one line naming the file and the fix', () => {
   }, 60_000);
 
   it('option errors name the flag the user typed', async () => {
-    const store = path.join(work, 'options-store');
-    expect(runCli(['index', examplesDir, '--store', store, '--embedder', 'hashing']).code).toBe(0);
+    const store = examplesStore;
     const ef = await runCliAsync(['search', 'x', '--store', store, '--ef', '200000']);
     expect(ef.code).toBe(2);
     expect(ef.stderr).toMatch(/^salon-lens: --ef: /);
@@ -323,8 +327,7 @@ describe('validation: symlinks, dates, k, empty salons', () => {
   });
 
   it('impossible dates and reversed ranges are refused by the CLI and the API alike; so is k = 1', async () => {
-    const store = path.join(work, 'dates-store');
-    expect(runCli(['index', examplesDir, '--store', store, '--embedder', 'hashing']).code).toBe(0);
+    const store = examplesStore;
     const bad = await runCliAsync(['search', 'x', '--store', store, '--from', '2023-13-45']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('expected a real calendar date as YYYY-MM-DD, got "2023-13-45"');
@@ -342,7 +345,7 @@ describe('validation: symlinks, dates, k, empty salons', () => {
     expect(reversed.stderr).toMatch(
       /^salon-lens: --to: 2024-01-01 is before the start of the range/,
     );
-    const lens = await SalonLens.open(store);
+    const lens = await SalonLens.open(store, { readOnly: true });
     try {
       for (const options of [
         { dateFrom: '2023-13-45' },

@@ -94,7 +94,7 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
     }
   }
   const holder = await readLock(file);
-  throw lockedError(dir, file, holder?.info, 'is locked by');
+  throw lockedError(dir, file, holder?.info, 'held');
 }
 
 function heldLock(dir: string, file: string, mine: LockInfo): WriteLock {
@@ -123,12 +123,7 @@ function heldLock(dir: string, file: string, mine: LockInfo): WriteLock {
       if (!lost && (await owned())) return;
       lost = true;
       const holder = await readLock(file);
-      throw lockedError(
-        dir,
-        file,
-        holder?.info,
-        'is no longer locked by this writer: it is now held by',
-      );
+      throw lockedError(dir, file, holder?.info, 'lost');
     },
     release: async () => {
       clearInterval(timer);
@@ -141,11 +136,12 @@ function heldLock(dir: string, file: string, mine: LockInfo): WriteLock {
   };
 }
 
+/** 'held': another writer has the lock; 'lost': this writer's lock was deleted or taken over. */
 function lockedError(
   dir: string,
   file: string,
   holder: LockInfo | undefined,
-  what: string,
+  kind: 'held' | 'lost',
 ): SalonLensError {
   // pid 0: a lock file still being filled in by a writer that just took it.
   const who =
@@ -154,13 +150,13 @@ function lockedError(
       : holder
         ? 'another process'
         : 'nobody (the lock file was deleted)';
-  const lost = what.startsWith('is no longer');
   return new SalonLensError(
     'STORE_LOCKED',
-    lost
-      ? `Store ${dir} ${what} ${who}, so this save was abandoned and nothing was written over ` +
-          'the other writer. Open the store again and repeat the change.'
-      : `Store ${dir} ${what} ${who}: only one writer at a time. Wait for it to finish and ` +
+    kind === 'lost'
+      ? `Store ${dir} is no longer locked by this writer: it is now held by ${who}, so this ` +
+          'save was abandoned and nothing was written over the other writer. Open the store ' +
+          'again and repeat the change.'
+      : `Store ${dir} is locked by ${who}: only one writer at a time. Wait for it to finish and ` +
           'run this again (searching still works meanwhile: salon-lens search/similar/verify, or ' +
           `openLens with readOnly). A lock its holder stops refreshing is taken over after ` +
           `${STALE_AFTER_MS / 1000} s; if you are sure no writer is running: ${shellCommand(['rm', file])}`,
