@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'STORE_LOCKED', // another writer holds the lock
   'EMBEDDER_MISMATCH', // store built with another embedder
   'STORE_READ_ONLY', // a write was asked of a lens opened with readOnly
+  'STORE_WRITE_FAILED', // a save could not be verified on disk before its commit; the store is unchanged
   'STORE_CLOSED', // the lens was used after close()
   'ITEM_NOT_FOUND', // an item id that the store does not hold
   'ABORTED', // an AbortSignal fired

@@ -64,6 +64,7 @@ export {
   type LensProgress,
   type SalonRef,
   SalonRefSchema,
+  type SalonReplacement,
   type SearchHit,
   SearchHitSchema,
   type SearchOptions,

@@ -128,7 +128,14 @@ export function clusterThemes(
       'INVALID_OPTIONS',
       `Invalid cluster options: k=${opts.k} exceeds the ${n} items`,
       {
-        details: { k: opts.k, items: n },
+        // issues: the same shape parseOptions gives, so the CLI can name its --k flag.
+        details: {
+          k: opts.k,
+          items: n,
+          issues: [
+            { path: ['k'], message: `${opts.k} themes asked for, but there are only ${n} items` },
+          ],
+        },
       },
     );
   }

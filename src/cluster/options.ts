@@ -88,7 +88,11 @@ export interface ClusterProgress {
   total: number;
 }
 
-const KSchema = z.union([z.number().int().min(1), z.literal('auto')]);
+/** At least 2 themes: the CLI's --k and the API share this rule. */
+export const KSchema = z.union(
+  [z.number().int().min(2, 'expected "auto" or an integer ≥ 2'), z.literal('auto')],
+  { error: 'expected "auto" or an integer ≥ 2' },
+);
 
 export const ClusterOptionsSchema = z
   .object({

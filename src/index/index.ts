@@ -14,6 +14,7 @@ export {
   type LensSnapshot,
   openLens,
   type RecallReport,
+  type SalonReplacement,
   type StoredSalonInfo,
   verifyLens,
 } from './lens.js';

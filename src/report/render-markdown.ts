@@ -10,6 +10,7 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import { REPORT_MARKER } from '../parse/index.js';
 import { RECURRING_SALONS } from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import {
@@ -25,7 +26,10 @@ import { type ReportData, ReportDataSchema } from './schema.js';
 
 export function renderMarkdown(data: ReportData): string {
   const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));
+  // The marker (an HTML comment: invisible when rendered) lets `report <folder>` skip
+  // this file when the output folder sits inside the salons folder.
   const blocks = [
+    REPORT_MARKER,
     header(view),
     glance(view),
     overview(view),
