@@ -36,7 +36,11 @@ export async function analyze(
   // Never read what this tool wrote: the store, the report folder (when they sit
   // inside a salons folder) or an earlier report moved elsewhere (see loadSalons).
   const exclude = [store, ...(reportOptions.outDir ? [reportOptions.outDir] : [])];
-  const { salons, warnings, skipped } = await loadSalons(paths, { exclude, skipInvalid, onProgress });
+  const { salons, warnings, skipped } = await loadSalons(paths, {
+    exclude,
+    skipInvalid,
+    onProgress,
+  });
   const lens = await SalonLens.openOrCreate(store, embedder ? { embedder } : {});
   try {
     const added = { ...(await lens.add(salons, { onProgress, signal })), skipped };
