@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { redact } from '../../index/index.js';
 import { loadSalons } from '../../parse/index.js';
 import {
   addEmbedderFlags,
@@ -41,7 +42,7 @@ export function registerIndex(program: Command): void {
       'add salon documents to a lens store (created if missing); changed salons are replaced',
     )
     .argument('<paths...>', 'salon files (.md/.txt) or folders')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .requiredOption('--store <dir>', 'lens store: a folder or a postgres:// URL')
     .option('--force', 'replace an existing store instead of updating it')
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--quiet', 'no progress bar')
@@ -66,14 +67,14 @@ export function registerIndex(program: Command): void {
       if (flags.json) {
         printJson({
           ...summary,
-          store: flags.store,
+          store: redact(flags.store),
           itemCount: m.itemCount,
           salonCount: m.salonCount,
           embedder: m.embedder.id,
         });
       } else {
         process.stdout.write(
-          `${flags.store}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
+          `${redact(flags.store)}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
             `${summary.embeddedItems} items embedded, ${summary.removedItems} removed. ` +
             `Store holds ${m.itemCount} items from ${m.salonCount} salons (${m.embedder.id}).\n`,
         );

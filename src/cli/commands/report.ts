@@ -43,7 +43,7 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('build or update the store from salon documents and write a theme report')
     .argument('<paths...>', 'salon files (.md/.txt) or folders')
-    .option('--store <dir>', 'lens store folder', '.salon-lens')
+    .option('--store <dir>', 'lens store: a folder or a postgres:// URL', '.salon-lens')
     .option('--out <dir>', 'report folder', 'salon-report')
     .option('--format <list>', `comma-separated: ${REPORT_FORMATS.join(',')}`, parseFormats, [
       ...REPORT_FORMATS,

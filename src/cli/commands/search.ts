@@ -37,7 +37,7 @@ export function registerSearch(program: Command): void {
     .command('search')
     .description('find the items closest in meaning to a query')
     .argument('<query>', 'what to look for, in your own words')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .requiredOption('--store <dir>', 'lens store: a folder or a postgres:// URL')
     .option('-k, --k <n>', 'number of results', parsePositiveInt, 10)
     .option('--section <section>', `only ${SECTIONS.join(', ')} items`, parseChoice(SECTIONS))
     .option('--salon <id>', 'only this salon (repeatable)', collect)

@@ -27,7 +27,7 @@ export function registerSimilar(program: Command): void {
   const command = program
     .command('similar')
     .description('list groups of similar questions asked in different salons')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .requiredOption('--store <dir>', 'lens store: a folder or a postgres:// URL')
     .option(
       '--threshold <x>',
       "cosine at which two questions count as the same (default: the embedder's)",

@@ -33,7 +33,7 @@ export function registerThemes(program: Command): void {
   const command = program
     .command('themes')
     .description('cluster every item of a store into cross-salon themes')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .requiredOption('--store <dir>', 'lens store: a folder or a postgres:// URL')
     .option('--k <n|auto>', 'number of themes, or auto', parseK, 'auto')
     .option('--seed <n>', 'clustering seed', parsePositiveInt)
     .option(
