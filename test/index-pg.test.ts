@@ -34,7 +34,7 @@ beforeAll(async () => {
   embedder = await hashingEmbedder(64);
   pg = await startPgServer();
   script = await crashChild();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await pg?.stop();
@@ -63,16 +63,14 @@ async function seeded(): Promise<string> {
 describe('addressing', () => {
   it('never turns a URL into a folder', async () => {
     const stray = path.join(repoRoot, 'postgres:');
-    expect(
-      await codeOf(createLens('postgres://nobody@127.0.0.1:1/none', { embedder })),
-    ).toBe('STORE_UNAVAILABLE');
+    expect(await codeOf(createLens('postgres://nobody@127.0.0.1:1/none', { embedder }))).toBe(
+      'STORE_UNAVAILABLE',
+    );
     expect(await codeOf(openLens('postgresql://nobody@127.0.0.1:1/none', { embedder }))).toBe(
       'STORE_UNAVAILABLE',
     );
     expect(await codeOf(createLens('mysql://db/app', { embedder }))).toBe('INPUT_ERROR');
-    expect(await codeOf(createLens(`${pg.url}?schema=Bad-Name`, { embedder }))).toBe(
-      'INPUT_ERROR',
-    );
+    expect(await codeOf(createLens(`${pg.url}?schema=Bad-Name`, { embedder }))).toBe('INPUT_ERROR');
     expect(existsSync(stray)).toBe(false);
   });
 
@@ -100,9 +98,13 @@ describe('crashes and concurrent writers', () => {
     expect(after).not.toBe(before);
     for (const [i] of points.entries()) {
       const url = await seeded();
-      const result = await runChild(script, { store: url, action: 'add', salonsFile }, {
-        faultPoint: i + 1,
-      });
+      const result = await runChild(
+        script,
+        { store: url, action: 'add', salonsFile },
+        {
+          faultPoint: i + 1,
+        },
+      );
       expect(result.outcome).toBe('killed');
       expect(await storeFingerprint(url, embedder)).toBe(before);
       expect((await verifyLens(url)).ok).toBe(true);
@@ -119,13 +121,17 @@ describe('crashes and concurrent writers', () => {
     const paused = new Promise<void>((resolve) => {
       onPause = resolve;
     });
-    const a = runChild(script, { store: url, action: 'add', salonsFile: fileA }, {
-      faultPoint: 3, // inside A's transaction: rows inserted, not committed
-      onPaused: (resume) => {
-        release = resume;
-        onPause();
+    const a = runChild(
+      script,
+      { store: url, action: 'add', salonsFile: fileA },
+      {
+        faultPoint: 3, // inside A's transaction: rows inserted, not committed
+        onPaused: (resume) => {
+          release = resume;
+          onPause();
+        },
       },
-    });
+    );
     await paused;
     const b = runChild(script, { store: url, action: 'add', salonsFile: fileB });
     const reader = storeFingerprint(url, embedder);
@@ -138,7 +144,9 @@ describe('crashes and concurrent writers', () => {
     const lens = await openLens(url, { embedder, readOnly: true });
     expect(lens.salons().map((s) => s.id)).toEqual(salons.map((s) => s.id));
     const snapshot = await lens.snapshot();
-    expect(snapshot.items.map((i) => i.id)).toEqual(salons.flatMap((s) => s.items.map((i) => i.id)));
+    expect(snapshot.items.map((i) => i.id)).toEqual(
+      salons.flatMap((s) => s.items.map((i) => i.id)),
+    );
     await lens.close();
     const afterA = await (async () => {
       // What the store held with A's salon committed and B's not yet: rebuilt directly.

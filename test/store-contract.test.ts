@@ -24,7 +24,7 @@ beforeAll(async () => {
   salons = await exampleSalons();
   embedder = await hashingEmbedder(64);
   pg = await startPgServer();
-}, 60_000);
+}, 240_000);
 
 afterEach(async () => {
   for (const lens of open.splice(0)) await lens.close();
@@ -37,7 +37,8 @@ afterAll(async () => {
 /** A fresh, empty location for each store kind. */
 const stores = {
   file: () => tempStoreDir('contract-'),
-  postgres: async () => `${pg.url}${pg.url.includes('?') ? '&' : '?'}schema=contract_${process.pid}_${++schemas}`,
+  postgres: async () =>
+    `${pg.url}${pg.url.includes('?') ? '&' : '?'}schema=contract_${process.pid}_${++schemas}`,
 } as const;
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<SalonLensError> {
@@ -67,7 +68,12 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('%s store', (ki
     expect(lens.manifest.itemCount).toBe(expected.length);
     expect(lens.salons().map((s) => s.id)).toEqual(salons.map((s) => s.id));
     const again = await lens.addSalons(salons);
-    expect(again).toMatchObject({ added: 0, updated: 0, unchanged: salons.length, embeddedItems: 0 });
+    expect(again).toMatchObject({
+      added: 0,
+      updated: 0,
+      unchanged: salons.length,
+      embeddedItems: 0,
+    });
   });
 
   it('replaces a changed salon and removes salons, atomically visible after reopen', async () => {
@@ -76,7 +82,11 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('%s store', (ki
     const target = salons[1] as Salon;
     const edited = editSalon(target, (items) => items.slice(0, -2));
     const summary = await lens.addSalons([edited]);
-    expect(summary).toMatchObject({ updated: 1, removedItems: 2, embeddedItems: edited.items.length });
+    expect(summary).toMatchObject({
+      updated: 1,
+      removedItems: 2,
+      embeddedItems: edited.items.length,
+    });
     const removed = await lens.removeSalons([(salons[0] as Salon).id, 'no-such-salon']);
     expect(removed).toEqual({ removedSalons: 1, removedItems: (salons[0] as Salon).items.length });
     const items = (await lens.snapshot()).items;
@@ -91,7 +101,10 @@ describe.each(Object.keys(stores) as Array<keyof typeof stores>)('%s store', (ki
   it('search honours every filter inside the search, in vector, exact, lexical and hybrid modes', async () => {
     const { lens } = await newLens();
     await lens.addSalons(salons);
-    const dated = salons.filter((s) => s.date).map((s) => s.date as string).sort();
+    const dated = salons
+      .filter((s) => s.date)
+      .map((s) => s.date as string)
+      .sort();
     const from = dated[1] as string;
     const to = dated.at(-2) as string;
     const salonOf = new Map(salons.map((s) => [s.id, s]));
@@ -207,7 +220,13 @@ describe('file store and Postgres store on the same salons', () => {
     await pgLens.addSalons(salons);
     const queries = ['who owns the models', 'privacy at work', 'jobs and schools', 'open weights'];
     for (const query of queries) {
-      for (const options of [{}, { section: 'question' as const }, { exact: true }]) {
+      for (const options of [
+        {},
+        { section: 'question' as const },
+        { exact: true },
+        { mode: 'lexical' as const },
+        { mode: 'hybrid' as const, dateFrom: '2024-06-01' },
+      ]) {
         const a = await file.search(query, { k: 5, ...options });
         const b = await pgLens.search(query, { k: 5, ...options });
         expect(b).toEqual(a);

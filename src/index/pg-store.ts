@@ -17,6 +17,7 @@ import type { Embedder } from '../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import { compareSalons, type Item } from '../parse/index.js';
 import type { StoreAddress } from './address.js';
+import { bm25Term, tokenize } from './bm25.js';
 import { faultPoint } from './fault-points.js';
 import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
 import {
@@ -93,6 +94,35 @@ function parseVector(text: string): Float32Array {
 /** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
 function vectorLiteral(v: Float32Array): string {
   return `[${Array.from(v).join(',')}]`;
+}
+
+/** `{"a","b"}`: a text[] literal, every element quoted. */
+function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
+interface Bm25Stats {
+  n: number;
+  avgLength: number;
+  df: Map<string, number>;
+}
+
+/** The file store's BM25 (bm25.ts), term by term in query order so sums round alike. */
+function bm25Score(
+  queryTerms: readonly string[],
+  docTerms: readonly string[],
+  s: Bm25Stats,
+): number {
+  const tf = new Map<string, number>();
+  for (const t of docTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
+  let score = 0;
+  for (const term of queryTerms) {
+    const f = tf.get(term);
+    const df = s.df.get(term) ?? 0;
+    if (!f || df === 0) continue;
+    score += bm25Term(f, df, docTerms.length, s.n, s.avgLength);
+  }
+  return score;
 }
 
 function quoteIdent(name: string): string {
@@ -209,6 +239,8 @@ export class PgStore implements LensStorage {
   #salons: StoredSalon[] = [];
   #salonById = new Map<string, StoredSalon>();
   #salonOrder = new Map<string, number>();
+  /** Total BM25 token count of the stored items, for the generation it was read at. */
+  #lengths: { generation: number; total: number } | undefined;
 
   private constructor(address: PgAddress, reader: pg.Client, meta: Meta, readOnly: boolean) {
     this.#address = address;
@@ -331,20 +363,28 @@ export class PgStore implements LensStorage {
     }
   }
 
-  /** Postgres full text: any query word may match (OR), ranked by ts_rank, ties by id. */
+  /**
+   * BM25 with the file store's tokens, kept per item in a GIN-indexed `terms`
+   * column: Postgres finds the items holding any query term (filter included) and
+   * the terms' document frequencies; scoring is the file store's, so both stores
+   * rank alike. (Postgres full text ranked differently: see docs/scaling.md.)
+   */
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
     await this.refresh();
-    const params: unknown[] = [text];
+    const terms = [...new Set(tokenize(text))];
+    if (terms.length === 0) return [];
+    const stats = await this.#termStats(terms);
+    const params: unknown[] = [terms];
     const w = whereOf(filter, params);
-    const r = await this.#reader.query<ItemRow & { score: number }>(
-      `SELECT ${ITEM_COLUMNS}, ts_rank(i.tsv, q) AS score
-       FROM ${fromOf(w.joinSalons)},
-            (SELECT replace(plainto_tsquery('english', $1)::text, ' & ', ' | ')::tsquery AS q) AS t
-       ${w.sql ? `${w.sql} AND` : 'WHERE'} i.tsv @@ q
-       ORDER BY score DESC, i.id LIMIT ${Math.floor(k)}`,
+    const r = await this.#reader.query<ItemRow & { terms: string[] }>(
+      `SELECT ${ITEM_COLUMNS}, i.terms FROM ${fromOf(w.joinSalons)}
+       ${w.sql ? `${w.sql} AND` : 'WHERE'} i.terms && $1::text[]`,
       params,
     );
-    return r.rows.map((row) => ({ item: itemOf(row), score: Number(row.score) }));
+    return r.rows
+      .map((row) => ({ item: itemOf(row), score: bm25Score(terms, row.terms, stats) }))
+      .sort(compareScored)
+      .slice(0, k);
   }
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
@@ -410,9 +450,11 @@ export class PgStore implements LensStorage {
         throwIfAborted(signal, 'addSalons');
         const batch = pending.slice(start, start + INSERT_BATCH);
         await client.query(
-          `INSERT INTO items (id, salon_id, doc_index, section, text, ordinal, line, embedding)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
-                                $6::int[], $7::int[], $8::text[]::vector[])`,
+          `INSERT INTO items (id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)
+           SELECT id, salon_id, doc_index, section, text, ordinal, line, embedding, terms::text[]
+           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
+                       $6::int[], $7::int[], $8::text[]::vector[], $9::text[])
+             AS u(id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)`,
           [
             batch.map((p) => p.item.id),
             batch.map((p) => p.item.salonId),
@@ -422,6 +464,8 @@ export class PgStore implements LensStorage {
             batch.map((p) => p.item.ordinal),
             batch.map((p) => p.item.line),
             batch.map((_, i) => vectorLiteral(vectors[start + i] as Float32Array)),
+            // Tokens as a Postgres array literal per row (unnest cannot take text[][] of ragged rows).
+            batch.map((p) => arrayLiteral(tokenize(p.item.text))),
           ],
         );
         for (const p of batch) removed.delete(p.item.id);
@@ -482,6 +526,27 @@ export class PgStore implements LensStorage {
       .sort(compareSalons);
     this.#salonById = new Map(this.#salons.map((s) => [s.id, s]));
     this.#salonOrder = new Map(this.#salons.map((s, i) => [s.id, i]));
+  }
+
+  /** Document count, mean length and each term's document frequency (all items, like the file store). */
+  async #termStats(terms: string[]): Promise<Bm25Stats> {
+    if (this.#lengths?.generation !== this.#meta.generation) {
+      const r = await this.#reader.query<{ total: string | null }>(
+        'SELECT sum(cardinality(terms)) AS total FROM items',
+      );
+      this.#lengths = { generation: this.#meta.generation, total: Number(r.rows[0]?.total ?? 0) };
+    }
+    const df = await this.#reader.query<{ t: string; n: string }>(
+      `SELECT t, (SELECT count(*) FROM items WHERE terms @> ARRAY[t]) AS n
+       FROM unnest($1::text[]) AS t`,
+      [terms],
+    );
+    const n = this.info().itemCount;
+    return {
+      n,
+      avgLength: n === 0 ? 0 : this.#lengths.total / n,
+      df: new Map(df.rows.map((row) => [row.t, Number(row.n)])),
+    };
   }
 
   async #applyEf(ef: number, remember = true): Promise<void> {
@@ -586,12 +651,12 @@ function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
       doc_index integer NOT NULL, section text NOT NULL, text text NOT NULL,
       ordinal integer NOT NULL, line integer NOT NULL,
       embedding vector(${dim}) NOT NULL,
-      tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED);
+      terms text[] NOT NULL);
     CREATE INDEX items_salon ON ${s}.items (salon_id, doc_index);
     CREATE INDEX items_section ON ${s}.items (section);
     CREATE INDEX items_embedding_hnsw ON ${s}.items
       USING hnsw (embedding vector_cosine_ops) WITH (m = ${hnsw.m}, ef_construction = ${hnsw.efConstruction});
-    CREATE INDEX items_tsv ON ${s}.items USING gin (tsv);
+    CREATE INDEX items_terms ON ${s}.items USING gin (terms);
     CREATE TABLE ${s}.state (key text PRIMARY KEY, value jsonb NOT NULL);`;
 }
 
