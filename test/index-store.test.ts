@@ -74,6 +74,7 @@ describe('addSalons', () => {
       unchanged: 0,
       removedItems: 0,
       embeddedItems: total,
+      skipped: [],
     });
     expect(lens.manifest.itemCount).toBe(total);
     expect((await lens.snapshot()).items.map((i) => i.id)).toEqual(

@@ -3,7 +3,14 @@
  * running against the packed tarball installed into a fresh folder, from ESM and CJS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -33,6 +40,37 @@ describe('npm pack contents', () => {
       expect(files).toContain(needed);
     }
     expect(files.filter((f) => /^(src|test|bench|examples|\.ci)\//.test(f))).toEqual([]);
+  });
+});
+
+describe('npm pack on a clean checkout (no dist/ yet)', () => {
+  it('builds dist in prepack, so the tarball ships dist/cli.js', { timeout: 600_000 }, () => {
+    const clean = mkdtempSync(path.join(os.tmpdir(), 'salon-clean-'));
+    const out = mkdtempSync(path.join(os.tmpdir(), 'salon-packed-'));
+    // What a clone holds that the build needs (node_modules as `npm ci` would leave it).
+    for (const f of [
+      'src',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsup.config.ts',
+    ]) {
+      cpSync(path.join(repoRoot, f), path.join(clean, f), { recursive: true });
+    }
+    for (const f of ['README.md', 'LICENSE'])
+      copyFileSync(path.join(repoRoot, f), path.join(clean, f));
+    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(clean, 'node_modules'));
+    execFileSync(npm, ['pack', '--pack-destination', out], { cwd: clean, stdio: 'ignore' });
+    const tarball = execFileSync('sh', ['-c', 'ls *.tgz'], { cwd: out, encoding: 'utf8' }).trim();
+    const files = execFileSync('tar', ['-tzf', path.join(out, tarball)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    for (const needed of ['dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts']) {
+      expect(files).toContain(`package/${needed}`);
+    }
+    expect(readFileSync(path.join(clean, 'dist/cli.js'), 'utf8')).toMatch(
+      /^#!\/usr\/bin\/env node/,
+    );
   });
 });
 
@@ -94,16 +132,22 @@ describe('examples/app against the packed package', () => {
         allowScripts: { 'hnswlib-node': true, 'onnxruntime-node': false, protobufjs: false },
       }),
     );
-    copyFileSync(path.join(repoRoot, '.npmrc'), path.join(dir, '.npmrc'));
     const packed = execFileSync('sh', ['-c', 'ls salon-lens-*.tgz'], {
       cwd: dir,
       encoding: 'utf8',
     }).trim();
     expect(packed).toBe(`salon-lens-${version}.tgz`);
-    execFileSync(npm, ['install', `./${packed}`, '--prefer-offline', '--no-audit', '--no-fund'], {
-      cwd: dir,
-      stdio: 'ignore',
-    });
+    // What a consuming app sees: no warning about our npm config, nothing about our
+    // dev-only bench peers (usearch). onnxruntime-node's script is denied by allowScripts.
+    const install = spawnSync(
+      npm,
+      ['install', `./${packed}`, '--prefer-offline', '--no-audit', '--no-fund'],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(install.status).toBe(0);
+    expect(`${install.stdout}${install.stderr}`).not.toMatch(
+      /Unknown (project|env) config|usearch/,
+    );
     for (const f of ['recurring-questions.mjs', 'require-check.cjs']) {
       copyFileSync(path.join(repoRoot, 'examples/app', f), path.join(dir, f));
     }

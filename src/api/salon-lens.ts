@@ -25,11 +25,13 @@ import {
   type LensInfo,
   lensExists,
   openLens,
+  type RemoveSalonsOptions,
   type SearchHit,
   type SearchOptions,
   type SimilarQuestionGroup,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type StoredSalonInfo,
   storedEmbedderId,
   type VerifyReport,
   verifyLens,
@@ -59,8 +61,14 @@ import {
 const THEME_STATE_KEY = 'themes';
 
 export type ThemesOptions = ClusterOptions & {
-  /** Keep the new theme centroids in the store so ids stay stable next time. @default true unless read-only */
-  persist?: boolean;
+  /**
+   * Keep the new theme centroids in the store so ids stay stable next time.
+   * `true` saves (a read-only lens refuses); `false` never does; `'when-free'` saves
+   * only if the write lock is free right now (briefly taking it, also from a read-only
+   * lens) and otherwise skips silently, so a reader never waits for or fails on a writer.
+   * @default true, or false for a read-only lens
+   */
+  persist?: boolean | 'when-free';
 };
 
 export interface ReportResult {
@@ -163,8 +171,17 @@ export class SalonLens {
     return this.#lens.addSalons(input, options);
   }
 
-  removeSalons(ids: readonly string[]) {
-    return this.#lens.removeSalons(ids);
+  /** Remove salons and their items by id (unknown ids are ignored); saves atomically. */
+  removeSalons(
+    ids: readonly string[],
+    options: RemoveSalonsOptions = {},
+  ): Promise<{ removedSalons: number; removedItems: number }> {
+    return this.#lens.removeSalons(ids, options);
+  }
+
+  /** The stored salons (id, title, date, source path, item count), in salon order. */
+  salons(): StoredSalonInfo[] {
+    return this.#lens.salons();
   }
 
   search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
@@ -205,8 +222,37 @@ export class SalonLens {
       previous,
     );
     throwIfAborted(clusterOptions.signal, 'themes');
-    if (persist) await this.#lens.writeState(THEME_STATE_KEY, state);
+    if (persist === 'when-free') await this.#saveWhenFree(THEME_STATE_KEY, state);
+    else if (persist) await this.#lens.writeState(THEME_STATE_KEY, state);
     return result;
+  }
+
+  /**
+   * Save derived state if no writer holds the store; returns whether it was saved.
+   * A read-only lens opens a short-lived writer with the same embedder instance.
+   * A busy store or one this user cannot write to is not an error: the state only
+   * keeps theme ids stable, and the next run saves it.
+   */
+  async #saveWhenFree(key: string, value: unknown): Promise<boolean> {
+    if (!this.#lens.readOnly) {
+      await this.#lens.writeState(key, value);
+      return true;
+    }
+    let writer: SalonLens;
+    try {
+      writer = await SalonLens.open(this.#lens.dir, { embedder: this.#embedder });
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      if (isSalonLensError(error, 'STORE_LOCKED')) return false;
+      if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') return false;
+      throw error;
+    }
+    try {
+      await writer.#lens.writeState(key, value);
+      return true;
+    } finally {
+      await writer.close();
+    }
   }
 
   /** Themes + recurring questions + 2-D map, rendered as Markdown, HTML and/or JSON. */

@@ -71,6 +71,8 @@ export interface AddSummary {
   removedItems: number;
   /** Items embedded and inserted by the call. */
   embeddedItems: number;
+  /** Documents left out because they were invalid (only with `skipInvalid`). */
+  skipped: Array<{ file: string; message: string }>;
 }
 
 export interface LensInfo {
@@ -160,9 +162,7 @@ export class Lens {
       const o = parseOptions(AddSalonsOptionsSchema, options, 'addSalons options');
       const progress = o.onProgress ?? (() => {});
       throwIfAborted(o.signal, 'addSalons');
-      progress({ stage: 'parse', done: 0, total: 1 });
-      const salons = await this.#readInput(input, o.maxBytes);
-      progress({ stage: 'parse', done: 1, total: 1 });
+      const { salons, skipped } = await this.#readInput(input, o, progress);
       throwIfAborted(o.signal, 'addSalons');
 
       const summary: AddSummary = {
@@ -171,6 +171,7 @@ export class Lens {
         unchanged: 0,
         removedItems: 0,
         embeddedItems: 0,
+        skipped,
       };
       await this.#storage.refresh();
       const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
@@ -229,7 +230,8 @@ export class Lens {
   /**
    * Items closest to `text`, best first, ties by item id. Filters apply inside
    * the search, so `k` hits come back whenever `k` items match the filters.
-   * `score` is the cosine similarity (BM25 score in lexical mode).
+   * `score` is the cosine similarity in vector mode, the BM25 score in lexical mode
+   * and the reciprocal-rank-fusion score in hybrid mode (always best first).
    */
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
@@ -414,21 +416,30 @@ export class Lens {
     return run;
   }
 
+  /** Salons from paths (progress counts documents) or validated parsed salons. */
   async #readInput(
     input: readonly string[] | readonly Salon[],
-    maxBytes: number | undefined,
-  ): Promise<Salon[]> {
+    options: { maxBytes?: number; skipInvalid: boolean },
+    progress: (p: LensProgress) => void,
+  ): Promise<{ salons: Salon[]; skipped: AddSummary['skipped'] }> {
     if (!Array.isArray(input)) {
       throw new SalonLensError(
         'INVALID_OPTIONS',
         'addSalons: expected an array of paths or of parsed salons',
       );
     }
-    if (input.length === 0) return [];
+    if (input.length === 0) return { salons: [], skipped: [] };
     if (input.every((x) => typeof x === 'string')) {
-      return (await loadSalons(input as string[], { maxBytes })).salons;
+      const { maxBytes, skipInvalid } = options;
+      const loaded = await loadSalons(input as string[], {
+        maxBytes,
+        skipInvalid,
+        onProgress: progress,
+      });
+      return { salons: loaded.salons, skipped: loaded.skipped };
     }
     const salons = parseOptions(z.array(SalonSchema), input, 'addSalons salons');
+    progress({ stage: 'parse', done: salons.length, total: salons.length });
     const seen = new Map<string, Salon>();
     for (const salon of salons) {
       const other = seen.get(salon.id);
@@ -441,7 +452,7 @@ export class Lens {
       }
       seen.set(salon.id, salon);
     }
-    return [...seen.values()].sort(compareSalons);
+    return { salons: [...seen.values()].sort(compareSalons), skipped: [] };
   }
 
   async #embed(
@@ -465,7 +476,10 @@ export class Lens {
     return vectors.map(normalised);
   }
 
-  /** Reciprocal rank fusion of the vector and lexical lists; reported score stays the cosine. */
+  /**
+   * Reciprocal rank fusion of the vector and lexical lists. The reported score is the
+   * fused one (Σ 1/(rrfK + rank)), so scores fall in rank order; a cosine would not.
+   */
   async #hybrid(
     query: string,
     q: Float32Array,
@@ -486,12 +500,7 @@ export class Lens {
         fused.set(h.item.id, entry);
       }
     }
-    const top = [...fused.values()].sort(compareScored).slice(0, k);
-    const cosines = await this.#storage.scores(
-      q,
-      top.map((h) => h.item.id),
-    );
-    return top.map((h, i) => ({ item: h.item, score: cosines[i] as number }));
+    return [...fused.values()].sort(compareScored).slice(0, k);
   }
 
   #hits(list: readonly ScoredItem[]): SearchHit[] {

@@ -104,6 +104,8 @@ export const AddSalonsOptionsSchema = z.strictObject({
   signal: abortSignal.optional(),
   /** Per-document size limit when reading files (default: the parser's). */
   maxBytes: positiveInt.optional(),
+  /** When reading files: skip invalid documents (listed in the summary's `skipped`). @default false */
+  skipInvalid: z.boolean().default(false),
 });
 export type AddSalonsOptions = z.input<typeof AddSalonsOptionsSchema>;
 
