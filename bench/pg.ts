@@ -47,7 +47,8 @@ function syntheticSalons(): Salon[] {
   return out;
 }
 
-const pct = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] ?? 0;
+const pct = (xs: number[], p: number) =>
+  xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] ?? 0;
 
 async function measure(name: string, lens: Lens, salons: Salon[]) {
   const t0 = performance.now();
