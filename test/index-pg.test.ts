@@ -71,6 +71,9 @@ describe('addressing', () => {
     );
     expect(await codeOf(createLens('mysql://db/app', { embedder }))).toBe('INPUT_ERROR');
     expect(await codeOf(createLens(`${pg.url}?schema=Bad-Name`, { embedder }))).toBe('INPUT_ERROR');
+    expect(
+      await codeOf(createLens(path.join(repoRoot, 'no-such-store'), { embedder, schema: 'x' })),
+    ).toBe('INVALID_OPTIONS');
     expect(existsSync(stray)).toBe(false);
   });
 

@@ -33,7 +33,16 @@ export function parseStoreAddress(
 ): StoreAddress {
   const scheme = SCHEME.exec(location)?.[1]?.toLowerCase();
   // One-letter schemes are Windows drive letters (C:\lens), i.e. folders.
-  if (scheme === undefined || scheme.length === 1) return { kind: 'folder', dir: location };
+  if (scheme === undefined || scheme.length === 1) {
+    if (options.schema !== undefined) {
+      throw new SalonLensError(
+        'INVALID_OPTIONS',
+        `The schema option is for postgres:// stores; "${location}" is a folder.`,
+        { details: { store: location, schema: options.schema } },
+      );
+    }
+    return { kind: 'folder', dir: location };
+  }
   if (scheme !== 'postgres' && scheme !== 'postgresql') {
     throw new SalonLensError(
       'INPUT_ERROR',
