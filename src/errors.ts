@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'STORE_EXISTS',
   'STORE_CORRUPT', // checksum mismatch, truncated file, unreadable manifest
   'STORE_LOCKED', // another writer holds the lock
+  'STORE_UNAVAILABLE', // the database server cannot be reached, refused the login, or lacks pgvector
   'EMBEDDER_MISMATCH', // store built with another embedder
   'STORE_READ_ONLY', // a write was asked of a lens opened with readOnly
   'STORE_WRITE_FAILED', // a save could not be verified on disk before its commit; the store is unchanged

@@ -8,8 +8,6 @@
  *   await lens.report({ outDir: 'report' });
  *   await lens.close();
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import {
   type ClusterOptions,
   clusterThemes,
@@ -27,15 +25,16 @@ import {
   createLens,
   type Lens,
   type LensInfo,
+  lensExists,
   openLens,
   type RemoveSalonsOptions,
-  readManifest,
   type SearchHit,
   type SearchOptions,
   type SimilarQuestionGroup,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
   type StoredSalonInfo,
+  storedEmbedderId,
   type VerifyReport,
   verifyLens,
 } from '../index/index.js';
@@ -62,7 +61,6 @@ import {
 
 /** Key under which the last clustering is kept in the store, for stable theme ids. */
 const THEME_STATE_KEY = 'themes';
-const MANIFEST_FILE = 'manifest.json';
 
 export type ThemesOptions = ClusterOptions & {
   /**
@@ -94,13 +92,21 @@ export class SalonLens {
     this.#ownsEmbedder = ownsEmbedder;
   }
 
-  /** Open an existing store; the embedder defaults to the one it was built with. */
+  /**
+   * Open an existing store (a folder or a `postgres://` URL); the embedder defaults
+   * to the one it was built with.
+   */
   static async open(dir: string, options: OpenOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(OpenOptionsSchema, options, 'open options');
-    const choice =
-      opts.embedder ?? embedderOptionsForId((await readManifest(dir)).embedder.id, dir);
+    const where = opts.schema ? { schema: opts.schema } : {};
+    const choice = opts.embedder ?? embedderOptionsForId(await storedEmbedderId(dir, where), dir);
     return SalonLens.#withEmbedder(choice, (embedder) =>
-      openLens(dir, { embedder, readOnly: opts.readOnly, ...(opts.ef ? { ef: opts.ef } : {}) }),
+      openLens(dir, {
+        embedder,
+        readOnly: opts.readOnly,
+        ...(opts.ef ? { ef: opts.ef } : {}),
+        ...where,
+      }),
     );
   }
 
@@ -108,7 +114,12 @@ export class SalonLens {
   static async create(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(CreateOptionsSchema, options, 'create options');
     return SalonLens.#withEmbedder(opts.embedder ?? {}, (embedder) =>
-      createLens(dir, { embedder, force: opts.force, ...(opts.hnsw ? { hnsw: opts.hnsw } : {}) }),
+      createLens(dir, {
+        embedder,
+        force: opts.force,
+        ...(opts.hnsw ? { hnsw: opts.hnsw } : {}),
+        ...(opts.schema ? { schema: opts.schema } : {}),
+      }),
     );
   }
 
@@ -128,9 +139,10 @@ export class SalonLens {
 
   /** Open the store at `dir`, or create it when there is none. */
   static async openOrCreate(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
-    const { embedder } = options;
-    const open = () => SalonLens.open(dir, embedder ? { embedder } : {});
-    if (existsSync(path.join(dir, MANIFEST_FILE)) && !options.force) return open();
+    const { embedder, schema } = options;
+    const open = () =>
+      SalonLens.open(dir, { ...(embedder ? { embedder } : {}), ...(schema ? { schema } : {}) });
+    if (!options.force && (await lensExists(dir, schema ? { schema } : {}))) return open();
     try {
       return await SalonLens.create(dir, options);
     } catch (error) {

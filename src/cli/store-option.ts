@@ -16,7 +16,7 @@ export function defaultStore(): string {
 export function addStoreOption(command: Command): Command {
   return command.option(
     '--store <dir>',
-    `lens store folder ($${STORE_ENV}, when set, replaces the default)`,
+    `lens store: a folder or a postgres:// URL ($${STORE_ENV}, when set, replaces the default)`,
     defaultStore(),
   );
 }

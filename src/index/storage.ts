@@ -85,6 +85,8 @@ export interface LensStorage {
   /** True when this session may not write (no lock taken). */
   readonly readOnly: boolean;
   info(): StorageInfo;
+  /** Bring `info()` and `salons()` up to date with writes of other processes. */
+  refresh(): Promise<void>;
   /** Stored salons in salon order. */
   salons(): StoredSalon[];
   /** One stored salon (not a copy: do not modify), or undefined. */

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
 import { isSalonLensError, SalonLensError } from '../../errors.js';
+import { redact } from '../../index/index.js';
 import { shellCommand } from '../../util/shell-quote.js';
 import {
   addEmbedderFlags,
@@ -113,7 +114,7 @@ export function registerIndex(program: Command): void {
           skipped,
           pruned: pruned.map((s) => ({ id: s.id, source: s.source })),
           removedItems: summary.removedItems + removed.removedItems,
-          store: flags.store,
+          store: redact(flags.store),
           itemCount: m.itemCount,
           salonCount: m.salonCount,
           embedder: m.embedder.id,
@@ -121,7 +122,7 @@ export function registerIndex(program: Command): void {
         return;
       }
       const lines = [
-        `${terminalSafe(flags.store)}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
+        `${terminalSafe(redact(flags.store))}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
           `${summary.embeddedItems} items embedded, ${summary.removedItems + removed.removedItems} removed.`,
       ];
       if (skipped.length > 0) {

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { redact } from '../../index/index.js';
 import { printJson } from '../io.js';
 import { createProgress } from '../progress.js';
 import { assertKnownSalons } from '../salon-ids.js';
@@ -34,7 +35,7 @@ export function registerRemove(program: Command): void {
       const interrupt = interruptSignal();
       try {
         const stored = lens.salons();
-        assertKnownSalons(stored, ids, 'remove', flags.store);
+        assertKnownSalons(stored, ids, 'remove', redact(flags.store));
         const unique = [...new Set(ids)];
         const removed = await lens.removeSalons(unique, {
           onProgress: progress.update,
@@ -49,7 +50,7 @@ export function registerRemove(program: Command): void {
           printJson({
             removed: salons,
             removedItems: removed.removedItems,
-            store: flags.store,
+            store: redact(flags.store),
             itemCount: m.itemCount,
             salonCount: m.salonCount,
           });
@@ -61,7 +62,7 @@ export function registerRemove(program: Command): void {
             ...salons.map(
               (s) => `  ${terminalSafe(s.id)}  (${s.items} items, ${terminalSafe(s.source)})`,
             ),
-            `${terminalSafe(flags.store)} now holds ${m.itemCount} items from ${m.salonCount} salons.`,
+            `${terminalSafe(redact(flags.store))} now holds ${m.itemCount} items from ${m.salonCount} salons.`,
           ].join('\n')}\n`,
         );
       } finally {

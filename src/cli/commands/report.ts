@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
-import type { AddSummary } from '../../index/index.js';
+import { type AddSummary, redact } from '../../index/index.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import {
   addEmbedderFlags,
@@ -91,7 +91,7 @@ export function registerReport(program: Command): void {
             embeddedItems: 0,
             skipped: [],
           };
-      assertHasItems(lens, flags.store);
+      assertHasItems(lens, redact(flags.store));
       const report = await lens.report({
         outDir: flags.out,
         formats: flags.format,
@@ -103,7 +103,7 @@ export function registerReport(program: Command): void {
       progress.stop();
       warnReplaced(added);
       const summary = {
-        store: flags.store,
+        store: redact(flags.store),
         files: report.files,
         salons: report.data.salons.length,
         items: report.data.items.length,

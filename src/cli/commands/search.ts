@@ -5,7 +5,7 @@
  *   salon-lens search "who owns model weights" -k 5 --section question
  */
 import type { Command } from 'commander';
-import { SEARCH_MODES, type SearchHit, type SearchMode } from '../../index/index.js';
+import { redact, SEARCH_MODES, type SearchHit, type SearchMode } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
@@ -73,10 +73,10 @@ export function registerSearch(program: Command): void {
     warnLongQuery(query);
     const lens = await openForReading(flags, { ef: flags.ef });
     try {
-      assertHasItems(lens, flags.store);
+      assertHasItems(lens, redact(flags.store));
       const salons = lens.salons();
-      assertKnownSalons(salons, flags.salon, '--salon', flags.store);
-      assertKnownSalons(salons, flags.excludeSalon, '--exclude-salon', flags.store);
+      assertKnownSalons(salons, flags.salon, '--salon', redact(flags.store));
+      assertKnownSalons(salons, flags.excludeSalon, '--exclude-salon', redact(flags.store));
       const mode = flags.mode ?? 'vector';
       const hits = await lens.search(query, {
         k: flags.k,

@@ -5,6 +5,7 @@
  *   salon-lens similar --threshold 0.65 --json
  */
 import type { Command } from 'commander';
+import { redact } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
@@ -44,7 +45,7 @@ export function registerSimilar(program: Command): void {
   addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
     const lens = await openForReading(flags);
     try {
-      assertHasItems(lens, flags.store);
+      assertHasItems(lens, redact(flags.store));
       const groups = await lens.similarQuestions({
         threshold: flags.threshold,
         k: flags.k,

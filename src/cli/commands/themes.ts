@@ -5,6 +5,7 @@
  * writer holds the store (`report` always saves it).
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { redact } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { guideFromFile, guideFromList } from '../guide-flags.js';
 import { printJson } from '../io.js';
@@ -58,7 +59,7 @@ export function registerThemes(program: Command): void {
     ];
     const lens = await openForReading(flags);
     try {
-      assertHasItems(lens, flags.store);
+      assertHasItems(lens, redact(flags.store));
       const result = await lens.themes({
         persist: 'when-free',
         k: flags.k,

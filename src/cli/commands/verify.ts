@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLensError } from '../../errors.js';
-import { verifyLens } from '../../index/index.js';
+import { redact, verifyLens } from '../../index/index.js';
 import { info, printJson } from '../io.js';
 import { addStoreOption } from '../store-option.js';
 
@@ -23,7 +23,7 @@ export function registerVerify(program: Command): void {
       if (report.ok) {
         if (!flags.json) {
           process.stdout.write(
-            `ok: ${flags.store}: ${report.itemCount} items from ${report.salonCount} salons, ` +
+            `ok: ${redact(flags.store)}: ${report.itemCount} items from ${report.salonCount} salons, ` +
               `generation ${report.generation}, embedder ${report.embedder?.id}; all files intact.\n`,
           );
         }
@@ -32,7 +32,7 @@ export function registerVerify(program: Command): void {
       for (const p of report.problems) info(`problem: ${p.file}: ${p.problem}`);
       throw new SalonLensError(
         'STORE_CORRUPT',
-        `store ${flags.store} failed verification (${report.problems.length} problem(s)). ${report.advice ?? ''}`.trim(),
+        `store ${redact(flags.store)} failed verification (${report.problems.length} problem(s)). ${report.advice ?? ''}`.trim(),
         { details: { report } },
       );
     });
