@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { SectionSchema } from '../parse/index.js';
+import { DEFAULT_SCORING, SCORINGS, type Scoring } from '../util/csls.js';
 
 export const LENS_DEFAULTS = {
   hnsw: {
@@ -33,6 +34,18 @@ export const LENS_DEFAULTS = {
    */
   exactBelow: 2000,
 } as const;
+
+/** Largest recurring-question group (a candidate to review; larger ones are hard to judge). */
+export const DEFAULT_GROUP_SIZE = 5;
+
+/**
+ * Default similar-question threshold of a scoring. CSLS 0 means "as close as each
+ * question's typical near neighbour", the same for any model; cosine needs the
+ * embedder's calibrated value.
+ */
+export function scoringThreshold(scoring: Scoring, embedderCosine: number): number {
+  return scoring === 'csls' ? 0 : embedderCosine;
+}
 
 export const SEARCH_MODES = ['vector', 'lexical', 'hybrid'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
