@@ -9,15 +9,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { relatedInsightsOf } from '../../src/cluster/related-insights.js';
+import { USE_LITE_THRESHOLDS } from '../../src/embed/use-lite.js';
 import {
   type Neighbour,
   NeighbourhoodTable,
-  sectionIndex,
   updateNeighbourhoods,
 } from '../../src/index/hubness.js';
 import { DEFAULT_GROUP_SIZE, scoringThreshold } from '../../src/index/options.js';
 import { recurringGroups } from '../../src/index/recurring-questions.js';
-import { USE_LITE_THRESHOLDS } from '../../src/embed/use-lite.js';
 import type { Item } from '../../src/parse/schema.js';
 import { csls, type Scoring } from '../../src/util/csls.js';
 import { type LabelledCorpus, salonIdFromFile } from './quality-corpus.js';
@@ -52,9 +51,14 @@ export async function loadNegatives(corpusDir: string, corpus: LabelledCorpus): 
   const find = (side: { salon: string; text: string }): number =>
     items.findIndex(
       (i) =>
-        i.section === 'question' && i.salonId === salonIdFromFile(side.salon) && i.text === side.text,
+        i.section === 'question' &&
+        i.salonId === salonIdFromFile(side.salon) &&
+        i.text === side.text,
     );
-  return (raw.negatives as Array<{ a: never; b: never }>).map((p) => ({ a: find(p.a), b: find(p.b) }));
+  return (raw.negatives as Array<{ a: never; b: never }>).map((p) => ({
+    a: find(p.a),
+    b: find(p.b),
+  }));
 }
 
 /** Brute-force neighbourhood table over all corpus vectors (labels = item indices). */
@@ -67,17 +71,20 @@ export function corpusNeighbourhoods(items: readonly Item[], vectors: readonly F
     return s;
   };
   const table = new NeighbourhoodTable();
-  const nearest = (label: number, k: number, section?: number): Neighbour[] => {
+  const nearest = (label: number, k: number): Neighbour[] => {
     const salon = (items[label] as Item).salonId;
     const out: Neighbour[] = [];
     items.forEach((item, i) => {
-      if (item.salonId === salon) return;
-      if (section !== undefined && sectionIndex(item.section) !== section) return;
-      out.push({ label: i, score: cos(label, i) });
+      if (item.salonId !== salon) out.push({ label: i, score: cos(label, i) });
     });
     return out.sort((p, q) => q.score - p.score || p.label - q.label).slice(0, k);
   };
-  const source = { sectionOf: (l: number) => sectionIndex((items[l] as Item).section), nearest };
+  const source = {
+    nearest,
+    pairScore: (a: number, b: number) =>
+      items[a]?.salonId === items[b]?.salonId ? undefined : cos(a, b),
+    labels: () => items.keys(),
+  };
   return { table, source, cos };
 }
 
@@ -91,7 +98,7 @@ export function scoringRows(corpus: LabelledCorpus, negatives: Pair[]): ScoringR
 
   return (['cosine', 'csls'] as const).map((scoring) => {
     const score = (x: number, y: number): number =>
-      scoring === 'csls' ? csls(cos(x, y), table.radiusAll(x), table.radiusAll(y)) : cos(x, y);
+      scoring === 'csls' ? csls(cos(x, y), table.radius(x), table.radius(y)) : cos(x, y);
     const ranked = (x: number): number[] =>
       questions
         .filter((y) => salonOf(y) !== salonOf(x))

@@ -23,7 +23,6 @@ import type { Item } from '../parse/schema.js';
 import { averageLinkage, cutTree, type LinkageTree } from './average-linkage.js';
 import { byScore, itemRef, pickRepresentatives, salonBreakdown } from './describe.js';
 import { themeKeywords } from './keywords.js';
-import { relatedInsightsOf } from './related-insights.js';
 import { clusterAtScale } from './kmeans-at-scale.js';
 import { kmeansRestarts } from './kmeans-restarts.js';
 import {
@@ -36,6 +35,7 @@ import {
   type ThemeState,
   ThemeStateSchema,
 } from './options.js';
+import { relatedInsightsOf } from './related-insights.js';
 import { type Theme, type ThemesResult, ThemesResultSchema } from './schema.js';
 import { silhouette } from './silhouette.js';
 import { assignThemeIds } from './stable-ids.js';

@@ -5,9 +5,9 @@
  * cognitive tasks, schools need to rethink…") attach to 30 of the corpus's 151
  * questions: a few vectors are close to everything. Two rules stop that:
  *
- * - **Mutual k-NN**: an insight is shown for a question only if it is among the
- *   question's k best insights *and* the question is among the insight's k best
- *   questions. The insight side looks at most max(1, ⌊maxShare · questions⌋)
+ * - **Mutual k-NN**: among pairs at or above the embedder's cosine threshold, an
+ *   insight is shown for a question only if it is among the question's k best
+ *   insights *and* the question is among the insight's k best questions. The insight side looks at most max(1, ⌊maxShare · questions⌋)
  *   deep, so no insight can attach to more than that share of the questions,
  *   whatever the model or corpus.
  * - **Scoring** (default CSLS): both rankings use 2·cos − r(q) − r(i), with r(q) =
@@ -15,13 +15,13 @@
  *   mean cosine to its 5 nearest questions (other salons only), so an insight near
  *   everything ranks lower from every question's side.
  *
- * The embedder's cosine threshold still applies: a pair below it is never shown.
  * Measured (bench/quality.ts): cosine top-3 → largest hub 30 questions, 33% of
  * attachments share the question's hand theme label; mutual CSLS (k 5, share 5%)
  * → largest hub 5, 38%, and 130 of 151 questions keep at least one insight.
  *
- * Cost: two passes over the (question, candidate insight) pairs, O(k) memory per
- * question and per insight.
+ * Cost: two passes over the (question, candidate insight) pairs for CSLS (one for
+ * cosine), O(k) memory per question and per insight; on 20,000 synthetic items
+ * (6,500 questions × 2,333 insights) 1.9× the old single-pass lookup.
  */
 import type { Item } from '../parse/schema.js';
 import { csls, NEIGHBOURHOOD_K, type Scoring, TopMean } from '../util/csls.js';
@@ -46,28 +46,39 @@ export interface RelatedInsight {
   cosine: number;
 }
 
-interface Ranked {
-  other: number;
-  score: number;
-  cosine: number;
-}
-
-/** Keeps the `size` best by score, ties by the smaller row. */
+/**
+ * The `size` best (other, score, cosine) triples by score, ties by the smaller
+ * row, in parallel arrays; a push that cannot enter returns after one comparison
+ * (this runs once per question × candidate pair, millions of times at scale).
+ */
 class TopList {
-  readonly list: Ranked[] = [];
+  readonly others: number[] = [];
+  readonly scores: number[] = [];
+  readonly cosines: number[] = [];
   constructor(readonly size: number) {}
-  push(x: Ranked): void {
-    const list = this.list;
-    let i = list.length;
-    while (i > 0 && better(x, list[i - 1] as Ranked)) i--;
-    if (i >= this.size) return;
-    list.splice(i, 0, x);
-    if (list.length > this.size) list.pop();
-  }
-}
 
-function better(a: Ranked, b: Ranked): boolean {
-  return a.score > b.score || (a.score === b.score && a.other < b.other);
+  push(other: number, score: number, cosine: number): void {
+    const { others, scores } = this;
+    let i = others.length;
+    if (i === this.size) {
+      const last = scores[i - 1] as number;
+      if (score < last || (score === last && other > (others[i - 1] as number))) return;
+    }
+    while (
+      i > 0 &&
+      (score > (scores[i - 1] as number) ||
+        (score === scores[i - 1] && other < (others[i - 1] as number)))
+    )
+      i--;
+    others.splice(i, 0, other);
+    scores.splice(i, 0, score);
+    this.cosines.splice(i, 0, cosine);
+    if (others.length > this.size) {
+      others.pop();
+      scores.pop();
+      this.cosines.pop();
+    }
+  }
 }
 
 /**
@@ -82,33 +93,33 @@ export function relatedInsightsOf(
   vectors: readonly Float32Array[],
   options: RelatedInsightOptions,
 ): Map<number, RelatedInsight[]> {
-  const salonOf = (row: number): string => (items[row] as Item).salonId;
-  const pairsOf = function* (q: number): Generator<[number, number]> {
-    const salon = salonOf(q);
+  const csls_ = options.scoring === 'csls';
+  /** Calls visit(insight, cosine) for each candidate of q from another salon. */
+  const eachPair = (q: number, visit: (i: number, cosine: number) => void): void => {
+    const salon = (items[q] as Item).salonId;
     const qv = vectors[q] as Float32Array;
     for (const i of candidatesOf(q)) {
-      if (salonOf(i) !== salon) yield [i, dot(qv, vectors[i] as Float32Array)];
+      if ((items[i] as Item).salonId !== salon) visit(i, dot(qv, vectors[i] as Float32Array));
     }
   };
 
-  // Pass 1: neighbourhood radii, r(q) toward insights and r(i) toward questions.
-  const rq = new Map<number, number>();
-  const riTop = new Map<number, TopMean>();
-  if (options.scoring === 'csls') {
+  // Pass 1 (CSLS only): neighbourhood radii, r(q) toward insights, r(i) toward questions.
+  const radius = new Float64Array(items.length);
+  if (csls_) {
+    const insightTop: Array<TopMean | undefined> = new Array(items.length);
     for (const q of questions) {
       const top = new TopMean(NEIGHBOURHOOD_K);
-      for (const [i, cosine] of pairsOf(q)) {
+      eachPair(q, (i, cosine) => {
         top.push(cosine);
-        let ti = riTop.get(i);
-        if (!ti) riTop.set(i, (ti = new TopMean(NEIGHBOURHOOD_K)));
-        ti.push(cosine);
-      }
-      rq.set(q, top.mean());
+        insightTop[i] ??= new TopMean(NEIGHBOURHOOD_K);
+        insightTop[i].push(cosine);
+      });
+      radius[q] = top.mean();
     }
+    insightTop.forEach((top, i) => {
+      if (top) radius[i] = top.mean();
+    });
   }
-  const ri = new Map([...riTop].map(([i, top]) => [i, top.mean()]));
-  const scoreOf = (q: number, i: number, cosine: number): number =>
-    options.scoring === 'csls' ? csls(cosine, rq.get(q) ?? 0, ri.get(i) ?? 0) : cosine;
 
   // Pass 2: each side's best partners under the scoring.
   const insightDepth = Math.min(
@@ -116,28 +127,31 @@ export function relatedInsightsOf(
     Math.max(1, Math.floor(options.maxShare * questions.length)),
   );
   const byQuestion = new Map<number, TopList>();
-  const byInsight = new Map<number, TopList>();
+  const byInsight: Array<TopList | undefined> = new Array(items.length);
   for (const q of questions) {
     const mine = new TopList(options.k);
     byQuestion.set(q, mine);
-    for (const [i, cosine] of pairsOf(q)) {
-      const score = scoreOf(q, i, cosine);
-      mine.push({ other: i, score, cosine });
-      let theirs = byInsight.get(i);
-      if (!theirs) byInsight.set(i, (theirs = new TopList(insightDepth)));
-      theirs.push({ other: q, score, cosine });
-    }
+    const rq = radius[q] as number;
+    eachPair(q, (i, cosine) => {
+      // Below the embedder's threshold a pair is never shown, so it takes no slot either.
+      if (cosine < options.threshold) return;
+      const score = csls_ ? csls(cosine, rq, radius[i] as number) : cosine;
+      mine.push(i, score, cosine);
+      byInsight[i] ??= new TopList(insightDepth);
+      byInsight[i].push(q, score, cosine);
+    });
   }
 
   const out = new Map<number, RelatedInsight[]>();
   for (const q of questions) {
     const related: RelatedInsight[] = [];
-    for (const hit of (byQuestion.get(q) as TopList).list) {
-      if (related.length >= options.limit) break;
-      if (hit.cosine < options.threshold) continue;
-      if (!byInsight.get(hit.other)?.list.some((h) => h.other === q)) continue;
-      related.push({ row: hit.other, score: hit.score, cosine: hit.cosine });
-    }
+    const mine = byQuestion.get(q) as TopList;
+    mine.others.forEach((i, j) => {
+      const cosine = mine.cosines[j] as number;
+      if (related.length >= options.limit) return;
+      if (!byInsight[i]?.others.includes(q)) return;
+      related.push({ row: i, score: mine.scores[j] as number, cosine });
+    });
     out.set(q, related);
   }
   return out;

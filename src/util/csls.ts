@@ -28,7 +28,7 @@ export class TopMean {
 
   push(x: number): void {
     const top = this.#top;
-    if (top.length === this.k && x <= (top[top.length - 1] as number)) return;
+    if (top.length === this.k && x <= (top[this.k - 1] as number)) return;
     let i = top.length;
     while (i > 0 && x > (top[i - 1] as number)) i--;
     top.splice(i, 0, x);
