@@ -62,6 +62,8 @@ export {
   type LensProgress,
   type SalonRef,
   SalonRefSchema,
+  SCORINGS,
+  type Scoring,
   type SearchHit,
   SearchHitSchema,
   type SearchOptions,

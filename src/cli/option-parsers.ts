@@ -17,6 +17,15 @@ export function parseUnitInterval(value: string): number {
   return n;
 }
 
+/** A similarity score: cosine in [-1, 1], CSLS in [-2, 2]. */
+export function parseScore(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < -2 || n > 2) {
+    throw new InvalidArgumentError(`expected a number between -2 and 2, got "${value}".`);
+  }
+  return n;
+}
+
 export function parseIsoDate(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${value}".`);

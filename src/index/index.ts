@@ -17,6 +17,7 @@ export {
   type StoredSalonInfo,
   verifyLens,
 } from './lens.js';
+export { SCORINGS, type Scoring } from './hubness.js';
 export { type Manifest, ManifestSchema, readManifest, STORE_FORMAT_VERSION } from './manifest.js';
 export {
   type AddSalonsOptions,

@@ -23,6 +23,7 @@ import {
   salonContentHash,
 } from '../parse/index.js';
 import { createFileStore, openFileStore } from './file-store.js';
+import { csls, queryRadius, type Scoring } from './hubness.js';
 import type { HnswParams, StoredSalon } from './manifest.js';
 import {
   type AddSalonsOptions,
@@ -42,10 +43,18 @@ import {
   type SimilarToOptions,
   SimilarToOptionsSchema,
   StateKeySchema,
+  scoringThreshold,
 } from './options.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
+import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from './neighbourhoods.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
-import { compareScored, type LensStorage, type ScoredItem, type StorageFilter } from './storage.js';
+import {
+  compareScored,
+  type LensStorage,
+  type SalonChanges,
+  type ScoredItem,
+  type StorageFilter,
+} from './storage.js';
 import { type VerifyReport, verifyStore } from './store-files.js';
 
 /** Built once: constructing a zod schema per query showed up in search latency. */
@@ -102,8 +111,15 @@ export interface LensSnapshot {
 
 export type StoredSalonInfo = StoredSalon;
 
+/** A hit before it becomes a SearchHit: the ranking score and the plain cosine. */
+interface RankedItem extends ScoredItem {
+  cosine?: number;
+}
+
 export class Lens {
   readonly #storage: LensStorage;
+  /** CSLS statistics; loaded (or rebuilt) on first use, replaced after each write. */
+  #neighbourhoods: StoredNeighbourhoods | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -177,16 +193,20 @@ export class Lens {
       }
       if (changed.length === 0) return summary;
 
-      const { removedItems } = await this.#storage.applyChanges({
-        upsert: changed,
-        remove: [],
-        embed: (texts, offset, total) =>
-          this.#embed(texts, o.signal, (p) =>
-            progress({ stage: 'embed', done: offset + p.done, total }),
-          ),
-        signal: o.signal,
-        onProgress: progress,
-      });
+      const { removedItems } = await this.#applyChanges(
+        {
+          upsert: changed,
+          remove: [],
+          embed: (texts, offset, total) =>
+            this.#embed(texts, o.signal, (p) =>
+              progress({ stage: 'embed', done: offset + p.done, total }),
+            ),
+          signal: o.signal,
+          onProgress: progress,
+        },
+        changed.map((c) => c.salon.id),
+        changed.flatMap((c) => c.salon.items.map((item) => item.id)),
+      );
       summary.removedItems = removedItems;
       summary.embeddedItems = changed.reduce((n, c) => n + c.salon.items.length, 0);
       return summary;
@@ -204,13 +224,17 @@ export class Lens {
       const storedIds = new Set(this.#storage.salons().map((s) => s.id));
       const known = idList.filter((id) => storedIds.has(id));
       if (known.length === 0) return { removedSalons: 0, removedItems: 0 };
-      const { removedItems } = await this.#storage.applyChanges({
-        upsert: [],
-        remove: known,
-        embed: async () => [],
-        signal: o.signal,
-        onProgress: o.onProgress ?? (() => {}),
-      });
+      const { removedItems } = await this.#applyChanges(
+        {
+          upsert: [],
+          remove: known,
+          embed: async () => [],
+          signal: o.signal,
+          onProgress: o.onProgress ?? (() => {}),
+        },
+        known,
+        [],
+      );
       return { removedSalons: new Set(known).size, removedItems };
     });
   }
@@ -218,30 +242,36 @@ export class Lens {
   /**
    * Items closest to `text`, best first, ties by item id. Filters apply inside
    * the search, so `k` hits come back whenever `k` items match the filters.
-   * `score` is the cosine similarity (BM25 score in lexical mode).
+   * `score` is the `scoring`'s value (default CSLS: cosine corrected for hubs, see
+   * hubness.ts; BM25 in lexical mode); `cosine` is always the plain cosine.
    */
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const query = parseOptions(QUERY_SCHEMA, text, 'search query');
-    const { k, exact, mode, ...filter } = parseOptions(
+    const { k, exact, mode, scoring, ...filter } = parseOptions(
       SearchOptionsSchema,
       options,
       'search options',
     );
-    if (mode === 'lexical') return this.#hits(this.#storage.lexical(query, k, filter));
+    if (mode === 'lexical') return this.#hits(this.#storage.lexical(query, k, filter), 'bm25');
     const [q] = await this.#embed([query]);
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
-    if (mode === 'vector') {
-      return this.#hits(this.#storage.nearest({ vector: q, k, filter, method }));
-    }
-    return this.#hits(this.#hybrid(query, q, k, filter, method));
+    // A query is not stored: its own r comes from the nearest hits we fetch anyway.
+    const nearest = (want: number) =>
+      this.#ranked(
+        this.#storage.nearest({ vector: q, k: rerankDepth(want, scoring), filter, method }),
+        scoring,
+        want,
+      );
+    if (mode === 'vector') return this.#hits(nearest(k), scoring);
+    return this.#hits(this.#hybrid(query, q, k, filter, nearest, scoring), scoring);
   }
 
   /** Items closest to a stored item (itself excluded). */
   similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
     this.#assertOpen();
-    const { k, exact, crossSalonOnly, ...filter } = parseOptions(
+    const { k, exact, crossSalonOnly, scoring, ...filter } = parseOptions(
       SimilarToOptionsSchema,
       options,
       'similarTo options',
@@ -255,34 +285,38 @@ export class Lens {
     const excludeSalon = [filter.excludeSalon ?? []]
       .flat()
       .concat(crossSalonOnly ? [row.item.salonId] : []);
-    return this.#hits(
-      this.#storage.nearest({
-        vector: row.vector,
-        k,
-        method: exact ? 'exact' : 'auto',
-        filter: {
-          ...filter,
-          ...(excludeSalon.length > 0 ? { excludeSalon } : {}),
-          excludeItems: [itemId],
-        },
-      }),
-    );
+    const hits = this.#storage.nearest({
+      vector: row.vector,
+      k: rerankDepth(k, scoring),
+      method: exact ? 'exact' : 'auto',
+      filter: {
+        ...filter,
+        ...(excludeSalon.length > 0 ? { excludeSalon } : {}),
+        excludeItems: [itemId],
+      },
+    });
+    return this.#hits(this.#ranked(hits, scoring, k, itemId), scoring);
   }
 
   /**
-   * Groups of questions that ask the same thing. Candidate pairs are each
-   * question's `k` nearest questions at or above `threshold` cosine (from other
-   * salons when `crossSalonOnly`); pairs merge groups strongest first, with
-   * average linkage (default: a merge must keep the mean cross similarity at or
-   * above the threshold, and cross-salon groups hold one question per salon) or
-   * single linkage (plain transitive union; on the corpus this chains 138 of 156
-   * questions into one group). Largest groups first; ties by earliest salon, then item id.
+   * Recurring questions: groups of questions that may ask the same thing, as
+   * candidates to review. Candidate pairs are each question's `k` nearest
+   * questions (other salons when `crossSalonOnly`) scoring at or above the
+   * threshold (default: CSLS 0, or the embedder's cosine with `scoring: 'cosine'`).
+   * Default `linkage: 'complete'`: every pair inside a group reaches the threshold,
+   * groups hold at most `maxSize` questions and one per salon, and come strongest
+   * (highest weakest link) first with every link's score. 'average' and 'single'
+   * are the older merge rules, largest groups first.
    */
   similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
     this.#assertOpen();
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
-    const threshold = o.threshold ?? this.embedder.thresholds.similarQuestion;
-    return findSimilarQuestions(this.#storage, o, threshold);
+    const threshold =
+      o.threshold ?? scoringThreshold(o.scoring, this.embedder.thresholds.similarQuestion);
+    const stats = o.scoring === 'csls' ? this.#stats() : undefined;
+    return findSimilarQuestions(this.#storage, o, threshold, (a, b, cosine) =>
+      stats ? csls(cosine, stats.radius(a), stats.radius(b)) : cosine,
+    );
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
@@ -455,16 +489,20 @@ export class Lens {
     return vectors.map(normalised);
   }
 
-  /** Reciprocal rank fusion of the vector and lexical lists; reported score stays the cosine. */
+  /**
+   * Reciprocal rank fusion of the vector list (ranked by the scoring) and the
+   * lexical list; the reported score is the vector scoring's (cosine or CSLS).
+   */
   #hybrid(
     query: string,
     q: Float32Array,
     k: number,
     filter: StorageFilter,
-    method: 'auto' | 'exact',
-  ): ScoredItem[] {
+    nearest: (depth: number) => RankedItem[],
+    scoring: Scoring,
+  ): RankedItem[] {
     const depth = Math.max(50, k * LENS_DEFAULTS.hybridDepth);
-    const vector = this.#storage.nearest({ vector: q, k: depth, filter, method });
+    const vector = nearest(depth);
     const lexical = this.#storage.lexical(query, depth, filter);
     const fused = new Map<string, { item: Item; score: number }>();
     for (const list of [vector, lexical]) {
@@ -475,23 +513,87 @@ export class Lens {
       }
     }
     const top = [...fused.values()].sort(compareScored).slice(0, k);
-    const cosines = this.#storage.scores(
-      q,
-      top.map((h) => h.item.id),
-    );
-    return top.map((h, i) => ({ item: h.item, score: cosines[i] as number }));
+    const ids = top.map((h) => h.item.id);
+    const cosines = this.#storage.scores(q, ids);
+    // Items only the lexical list found get the same scoring as the vector list.
+    const rq = queryRadius(vector.map((h) => h.cosine ?? h.score).sort((a, b) => b - a));
+    return top.map((h, i) => {
+      const cosine = cosines[i] as number;
+      const score = scoring === 'csls' ? this.#csls(cosine, rq, h.item.id) : cosine;
+      return { item: h.item, score, cosine };
+    });
   }
 
-  #hits(list: readonly ScoredItem[]): SearchHit[] {
-    return list.map(({ item, score }) => {
+  /**
+   * Rank cosine hits by the scoring and keep k. For CSLS the caller fetched
+   * `rerankDepth(k)` hits by cosine, since an item a little further by cosine but
+   * less of a hub can rank higher; r of the query is its stored radius (a stored
+   * item) or the mean cosine of its nearest hits (a text query).
+   */
+  #ranked(hits: ScoredItem[], scoring: Scoring, k: number, queryItemId?: string): RankedItem[] {
+    if (scoring === 'cosine') return hits.slice(0, k);
+    const stats = this.#stats();
+    const rq =
+      queryItemId === undefined ? queryRadius(hits.map((h) => h.score)) : stats.radius(queryItemId);
+    return hits
+      .map((h) => ({ item: h.item, score: this.#csls(h.score, rq, h.item.id), cosine: h.score }))
+      .sort(compareScored)
+      .slice(0, k);
+  }
+
+  #csls(cosine: number, rq: number, itemId: string): number {
+    return csls(cosine, rq, this.#stats().radius(itemId));
+  }
+
+  /** The store's neighbourhood statistics: saved ones, or rebuilt (older stores) and kept in memory. */
+  #stats(): StoredNeighbourhoods {
+    this.#neighbourhoods ??=
+      StoredNeighbourhoods.load(this.#storage) ?? StoredNeighbourhoods.build(this.#storage);
+    return this.#neighbourhoods;
+  }
+
+  /**
+   * One atomic write that also brings the neighbourhood statistics up to date:
+   * items of the `touchedSalons` stored now count as removed, `addedIds` as added.
+   * The statistics are updated on a copy inside the write and adopted only once it commits.
+   */
+  async #applyChanges(
+    changes: Omit<SalonChanges, 'derivedState'>,
+    touchedSalons: string[],
+    addedIds: string[],
+  ): Promise<{ removedItems: number }> {
+    const current = this.#stats();
+    const removed = this.#storage.rows({ salon: touchedSalons }).map((r) => r.item.id);
+    let next: StoredNeighbourhoods | undefined;
+    const result = await this.#storage.applyChanges({
+      ...changes,
+      derivedState: () => {
+        next = current.clone();
+        next.update(this.#storage, { removed, added: addedIds });
+        return { [NEIGHBOURHOODS_STATE_KEY]: next.toState(this.#storage) };
+      },
+    });
+    this.#neighbourhoods = next;
+    return result;
+  }
+
+  #hits(list: readonly RankedItem[], scoring: SearchHit['scoring']): SearchHit[] {
+    return list.map(({ item, score, cosine }) => {
       const salon = this.#storage.salon(item.salonId);
       return {
         item: { ...item },
         salon: salon ? salonRef(salon) : { id: item.salonId, title: item.salonId },
         score,
+        scoring,
+        ...(scoring === 'bm25' ? {} : { cosine: cosine ?? score }),
       };
     });
   }
+}
+
+/** Hits fetched by cosine before CSLS re-ranks them (a hit further down can overtake). */
+function rerankDepth(k: number, scoring: Scoring): number {
+  return scoring === 'csls' ? Math.max(2 * k, k + LENS_DEFAULTS.cslsExtra) : k;
 }
 
 function normalised(v: Float32Array): Float32Array {

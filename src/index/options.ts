@@ -24,6 +24,11 @@ export const LENS_DEFAULTS = {
   /** Neighbours looked at per question when grouping similar questions. */
   similarK: 10,
   recallSample: 100,
+  /**
+   * CSLS re-ranks max(2k, k + cslsExtra) hits fetched by cosine: on the corpus the
+   * top-5 by CSLS always came from the top-15 by cosine.
+   */
+  cslsExtra: 10,
   /** Reciprocal-rank-fusion constant (the usual 60: damps the head of each list). */
   rrfK: 60,
   /** How deep each list goes before fusion, as a multiple of k (at least 50). */
@@ -143,6 +148,8 @@ export const SearchOptionsSchema = z.strictObject({
   /** Brute force over the stored vectors instead of HNSW (default false). */
   exact: z.boolean().default(false),
   mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
+  /** How vector hits are ranked and scored: 'csls' (default, hubs discounted) or plain 'cosine'. */
+  scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
 });
 export type SearchOptions = z.input<typeof SearchOptionsSchema>;
 
@@ -152,18 +159,29 @@ export const SimilarToOptionsSchema = z.strictObject({
   exact: z.boolean().default(false),
   /** Leave out items of the query item's own salon (default false). */
   crossSalonOnly: z.boolean().default(false),
+  scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
 });
 export type SimilarToOptions = z.input<typeof SimilarToOptionsSchema>;
 
 export const SimilarQuestionsOptionsSchema = z.strictObject({
-  /** Cosine at or above which two questions ask the same thing (default: the embedder's). */
-  threshold: z.number().min(-1).max(1).optional(),
+  /** How pairs are scored: 'csls' (default) or plain 'cosine'. */
+  scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
+  /**
+   * Score at or above which two questions may ask the same thing (default: 0 for
+   * CSLS, the embedder's calibrated cosine for 'cosine'; see scoringThreshold).
+   */
+  threshold: z.number().min(-2).max(2).optional(),
   /** Neighbours considered per question. */
   k: positiveInt.default(LENS_DEFAULTS.similarK),
   /** Pair only questions of different salons (default true). */
   crossSalonOnly: z.boolean().default(true),
-  /** How pairs merge into groups (default 'average'; see Lens.similarQuestions). */
-  linkage: z.enum(['average', 'single']).default('average'),
+  /**
+   * How pairs merge into groups (default 'complete': every pair in a group reaches
+   * the threshold; 'average' and 'single' are the older rules; see Lens.similarQuestions).
+   */
+  linkage: z.enum(['complete', 'average', 'single']).default('complete'),
+  /** Largest group with complete linkage. */
+  maxSize: z.number().int().min(2).default(DEFAULT_GROUP_SIZE),
   salon: filterShape.salon,
   dateFrom: filterShape.dateFrom,
   dateTo: filterShape.dateTo,

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
-import { SEARCH_MODES, type SearchMode } from '../../index/index.js';
+import { SCORINGS, SEARCH_MODES, type Scoring, type SearchMode } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
 import {
   addEmbedderFlags,
@@ -25,6 +25,7 @@ interface SearchFlags extends EmbedderFlags {
   from?: string;
   to?: string;
   mode?: SearchMode;
+  scoring?: Scoring;
   exact?: boolean;
   ef?: number;
   json?: boolean;
@@ -49,6 +50,11 @@ export function registerSearch(program: Command): void {
       `${SEARCH_MODES.join(', ')} (default vector)`,
       parseChoice(SEARCH_MODES),
     )
+    .option(
+      '--scoring <how>',
+      'csls (default: discounts items close to everything) or cosine',
+      parseChoice(SCORINGS),
+    )
     .option('--exact', 'brute-force search instead of the HNSW index')
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
     .option('--json', 'print hits as JSON on stdout');
@@ -68,6 +74,7 @@ export function registerSearch(program: Command): void {
         dateFrom: flags.from,
         dateTo: flags.to,
         mode: flags.mode,
+        scoring: flags.scoring,
         exact: flags.exact,
       });
       if (flags.json) {
@@ -76,7 +83,7 @@ export function registerSearch(program: Command): void {
       }
       const rows = hits.map((h, i) => [
         String(i + 1),
-        h.score.toFixed(3),
+        `${h.score.toFixed(3)} ${h.scoring}`,
         h.salon.date ?? '',
         h.salon.id,
         h.item.section,

@@ -1,8 +1,8 @@
 /**
- * `salon-lens similar --store <dir>`: groups of questions that different salons
- * asked in different words.
+ * `salon-lens similar --store <dir>`: recurring questions, as candidate groups to
+ * review, strongest first, with every link's score.
  *
- *   salon-lens similar --store .lens --threshold 0.65 --json
+ *   salon-lens similar --store .lens --threshold 0.05 --max-size 4 --json
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
@@ -11,15 +11,18 @@ import {
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
+import { SCORINGS, type Scoring, type SimilarQuestionGroup } from '../../index/index.js';
 import { printJson } from '../io.js';
-import { parseChoice, parsePositiveInt, parseUnitInterval } from '../option-parsers.js';
+import { parseChoice, parsePositiveInt, parseScore } from '../option-parsers.js';
 
 interface SimilarFlags extends EmbedderFlags {
   store: string;
   threshold?: number;
   k?: number;
   sameSalon?: boolean;
-  linkage?: 'average' | 'single';
+  linkage?: 'complete' | 'average' | 'single';
+  scoring?: Scoring;
+  maxSize?: number;
   json?: boolean;
 }
 
@@ -29,16 +32,22 @@ export function registerSimilar(program: Command): void {
     .description('list groups of similar questions asked in different salons')
     .requiredOption('--store <dir>', 'lens store folder')
     .option(
-      '--threshold <x>',
-      "cosine at which two questions count as the same (default: the embedder's)",
-      parseUnitInterval,
+      '--scoring <how>',
+      'csls (default: discounts questions close to everything) or cosine',
+      parseChoice(SCORINGS),
     )
+    .option(
+      '--threshold <x>',
+      "score every pair in a group must reach (default: 0 for csls, the embedder's cosine for cosine)",
+      parseScore,
+    )
+    .option('--max-size <n>', 'largest group (default 5)', parsePositiveInt)
     .option('-k, --k <n>', 'neighbours considered per question (default 10)', parsePositiveInt)
     .option('--same-salon', 'also pair questions of the same salon')
     .option(
       '--linkage <how>',
-      'average (default) or single: how pairs merge into groups',
-      parseChoice(['average', 'single'] as const),
+      'complete (default: every pair reaches the threshold), average or single',
+      parseChoice(['complete', 'average', 'single'] as const),
     )
     .option('--json', 'print the groups as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
@@ -53,6 +62,8 @@ export function registerSimilar(program: Command): void {
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
         linkage: flags.linkage,
+        scoring: flags.scoring,
+        maxSize: flags.maxSize,
       });
       if (flags.json) {
         printJson(groups);
@@ -62,18 +73,33 @@ export function registerSimilar(program: Command): void {
         process.stdout.write('No similar questions found (try a lower --threshold).\n');
         return;
       }
+      process.stdout.write(
+        `${groups.length} candidate groups of recurring questions to review, strongest first ` +
+          `(${groups[0]?.scoring} scores; every pair in a group scores at least ${groups[0]?.threshold.toFixed(2)}).\n\n`,
+      );
       const out: string[] = [];
-      groups.forEach((g, i) => {
-        out.push(
-          `Group ${i + 1}: ${g.questions.length} questions from ${g.salons.length} salons (cohesion ${g.cohesion.toFixed(2)})`,
-        );
-        for (const q of g.questions)
-          out.push(`  ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`);
-        out.push('');
-      });
+      groups.forEach((g, i) => out.push(...describeGroup(g, i)));
       process.stdout.write(`${out.join('\n')}`);
     } finally {
       await lens.close();
     }
   });
+}
+
+/** One group as text: its weakest link, its questions (numbered), and every link's score. */
+export function describeGroup(g: SimilarQuestionGroup, index: number): string[] {
+  const number = new Map(g.questions.map((q, i) => [q.item.id, i + 1]));
+  const out = [
+    `Candidate ${index + 1}: ${g.questions.length} questions from ${g.salons.length} salons, weakest link ${g.weakestLink.toFixed(3)}`,
+  ];
+  g.questions.forEach((q, i) =>
+    out.push(`  [${i + 1}] ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`),
+  );
+  out.push(
+    `  links (${g.scoring}, cosine): ${g.links
+      .map((l) => `${number.get(l.a)}–${number.get(l.b)} ${l.score.toFixed(3)} (${l.cosine.toFixed(2)})`)
+      .join(', ')}`,
+  );
+  out.push('');
+  return out;
 }
