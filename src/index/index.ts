@@ -6,6 +6,8 @@
  *   const lens = await openLens('.lens', { embedder, readOnly: true });
  *   const hits = await lens.search('data ownership', { k: 5 });
  */
+
+export { SCORINGS, type Scoring } from './hubness.js';
 export {
   type AddSummary,
   createLens,
@@ -17,7 +19,6 @@ export {
   type StoredSalonInfo,
   verifyLens,
 } from './lens.js';
-export { SCORINGS, type Scoring } from './hubness.js';
 export { type Manifest, ManifestSchema, readManifest, STORE_FORMAT_VERSION } from './manifest.js';
 export {
   type AddSalonsOptions,

@@ -25,6 +25,7 @@ import {
 import { createFileStore, openFileStore } from './file-store.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
 import type { HnswParams, StoredSalon } from './manifest.js';
+import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from './neighbourhoods.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
@@ -46,7 +47,6 @@ import {
   scoringThreshold,
 } from './options.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
-import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from './neighbourhoods.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
 import {
   compareScored,

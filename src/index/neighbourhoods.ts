@@ -13,8 +13,8 @@
  */
 import { sha256 } from '../util/hash.js';
 import {
-  type Neighbour,
   NEIGHBOURHOOD_K,
+  type Neighbour,
   NeighbourhoodTable,
   type NeighbourSource,
   updateNeighbourhoods,

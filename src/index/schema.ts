@@ -38,8 +38,6 @@ export const SimilarQuestionGroupSchema = z.object({
   /** The lowest link score in the group: groups are listed by it, strongest first. */
   weakestLink: z.number(),
   /** Every pair of questions in the group with its score (and plain cosine), strongest first. */
-  links: z.array(
-    z.object({ a: z.string(), b: z.string(), score: z.number(), cosine: z.number() }),
-  ),
+  links: z.array(z.object({ a: z.string(), b: z.string(), score: z.number(), cosine: z.number() })),
 });
 export type SimilarQuestionGroup = z.infer<typeof SimilarQuestionGroupSchema>;

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
-import { SCORINGS, SEARCH_MODES, type Scoring, type SearchMode } from '../../index/index.js';
+import { SCORINGS, type Scoring, SEARCH_MODES, type SearchMode } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
 import {
   addEmbedderFlags,

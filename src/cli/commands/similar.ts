@@ -6,12 +6,12 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { SCORINGS, type Scoring, type SimilarQuestionGroup } from '../../index/index.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
-import { SCORINGS, type Scoring, type SimilarQuestionGroup } from '../../index/index.js';
 import { printJson } from '../io.js';
 import { parseChoice, parsePositiveInt, parseScore } from '../option-parsers.js';
 
@@ -77,8 +77,7 @@ export function registerSimilar(program: Command): void {
         `${groups.length} candidate groups of recurring questions to review, strongest first ` +
           `(${groups[0]?.scoring} scores; every pair in a group scores at least ${groups[0]?.threshold.toFixed(2)}).\n\n`,
       );
-      const out: string[] = [];
-      groups.forEach((g, i) => out.push(...describeGroup(g, i)));
+      const out = groups.flatMap((g, i) => describeGroup(g, i));
       process.stdout.write(`${out.join('\n')}`);
     } finally {
       await lens.close();
@@ -92,12 +91,14 @@ export function describeGroup(g: SimilarQuestionGroup, index: number): string[] 
   const out = [
     `Candidate ${index + 1}: ${g.questions.length} questions from ${g.salons.length} salons, weakest link ${g.weakestLink.toFixed(3)}`,
   ];
-  g.questions.forEach((q, i) =>
-    out.push(`  [${i + 1}] ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`),
-  );
+  for (const [i, q] of g.questions.entries())
+    out.push(`  [${i + 1}] ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`);
   out.push(
     `  links (${g.scoring}, cosine): ${g.links
-      .map((l) => `${number.get(l.a)}–${number.get(l.b)} ${l.score.toFixed(3)} (${l.cosine.toFixed(2)})`)
+      .map(
+        (l) =>
+          `${number.get(l.a)}–${number.get(l.b)} ${l.score.toFixed(3)} (${l.cosine.toFixed(2)})`,
+      )
       .join(', ')}`,
   );
   out.push('');
