@@ -314,8 +314,11 @@ export class Lens {
     const threshold =
       o.threshold ?? scoringThreshold(o.scoring, this.embedder.thresholds.similarQuestion);
     const stats = o.scoring === 'csls' ? this.#stats() : undefined;
+    const cap = duplicateRadius(this.embedder.thresholds.similarQuestion);
     return findSimilarQuestions(this.#storage, o, threshold, (a, b, cosine) =>
-      stats ? csls(cosine, stats.radius(a), stats.radius(b)) : cosine,
+      stats
+        ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap))
+        : cosine,
     );
   }
 
@@ -589,6 +592,18 @@ export class Lens {
       };
     });
   }
+}
+
+/**
+ * Highest r used when grouping questions: halfway from the embedder's same-question
+ * cosine to 1. A question repeated near-verbatim in more than k salons has its
+ * repeats as its k nearest neighbours, so its r is about their own cosine and CSLS
+ * inside the cluster sits near 0 (half the repeats fell below the threshold in the
+ * 20,000-item load test); capped, the repeats link. On the corpus no question's r
+ * reaches the cap (USE-lite: 0.8), so nothing else changes.
+ */
+function duplicateRadius(sameQuestionCosine: number): number {
+  return (1 + sameQuestionCosine) / 2;
 }
 
 /** Hits fetched by cosine before CSLS re-ranks them (a hit further down can overtake). */

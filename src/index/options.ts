@@ -41,7 +41,7 @@ export const LENS_DEFAULTS = {
 } as const;
 
 /** Largest recurring-question group (a candidate to review; larger ones are hard to judge). */
-export const DEFAULT_GROUP_SIZE = 5;
+export const DEFAULT_GROUP_SIZE = 8;
 
 /**
  * Default similar-question threshold of a scoring. CSLS 0 means "as close as each

@@ -41,7 +41,7 @@ export function registerSimilar(program: Command): void {
       "score every pair in a group must reach (default: 0 for csls, the embedder's cosine for cosine)",
       parseScore,
     )
-    .option('--max-size <n>', 'largest group (default 5)', parsePositiveInt)
+    .option('--max-size <n>', 'largest group (default 8)', parsePositiveInt)
     .option('-k, --k <n>', 'neighbours considered per question (default 10)', parsePositiveInt)
     .option('--same-salon', 'also pair questions of the same salon')
     .option(
