@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { relatedInsightsOf } from '../../src/cluster/related-insights.js';
 import { USE_LITE_THRESHOLDS } from '../../src/embed/use-lite.js';
+import { groupPairs } from '../../src/index/group-pairs.js';
 import {
   type Neighbour,
   NeighbourhoodTable,
@@ -22,7 +23,8 @@ import { csls, type Scoring } from '../../src/util/csls.js';
 import { type LabelledCorpus, salonIdFromFile } from './quality-corpus.js';
 
 export interface ScoringRow {
-  scoring: Scoring;
+  /** 'cosine' or 'csls'; 'before' is cosine with the old rules (average linkage, top-3 related). */
+  scoring: Scoring | 'before';
   /** Cross-salon paraphrase search over other salons' questions (both directions). */
   recall1: number;
   recall5: number;
@@ -96,9 +98,10 @@ export function scoringRows(corpus: LabelledCorpus, negatives: Pair[]): ScoringR
   const insights = items.map((_, i) => i).filter((i) => items[i]?.section === 'insight');
   const salonOf = (i: number): string => (items[i] as Item).salonId;
 
-  return (['cosine', 'csls'] as const).map((scoring) => {
+  return (['before', 'cosine', 'csls'] as const).map((scoring) => {
     const score = (x: number, y: number): number =>
       scoring === 'csls' ? csls(cos(x, y), table.radius(x), table.radius(y)) : cos(x, y);
+    const before = scoring === 'before';
     const ranked = (x: number): number[] =>
       questions
         .filter((y) => salonOf(y) !== salonOf(x))
@@ -124,20 +127,41 @@ export function scoringRows(corpus: LabelledCorpus, negatives: Pair[]): ScoringR
     }
 
     // Groups as the lens builds them: each question's 10 best other-salon questions.
-    const threshold = scoringThreshold(scoring, USE_LITE_THRESHOLDS.similarQuestion);
+    const threshold = scoringThreshold(
+      before ? 'cosine' : scoring,
+      USE_LITE_THRESHOLDS.similarQuestion,
+    );
     const qIndex = new Map(questions.map((q, i) => [q, i]));
     const pairs = questions.flatMap((x, i) =>
       ranked(x)
         .slice(0, 10)
         .map((y) => ({ a: i, b: qIndex.get(y) as number, score: score(x, y) })),
     );
-    const groups = recurringGroups(questions.length, pairs, {
-      threshold,
-      maxSize: DEFAULT_GROUP_SIZE,
-      scoreOf: (i, j) => score(questions[i] as number, questions[j] as number),
-      cosineOf: (i, j) => cos(questions[i] as number, questions[j] as number),
-      keyOf: (i) => salonOf(questions[i] as number),
-    });
+    const scoreOf = (i: number, j: number) => score(questions[i] as number, questions[j] as number);
+    const keyOf = (i: number) => salonOf(questions[i] as number);
+    // (The lens also caps r at the near-duplicate level, 0.8 for USE-lite; no corpus
+    // question's r reaches it, so the groups are the same.)
+    const groups = before
+      ? groupPairs(
+          questions.length,
+          pairs.filter((p) => p.score >= threshold),
+          { threshold, vectorOf: (i) => vectors[questions[i] as number] as Float32Array, keyOf },
+        ).map((members) => {
+          const links = members.flatMap((a, x) =>
+            members
+              .slice(x + 1)
+              .map((b) => ({ a, b, score: scoreOf(a, b), cosine: scoreOf(a, b) })),
+          );
+          return { members, links, weakestLink: Math.min(...links.map((l) => l.score)) };
+        })
+      : recurringGroups(questions.length, pairs, {
+          threshold,
+          maxSize: DEFAULT_GROUP_SIZE,
+          scoreOf,
+          cosineOf: (i, j) => cos(questions[i] as number, questions[j] as number),
+          keyOf,
+        });
+    if (before) groups.sort((g, h) => h.members.length - g.members.length);
     const groupOf = new Map<number, number>();
     groups.forEach((g, gi) => {
       for (const m of g.members) groupOf.set(questions[m] as number, gi);
@@ -148,13 +172,15 @@ export function scoringRows(corpus: LabelledCorpus, negatives: Pair[]): ScoringR
       .slice(0, 5)
       .reduce((s, g) => s + g.links.filter((l) => l.score < threshold).length, 0);
 
-    const related = relatedInsightsOf(questions, () => insights, items, vectors, {
-      threshold: corpus.input.thresholds.relatedInsight,
-      limit: 3,
-      scoring,
-      k: 5,
-      maxShare: 0.05,
-    });
+    const related = before
+      ? plainTopRelated(questions, insights, items, cos, corpus.input.thresholds.relatedInsight)
+      : relatedInsightsOf(questions, () => insights, items, vectors, {
+          threshold: corpus.input.thresholds.relatedInsight,
+          limit: 3,
+          scoring,
+          k: 5,
+          maxShare: 0.05,
+        });
     const uses = new Map<number, number>();
     for (const list of related.values())
       for (const r of list) uses.set(r.row, (uses.get(r.row) ?? 0) + 1);
@@ -177,4 +203,24 @@ export function scoringRows(corpus: LabelledCorpus, negatives: Pair[]): ScoringR
       questions: questions.length,
     };
   });
+}
+
+/** The old related-insights rule: each question's 3 best other-salon insights at or above the cosine threshold. */
+function plainTopRelated(
+  questions: number[],
+  insights: number[],
+  items: readonly Item[],
+  cos: (a: number, b: number) => number,
+  threshold: number,
+): Map<number, Array<{ row: number }>> {
+  return new Map(
+    questions.map((q) => [
+      q,
+      insights
+        .filter((i) => items[i]?.salonId !== items[q]?.salonId && cos(q, i) >= threshold)
+        .sort((a, b) => cos(q, b) - cos(q, a) || a - b)
+        .slice(0, 3)
+        .map((row) => ({ row })),
+    ]),
+  );
 }
