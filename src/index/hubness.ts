@@ -243,6 +243,8 @@ export function updateNeighbourhoods(
     .filter((label) => !added.has(label))
     .map((label) => ({ label, kth: table.kth(label) }))
     .sort((a, b) => a.kth - b.kth);
+  // A fresh build: no earlier item whose list could change.
+  if (weakest.length === 0) return { recomputed: recompute.length };
   for (const x of added) {
     const hits = source.nearest(x, REVERSE_DEPTH);
     const seen = new Set<number>();
