@@ -21,7 +21,7 @@ import {
   normalizedMutualInfo,
   type ThemeInput,
 } from '../src/cluster/index.js';
-import { loadNegatives, type ScoringRow, scoringRows } from './lib/hubness-quality.js';
+import { type ScoringRow, scoringRows } from './lib/hubness-quality.js';
 import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
 import { meanShuffledNmi } from './lib/quality-shuffle.js';
 
@@ -110,39 +110,6 @@ function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; b
     },
     best: { ...best, variant: 'baseline: best seed of those' },
   };
-}
-
-/**
- * For each of the paraphrase pairs, rank the questions of *other* salons by cosine to
- * one side: is the partner in the top 5? Both directions count, so 2 queries per pair.
- */
-function paraphraseRecallAt5(corpus: LabelledCorpus): { recall: number; queries: number } {
-  const { items, vectors } = corpus.input;
-  let hits = 0;
-  let queries = 0;
-  for (const { a, b } of corpus.pairs) {
-    for (const [q, partner] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const qItem = items[q];
-      const qv = vectors[q];
-      if (!qItem || !qv) continue;
-      const ranked = items
-        .map((item, i) => ({ item, i }))
-        .filter(({ item }) => item.section === 'question' && item.salonId !== qItem.salonId)
-        .map(({ item, i }) => {
-          let s = 0;
-          const v = vectors[i] as Float32Array;
-          for (let d = 0; d < v.length; d++) s += (v[d] as number) * (qv[d] as number);
-          return { id: item.id, i, s };
-        })
-        .sort((x, y) => y.s - x.s || (x.id < y.id ? -1 : 1));
-      queries++;
-      if (ranked.slice(0, 5).some((r) => r.i === partner)) hits++;
-    }
-  }
-  return { recall: queries === 0 ? 0 : hits / queries, queries };
 }
 
 /** Default vs k-means (both auto) with one salon left out at a time. */
@@ -240,9 +207,10 @@ async function main(): Promise<void> {
   const auto = clusterThemes(corpus.input, {}).result;
   log('leave-one-salon-out…');
   const loso = leaveOneSalonOut(corpus);
-  const paraphrase = paraphraseRecallAt5(corpus);
-  log('scorings (recurring questions, related insights)…');
-  const scorings = scoringRows(corpus, await loadNegatives(corpusDir, corpus));
+  log('scorings (paraphrase search, recurring questions, related insights)…');
+  const scorings = scoringRows(corpus);
+  const cosineRow = scorings.find((r) => r.scoring === 'cosine') as ScoringRow;
+  const paraphrase = { recall: cosineRow.recall5, queries: cosineRow.queries };
 
   const lines: string[] = [];
   lines.push('## Theme clustering quality vs hand labels');

@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { loadNegatives, scoringRows } from '../bench/lib/hubness-quality.js';
+import { scoringRows } from '../bench/lib/hubness-quality.js';
 import { loadLabelledCorpus } from '../bench/lib/quality-corpus.js';
 import { relatedInsightsOf } from '../src/cluster/related-insights.js';
 import { groupComplete } from '../src/index/group-pairs.js';
@@ -252,7 +252,7 @@ describe.skipIf(!corpusDir)('hubness on the shared corpus (bundled USE-lite vect
   it('CSLS beats cosine and meets the floors; cosine stays available', async () => {
     const corpus = await loadLabelledCorpus(corpusDir as string);
     if (!corpus) throw new Error('corpus vanished');
-    const rows = scoringRows(corpus, await loadNegatives(corpusDir as string, corpus));
+    const rows = scoringRows(corpus);
     const [before, cosine, cslsRow] = rows;
     process.stderr.write(`[hubness] ${JSON.stringify(rows)}\n`);
     expect(before?.scoring).toBe('before');

@@ -4,10 +4,8 @@
  * cluster stage use (neighbourhood table, complete-linkage groups, mutual k-NN
  * related insights). Used by bench/quality.ts and the corpus tests.
  *
- *   const rows = scoringRows(corpus, negatives);
+ *   const rows = scoringRows(corpus);
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { relatedInsightsOf } from '../../src/cluster/related-insights.js';
 import { USE_LITE_THRESHOLDS } from '../../src/embed/use-lite.js';
 import { groupPairs } from '../../src/index/group-pairs.js';
@@ -20,7 +18,7 @@ import { DEFAULT_GROUP_SIZE, scoringThreshold } from '../../src/index/options.js
 import { recurringGroups } from '../../src/index/recurring-questions.js';
 import type { Item } from '../../src/parse/schema.js';
 import { csls, type Scoring } from '../../src/util/csls.js';
-import { type LabelledCorpus, salonIdFromFile } from './quality-corpus.js';
+import type { LabelledCorpus } from './quality-corpus.js';
 
 export interface ScoringRow {
   /** 'cosine' or 'csls'; 'before' is cosine with the old rules (average linkage, top-3 related). */
@@ -45,23 +43,6 @@ export interface ScoringRow {
 }
 
 type Pair = { a: number; b: number };
-
-/** Negatives of similar-questions.json as item indices of the corpus. */
-export async function loadNegatives(corpusDir: string, corpus: LabelledCorpus): Promise<Pair[]> {
-  const raw = JSON.parse(await readFile(path.join(corpusDir, 'similar-questions.json'), 'utf8'));
-  const { items } = corpus.input;
-  const find = (side: { salon: string; text: string }): number =>
-    items.findIndex(
-      (i) =>
-        i.section === 'question' &&
-        i.salonId === salonIdFromFile(side.salon) &&
-        i.text === side.text,
-    );
-  return (raw.negatives as Array<{ a: never; b: never }>).map((p) => ({
-    a: find(p.a),
-    b: find(p.b),
-  }));
-}
 
 /** Brute-force neighbourhood table over all corpus vectors (labels = item indices). */
 export function corpusNeighbourhoods(items: readonly Item[], vectors: readonly Float32Array[]) {
@@ -90,7 +71,8 @@ export function corpusNeighbourhoods(items: readonly Item[], vectors: readonly F
   return { table, source, cos };
 }
 
-export function scoringRows(corpus: LabelledCorpus, negatives: Pair[]): ScoringRow[] {
+export function scoringRows(corpus: LabelledCorpus): ScoringRow[] {
+  const { negatives } = corpus;
   const { items, vectors } = corpus.input;
   const { table, source, cos } = corpusNeighbourhoods(items, vectors);
   updateNeighbourhoods(table, source, { added: items.map((_, i) => i), removed: [] });
