@@ -316,9 +316,7 @@ export class Lens {
     const stats = o.scoring === 'csls' ? this.#stats() : undefined;
     const cap = duplicateRadius(this.embedder.thresholds.similarQuestion);
     return findSimilarQuestions(this.#storage, o, threshold, (a, b, cosine) =>
-      stats
-        ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap))
-        : cosine,
+      stats ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap)) : cosine,
     );
   }
 
