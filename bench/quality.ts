@@ -26,6 +26,7 @@ import {
   type ThemesResult,
 } from '../src/cluster/index.js';
 import { createEmbedder } from '../src/embed/index.js';
+import { type ScoringRow, scoringRows } from './lib/hubness-quality.js';
 import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
 import { meanShuffledNmi } from './lib/quality-shuffle.js';
 
@@ -216,6 +217,36 @@ async function guidedRow(corpus: LabelledCorpus): Promise<Row> {
   }
 }
 
+/** Recurring questions and related insights, one column per scoring (issue #13). */
+function scoringTable(rows: ScoringRow[]): string[] {
+  const name = (r: ScoringRow): string =>
+    r.scoring === 'before' ? 'before (cosine, average linkage, top-3 insights)' : r.scoring;
+  const line = (label: string, f: (r: ScoringRow) => string): string =>
+    `| ${label} | ${rows.map(f).join(' | ')} |`;
+  const questions = rows[0]?.questions ?? 0;
+  return [
+    '### Recurring questions and related insights, per scoring',
+    '',
+    `| measure | ${rows.map(name).join(' | ')} |`,
+    `|---|${rows.map(() => '---:').join('|')}|`,
+    line('paraphrase search recall@1 (80 queries)', (r) => f3(r.recall1)),
+    line('paraphrase search recall@5', (r) => f3(r.recall5)),
+    line('paraphrase search MRR', (r) => f3(r.mrr)),
+    line('group threshold (default)', (r) => r.threshold.toFixed(2)),
+    line('paraphrase pairs grouped (of 40)', (r) => String(r.pairsGrouped)),
+    line('look-alike negatives grouped (of 20)', (r) => String(r.negativesGrouped)),
+    line(
+      'groups / mean size / largest',
+      (r) => `${r.groups} / ${r.meanGroupSize.toFixed(2)} / ${r.largestGroup}`,
+    ),
+    line('links below threshold in the first 5 groups', (r) => String(r.weakInFirstFive)),
+    line(`largest hub (questions one insight is related to, of ${questions})`, (r) =>
+      String(r.largestHub),
+    ),
+    line('questions with ≥ 1 related insight', (r) => String(r.questionsWithInsights)),
+  ];
+}
+
 async function main(): Promise<void> {
   const corpus = await loadLabelledCorpus(corpusDir);
   if (!corpus) {
@@ -265,7 +296,10 @@ async function main(): Promise<void> {
   const auto = clusterThemes(corpus.input, {}).result;
   log('leave-one-salon-out…');
   const loso = leaveOneSalonOut(corpus);
-  const paraphrase = paraphraseRecallAt5(corpus);
+  log('scorings (paraphrase search, recurring questions, related insights)…');
+  const scorings = await scoringRows(corpus);
+  const cosineRow = scorings.find((r) => r.scoring === 'cosine') as ScoringRow;
+  const paraphrase = { recall: cosineRow.recall5, queries: cosineRow.queries };
 
   const lines: string[] = [];
   lines.push('## Theme clustering quality vs hand labels');
@@ -316,6 +350,8 @@ async function main(): Promise<void> {
   lines.push(
     `Cross-salon paraphrase recall@5 (raw cosine, ${paraphrase.queries} queries from ${corpus.pairs.length} pairs, both directions): **${f3(paraphrase.recall)}**`,
   );
+  lines.push('');
+  lines.push(...scoringTable(scorings));
   console.log(lines.join('\n'));
 
   const out = {
@@ -343,6 +379,7 @@ async function main(): Promise<void> {
     kCurve: auto.kSelection.curve,
     leaveOneSalonOut: loso,
     paraphraseRecallAt5: paraphrase,
+    scorings,
   };
   const dir = path.join(repoRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });

@@ -65,6 +65,8 @@ export {
   type SalonRef,
   SalonRefSchema,
   type SalonReplacement,
+  SCORINGS,
+  type Scoring,
   type SearchHit,
   SearchHitSchema,
   type SearchOptions,

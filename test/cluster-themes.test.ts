@@ -113,7 +113,13 @@ describe('#clusterThemes on hand-made input', () => {
       { salon: 's1', groups: { B: 4, A: 3 }, sectionOf: { B: 'question', A: 'insight' } },
       { salon: 's2', groups: { B: 3, A: 3 }, sectionOf: { B: 'insight', A: 'insight' } },
     ]);
-    const { result } = clusterThemes(input, { k: 2, centerSections: false, relatedInsights: 2 });
+    // Share 1: every insight may serve every question (the hub cap is tested below).
+    const { result } = clusterThemes(input, {
+      k: 2,
+      centerSections: false,
+      relatedInsights: 2,
+      relatedInsightMaxShare: 1,
+    });
     const group = groupOf(input);
     const questions = result.themes.flatMap((t) => t.questions);
     expect(questions).toHaveLength(4);
@@ -123,9 +129,29 @@ describe('#clusterThemes on hand-made input', () => {
         expect(r.salonId).toBe('s2');
         expect(r.section).toBe('insight');
         expect(group.get(r.itemId)).toBe('B');
-        expect(r.score).toBeGreaterThanOrEqual(0.5);
+        expect(r.scoring).toBe('csls');
+        expect(r.cosine).toBeGreaterThanOrEqual(0.5);
       }
     }
+    // The default share (5%) lets an insight serve at most max(1, ⌊0.05 · 4⌋) = 1 question.
+    const capped = clusterThemes(input, { k: 2, centerSections: false, relatedInsights: 2 });
+    const uses = new Map<string, number>();
+    for (const q of capped.result.themes.flatMap((t) => t.questions))
+      for (const r of q.relatedInsights) uses.set(r.itemId, (uses.get(r.itemId) ?? 0) + 1);
+    expect(uses.size).toBeGreaterThan(0);
+    expect(Math.max(...uses.values())).toBe(1);
+    // Plain cosine stays available and reports itself.
+    const plain = clusterThemes(input, {
+      k: 2,
+      centerSections: false,
+      scoring: 'cosine',
+      relatedInsightMaxShare: 1,
+    });
+    for (const q of plain.result.themes.flatMap((t) => t.questions))
+      for (const r of q.relatedInsights) {
+        expect(r.scoring).toBe('cosine');
+        expect(r.score).toBe(r.cosine);
+      }
     const none = clusterThemes({ ...input, thresholds: { relatedInsight: 0.999 } }, { k: 2 });
     expect(
       none.result.themes.flatMap((t) => t.questions).every((q) => q.relatedInsights.length === 0),

@@ -5,15 +5,16 @@
  *
  * Figures measured with USE-lite when these floors were set (80 queries = both
  * directions of the 40 pairs, questions of other salons only):
- *   vector  recall@1 0.35, recall@5 0.65, MRR 0.49
- *   lexical recall@1 0.14, recall@5 0.43, MRR 0.26
- *   hybrid  recall@1 0.30, recall@5 0.54, MRR 0.41   → default mode stays 'vector'
+ *   vector, CSLS (default)  recall@1 0.39, recall@5 0.75, MRR 0.53
+ *   vector, cosine          recall@1 0.35, recall@5 0.65, MRR 0.49
+ *   lexical                 recall@1 0.14, recall@5 0.43, MRR 0.26
+ *   hybrid (cosine)         recall@1 0.30, recall@5 0.54, MRR 0.41   → default mode stays 'vector'
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, type Embedder } from '../src/embed/index.js';
-import { createLens, type Lens, type SearchMode } from '../src/index/index.js';
+import { createLens, type Lens, type Scoring, type SearchMode } from '../src/index/index.js';
 import { loadSalons, type Salon } from '../src/parse/index.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { sharedPath } from './helpers/shared-data.js';
@@ -58,7 +59,7 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
     await embedder?.dispose();
   });
 
-  async function retrieval(mode: SearchMode) {
+  async function retrieval(mode: SearchMode, scoring: Scoring = 'csls') {
     let r1 = 0;
     let r5 = 0;
     let mrr = 0;
@@ -71,6 +72,7 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
         const hits = await lens.search(query.text, {
           k: 20,
           mode,
+          scoring,
           section: 'question',
           excludeSalon: salonIdOf.get(query.salon),
         });
@@ -91,16 +93,23 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
 
   it("finds the paraphrase partner among other salons' questions (regression floors)", async () => {
     const vector = await retrieval('vector');
-    process.stderr.write(`[corpus] vector ${JSON.stringify(vector)}\n`);
+    const cosine = await retrieval('vector', 'cosine');
+    process.stderr.write(
+      `[corpus] vector csls ${JSON.stringify(vector)} cosine ${JSON.stringify(cosine)}\n`,
+    );
     expect(vector.queries).toBe(80);
-    expect(vector.recall5).toBeGreaterThanOrEqual(0.6);
-    expect(vector.recall1).toBeGreaterThanOrEqual(0.3);
-    expect(vector.mrr).toBeGreaterThanOrEqual(0.45);
+    // CSLS (default): the issue's floor 0.72; measured 0.75.
+    expect(vector.recall5).toBeGreaterThanOrEqual(0.72);
+    expect(vector.recall1).toBeGreaterThanOrEqual(0.35);
+    expect(vector.mrr).toBeGreaterThanOrEqual(0.5);
+    // Plain cosine stays available (measured 0.65) and CSLS beats it.
+    expect(cosine.recall5).toBeGreaterThanOrEqual(0.6);
+    expect(vector.recall5).toBeGreaterThan(cosine.recall5);
   });
 
   it('hybrid does not beat vectors here, which is why vector is the default mode', async () => {
-    const vector = await retrieval('vector');
-    const hybrid = await retrieval('hybrid');
+    const vector = await retrieval('vector', 'cosine');
+    const hybrid = await retrieval('hybrid', 'cosine');
     const lexical = await retrieval('lexical');
     process.stderr.write(
       `[corpus] hybrid ${JSON.stringify(hybrid)} lexical ${JSON.stringify(lexical)}\n`,
@@ -111,7 +120,7 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
     expect(lexical.recall5).toBeGreaterThan(0.2);
   });
 
-  it('groups similar questions into small cross-salon groups at the default threshold', async () => {
+  it('recurring-question groups at the default settings: complete linkage, strongest first', async () => {
     const groups = await lens.similarQuestions();
     const groupOf = new Map<string, number>();
     groups.forEach((g, i) => {
@@ -122,19 +131,26 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
         const ga = groupOf.get(itemId(p.a));
         return ga !== undefined && ga === groupOf.get(itemId(p.b));
       }).length;
-    const single = await lens.similarQuestions({ linkage: 'single' });
+    const single = await lens.similarQuestions({ linkage: 'single', scoring: 'cosine' });
     process.stderr.write(
-      `[corpus] similarQuestions: ${groups.length} groups, largest ${groups[0]?.questions.length}, ` +
+      `[corpus] similarQuestions: ${groups.length} groups, largest ${Math.max(...groups.map((g) => g.questions.length))}, ` +
         `pairs together ${together(pairs)}/40, negatives together ${together(negatives)}/20; ` +
         `single linkage: largest group ${single[0]?.questions.length}\n`,
     );
-    // No chaining: at most one question per salon, so at most 6 per group.
-    expect(groups.every((g) => g.salons.length === g.questions.length)).toBe(true);
-    expect(groups[0]?.questions.length).toBeLessThanOrEqual(6);
-    // USE-lite puts hard negatives as close as paraphrases, so only a fraction of
-    // the pairs can land together without a giant group (measured: 9/40).
-    expect(together(pairs)).toBeGreaterThanOrEqual(7);
-    // Single linkage shows why the default is average: one group swallows most questions.
+    // One question per salon, at most 8 per group, every link at or above the threshold.
+    for (const g of groups) {
+      expect(g.salons.length).toBe(g.questions.length);
+      expect(g.questions.length).toBeLessThanOrEqual(8);
+      for (const l of g.links) expect(l.score).toBeGreaterThanOrEqual(g.threshold);
+    }
+    // The first five groups shown: no pair below the group's threshold, strongest first.
+    expect(groups.slice(0, 5).every((g) => g.weakestLink >= g.threshold)).toBe(true);
+    const weakest = groups.map((g) => g.weakestLink);
+    expect(weakest).toEqual([...weakest].sort((a, b) => b - a));
+    // Measured 13/40 (cosine + average linkage: 9/40). The issue's goal of 20/40 is
+    // not met: USE-lite ranks the true partner first in only ~39% of cases.
+    expect(together(pairs)).toBeGreaterThanOrEqual(12);
+    // Single linkage shows why it is not the default: one group swallows most questions.
     expect(single[0]?.questions.length).toBeGreaterThan(100);
   });
 

@@ -147,9 +147,10 @@ describe('SIGKILL after every write step', () => {
       'lock: created',
       ...sweep.slice(2).map((s) => s.label),
     ]);
-    // The three orphaned data files and the manifest's temp file.
+    // The four orphaned data files (items, vectors, hnsw, and the state file with the
+    // neighbourhood statistics) and the manifest's temp file.
     expect(sweep.slice(2).every((s) => s.label.startsWith('cleanup: removed'))).toBe(true);
-    expect(sweep.length - 2).toBe(4);
+    expect(sweep.length - 2).toBe(5);
     const outcomes = await inPool(sweep, 2, async ({ i }) => {
       const dir = await copyStore(crashed);
       await runChild(child, { ...add, store: dir }, { faultPoint: i + 1 });

@@ -69,7 +69,8 @@ function config(dir: string, action: 'add' | 'state', pauseAt = 'never'): ChildC
 
 describe('crash consistency (child process SIGKILLed mid-write)', () => {
   it('addSalons killed after each stage and each durable save step: old or new state, never mixed', async () => {
-    // parse, embed, index and every save step (4 files incl. manifest switch, then cleanup)
+    // parse, embed, index and every save step (5 files incl. the neighbourhood
+    // statistics in the state file and the manifest switch, then cleanup)
     const points = [
       'parse:1',
       'embed:74',
@@ -79,6 +80,7 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
       'save:3',
       'save:4',
       'save:5',
+      'save:6',
     ];
     const total = salons.slice(2).reduce((n, s) => n + s.items.length, 0);
     const outcomes: string[] = [];
@@ -87,7 +89,7 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
       expect((await runChild(child, config(dir, 'add', point))).outcome).toBe('killed');
       outcomes.push(`${point}=${await expectOneOf(dir, { before, after }, embedder)}`);
     }
-    // Up to the manifest switch (save step 4) the old state stays; from it on, the new one.
+    // Up to the manifest switch (save step 5) the old state stays; from it on, the new one.
     expect(outcomes).toEqual([
       'parse:1=before',
       `embed:${total}=before`,
@@ -95,8 +97,9 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
       'save:1=before',
       'save:2=before',
       'save:3=before',
-      'save:4=after',
+      'save:4=before',
       'save:5=after',
+      'save:6=after',
     ]);
   }, 120_000);
 

@@ -202,13 +202,14 @@ describe('search', () => {
     return () => lens.close();
   });
 
-  it('returns valid hits, best first, with cosine scores', async () => {
+  it('returns valid hits, best first, with their scoring and cosine', async () => {
     const text = salons[2]?.items[3]?.text as string;
     const hits = await lens.search(text, { k: 5 });
     expect(hits).toHaveLength(5);
     for (const h of hits) SearchHitSchema.parse(h);
     expect(hits[0]?.item.text).toBe(text);
-    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    expect(hits[0]?.scoring).toBe('csls');
+    expect(hits[0]?.cosine).toBeCloseTo(1, 5);
     const scores = hits.map((h) => h.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
@@ -324,7 +325,7 @@ describe('search', () => {
     );
     expect(typo.message).toContain('sectoin');
     await expectCode(lens.search('   '), 'INVALID_OPTIONS');
-    await expectCode(lens.similarQuestions({ threshold: 2 }), 'INVALID_OPTIONS');
+    await expectCode(lens.similarQuestions({ threshold: 3 }), 'INVALID_OPTIONS');
     await expectCode(() => lens.setEf(0), 'INVALID_OPTIONS');
   });
 });

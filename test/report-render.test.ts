@@ -45,7 +45,7 @@ describe('renderMarkdown', () => {
     expect(row?.split(/(?<!\\)\|/).length).toBe(9);
     expect(md).toContain('\\*fair use\\*');
     // A leading '#' in an item must not become a heading.
-    expect(md).toContain('- \\# Not a heading');
+    expect(md).toContain('1. \\# Not a heading');
   });
 
   it('lists questions with related insights, disagreements and recurring questions', () => {
@@ -55,7 +55,9 @@ describe('renderMarkdown', () => {
     );
     expect(md).toContain('  - _No close insight in another salon._');
     expect(md).toContain('#### Disagreements');
-    expect(md).toContain('### Question group 1: asked in 2 salons (cohesion 0.81)');
+    expect(md).toContain('### Candidate 1: asked in 2 salons (weakest link 0.12)');
+    expect(md).toContain('Links: 1–2: 0.12 (cosine 0.81)');
+    expect(md).toContain('Candidates to review, strongest first');
     expect(md).toContain('**Contested:** 20%');
   });
 
@@ -117,7 +119,8 @@ describe('renderHtml', () => {
     expect(page).toMatch(/<details class="theme" id="theme-t1"/);
     expect(page).toMatch(/<details class="theme" id="theme-t2"/);
     expect(page).toContain('1. copyright · style · artists');
-    expect(page).toContain('Question group 1: asked in 2 salons');
+    expect(page).toContain('Candidate 1: asked in 2 salons');
+    expect(page).toContain('weakest link 0.12');
   });
 
   it('rejects data whose references dangle, naming the field', () => {

@@ -40,6 +40,8 @@ export interface LabelledCorpus {
   labels: string[];
   /** Paraphrase pairs mapped to item indices (questions of different salons). */
   pairs: Array<{ a: number; b: number }>;
+  /** Look-alike negatives ("same words, different question"), as item indices. */
+  negatives: Array<{ a: number; b: number }>;
   /** Embedder that produced the vectors (the package path or `src/embed`). */
   vectorSource: string;
 }
@@ -100,6 +102,7 @@ export async function loadLabelledCorpus(
   );
 
   const pairs: Array<{ a: number; b: number }> = [];
+  const negatives: Array<{ a: number; b: number }> = [];
   const similarPath = path.join(corpusDir, 'similar-questions.json');
   if (existsSync(similarPath)) {
     const similar = SimilarSchema.parse(JSON.parse(await readFile(similarPath, 'utf8')));
@@ -110,12 +113,17 @@ export async function loadLabelledCorpus(
           item.salonId === salonIdFromFile(side.salon) &&
           item.text === side.text,
       );
-    for (const pair of similar.pairs) {
-      const a = find(pair.a);
-      const b = find(pair.b);
-      if (a < 0 || b < 0)
-        throw new Error(`similar-questions pair not found among items: ${pair.a.text}`);
-      pairs.push({ a, b });
+    for (const [list, out] of [
+      [similar.pairs, pairs],
+      [similar.negatives, negatives],
+    ] as const) {
+      for (const pair of list) {
+        const a = find(pair.a);
+        const b = find(pair.b);
+        if (a < 0 || b < 0)
+          throw new Error(`similar-questions pair not found among items: ${pair.a.text}`);
+        out.push({ a, b });
+      }
     }
   }
 
@@ -129,6 +137,7 @@ export async function loadLabelledCorpus(
     },
     labels,
     pairs,
+    negatives,
     vectorSource: embedded.source,
   };
 }

@@ -18,6 +18,15 @@ export function parseUnitInterval(value: string): number {
   return n;
 }
 
+/** A similarity score: cosine in [-1, 1], CSLS in [-2, 2]. */
+export function parseScore(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < -2 || n > 2) {
+    throw new InvalidArgumentError(`expected a number between -2 and 2, got "${value}".`);
+  }
+  return n;
+}
+
 export function parseIsoDate(value: string): string {
   // The library's rule (a day that exists), so CLI and API accept the same dates.
   if (!isRealDate(value)) {

@@ -24,13 +24,7 @@
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import type { Item } from '../parse/schema.js';
 import { averageLinkage, cutTree, type LinkageTree } from './average-linkage.js';
-import {
-  byScore,
-  itemRef,
-  pickRepresentatives,
-  relatedInsights,
-  salonBreakdown,
-} from './describe.js';
+import { byScore, itemRef, pickRepresentatives, salonBreakdown } from './describe.js';
 import { centreGuides, checkGuideVectors, groupByGuide, guideIds } from './guided.js';
 import { themeKeywords, themeTitles } from './keywords.js';
 import { clusterAtScale } from './kmeans-at-scale.js';
@@ -45,6 +39,7 @@ import {
   type ThemeState,
   ThemeStateSchema,
 } from './options.js';
+import { relatedInsightsOf } from './related-insights.js';
 import { removeSalonTopic } from './salon-topic.js';
 import { type Theme, type ThemesResult, ThemesResultSchema } from './schema.js';
 import { silhouette } from './silhouette.js';
@@ -248,6 +243,29 @@ export function clusterThemes(
       )
     : kept.map(() => insightRows);
 
+  // Related insights for every question at once: the hub rules need each insight's
+  // view over all questions, not one theme's.
+  const themeQuestions = kept.map((t) =>
+    t.members.filter((r) => (items[r] as Item).section === 'question'),
+  );
+  const candidatesOf = new Map<number, number[]>();
+  themeQuestions.forEach((rows, index) => {
+    for (const q of rows) candidatesOf.set(q, insightsFor[index] as number[]);
+  });
+  const related = relatedInsightsOf(
+    themeQuestions.flat(),
+    (q) => candidatesOf.get(q) ?? [],
+    items,
+    vectors,
+    {
+      threshold: input.thresholds.relatedInsight,
+      limit: opts.relatedInsights,
+      scoring: opts.scoring,
+      k: opts.relatedInsightK,
+      maxShare: opts.relatedInsightMaxShare,
+    },
+  );
+
   const themes: Theme[] = kept.map((t, index) => {
     progress('describe', index, kept.length);
     const ranked = byScore(t.members, t.scores, items);
@@ -275,14 +293,11 @@ export function clusterThemes(
       disagreements: disagreements.map(refOf),
       questions: questions.map((q) => ({
         question: refOf(q),
-        relatedInsights: relatedInsights(
-          q,
-          insightsFor[index] as number[],
-          items,
-          vectors,
-          input.thresholds.relatedInsight,
-          opts.relatedInsights,
-        ).map((hit) => itemRef(items[hit.row] as Item, hit.score)),
+        relatedInsights: (related.get(q) ?? []).map((hit) => ({
+          ...itemRef(items[hit.row] as Item, hit.score),
+          scoring: opts.scoring,
+          cosine: hit.cosine,
+        })),
       })),
     };
   });

@@ -1,13 +1,12 @@
 /**
  * Everything a reader sees about one theme besides its label: representative items,
- * per-salon counts and dates, how contested it is, and for each question the insights
- * from other salons that answer it. Pure functions over item indices.
+ * per-salon counts and dates and how contested it is (related insights: related-insights.ts).
+ * Pure functions over item indices.
  *
  *   const reps = pickRepresentatives(members, scores, items, 3);
  */
 import type { Item } from '../parse/schema.js';
 import type { ThemeItemRef } from './schema.js';
-import { dot } from './vectors.js';
 
 export function itemRef(item: Item, score: number): ThemeItemRef {
   return { itemId: item.id, salonId: item.salonId, section: item.section, text: item.text, score };
@@ -85,35 +84,4 @@ export function salonBreakdown(
     out.lastDate = dates[dates.length - 1] as string;
   }
   return out;
-}
-
-/**
- * For one question, the insights of *other* salons with cosine >= threshold (original
- * vectors), best first, ties by id, among `insightRows`. The caller passes every insight,
- * not only the theme's (an answer may have landed in a neighbouring theme), or, above the
- * linkage limit, those of the theme and its nearest themes (see cluster-themes.ts).
- */
-export function relatedInsights(
-  question: number,
-  insightRows: readonly number[],
-  items: readonly Item[],
-  vectors: readonly Float32Array[],
-  threshold: number,
-  limit: number,
-): Array<{ row: number; score: number }> {
-  const q = items[question] as Item;
-  const qv = vectors[question] as Float32Array;
-  const hits: Array<{ row: number; score: number }> = [];
-  for (const r of insightRows) {
-    if ((items[r] as Item).salonId === q.salonId) continue;
-    const score = dot(qv, vectors[r] as Float32Array);
-    if (score >= threshold) hits.push({ row: r, score });
-  }
-  hits.sort((a, b) => {
-    if (b.score !== a.score) return b.score - a.score;
-    const ia = (items[a.row] as Item).id;
-    const ib = (items[b.row] as Item).id;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  });
-  return hits.slice(0, limit);
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { type Item, ItemSchema, SECTIONS, SectionSchema } from '../parse/schema.js';
+import { DEFAULT_SCORING, NEIGHBOURHOOD_K, SCORINGS } from '../util/csls.js';
 import { GuideSchema } from './guided.js';
 
 /** Everything clustering needs, independent of how it was stored. */
@@ -162,6 +163,18 @@ export const ClusterOptionsSchema = z
     representatives: z.number().int().min(0).default(3),
     /** Related insights listed per question. @default 3 */
     relatedInsights: z.number().int().min(0).default(3),
+    /**
+     * How related insights are ranked: 'csls' discounts insights close to everything
+     * (see related-insights.ts), 'cosine' is plain. @default 'csls'
+     */
+    scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
+    /** Mutual k-NN depth on the question side for related insights. @default 5 */
+    relatedInsightK: z.number().int().min(1).default(NEIGHBOURHOOD_K),
+    /**
+     * No insight is related to more than this share of the questions (the insight
+     * side of the mutual k-NN rule looks at most max(1, ⌊share · questions⌋) deep). @default 0.05
+     */
+    relatedInsightMaxShare: z.number().gt(0).max(1).default(0.05),
     /** Minimum centroid cosine for a new theme to inherit a previous theme's id. @default 0.8 */
     matchThreshold: z.number().min(-1).max(1).default(0.8),
     onProgress: z

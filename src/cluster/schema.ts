@@ -4,14 +4,19 @@
  */
 import { z } from 'zod';
 import { SectionSchema } from '../parse/schema.js';
+import { SCORINGS } from '../util/csls.js';
 
 export const ThemeItemRefSchema = z.object({
   itemId: z.string(),
   salonId: z.string(),
   section: SectionSchema,
   text: z.string(),
-  /** Cosine to the theme centroid (or, for related insights, to the question). */
+  /** Cosine to the theme centroid (or, for related insights, the `scoring`'s score to the question). */
   score: z.number(),
+  /** Related insights only: which scoring produced `score` (see src/util/csls.ts). */
+  scoring: z.enum(SCORINGS).optional(),
+  /** Related insights only: the plain cosine to the question. */
+  cosine: z.number().optional(),
 });
 export type ThemeItemRef = z.infer<typeof ThemeItemRefSchema>;
 

@@ -236,7 +236,13 @@ export class FileStore implements LensStorage {
       await this.#apply(changes);
       for (const id of this.#posById.keys()) before.delete(id);
       removedItems = before.size;
-      await this.#save(new Set(['items', 'vectors', 'hnsw']), changes.signal, changes.onProgress);
+      const changed = new Set<StoreFileKind>(['items', 'vectors', 'hnsw']);
+      const derived = await changes.derivedState?.();
+      if (derived) {
+        this.#data.state = { ...this.#data.state, ...derived };
+        changed.add('state');
+      }
+      await this.#save(changed, changes.signal, changes.onProgress);
     });
     return { removedItems };
   }

@@ -32,6 +32,64 @@ export interface GroupPairsOptions {
   keyOf?: (i: number) => string;
 }
 
+export interface CompleteLinkageOptions {
+  /** Every pair inside a group must score at least this. */
+  threshold: number;
+  /** Score of members i and j (symmetric), in the same units as `threshold` and the pairs. */
+  scoreOf: (i: number, j: number) => number;
+  /** Largest group allowed (a merge that would exceed it is skipped). */
+  maxSize: number;
+  /** Members with equal keys never share a group (default: no such rule). */
+  keyOf?: (i: number) => string;
+}
+
+/**
+ * Complete linkage over candidate pairs, strongest first: two groups merge only if
+ * *every* cross pair scores at least the threshold, so a group never holds two
+ * members whose own score is low because a third links them, and the group's
+ * weakest link is at or above the threshold by construction. Groups are capped at
+ * `maxSize`, so the cost per merge is at most maxSize²/4 scores.
+ *
+ *   groupComplete(3, [{ a: 0, b: 1, score: 0.3 }, { a: 1, b: 2, score: 0.2 }], {
+ *     threshold: 0, scoreOf, maxSize: 5,
+ *   }); // [[0, 1, 2]] only if scoreOf(0, 2) >= 0, else [[0, 1]]
+ */
+export function groupComplete(
+  size: number,
+  pairs: readonly ScoredPair[],
+  options: CompleteLinkageOptions,
+): number[][] {
+  const groupOf = new Map<number, number[]>();
+  const { keyOf, scoreOf, threshold, maxSize } = options;
+  for (const { a, b, score } of strongestFirst(pairs)) {
+    if (score < threshold || a === b || a >= size || b >= size) continue;
+    const ga = groupOf.get(a) ?? [a];
+    const gb = groupOf.get(b) ?? [b];
+    if (ga === gb || ga.length + gb.length > maxSize) continue;
+    if (keyOf) {
+      const keys = new Set(ga.map(keyOf));
+      if (gb.some((i) => keys.has(keyOf(i)))) continue;
+    }
+    if (!ga.every((i) => gb.every((j) => (i === a && j === b) || scoreOf(i, j) >= threshold)))
+      continue;
+    const merged = [...ga, ...gb];
+    for (const i of merged) groupOf.set(i, merged);
+  }
+  return [...new Set(groupOf.values())]
+    .map((g) => [...g].sort((x, y) => x - y))
+    .sort((x, y) => (x[0] as number) - (y[0] as number));
+}
+
+/** Pairs by score descending, ties by (min, max) member: the same input order gives the same groups. */
+function strongestFirst(pairs: readonly ScoredPair[]): ScoredPair[] {
+  return [...pairs].sort(
+    (p, q) =>
+      q.score - p.score ||
+      Math.min(p.a, p.b) - Math.min(q.a, q.b) ||
+      Math.max(p.a, p.b) - Math.max(q.a, q.b),
+  );
+}
+
 /** Groups of ≥ 2 members; members ascending, groups by their smallest member. */
 export function groupPairs(
   size: number,
@@ -52,12 +110,7 @@ export function groupPairs(
     return x;
   };
   const sumOf = (root: number): ArrayLike<number> => sums.get(root) ?? options.vectorOf(root);
-  const ordered = [...pairs].sort(
-    (p, q) =>
-      q.score - p.score ||
-      Math.min(p.a, p.b) - Math.min(q.a, q.b) ||
-      Math.max(p.a, p.b) - Math.max(q.a, q.b),
-  );
+  const ordered = strongestFirst(pairs);
   const keyOf = options.keyOf;
   for (const { a, b } of ordered) {
     const ra = find(a);

@@ -24,8 +24,10 @@ import {
 } from '../parse/index.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
+import { csls, queryRadius, type Scoring } from './hubness.js';
 import type { HnswParams, StoredSalon } from './manifest.js';
 import { readManifest } from './manifest.js';
+import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from './neighbourhoods.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
@@ -44,6 +46,7 @@ import {
   type SimilarToOptions,
   SimilarToOptionsSchema,
   StateKeySchema,
+  scoringThreshold,
 } from './options.js';
 import {
   createPgStore,
@@ -54,7 +57,13 @@ import {
 } from './pg-store.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
-import { compareScored, type LensStorage, type ScoredItem, type StorageFilter } from './storage.js';
+import {
+  compareScored,
+  type LensStorage,
+  type SalonChanges,
+  type ScoredItem,
+  type StorageFilter,
+} from './storage.js';
 import { type VerifyReport, verifyStore } from './store-files.js';
 
 function replacement(before: StoredSalon, salon: Salon): SalonReplacement {
@@ -138,8 +147,15 @@ export interface LensSnapshot {
 
 export type StoredSalonInfo = StoredSalon;
 
+/** A hit before it becomes a SearchHit: the ranking score and the plain cosine. */
+interface RankedItem extends ScoredItem {
+  cosine?: number;
+}
+
 export class Lens {
   readonly #storage: LensStorage;
+  /** CSLS statistics; loaded (or rebuilt) on first use, replaced after each write. */
+  #neighbourhoods: Promise<StoredNeighbourhoods> | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -228,16 +244,20 @@ export class Lens {
       if (replaced.length > 0) summary.replaced = replaced;
       if (changed.length === 0 && remove.length === 0) return summary;
 
-      const { removedItems } = await this.#storage.applyChanges({
-        upsert: changed,
-        remove,
-        embed: (texts, offset, total) =>
-          this.#embed(texts, o.signal, (p) =>
-            progress({ stage: 'embed', done: offset + p.done, total }),
-          ),
-        signal: o.signal,
-        onProgress: progress,
-      });
+      const { removedItems } = await this.#applyChanges(
+        {
+          upsert: changed,
+          remove,
+          embed: (texts, offset, total) =>
+            this.#embed(texts, o.signal, (p) =>
+              progress({ stage: 'embed', done: offset + p.done, total }),
+            ),
+          signal: o.signal,
+          onProgress: progress,
+        },
+        [...changed.map((c) => c.salon.id), ...remove],
+        changed.flatMap((c) => c.salon.items.map((item) => item.id)),
+      );
       summary.removedItems = removedItems;
       summary.embeddedItems = changed.reduce((n, c) => n + c.salon.items.length, 0);
       return summary;
@@ -256,13 +276,17 @@ export class Lens {
       const storedIds = new Set(this.#storage.salons().map((s) => s.id));
       const known = idList.filter((id) => storedIds.has(id));
       if (known.length === 0) return { removedSalons: 0, removedItems: 0 };
-      const { removedItems } = await this.#storage.applyChanges({
-        upsert: [],
-        remove: known,
-        embed: async () => [],
-        signal: o.signal,
-        onProgress: o.onProgress ?? (() => {}),
-      });
+      const { removedItems } = await this.#applyChanges(
+        {
+          upsert: [],
+          remove: known,
+          embed: async () => [],
+          signal: o.signal,
+          onProgress: o.onProgress ?? (() => {}),
+        },
+        known,
+        [],
+      );
       return { removedSalons: new Set(known).size, removedItems };
     });
   }
@@ -270,31 +294,40 @@ export class Lens {
   /**
    * Items closest to `text`, best first, ties by item id. Filters apply inside
    * the search, so `k` hits come back whenever `k` items match the filters.
-   * `score` is the cosine similarity in vector mode, the BM25 score in lexical mode
-   * and the reciprocal-rank-fusion score in hybrid mode (always best first).
+   * `score` is the `scoring`'s value in vector mode (default CSLS: cosine corrected
+   * for hubs, see hubness.ts), the BM25 score in lexical mode and the
+   * reciprocal-rank-fusion score in hybrid mode (always best first); `cosine` is
+   * the plain cosine (vector and hybrid modes).
    */
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const query = parseOptions(QUERY_SCHEMA, text, 'search query');
-    const { k, exact, mode, ...filter } = parseOptions(
+    const { k, exact, mode, scoring, ...filter } = parseOptions(
       SearchOptionsSchema,
       options,
       'search options',
     );
-    if (mode === 'lexical') return this.#hits(await this.#storage.lexical(query, k, filter));
+    if (mode === 'lexical') {
+      return this.#hits(await this.#storage.lexical(query, k, filter), 'bm25');
+    }
     const [q] = await this.#embed([query]);
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
-    if (mode === 'vector') {
-      return this.#hits(await this.#storage.nearest({ vector: q, k, filter, method }));
-    }
-    return this.#hits(await this.#hybrid(query, q, k, filter, method));
+    // A query is not stored: its own r comes from the nearest hits we fetch anyway.
+    const nearest = async (want: number) =>
+      this.#ranked(
+        await this.#storage.nearest({ vector: q, k: rerankDepth(want, scoring), filter, method }),
+        scoring,
+        want,
+      );
+    if (mode === 'vector') return this.#hits(await nearest(k), scoring);
+    return this.#hits(await this.#hybrid(query, q, k, filter, nearest), 'rrf');
   }
 
   /** Items closest to a stored item (itself excluded). */
   async similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
-    const { k, exact, crossSalonOnly, ...filter } = parseOptions(
+    const { k, exact, crossSalonOnly, scoring, ...filter } = parseOptions(
       SimilarToOptionsSchema,
       options,
       'similarTo options',
@@ -308,34 +341,39 @@ export class Lens {
     const excludeSalon = [filter.excludeSalon ?? []]
       .flat()
       .concat(crossSalonOnly ? [row.item.salonId] : []);
-    return this.#hits(
-      await this.#storage.nearest({
-        vector: row.vector,
-        k,
-        method: exact ? 'exact' : 'auto',
-        filter: {
-          ...filter,
-          ...(excludeSalon.length > 0 ? { excludeSalon } : {}),
-          excludeItems: [itemId],
-        },
-      }),
-    );
+    const hits = await this.#storage.nearest({
+      vector: row.vector,
+      k: rerankDepth(k, scoring),
+      method: exact ? 'exact' : 'auto',
+      filter: {
+        ...filter,
+        ...(excludeSalon.length > 0 ? { excludeSalon } : {}),
+        excludeItems: [itemId],
+      },
+    });
+    return this.#hits(await this.#ranked(hits, scoring, k, itemId), scoring);
   }
 
   /**
-   * Groups of questions that ask the same thing. Candidate pairs are each
-   * question's `k` nearest questions at or above `threshold` cosine (from other
-   * salons when `crossSalonOnly`); pairs merge groups strongest first, with
-   * average linkage (default: a merge must keep the mean cross similarity at or
-   * above the threshold, and cross-salon groups hold one question per salon) or
-   * single linkage (plain transitive union; on the corpus this chains 138 of 156
-   * questions into one group). Largest groups first; ties by earliest salon, then item id.
+   * Recurring questions: groups of questions that may ask the same thing, as
+   * candidates to review. Candidate pairs are each question's `k` nearest
+   * questions (other salons when `crossSalonOnly`) scoring at or above the
+   * threshold (default: CSLS 0, or the embedder's cosine with `scoring: 'cosine'`).
+   * Default `linkage: 'complete'`: every pair inside a group reaches the threshold,
+   * groups hold at most `maxSize` questions and one per salon, and come strongest
+   * (highest weakest link) first with every link's score. 'average' and 'single'
+   * are the older merge rules, largest groups first.
    */
   async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
     this.#assertOpen();
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
-    const threshold = o.threshold ?? this.embedder.thresholds.similarQuestion;
-    return findSimilarQuestions(this.#storage, o, threshold);
+    const threshold =
+      o.threshold ?? scoringThreshold(o.scoring, this.embedder.thresholds.similarQuestion);
+    const stats = o.scoring === 'csls' ? await this.#stats() : undefined;
+    const cap = duplicateRadius(this.embedder.thresholds.similarQuestion);
+    return findSimilarQuestions(this.#storage, o, threshold, (a, b, cosine) =>
+      stats ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap)) : cosine,
+    );
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
@@ -517,19 +555,20 @@ export class Lens {
   }
 
   /**
-   * Reciprocal rank fusion of the vector and lexical lists. The reported score is the
-   * fused one (Σ 1/(rrfK + rank)), so scores fall in rank order; a cosine would not.
+   * Reciprocal rank fusion of the vector list (ranked by the scoring) and the
+   * lexical list. The reported score is the fused one (Σ 1/(rrfK + rank)), so
+   * scores fall in rank order; `cosine` stays the plain cosine.
    */
   async #hybrid(
     query: string,
     q: Float32Array,
     k: number,
     filter: StorageFilter,
-    method: 'auto' | 'exact',
-  ): Promise<ScoredItem[]> {
+    nearest: (depth: number) => Promise<RankedItem[]>,
+  ): Promise<RankedItem[]> {
     const depth = Math.max(50, k * LENS_DEFAULTS.hybridDepth);
     const [vector, lexical] = await Promise.all([
-      this.#storage.nearest({ vector: q, k: depth, filter, method }),
+      nearest(depth),
       this.#storage.lexical(query, depth, filter),
     ]);
     const fused = new Map<string, { item: Item; score: number }>();
@@ -540,19 +579,110 @@ export class Lens {
         fused.set(h.item.id, entry);
       }
     }
-    return [...fused.values()].sort(compareScored).slice(0, k);
+    const top = [...fused.values()].sort(compareScored).slice(0, k);
+    const cosines = await this.#storage.scores(
+      q,
+      top.map((h) => h.item.id),
+    );
+    return top.map((h, i) => ({ item: h.item, score: h.score, cosine: cosines[i] as number }));
   }
 
-  #hits(list: readonly ScoredItem[]): SearchHit[] {
-    return list.map(({ item, score }) => {
+  /**
+   * Rank cosine hits by the scoring and keep k. For CSLS the caller fetched
+   * `rerankDepth(k)` hits by cosine, since an item a little further by cosine but
+   * less of a hub can rank higher; r of the query is its stored radius (a stored
+   * item) or the mean cosine of its nearest hits (a text query).
+   */
+  async #ranked(
+    hits: ScoredItem[],
+    scoring: Scoring,
+    k: number,
+    queryItemId?: string,
+  ): Promise<RankedItem[]> {
+    if (scoring === 'cosine') return hits.slice(0, k);
+    const stats = await this.#stats();
+    const rq =
+      queryItemId === undefined ? queryRadius(hits.map((h) => h.score)) : stats.radius(queryItemId);
+    return hits
+      .map((h) => ({
+        item: h.item,
+        score: csls(h.score, rq, stats.radius(h.item.id)),
+        cosine: h.score,
+      }))
+      .sort(compareScored)
+      .slice(0, k);
+  }
+
+  /** The store's neighbourhood statistics: saved ones, or rebuilt (older stores) and kept in memory. */
+  #stats(): Promise<StoredNeighbourhoods> {
+    this.#neighbourhoods ??= StoredNeighbourhoods.load(this.#storage).then(
+      (saved) => saved ?? StoredNeighbourhoods.build(this.#storage),
+    );
+    // A failed load is not cached: the next query tries again.
+    this.#neighbourhoods.catch(() => {
+      this.#neighbourhoods = undefined;
+    });
+    return this.#neighbourhoods;
+  }
+
+  /**
+   * One atomic write that also brings the neighbourhood statistics up to date:
+   * items of the `touchedSalons` stored now count as removed, `addedIds` as added.
+   * The statistics are updated on a copy inside the write and adopted only once it commits.
+   */
+  async #applyChanges(
+    changes: Omit<SalonChanges, 'derivedState'>,
+    touchedSalons: string[],
+    addedIds: string[],
+  ): Promise<{ removedItems: number }> {
+    const current = await this.#stats();
+    const removed =
+      touchedSalons.length === 0
+        ? []
+        : (await this.#storage.rows({ salon: touchedSalons })).map((r) => r.item.id);
+    let next: StoredNeighbourhoods | undefined;
+    const result = await this.#storage.applyChanges({
+      ...changes,
+      derivedState: async () => {
+        next = current.clone();
+        await next.update(this.#storage, { removed, added: addedIds });
+        return { [NEIGHBOURHOODS_STATE_KEY]: next.toState(this.#storage) };
+      },
+    });
+    // Stores that do not call derivedState rebuild the statistics on next use.
+    this.#neighbourhoods = next ? Promise.resolve(next) : undefined;
+    return result;
+  }
+
+  #hits(list: readonly RankedItem[], scoring: SearchHit['scoring']): SearchHit[] {
+    return list.map(({ item, score, cosine }) => {
       const salon = this.#storage.salon(item.salonId);
       return {
         item: { ...item },
         salon: salon ? salonRef(salon) : { id: item.salonId, title: item.salonId },
         score,
+        scoring,
+        ...(scoring === 'bm25' ? {} : { cosine: cosine ?? score }),
       };
     });
   }
+}
+
+/**
+ * Highest r used when grouping questions: halfway from the embedder's same-question
+ * cosine to 1. A question repeated near-verbatim in more than k salons has its
+ * repeats as its k nearest neighbours, so its r is about their own cosine and CSLS
+ * inside the cluster sits near 0 (half the repeats fell below the threshold in the
+ * 20,000-item load test); capped, the repeats link. On the corpus no question's r
+ * reaches the cap (USE-lite: 0.8), so nothing else changes.
+ */
+function duplicateRadius(sameQuestionCosine: number): number {
+  return (1 + sameQuestionCosine) / 2;
+}
+
+/** Hits fetched by cosine before CSLS re-ranks them (a hit further down can overtake). */
+function rerankDepth(k: number, scoring: Scoring): number {
+  return scoring === 'csls' ? Math.max(2 * k, k + LENS_DEFAULTS.cslsExtra) : k;
 }
 
 function normalised(v: Float32Array): Float32Array {

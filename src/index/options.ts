@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { isRealDate, SectionSchema } from '../parse/index.js';
+import { DEFAULT_SCORING, SCORINGS, type Scoring } from '../util/csls.js';
 
 export const LENS_DEFAULTS = {
   hnsw: {
@@ -23,6 +24,11 @@ export const LENS_DEFAULTS = {
   /** Neighbours looked at per question when grouping similar questions. */
   similarK: 10,
   recallSample: 100,
+  /**
+   * CSLS re-ranks max(2k, k + cslsExtra) hits fetched by cosine: on the corpus the
+   * top-5 by CSLS always came from the top-15 by cosine.
+   */
+  cslsExtra: 10,
   /** Reciprocal-rank-fusion constant (the usual 60: damps the head of each list). */
   rrfK: 60,
   /** How deep each list goes before fusion, as a multiple of k (at least 50). */
@@ -33,6 +39,18 @@ export const LENS_DEFAULTS = {
    */
   exactBelow: 2000,
 } as const;
+
+/** Largest recurring-question group (a candidate to review; larger ones are hard to judge). */
+export const DEFAULT_GROUP_SIZE = 8;
+
+/**
+ * Default similar-question threshold of a scoring. CSLS 0 means "as close as each
+ * question's typical near neighbour", the same for any model; cosine needs the
+ * embedder's calibrated value.
+ */
+export function scoringThreshold(scoring: Scoring, embedderCosine: number): number {
+  return scoring === 'csls' ? 0 : embedderCosine;
+}
 
 export const SEARCH_MODES = ['vector', 'lexical', 'hybrid'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -149,6 +167,8 @@ export const SearchOptionsSchema = z
     /** Brute force over the stored vectors instead of HNSW (default false). */
     exact: z.boolean().default(false),
     mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
+    /** How vector hits are ranked and scored: 'csls' (default, hubs discounted) or plain 'cosine'. */
+    scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
   })
   .superRefine(orderedRange);
 export type SearchOptions = z.input<typeof SearchOptionsSchema>;
@@ -160,20 +180,31 @@ export const SimilarToOptionsSchema = z
     exact: z.boolean().default(false),
     /** Leave out items of the query item's own salon (default false). */
     crossSalonOnly: z.boolean().default(false),
+    scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
   })
   .superRefine(orderedRange);
 export type SimilarToOptions = z.input<typeof SimilarToOptionsSchema>;
 
 export const SimilarQuestionsOptionsSchema = z
   .strictObject({
-    /** Cosine at or above which two questions ask the same thing (default: the embedder's). */
-    threshold: z.number().min(-1).max(1).optional(),
+    /** How pairs are scored: 'csls' (default) or plain 'cosine'. */
+    scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
+    /**
+     * Score at or above which two questions may ask the same thing (default: 0 for
+     * CSLS, the embedder's calibrated cosine for 'cosine'; see scoringThreshold).
+     */
+    threshold: z.number().min(-2).max(2).optional(),
     /** Neighbours considered per question. */
     k: positiveInt.default(LENS_DEFAULTS.similarK),
     /** Pair only questions of different salons (default true). */
     crossSalonOnly: z.boolean().default(true),
-    /** How pairs merge into groups (default 'average'; see Lens.similarQuestions). */
-    linkage: z.enum(['average', 'single']).default('average'),
+    /**
+     * How pairs merge into groups (default 'complete': every pair in a group reaches
+     * the threshold; 'average' and 'single' are the older rules; see Lens.similarQuestions).
+     */
+    linkage: z.enum(['complete', 'average', 'single']).default('complete'),
+    /** Largest group with complete linkage. */
+    maxSize: z.number().int().min(2).default(DEFAULT_GROUP_SIZE),
     salon: filterShape.salon,
     dateFrom: filterShape.dateFrom,
     dateTo: filterShape.dateTo,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ItemSchema } from '../parse/index.js';
+import { SCORINGS } from '../util/csls.js';
 
 export const SalonRefSchema = z.object({
   id: z.string(),
@@ -15,8 +16,15 @@ export type SalonRef = z.infer<typeof SalonRefSchema>;
 export const SearchHitSchema = z.object({
   item: ItemSchema,
   salon: SalonRefSchema,
-  /** Vector mode: cosine similarity to the query; lexical: BM25; hybrid: reciprocal-rank-fusion score. */
+  /**
+   * Vector mode: the `scoring`'s value (CSLS or cosine to the query); lexical: BM25;
+   * hybrid: the reciprocal-rank-fusion score.
+   */
   score: z.number(),
+  /** What produced `score`. */
+  scoring: z.enum([...SCORINGS, 'bm25', 'rrf']),
+  /** Plain cosine to the query (vector/hybrid modes). */
+  cosine: z.number().optional(),
 });
 export type SearchHit = z.infer<typeof SearchHitSchema>;
 
@@ -27,5 +35,12 @@ export const SimilarQuestionGroupSchema = z.object({
   salons: z.array(SalonRefSchema),
   /** Mean pairwise cosine within the group. */
   cohesion: z.number(),
+  /** What produced the link scores, and the threshold they were held to. */
+  scoring: z.enum(SCORINGS),
+  threshold: z.number(),
+  /** The lowest link score in the group: groups are listed by it, strongest first. */
+  weakestLink: z.number(),
+  /** Every pair of questions in the group with its score (and plain cosine), strongest first. */
+  links: z.array(z.object({ a: z.string(), b: z.string(), score: z.number(), cosine: z.number() })),
 });
 export type SimilarQuestionGroup = z.infer<typeof SimilarQuestionGroupSchema>;

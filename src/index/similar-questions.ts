@@ -1,29 +1,39 @@
 /**
- * Groups of questions that ask the same thing, over any storage: each question's
- * nearest questions become candidate pairs, and groupPairs merges them.
+ * Recurring questions over any storage: each question's nearest questions become
+ * candidate pairs scored by the caller's scoring (cosine or CSLS), then grouped.
+ * Default complete linkage (recurring-questions.ts): every pair in a group reaches
+ * the threshold, groups are capped and come strongest (weakest link) first.
  *
- *   const groups = findSimilarQuestions(storage, { k: 10, crossSalonOnly: true, linkage: 'average' }, 0.62);
+ *   const groups = findSimilarQuestions(storage, plan, 0, (a, b, cos) => cos);
  */
 import { compareSalons, type Item } from '../parse/index.js';
+import type { Scoring } from '../util/csls.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
 import type { StoredSalon } from './manifest.js';
 import type { ItemFilter } from './options.js';
+import { recurringGroups } from './recurring-questions.js';
 import type { SalonRef, SimilarQuestionGroup } from './schema.js';
-import type { LensStorage, StoredRow } from './storage.js';
+import { dot, type LensStorage, type StoredRow } from './storage.js';
 
 export interface SimilarQuestionsPlan {
   k: number;
   crossSalonOnly: boolean;
-  linkage: 'average' | 'single';
+  linkage: 'complete' | 'average' | 'single';
+  maxSize: number;
+  scoring: Scoring;
   salon?: ItemFilter['salon'];
   dateFrom?: string;
   dateTo?: string;
 }
 
+/** Score of two stored questions (by id) from their cosine. */
+export type PairScorer = (a: string, b: string, cosine: number) => number;
+
 export async function findSimilarQuestions(
   storage: LensStorage,
   o: SimilarQuestionsPlan,
   threshold: number,
+  scorer: PairScorer,
 ): Promise<SimilarQuestionGroup[]> {
   const scope: ItemFilter = {
     section: 'question',
@@ -33,45 +43,61 @@ export async function findSimilarQuestions(
   };
   const questions = await storage.rows(scope);
   const indexOf = new Map(questions.map((q, i) => [q.item.id, i]));
+  const row = (i: number): StoredRow => questions[i] as StoredRow;
+  const cosineOf = (i: number, j: number): number => dot(row(i).vector, row(j).vector);
+  const scoreOf = (i: number, j: number): number =>
+    scorer(row(i).item.id, row(j).item.id, cosineOf(i, j));
   const pairs: ScoredPair[] = [];
   const seen = new Set<number>();
   for (const [i, question] of questions.entries()) {
-    const hits = await storage.nearest({
+    // Fetched by cosine, kept by score: with CSLS a less hubby neighbour can overtake.
+    const fetched = await storage.nearest({
       vector: question.vector,
-      k: o.k,
+      k: o.scoring === 'cosine' ? o.k : 2 * o.k,
       filter: {
         ...scope,
         excludeItems: [question.item.id],
         ...(o.crossSalonOnly ? { excludeSalon: question.item.salonId } : {}),
       },
     });
-    for (const hit of hits) {
-      if (hit.score < threshold) break; // best first: the rest are lower
+    const hits = fetched
+      .map((hit) => ({ hit, score: scorer(question.item.id, hit.item.id, hit.score) }))
+      .sort((p, q) => q.score - p.score || (p.hit.item.id < q.hit.item.id ? -1 : 1))
+      .slice(0, o.k);
+    for (const { hit, score } of hits) {
       const j = indexOf.get(hit.item.id) as number;
+      if (score < threshold) break; // best first: the rest are lower
       // A pair is usually found from both ends; keep it once (a < b).
       const a = Math.min(i, j);
       const b = Math.max(i, j);
       const key = a * questions.length + b;
       if (seen.has(key)) continue;
       seen.add(key);
-      pairs.push({ a, b, score: hit.score });
+      pairs.push({ a, b, score });
     }
+  }
+  // Cross-salon groups hold at most one question per salon: a salon does not ask
+  // the same thing twice, and this stops groups growing by chaining.
+  const salonKey =
+    o.crossSalonOnly && o.linkage !== 'single' ? (i: number) => row(i).item.salonId : undefined;
+  const shape = (members: number[]): SimilarQuestionGroup =>
+    groupOf(members, questions, storage, { scoring: o.scoring, threshold, scoreOf, cosineOf });
+  if (o.linkage === 'complete') {
+    return recurringGroups(questions.length, pairs, {
+      threshold,
+      maxSize: o.maxSize,
+      scoreOf,
+      cosineOf,
+      keyOf: salonKey,
+    }).map((g) => shape(g.members));
   }
   const single = o.linkage === 'single';
   const groups = groupPairs(questions.length, pairs, {
     // Single linkage: any pair merges its groups (plain union-find).
     threshold: single ? Number.NEGATIVE_INFINITY : threshold,
-    vectorOf: (i) => (questions[i] as StoredRow).vector,
-    // Cross-salon groups hold at most one question per salon: a salon does not
-    // ask the same thing twice, and this stops groups growing by chaining.
-    keyOf:
-      o.crossSalonOnly && !single ? (i) => (questions[i] as StoredRow).item.salonId : undefined,
-  }).map((members) =>
-    groupOf(
-      members.map((i) => questions[i] as StoredRow),
-      storage,
-    ),
-  );
+    vectorOf: (i) => row(i).vector,
+    keyOf: salonKey,
+  }).map(shape);
   return groups.sort((a, b) => {
     if (b.questions.length !== a.questions.length) return b.questions.length - a.questions.length;
     const fa = a.questions[0];
@@ -80,30 +106,46 @@ export async function findSimilarQuestions(
   });
 }
 
-function groupOf(rows: StoredRow[], storage: LensStorage): SimilarQuestionGroup {
-  const questions = rows
-    .map((row) => ({ ...row, salon: salonRef(storage.salon(row.item.salonId) as StoredSalon) }))
+function groupOf(
+  members: number[],
+  rows: readonly StoredRow[],
+  storage: LensStorage,
+  scored: {
+    scoring: Scoring;
+    threshold: number;
+    scoreOf: (i: number, j: number) => number;
+    cosineOf: (i: number, j: number) => number;
+  },
+): SimilarQuestionGroup {
+  const questions = members
+    .map((i) => {
+      const row = rows[i] as StoredRow;
+      return { ...row, salon: salonRef(storage.salon(row.item.salonId) as StoredSalon) };
+    })
     .sort((a, b) => compareQuestion(a.salon, a.item, b.salon, b.item));
-  // Mean pairwise cosine of unit vectors from their sum: (|Σv|² − g) / (g (g − 1)).
-  // Exact, and linear in the group size (the pairwise loop was quadratic).
-  const g = questions.length;
-  const dim = questions[0]?.vector.length ?? 0;
-  const sum = new Float64Array(dim);
-  for (const { vector } of questions) {
-    for (let d = 0; d < dim; d++) sum[d] = (sum[d] as number) + (vector[d] as number);
+  const links: SimilarQuestionGroup['links'] = [];
+  let cosineSum = 0;
+  for (let x = 0; x < members.length; x++) {
+    for (let y = x + 1; y < members.length; y++) {
+      const i = members[x] as number;
+      const j = members[y] as number;
+      const cosine = scored.cosineOf(i, j);
+      cosineSum += cosine;
+      const [a, b] = [(rows[i] as StoredRow).item.id, (rows[j] as StoredRow).item.id].sort();
+      links.push({ a: a as string, b: b as string, score: scored.scoreOf(i, j), cosine });
+    }
   }
-  let squared = 0;
-  let self = 0;
-  for (let d = 0; d < dim; d++) squared += (sum[d] as number) ** 2;
-  for (const { vector } of questions) {
-    for (let d = 0; d < dim; d++) self += (vector[d] as number) ** 2;
-  }
+  links.sort((p, q) => q.score - p.score || (p.a < q.a ? -1 : p.a > q.a ? 1 : 0));
   const salons = new Map<string, SalonRef>();
   for (const q of questions) salons.set(q.salon.id, q.salon);
   return {
     questions: questions.map((q) => ({ item: { ...q.item }, salon: q.salon })),
     salons: [...salons.values()].sort(compareSalons),
-    cohesion: g < 2 ? 1 : (squared - self) / (g * (g - 1)),
+    cohesion: links.length === 0 ? 1 : cosineSum / links.length,
+    scoring: scored.scoring,
+    threshold: scored.threshold,
+    weakestLink: links.at(-1)?.score ?? 1,
+    links,
   };
 }
 

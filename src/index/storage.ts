@@ -78,6 +78,12 @@ export interface SalonChanges {
   embed: (texts: string[], offset: number, total: number) => Promise<Float32Array[]>;
   signal?: AbortSignal;
   onProgress: (progress: LensProgress) => void;
+  /**
+   * Called once the change is applied in memory (so `nearest` and `rows` see it) and
+   * before it commits: JSON values to store under these state keys in the same
+   * atomic write, e.g. statistics over the new items that must never disagree with them.
+   */
+  derivedState?: () => Promise<Record<string, unknown>>;
 }
 
 export interface LensStorage {

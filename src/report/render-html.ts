@@ -20,6 +20,8 @@ import {
   formatTimestamp,
   plural,
   type ReportView,
+  scoreLabel,
+  scoringName,
   type ThemeView,
 } from './report-view.js';
 import { type ReportData, ReportDataSchema } from './schema.js';
@@ -215,7 +217,7 @@ function theme(view: ReportView, t: ThemeView): SafeHtml {
         ? html`<li class="none">No close insight in another salon.</li>`
         : q.relatedInsights.map(
             (r) =>
-              html`<li>↳ ${itemLine(view, r, false)} <span class="score" title="cosine similarity">${r.score.toFixed(2)}</span></li>`,
+              html`<li>↳ ${itemLine(view, r, false)} <span class="score" title="${scoringName(r.scoring)}">${scoreLabel(r)}</span></li>`,
           )
     }</ul></li>`,
   );
@@ -252,7 +254,7 @@ function foldedGroups(entries: SafeHtml[]): SafeHtml {
   const rest = entries.slice(VISIBLE_GROUPS);
   if (rest.length === 0) return html`<ol class="groups">${head}</ol>`;
   return html`<ol class="groups">${head}</ol>
-<details class="more-groups"><summary>Show ${plural(rest.length, 'more question group')}</summary><ol class="groups" start="${VISIBLE_GROUPS + 1}">${rest}</ol></details>`;
+<details class="more-groups"><summary>Show ${plural(rest.length, 'more candidate group')}</summary><ol class="groups" start="${VISIBLE_GROUPS + 1}">${rest}</ol></details>`;
 }
 
 /** Long lists show their first few entries and fold the rest (no script needed: <details>). */
@@ -286,24 +288,28 @@ function itemLine(view: ReportView, item: ThemeItemRef, showSection: boolean): S
 
 function recurring(view: ReportView): SafeHtml {
   const groups = view.data.recurringQuestions;
+  const first = groups[0];
   const body =
-    groups.length === 0
+    first === undefined
       ? html`<p>No question was asked in similar words in more than one salon.</p>`
       : foldedGroups(
-          groups.map(
-            (
-              group,
-              i,
-            ) => html`<li><h3>Question group ${i + 1}: asked in ${plural(group.salons.length, 'salon')} <span class="score">cohesion ${group.cohesion.toFixed(2)}</span></h3>
-<ul class="items">${group.questions.map((q) => {
+          groups.map((group, i) => {
+            const number = new Map(group.questions.map((q, n) => [q.item.id, n + 1]));
+            const links = group.links.map(
+              (l) =>
+                html`<li>${number.get(l.a)}–${number.get(l.b)} <span class="score">${l.score.toFixed(2)}</span> <span class="src">(cosine ${l.cosine.toFixed(2)})</span></li>`,
+            );
+            return html`<li><h3>Candidate ${i + 1}: asked in ${plural(group.salons.length, 'salon')} <span class="score" title="${scoringName(group.scoring)}">weakest link ${group.weakestLink.toFixed(2)}</span></h3>
+<ol class="items">${group.questions.map((q) => {
               const salon = view.salon(q.salon.id);
               return html`<li><span class="text">${q.item.text}</span> <span class="src">— ${salon ? `${salon.key} · ${salon.title}` : q.salon.title}</span></li>`;
-            })}</ul></li>`,
-          ),
+            })}</ol>
+<ul class="chips" aria-label="Link scores">${links}</ul></li>`;
+          }),
         );
   return html`<section id="recurring" aria-labelledby="recurring-h">
 <h2 id="recurring-h">Recurring questions</h2>
-<p class="lead">Questions asked in different salons in similar words: the conversations that keep coming back.</p>
+<p class="lead">Candidates to review, strongest first: questions from different salons that may ask the same thing.${first ? ` Every pair in a group scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
 ${body}
 </section>`;
 }

@@ -20,6 +20,8 @@ import {
   formatTimestamp,
   plural,
   type ReportView,
+  scoreLabel,
+  scoringName,
   type ThemeView,
 } from './report-view.js';
 import { type ReportData, ReportDataSchema } from './schema.js';
@@ -147,8 +149,7 @@ function theme(view: ReportView, t: ThemeView): string {
     for (const q of theme.questions) {
       lines.push(`- ${ref(view, q.question, false)}`);
       if (q.relatedInsights.length === 0) lines.push('  - _No close insight in another salon._');
-      for (const r of q.relatedInsights)
-        lines.push(`  - ↳ ${ref(view, r)} (similarity ${r.score.toFixed(2)})`);
+      for (const r of q.relatedInsights) lines.push(`  - ↳ ${ref(view, r)} (${scoreLabel(r)})`);
     }
   }
   if (theme.disagreements.length > 0) {
@@ -175,20 +176,30 @@ function recurringQuestions(view: ReportView): string {
   if (groups.length === 0) {
     return '## Recurring questions\n\nNo question was asked in similar words in more than one salon.';
   }
+  const first = groups[0] as (typeof groups)[number];
   const blocks = groups.map((group, i) => {
     const header =
-      `### Question group ${i + 1}: asked in ${plural(group.salons.length, 'salon')} ` +
-      `(cohesion ${group.cohesion.toFixed(2)})`;
-    const items = group.questions.map((q) => {
+      `### Candidate ${i + 1}: asked in ${plural(group.salons.length, 'salon')} ` +
+      `(weakest link ${group.weakestLink.toFixed(2)})`;
+    const number = new Map(group.questions.map((q, n) => [q.item.id, n + 1]));
+    const items = group.questions.map((q, n) => {
       const salon = view.salon(q.salon.id);
-      return `- ${md(q.item.text)} — _${md(salon?.label ?? q.salon.title)}_`;
+      return `${n + 1}. ${md(q.item.text)} — _${md(salon?.label ?? q.salon.title)}_`;
     });
-    return [header, '', ...items].join('\n');
+    const links = group.links
+      .map(
+        (l) =>
+          `${number.get(l.a)}–${number.get(l.b)}: ${l.score.toFixed(2)} (cosine ${l.cosine.toFixed(2)})`,
+      )
+      .join('; ');
+    return [header, '', ...items, '', `Links: ${links}`].join('\n');
   });
   return [
     '## Recurring questions',
     '',
-    'Similar questions asked in different salons.',
+    `Candidates to review, strongest first: questions from different salons that may ask the same thing. ` +
+      `Every pair in a group scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); ` +
+      'the model cannot tell "same words, different question" apart, so read before trusting.',
     '',
     blocks.join('\n\n'),
   ].join('\n');

@@ -7,7 +7,7 @@
  *   const view = createReportView(data);
  *   view.heatmap.counts[themeIndex][salonIndex]
  */
-import type { Theme } from '../cluster/index.js';
+import type { Theme, ThemeItemRef } from '../cluster/index.js';
 import { atAGlance, type Glance } from './glance.js';
 import { type ThemeStyle, themeStyle } from './palette.js';
 import type { ReportData, ReportItem, ReportSalon } from './schema.js';
@@ -131,4 +131,16 @@ export function dateSpan(theme: ThemeView): string | undefined {
   const last = dates[dates.length - 1];
   if (!first || !last) return undefined;
   return first === last ? first : `${first} → ${last}`;
+}
+
+/** How a score was computed, in words. */
+export function scoringName(scoring: string | undefined): string {
+  return scoring === 'csls' ? 'CSLS: cosine corrected for items close to everything' : 'cosine';
+}
+
+/** "csls 0.12, cosine 0.61" for a related insight, or "similarity 0.61" when only a cosine is known. */
+export function scoreLabel(r: ThemeItemRef): string {
+  return r.scoring === 'csls' && r.cosine !== undefined
+    ? `csls ${r.score.toFixed(2)}, cosine ${r.cosine.toFixed(2)}`
+    : `similarity ${r.score.toFixed(2)}`;
 }

@@ -5,7 +5,14 @@
  *   salon-lens search "who owns model weights" -k 5 --section question
  */
 import type { Command } from 'commander';
-import { redact, SEARCH_MODES, type SearchHit, type SearchMode } from '../../index/index.js';
+import {
+  redact,
+  SCORINGS,
+  type Scoring,
+  SEARCH_MODES,
+  type SearchHit,
+  type SearchMode,
+} from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
@@ -25,6 +32,7 @@ interface SearchFlags extends EmbedderFlags {
   from?: string;
   to?: string;
   mode?: SearchMode;
+  scoring?: Scoring;
   exact?: boolean;
   ef?: number;
   wide?: boolean;
@@ -32,8 +40,14 @@ interface SearchFlags extends EmbedderFlags {
 }
 
 /** What the score column means in each mode: the header names it, the line under the table explains it. */
-export const SCORE_COLUMNS: Record<SearchMode, { header: string; legend: string }> = {
+export const SCORE_COLUMNS: Record<SearchMode | 'csls', { header: string; legend: string }> = {
   vector: { header: 'cosine', legend: 'cosine: similarity of meaning to the query, 1 = same' },
+  csls: {
+    header: 'csls',
+    legend:
+      'csls: 2·cosine minus how close query and item each are to their usual neighbours ' +
+      '(hubness-corrected; ranks like cosine but discounts items close to everything)',
+  },
   lexical: {
     header: 'bm25',
     legend: 'bm25: keyword match score (Okapi BM25), higher = more query words, rarer ones',
@@ -65,6 +79,11 @@ export function registerSearch(program: Command): void {
         '(both fused, score = RRF) (default vector)',
       parseChoice(SEARCH_MODES),
     )
+    .option(
+      '--scoring <how>',
+      'csls (default: discounts items close to everything) or cosine',
+      parseChoice(SCORINGS),
+    )
     .option('--exact', 'brute-force search instead of the HNSW index')
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
     .option('--wide', 'show full item text instead of fitting the terminal width')
@@ -86,6 +105,7 @@ export function registerSearch(program: Command): void {
         dateFrom: flags.from,
         dateTo: flags.to,
         mode,
+        scoring: flags.scoring,
         exact: flags.exact,
       });
       if (flags.json) {
@@ -105,7 +125,8 @@ export function registerSearch(program: Command): void {
 
 /** Hits as a table; the salon column holds the id (with its date) that --salon takes. */
 export function searchTable(hits: readonly SearchHit[], mode: SearchMode, wide?: boolean): string {
-  const score = SCORE_COLUMNS[mode];
+  // Vector-mode scores are cosine or CSLS (`scoring`); the hits say which.
+  const score = SCORE_COLUMNS[mode === 'vector' && hits[0]?.scoring === 'csls' ? 'csls' : mode];
   const rows = hits.map((h, i) => [
     String(i + 1),
     mode === 'vector' ? h.score.toFixed(3) : h.score.toPrecision(3),

@@ -1,15 +1,16 @@
 /**
- * `salon-lens similar`: groups of questions that different salons asked in
- * different words. Opens the store read-only, so it works while `index` runs.
+ * `salon-lens similar`: recurring questions, as candidate groups to review,
+ * strongest first, with every link's score. Opens the store read-only, so it works
+ * while `index` runs.
  *
- *   salon-lens similar --threshold 0.65 --json
+ *   salon-lens similar --threshold 0.05 --max-size 4 --json
  */
 import type { Command } from 'commander';
-import { redact } from '../../index/index.js';
+import { redact, SCORINGS, type Scoring, type SimilarQuestionGroup } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
-import { parseChoice, parsePositiveInt, parseUnitInterval } from '../option-parsers.js';
+import { parseChoice, parsePositiveInt, parseScore } from '../option-parsers.js';
 import { addStoreOption } from '../store-option.js';
 import { fitLine } from '../table.js';
 
@@ -18,7 +19,9 @@ interface SimilarFlags extends EmbedderFlags {
   threshold?: number;
   k?: number;
   sameSalon?: boolean;
-  linkage?: 'average' | 'single';
+  linkage?: 'complete' | 'average' | 'single';
+  scoring?: Scoring;
+  maxSize?: number;
   wide?: boolean;
   json?: boolean;
 }
@@ -29,16 +32,22 @@ export function registerSimilar(program: Command): void {
     .description('list groups of similar questions asked in different salons');
   addStoreOption(command)
     .option(
-      '--threshold <x>',
-      "cosine at which two questions count as the same (default: the embedder's)",
-      parseUnitInterval,
+      '--scoring <how>',
+      'csls (default: discounts questions close to everything) or cosine',
+      parseChoice(SCORINGS),
     )
+    .option(
+      '--threshold <x>',
+      "score every pair in a group must reach (default: 0 for csls, the embedder's cosine for cosine)",
+      parseScore,
+    )
+    .option('--max-size <n>', 'largest group (default 8)', parsePositiveInt)
     .option('-k, --k <n>', 'neighbours considered per question (default 10)', parsePositiveInt)
     .option('--same-salon', 'also pair questions of the same salon')
     .option(
       '--linkage <how>',
-      'average (default) or single: how pairs merge into groups',
-      parseChoice(['average', 'single'] as const),
+      'complete (default: every pair reaches the threshold), average or single',
+      parseChoice(['complete', 'average', 'single'] as const),
     )
     .option('--wide', 'show full question text instead of fitting the terminal width')
     .option('--json', 'print the groups as JSON on stdout');
@@ -51,6 +60,8 @@ export function registerSimilar(program: Command): void {
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
         linkage: flags.linkage,
+        scoring: flags.scoring,
+        maxSize: flags.maxSize,
       });
       if (flags.json) {
         printJson(groups);
@@ -60,19 +71,34 @@ export function registerSimilar(program: Command): void {
         process.stdout.write('No similar questions found (try a lower --threshold).\n');
         return;
       }
-      const out: string[] = [];
-      groups.forEach((g, i) => {
-        out.push(
-          `Group ${i + 1}: ${g.questions.length} questions from ${g.salons.length} salons (cohesion ${g.cohesion.toFixed(2)})`,
-        );
-        for (const q of g.questions) {
-          out.push(fitLine(`  ${q.salon.id}: ${q.item.text}`, { wide: flags.wide }));
-        }
-        out.push('');
-      });
+      process.stdout.write(
+        `${groups.length} candidate groups of recurring questions to review, strongest first ` +
+          `(${groups[0]?.scoring} scores; every pair in a group scores at least ${groups[0]?.threshold.toFixed(2)}).\n\n`,
+      );
+      const out = groups.flatMap((g, i) => describeGroup(g, i, flags.wide));
       process.stdout.write(`${out.join('\n')}`);
     } finally {
       await lens.close();
     }
   });
+}
+
+/** One group as text: its weakest link, its questions (numbered), and every link's score. */
+export function describeGroup(g: SimilarQuestionGroup, index: number, wide?: boolean): string[] {
+  const number = new Map(g.questions.map((q, i) => [q.item.id, i + 1]));
+  const out = [
+    `Candidate ${index + 1}: ${g.questions.length} questions from ${g.salons.length} salons, weakest link ${g.weakestLink.toFixed(3)}`,
+  ];
+  for (const [i, q] of g.questions.entries())
+    out.push(fitLine(`  [${i + 1}] ${q.salon.id}: ${q.item.text}`, { wide }));
+  out.push(
+    `  links (${g.scoring}, cosine): ${g.links
+      .map(
+        (l) =>
+          `${number.get(l.a)}–${number.get(l.b)} ${l.score.toFixed(3)} (${l.cosine.toFixed(2)})`,
+      )
+      .join(', ')}`,
+  );
+  out.push('');
+  return out;
 }

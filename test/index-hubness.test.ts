@@ -1,0 +1,126 @@
+/**
+ * CSLS in the lens store (fast `hashing` embedder, example salons): the neighbourhood
+ * statistics are saved with the items, survive reopening, and after adds, changes
+ * and removals equal a store built from scratch; every score says which scoring
+ * produced it; recurring groups are complete-linkage and strongest first.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Embedder } from '../src/embed/index.js';
+import { createLens, type Lens, openLens } from '../src/index/index.js';
+import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/neighbourhoods.js';
+import type { Salon } from '../src/parse/index.js';
+import { hashingEmbedder } from './helpers/index-embedders.js';
+import { editSalon, exampleSalons, tempStoreDir } from './helpers/index-store.js';
+
+let embedder: Embedder;
+let salons: Salon[];
+const open: Lens[] = [];
+
+beforeAll(async () => {
+  embedder = await hashingEmbedder(64);
+  salons = await exampleSalons();
+});
+
+afterEach(async () => {
+  for (const lens of open.splice(0)) await lens.close();
+});
+
+async function fresh(input: Salon[]): Promise<Lens> {
+  const lens = await createLens(await tempStoreDir('hub-'), { embedder });
+  open.push(lens);
+  if (input.length > 0) await lens.addSalons(input);
+  return lens;
+}
+
+/** Every item's 5 nearest cross-salon items with CSLS scores: equal iff the statistics are. */
+async function cslsView(lens: Lens): Promise<string[]> {
+  const { items } = await lens.snapshot();
+  const lines: string[] = [];
+  for (const item of items) {
+    const hits = await lens.similarTo(item.id, { k: 5, crossSalonOnly: true, exact: true });
+    lines.push(`${item.id}: ${hits.map((h) => `${h.item.id} ${h.score.toFixed(5)}`).join(', ')}`);
+  }
+  return lines;
+}
+
+describe('neighbourhood statistics in the store', () => {
+  it('are saved with the items and equal a from-scratch build after adds, a change and a removal', async () => {
+    const lens = await fresh([]);
+    for (const salon of salons) await lens.addSalons([salon]);
+    const changed = editSalon(salons[1] as Salon, (items) => items.slice(1));
+    await lens.addSalons([changed]);
+    await lens.removeSalons([(salons[3] as Salon).id]);
+    const final = [salons[0], changed, salons[2], salons[4]] as Salon[];
+    const scratch = await fresh(final);
+    expect(await cslsView(lens)).toEqual(await cslsView(scratch));
+
+    const saved = (await lens.readState(NEIGHBOURHOODS_STATE_KEY)) as { ids: string[]; k: number };
+    expect(saved.k).toBe(5);
+    expect(saved.ids.filter((id) => id !== '').sort()).toEqual(
+      (await lens.snapshot()).items.map((i) => i.id).sort(),
+    );
+    // Reopened read-only: the saved statistics are used as they are.
+    const dir = lens.dir;
+    const before = await cslsView(lens);
+    await lens.close();
+    const reader = await openLens(dir, { embedder, readOnly: true });
+    open.push(reader);
+    expect(await cslsView(reader)).toEqual(before);
+  });
+
+  it('a store without saved statistics (older version) rebuilds them in memory', async () => {
+    const lens = await fresh(salons);
+    const view = await cslsView(lens);
+    await lens.writeState(NEIGHBOURHOODS_STATE_KEY, null);
+    const dir = lens.dir;
+    await lens.close();
+    const reader = await openLens(dir, { embedder, readOnly: true });
+    open.push(reader);
+    expect(await cslsView(reader)).toEqual(view);
+  });
+});
+
+describe('scoring in results', () => {
+  it('search, similarTo and hybrid say which scoring produced each score; cosine stays available', async () => {
+    const lens = await fresh(salons);
+    const csls = await lens.search('who owns the data a model was trained on', { k: 5 });
+    expect(csls.every((h) => h.scoring === 'csls' && typeof h.cosine === 'number')).toBe(true);
+    expect(csls.map((h) => h.score)).toEqual([...csls.map((h) => h.score)].sort((a, b) => b - a));
+    const cosine = await lens.search('who owns the data a model was trained on', {
+      k: 5,
+      scoring: 'cosine',
+    });
+    expect(cosine.every((h) => h.scoring === 'cosine' && h.score === h.cosine)).toBe(true);
+    const hybrid = await lens.search('who owns the data', { k: 5, mode: 'hybrid' });
+    expect(hybrid).toHaveLength(5);
+    // Hybrid reports the fused rank score (rrf), with the plain cosine beside it.
+    expect(hybrid.every((h) => h.scoring === 'rrf' && typeof h.cosine === 'number')).toBe(true);
+    const lexical = await lens.search('who owns the data', { k: 5, mode: 'lexical' });
+    expect(lexical.length).toBeGreaterThan(0);
+    expect(lexical.every((h) => h.scoring === 'bm25' && h.cosine === undefined)).toBe(true);
+    const first = csls[0]?.item.id as string;
+    expect((await lens.similarTo(first, { k: 3 })).every((h) => h.scoring === 'csls')).toBe(true);
+  });
+
+  it('recurring groups: every link at or above the threshold, capped, one per salon, strongest first', async () => {
+    const lens = await fresh(salons);
+    for (const scoring of ['csls', 'cosine'] as const) {
+      const groups = await lens.similarQuestions({
+        scoring,
+        threshold: scoring === 'csls' ? -0.2 : 0.2,
+        maxSize: 3,
+      });
+      expect(groups.length).toBeGreaterThan(0);
+      for (const g of groups) {
+        expect(g.scoring).toBe(scoring);
+        expect(g.questions.length).toBeLessThanOrEqual(3);
+        expect(g.salons).toHaveLength(g.questions.length);
+        expect(g.links).toHaveLength((g.questions.length * (g.questions.length - 1)) / 2);
+        for (const l of g.links) expect(l.score).toBeGreaterThanOrEqual(g.threshold);
+        expect(g.weakestLink).toBe(Math.min(...g.links.map((l) => l.score)));
+      }
+      const weakest = groups.map((g) => g.weakestLink);
+      expect(weakest).toEqual([...weakest].sort((a, b) => b - a));
+    }
+  });
+});
