@@ -128,39 +128,6 @@ function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; b
   };
 }
 
-/**
- * For each of the paraphrase pairs, rank the questions of *other* salons by cosine to
- * one side: is the partner in the top 5? Both directions count, so 2 queries per pair.
- */
-function paraphraseRecallAt5(corpus: LabelledCorpus): { recall: number; queries: number } {
-  const { items, vectors } = corpus.input;
-  let hits = 0;
-  let queries = 0;
-  for (const { a, b } of corpus.pairs) {
-    for (const [q, partner] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const qItem = items[q];
-      const qv = vectors[q];
-      if (!qItem || !qv) continue;
-      const ranked = items
-        .map((item, i) => ({ item, i }))
-        .filter(({ item }) => item.section === 'question' && item.salonId !== qItem.salonId)
-        .map(({ item, i }) => {
-          let s = 0;
-          const v = vectors[i] as Float32Array;
-          for (let d = 0; d < v.length; d++) s += (v[d] as number) * (qv[d] as number);
-          return { id: item.id, i, s };
-        })
-        .sort((x, y) => y.s - x.s || (x.id < y.id ? -1 : 1));
-      queries++;
-      if (ranked.slice(0, 5).some((r) => r.i === partner)) hits++;
-    }
-  }
-  return { recall: queries === 0 ? 0 : hits / queries, queries };
-}
-
 /** Default, the old default (average linkage, no salon centring) and k-means k=15, one salon left out at a time. */
 function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string | number>> {
   return corpus.input.salons.map((salon) => {
