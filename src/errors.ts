@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'DUPLICATE_SALON', // two different files claim the same salon id
   'INVALID_OPTIONS', // an options object failed validation
   'MODEL_NOT_AVAILABLE', // embedding weights could not be found or loaded
+  'BACKEND_NOT_INSTALLED', // an optional package an embedder needs is not installed
   'EMBED_FAILED', // the embedding backend failed on input
   'STORE_NOT_FOUND',
   'STORE_EXISTS',
@@ -21,6 +22,7 @@ export const ERROR_CODES = [
   'STORE_UNAVAILABLE', // the database server cannot be reached, refused the login, or lacks pgvector
   'EMBEDDER_MISMATCH', // store built with another embedder
   'STORE_READ_ONLY', // a write was asked of a lens opened with readOnly
+  'STORE_WRITE_FAILED', // a save could not be verified on disk before its commit; the store is unchanged
   'STORE_CLOSED', // the lens was used after close()
   'ITEM_NOT_FOUND', // an item id that the store does not hold
   'ABORTED', // an AbortSignal fired

@@ -25,6 +25,8 @@ export { type ReportResult, SalonLens, type ThemesOptions } from './api/salon-le
 // Themes
 export {
   type ClusterOptions,
+  type GuideEntry,
+  GuideSchema,
   type Theme,
   type ThemeItemRef,
   ThemeItemRefSchema,
@@ -62,6 +64,7 @@ export {
   type LensProgress,
   type SalonRef,
   SalonRefSchema,
+  type SalonReplacement,
   type SearchHit,
   SearchHitSchema,
   type SearchOptions,

@@ -5,7 +5,8 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -461,20 +462,28 @@ describe('opening, locking and mismatch', () => {
       encoding: 'utf8',
     });
     const pid = Number(dead.stdout);
+    // Same host and same PID namespace: the pid is meaningful, so a dead one frees the lock.
+    const pidns = readlinkSync('/proc/self/ns/pid');
     await writeFile(
       path.join(dir, 'lock'),
-      JSON.stringify({ pid, host: hostname(), createdAt: 'then' }),
+      JSON.stringify({ pid, host: hostname(), createdAt: 'then', token: 'a', pidns }),
     );
     const writer = await openLens(dir, { embedder });
     open.push(writer);
     expect(writer.readOnly).toBe(false);
-    // A lock from another host is never taken over.
+    // A lock from another host (or one without a namespace, from an older salon-lens) is
+    // taken over only once its heartbeat is a minute old.
     await writer.close();
-    await writeFile(
-      path.join(dir, 'lock'),
-      JSON.stringify({ pid, host: 'elsewhere.example', createdAt: 'then' }),
-    );
-    await expectCode(openLens(dir, { embedder }), 'STORE_LOCKED');
+    for (const lock of [
+      { pid, host: 'elsewhere.example', createdAt: 'then' },
+      { pid, host: hostname(), createdAt: 'then' },
+    ]) {
+      await writeFile(path.join(dir, 'lock'), JSON.stringify(lock));
+      await expectCode(openLens(dir, { embedder }), 'STORE_LOCKED');
+      const old = new Date(Date.now() - 61_000);
+      await utimes(path.join(dir, 'lock'), old, old);
+      await (await openLens(dir, { embedder })).close();
+    }
   });
 
   it('a closed lens refuses work', async () => {

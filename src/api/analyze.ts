@@ -7,6 +7,7 @@
  * and writes the report files.
  */
 import type { AddSummary } from '../index/index.js';
+import { type LoadWarning, loadSalons } from '../parse/index.js';
 import type { CreateOptions, ReportOptions } from './options.js';
 import { type ReportResult, SalonLens } from './salon-lens.js';
 
@@ -23,6 +24,8 @@ export interface AnalyzeOptions extends Omit<ReportOptions, 'onProgress' | 'sign
 export interface AnalyzeResult {
   added: AddSummary;
   report: ReportResult;
+  /** Files skipped or worth a look (the tool's own reports, empty salons, duplicates). */
+  warnings: LoadWarning[];
 }
 
 export async function analyze(
@@ -30,11 +33,19 @@ export async function analyze(
   options: AnalyzeOptions,
 ): Promise<AnalyzeResult> {
   const { store, embedder, skipInvalid, onProgress, signal, ...reportOptions } = options;
+  // Never read what this tool wrote: the store, the report folder (when they sit
+  // inside a salons folder) or an earlier report moved elsewhere (see loadSalons).
+  const exclude = [store, ...(reportOptions.outDir ? [reportOptions.outDir] : [])];
+  const { salons, warnings, skipped } = await loadSalons(paths, {
+    exclude,
+    skipInvalid,
+    onProgress,
+  });
   const lens = await SalonLens.openOrCreate(store, embedder ? { embedder } : {});
   try {
-    const added = await lens.add(paths, { onProgress, signal, skipInvalid });
+    const added = { ...(await lens.add(salons, { onProgress, signal })), skipped };
     const report = await lens.report({ ...reportOptions, onProgress, signal });
-    return { added, report };
+    return { added, report, warnings };
   } finally {
     await lens.close();
   }

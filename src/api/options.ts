@@ -63,7 +63,11 @@ export const ReportOptionsSchema = z.strictObject({
   /** Report heading. @default 'AI salon themes' */
   title: z.string().min(1).optional(),
   /** Timestamp shown in the report. @default now (pass one for byte-identical reruns) */
-  builtAt: z.union([z.string(), z.date()]).optional(),
+  builtAt: z
+    .union([z.iso.datetime({ offset: true }), z.date()], {
+      error: 'expected an ISO date-time (e.g. 2025-01-25T10:00:00Z) or a Date',
+    })
+    .optional(),
   /** Options for the theme clustering behind the report (see `lens.themes`). */
   themes: z.record(z.string(), z.unknown()).optional(),
   /** Options for the recurring-questions view (see `lens.similarQuestions`). */

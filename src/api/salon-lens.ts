@@ -11,6 +11,8 @@
 import {
   type ClusterOptions,
   clusterThemes,
+  GuideSchema,
+  guideText,
   type ThemeState,
   ThemeStateSchema,
   type ThemesResult,
@@ -227,6 +229,12 @@ export class SalonLens {
       );
     }
     const previous = await this.#previousThemeState();
+    // Guided themes are embedded here, where the embedder lives; the cluster stage stays pure.
+    const guide =
+      clusterOptions.guide === undefined
+        ? undefined
+        : parseOptions(GuideSchema, clusterOptions.guide, 'themes options.guide');
+    const guideVectors = guide ? await this.#embedder.embed(guide.map(guideText)) : undefined;
     const { result, state } = clusterThemes(
       {
         salons: snapshot.salons,
@@ -234,6 +242,7 @@ export class SalonLens {
         vectors: snapshot.vectors,
         embedderId: this.#embedder.id,
         thresholds: this.#embedder.thresholds,
+        ...(guideVectors ? { guideVectors } : {}),
       },
       clusterOptions,
       previous,

@@ -10,6 +10,8 @@ import type { ProgressEvent } from './progress.js';
 export interface LoadFlags {
   maxBytes?: number;
   skipInvalid?: boolean;
+  /** Folders never walked into (the store, the report folder). */
+  exclude?: readonly string[];
 }
 
 export const SKIP_INVALID_HELP =
@@ -25,6 +27,7 @@ export async function loadDocuments(
     loaded = await loadSalons(paths, {
       maxBytes: flags.maxBytes,
       skipInvalid: flags.skipInvalid ?? false,
+      exclude: flags.exclude,
       onProgress,
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 /** Value parsers for commander options: a bad value is a usage error (exit 2) naming the flag. */
 import { InvalidArgumentError } from 'commander';
+import { isRealDate } from '../parse/index.js';
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -18,8 +19,9 @@ export function parseUnitInterval(value: string): number {
 }
 
 export function parseIsoDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${value}".`);
+  // The library's rule (a day that exists), so CLI and API accept the same dates.
+  if (!isRealDate(value)) {
+    throw new InvalidArgumentError(`expected a real calendar date as YYYY-MM-DD, got "${value}".`);
   }
   return value;
 }

@@ -9,6 +9,7 @@
  *   const hf = await createEmbedder({ backend: 'transformers', modelDir: './minilm' });
  */
 import { createHashingEmbedder, HASHING_THRESHOLDS } from './hashing.js';
+import { withInputCap } from './input-cap.js';
 import {
   type BundledEmbedderOptions,
   type EmbedderBackend,
@@ -70,13 +71,14 @@ export const EMBEDDER_BACKENDS: Readonly<Record<EmbedderBackend, EmbedderBackend
     }),
   });
 
-/** Validate `options`, then build the chosen backend (loading its model). */
+/**
+ * Validate `options`, then build the chosen backend (loading its model). Every text
+ * is capped at MAX_EMBED_CHARS characters on its way in (see input-cap.ts).
+ */
 export async function createEmbedder(options?: EmbedderOptions): Promise<Embedder> {
   const parsed = parseEmbedderOptions(options);
   const backend = EMBEDDER_BACKENDS[parsed.backend];
   const thresholds = { ...backend.thresholds, ...parsed.thresholds };
-  return (backend.create as (o: typeof parsed, t: EmbedderThresholds) => Promise<Embedder>)(
-    parsed,
-    thresholds,
-  );
+  const create = backend.create as (o: typeof parsed, t: EmbedderThresholds) => Promise<Embedder>;
+  return withInputCap(await create(parsed, thresholds));
 }

@@ -29,6 +29,7 @@ export {
   type EmbedderBackendEntry,
 } from './create-embedder.js';
 export { HASHING_THRESHOLDS } from './hashing.js';
+export { capText, MAX_EMBED_CHARS, withInputCap } from './input-cap.js';
 export {
   BundledEmbedderOptionsSchema,
   type EmbedderBackend,

@@ -8,6 +8,12 @@
  *   SALON_LENS_FAULT_POINTS=7      the 7th point prints `... PAUSED` and blocks the whole
  *                                  process until a byte (or EOF) arrives on stdin, so the
  *                                  parent can SIGKILL it exactly there, or let it go on
+ *   SALON_LENS_FAULT_POINTS=short-write:hnsw.
+ *                                  every point whose label starts with `hnsw.` and that
+ *                                  names the file it just put in place (the rename of a
+ *                                  data file) cuts that file to half its size: a write that
+ *                                  reported success but left a short file (what hnswlib's
+ *                                  writeIndex did on a full disk)
  *
  *   faultPoint(`${name}: renamed`);
  *
@@ -15,15 +21,23 @@
  * process (a real CLI run or a bundled child), and options do not cross that boundary.
  * The variable is read once, here, and nowhere else in the library.
  */
-import { readSync } from 'node:fs';
+import { readSync, statSync, truncateSync } from 'node:fs';
 
 const SPEC = process.env.SALON_LENS_FAULT_POINTS;
 const TRACE = SPEC === 'trace';
 const PAUSE_AT = SPEC !== undefined && /^\d+$/.test(SPEC) ? Number(SPEC) : undefined;
+const SHORT_WRITE = SPEC?.startsWith('short-write:')
+  ? SPEC.slice('short-write:'.length)
+  : undefined;
 let count = 0;
 
-export function faultPoint(label: string): void {
+/** `written`: the file the step just wrote, for the short-write mode. */
+export function faultPoint(label: string, written?: { file: string }): void {
   if (SPEC === undefined) return;
+  if (SHORT_WRITE !== undefined && written && label.startsWith(SHORT_WRITE)) {
+    truncateSync(written.file, Math.floor(statSync(written.file).size / 2));
+    process.stderr.write(`[fault-point] short write: ${label}\n`);
+  }
   count++;
   if (TRACE) process.stderr.write(`[fault-point] ${count} ${label}\n`);
   if (count !== PAUSE_AT) return;

@@ -9,13 +9,17 @@
  * Writes take the folder's write lock; any failure or abort before the manifest
  * switch reloads the last saved generation, so memory and disk never disagree.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import { compareSalons, type Item } from '../parse/index.js';
 import { type Bm25Index, buildBm25 } from './bm25.js';
 import { acquireWriteLock, type WriteLock } from './lock.js';
 import {
+  corrupt,
+  generationOf,
+  MANIFEST_FILE,
   type Manifest,
   readManifest,
   STORE_FORMAT,
@@ -89,6 +93,13 @@ export class FileStore implements LensStorage {
   #data: StoreData;
   #lock: WriteLock | undefined;
   #ef: number;
+  /**
+   * Set while this store replaces an existing one (create with force) and has not
+   * saved yet: builds the new, empty store's memory again. Until the first save
+   * commits, the folder keeps the old store (and its embedder): an interrupted
+   * rebuild loses nothing.
+   */
+  #unsaved: (() => StoreData) | undefined;
   // Derived lookups, rebuilt whenever #data changes.
   #posById = new Map<string, number>();
   #posByLabel = new Int32Array(0);
@@ -101,17 +112,25 @@ export class FileStore implements LensStorage {
     data: StoreData,
     lock: WriteLock | undefined,
     ef?: number,
+    unsaved?: () => StoreData,
   ) {
     this.#data = data;
     this.#lock = lock;
+    this.#unsaved = unsaved;
     this.#ef = ef ?? data.manifest.hnsw.ef;
     this.#data.hnsw.setEf(this.#ef);
     this.#reindex();
   }
 
   /** @internal use createFileStore / openFileStore */
-  static _make(dir: string, data: StoreData, lock: WriteLock | undefined, ef?: number): FileStore {
-    return new FileStore(dir, data, lock, ef);
+  static _make(
+    dir: string,
+    data: StoreData,
+    lock: WriteLock | undefined,
+    ef?: number,
+    unsaved?: () => StoreData,
+  ): FileStore {
+    return new FileStore(dir, data, lock, ef, unsaved);
   }
 
   get readOnly(): boolean {
@@ -247,12 +266,30 @@ export class FileStore implements LensStorage {
     try {
       await fn();
     } catch (error) {
-      if (this.#data.manifest.generation === saved) {
-        // Nothing was committed: drop half-applied memory and anything half-written.
-        await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
-        this.#data = await loadGeneration(this.location);
-        this.#data.hnsw.setEf(this.#ef);
+      if (this.#unsaved) {
+        // A replacement that never committed: back to its empty start. The old store's
+        // files stay untouched; the next writer's open sweeps anything half-written.
+        this.#data = this.#unsaved();
         this.#reindex();
+      } else if (this.#data.manifest.generation === saved) {
+        // Nothing was committed: drop half-applied memory and anything half-written,
+        // but sweep only while the lock is ours: a writer that took it over may have
+        // files in flight that our old manifest does not name.
+        const ours = await (this.#lock?.assertHeld() ?? Promise.reject()).then(
+          () => true,
+          () => false,
+        );
+        if (ours)
+          await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
+        const reloaded = await loadGeneration(this.location).catch((reloadError: unknown) => {
+          if (ours) throw reloadError;
+          return undefined; // lock lost: this lens can no longer write anyway
+        });
+        if (reloaded) {
+          this.#data = reloaded;
+          this.#data.hnsw.setEf(this.#ef);
+          this.#reindex();
+        }
       }
       throw signal?.aborted && !isAbort(error)
         ? new SalonLensError('ABORTED', 'the operation was aborted', { cause: error })
@@ -360,13 +397,18 @@ export class FileStore implements LensStorage {
   ): Promise<void> {
     throwIfAborted(signal, 'save');
     const generation = (await highestGeneration(this.location, this.#data.manifest)) + 1;
+    const lock = this.#lock;
     const manifest = await saveGeneration(this.location, this.#data, {
-      changed,
+      // A replacement's first save writes every file: nothing is carried over.
+      changed: this.#unsaved ? new Set(['items', 'vectors', 'hnsw', 'state']) : changed,
       generation,
       signal,
       onStep: (s) => progress({ stage: 'save', done: s.done, total: s.total }),
+      // Whoever deleted or took over our lock may be saving too: do not commit over it.
+      beforeCommit: () => lock?.assertHeld() ?? Promise.resolve(),
     });
     this.#data.manifest = manifest;
+    this.#unsaved = undefined;
   }
 
   #reindex(): void {
@@ -526,8 +568,11 @@ function isAbort(error: unknown): boolean {
 
 /**
  * Create an empty store in `dir` (created if missing). An existing store is an
- * error (STORE_EXISTS) unless `force`, which replaces it; files that are not the
- * store's are never touched.
+ * error (STORE_EXISTS) unless `force`, which replaces it: the new store is
+ * committed by its first write (addSalons, writeState), and until then the folder
+ * keeps the old one, so a rebuild killed or aborted halfway loses nothing. Data
+ * files without a manifest are a damaged store: STORE_CORRUPT unless `force`.
+ * Files that are not the store's are never touched.
  */
 export async function createFileStore(dir: string, options: CreateLensOptions): Promise<FileStore> {
   const o = parseOptions(CreateLensOptionsSchema, options, 'createLens options');
@@ -542,16 +587,10 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
       if (error.code !== 'STORE_NOT_FOUND' && !o.force) throw existsError(dir);
     }
     if (previous && !o.force) throw existsError(dir);
+    const orphans = previous ? [] : await storeDataFiles(dir);
+    if (orphans.length > 0 && !o.force) throw manifestMissing(dir, orphans);
 
     const { embedder } = o;
-    const hnsw = new HierarchicalNSW('cosine', embedder.dim);
-    hnsw.initIndex({
-      maxElements: INITIAL_CAPACITY,
-      m: o.hnsw.m,
-      efConstruction: o.hnsw.efConstruction,
-      randomSeed: o.hnsw.randomSeed,
-    });
-    hnsw.setEf(o.hnsw.ef);
     const base = {
       format: STORE_FORMAT as typeof STORE_FORMAT,
       version: STORE_FORMAT_VERSION,
@@ -563,25 +602,69 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
       labelCount: 0,
       salons: [] as StoredSalon[],
     };
-    const data = {
-      manifest: base,
-      items: [] as Item[],
-      labels: [] as number[],
-      vectors: new Float32Array(0),
-      labelCount: 0,
-      hnsw,
-      state: {},
+    const empty = () => {
+      const hnsw = new HierarchicalNSW('cosine', embedder.dim);
+      hnsw.initIndex({
+        maxElements: INITIAL_CAPACITY,
+        m: o.hnsw.m,
+        efConstruction: o.hnsw.efConstruction,
+        randomSeed: o.hnsw.randomSeed,
+      });
+      hnsw.setEf(o.hnsw.ef);
+      return {
+        manifest: base,
+        items: [] as Item[],
+        labels: [] as number[],
+        vectors: new Float32Array(0),
+        labelCount: 0,
+        hnsw,
+        state: {},
+      };
     };
+    if (previous || orphans.length > 0) {
+      // Replacing: nothing is written now (see above). The generation number only
+      // orders this store's first save after every file already in the folder.
+      const unsaved = (): StoreData => {
+        const data = empty();
+        const now = new Date().toISOString();
+        const manifest = {
+          ...data.manifest,
+          generation: previous?.generation ?? 0,
+          updatedAt: now,
+        };
+        return { ...data, manifest: manifest as Manifest };
+      };
+      return FileStore._make(dir, unsaved(), lock, undefined, unsaved);
+    }
+    const data = empty();
     const generation = (await highestGeneration(dir, previous)) + 1;
     const manifest = await saveGeneration(dir, data, {
       changed: new Set(['items', 'vectors', 'hnsw', 'state']),
       generation,
+      beforeCommit: () => lock.assertHeld(),
     });
     return FileStore._make(dir, { ...data, manifest }, lock);
   } catch (error) {
     await lock.release();
     throw error;
   }
+}
+
+/** Names of store data files in `dir` (any generation). */
+async function storeDataFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir);
+  return names.filter((n) => generationOf(n) !== undefined).sort();
+}
+
+function manifestMissing(dir: string, orphans: readonly string[]): SalonLensError {
+  const shown = orphans.slice(0, 3).join(', ') + (orphans.length > 3 ? ', …' : '');
+  const error = corrupt(
+    dir,
+    path.join(dir, MANIFEST_FILE),
+    `is missing, but the folder holds store data files (${shown}); they were left as they are`,
+  );
+  error.details.reason = 'manifest-missing';
+  return error;
 }
 
 function existsError(dir: string): SalonLensError {

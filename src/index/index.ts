@@ -17,6 +17,7 @@ export {
   lensExists,
   openLens,
   type RecallReport,
+  type SalonReplacement,
   type StoredSalonInfo,
   storedEmbedderId,
   verifyLens,

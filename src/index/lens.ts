@@ -57,6 +57,15 @@ import { findSimilarQuestions, salonRef } from './similar-questions.js';
 import { compareScored, type LensStorage, type ScoredItem, type StorageFilter } from './storage.js';
 import { type VerifyReport, verifyStore } from './store-files.js';
 
+function replacement(before: StoredSalon, salon: Salon): SalonReplacement {
+  return {
+    id: salon.id,
+    previousId: before.id,
+    previous: { title: before.title, source: before.source },
+    now: { title: salon.title, source: salon.source },
+  };
+}
+
 /** Built once: constructing a zod schema per query showed up in search latency. */
 const QUERY_SCHEMA = z.string().trim().min(1, 'expected a non-empty query');
 
@@ -73,6 +82,22 @@ export interface AddSummary {
   embeddedItems: number;
   /** Documents left out because they were invalid (only with `skipInvalid`). */
   skipped: Array<{ file: string; message: string }>;
+  /**
+   * Stored salons this call replaced by one from another source file or with
+   * another title (present only when there are some): the same id claimed by a
+   * different document, or the same document stored under a new id. Shown as
+   * warnings by the CLI, so two salons never replace each other silently.
+   */
+  replaced?: SalonReplacement[];
+}
+
+export interface SalonReplacement {
+  /** The id stored now. */
+  id: string;
+  /** The replaced salon's id (differs from `id` when the same source file got a new id). */
+  previousId: string;
+  previous: { title: string; source: string };
+  now: { title: string; source: string };
 }
 
 export interface LensInfo {
@@ -175,7 +200,10 @@ export class Lens {
       };
       await this.#storage.refresh();
       const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
+      const incoming = new Set(salons.map((s) => s.id));
       const changed: Array<{ salon: Salon; contentHash: string }> = [];
+      const replaced: SalonReplacement[] = [];
+      const remove: string[] = [];
       for (const salon of salons) {
         const contentHash = salonContentHash(salon);
         const before = stored.get(salon.id);
@@ -184,13 +212,25 @@ export class Lens {
           if (before) summary.updated++;
           else summary.added++;
           changed.push({ salon, contentHash });
+          if (before && (before.source !== salon.source || before.title !== salon.title)) {
+            replaced.push(replacement(before, salon));
+          }
+        }
+        // The same file stored under another id (its header was edited, or the id
+        // scheme for headerless files changed): one document is one salon.
+        for (const old of stored.values()) {
+          if (old.source === salon.source && old.id !== salon.id && !incoming.has(old.id)) {
+            remove.push(old.id);
+            replaced.push(replacement(old, salon));
+          }
         }
       }
-      if (changed.length === 0) return summary;
+      if (replaced.length > 0) summary.replaced = replaced;
+      if (changed.length === 0 && remove.length === 0) return summary;
 
       const { removedItems } = await this.#storage.applyChanges({
         upsert: changed,
-        remove: [],
+        remove,
         embed: (texts, offset, total) =>
           this.#embed(texts, o.signal, (p) =>
             progress({ stage: 'embed', done: offset + p.done, total }),

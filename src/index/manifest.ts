@@ -14,6 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SalonLensError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
+import { shellCommand } from '../util/shell-quote.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const STORE_FORMAT = 'salon-lens-store';
@@ -81,7 +82,12 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 export type StoreFileKind = keyof Manifest['files'];
 
 const REBUILD_HINT = (dir: string) =>
-  `Rebuild it from your salon documents: salon-lens index <folders> --store ${dir} --force`;
+  `Rebuild it from your salon documents: ${rebuildCommand(['<folders>'], dir)}`;
+
+/** `salon-lens index <folders…> --store <dir> --force`, shell-quoted. */
+export function rebuildCommand(folders: readonly string[], dir: string): string {
+  return shellCommand(['salon-lens', 'index', ...folders, '--store', dir, '--force']);
+}
 
 export async function readManifest(dir: string): Promise<Manifest> {
   const file = path.join(dir, MANIFEST_FILE);
@@ -93,7 +99,7 @@ export async function readManifest(dir: string): Promise<Manifest> {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new SalonLensError(
         'STORE_NOT_FOUND',
-        `No lens store at ${dir} (${MANIFEST_FILE} not found). Create one with: salon-lens index <folders> --store ${dir}`,
+        `No lens store at ${dir} (${MANIFEST_FILE} not found). Create one with: ${shellCommand(['salon-lens', 'index', '<folders>', '--store', dir])}`,
         { details: { dir, file }, cause: error },
       );
     }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
-import { SectionSchema } from '../parse/index.js';
+import { isRealDate, SectionSchema } from '../parse/index.js';
 
 export const LENS_DEFAULTS = {
   hnsw: {
@@ -61,7 +61,19 @@ const EmbedderSchema = z.custom<Embedder>(
 );
 
 const positiveInt = z.number().int().positive();
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+const isoDate = z
+  .string()
+  .refine(isRealDate, 'expected a real calendar date as YYYY-MM-DD (e.g. 2024-09-14)');
+/** A date range that ends before it starts would silently match nothing: refuse it. */
+const orderedRange = (f: { dateFrom?: string; dateTo?: string }, ctx: z.RefinementCtx) => {
+  if (f.dateFrom && f.dateTo && f.dateFrom > f.dateTo) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dateTo'],
+      message: `${f.dateTo} is before the start of the range (${f.dateFrom})`,
+    });
+  }
+};
 const oneOrMany = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema)]);
 const progressFn = z.custom<(progress: LensProgress) => void>((v) => typeof v === 'function', {
   message: 'expected a function',
@@ -127,40 +139,46 @@ const filterShape = {
   /** Only salons dated on or before this day. */
   dateTo: isoDate.optional(),
 };
-export const ItemFilterSchema = z.strictObject(filterShape);
+export const ItemFilterSchema = z.strictObject(filterShape).superRefine(orderedRange);
 export type ItemFilter = z.infer<typeof ItemFilterSchema>;
 
-export const SearchOptionsSchema = z.strictObject({
-  ...filterShape,
-  k: positiveInt.default(LENS_DEFAULTS.k),
-  /** Brute force over the stored vectors instead of HNSW (default false). */
-  exact: z.boolean().default(false),
-  mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
-});
+export const SearchOptionsSchema = z
+  .strictObject({
+    ...filterShape,
+    k: positiveInt.default(LENS_DEFAULTS.k),
+    /** Brute force over the stored vectors instead of HNSW (default false). */
+    exact: z.boolean().default(false),
+    mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
+  })
+  .superRefine(orderedRange);
 export type SearchOptions = z.input<typeof SearchOptionsSchema>;
 
-export const SimilarToOptionsSchema = z.strictObject({
-  ...filterShape,
-  k: positiveInt.default(LENS_DEFAULTS.k),
-  exact: z.boolean().default(false),
-  /** Leave out items of the query item's own salon (default false). */
-  crossSalonOnly: z.boolean().default(false),
-});
+export const SimilarToOptionsSchema = z
+  .strictObject({
+    ...filterShape,
+    k: positiveInt.default(LENS_DEFAULTS.k),
+    exact: z.boolean().default(false),
+    /** Leave out items of the query item's own salon (default false). */
+    crossSalonOnly: z.boolean().default(false),
+  })
+  .superRefine(orderedRange);
 export type SimilarToOptions = z.input<typeof SimilarToOptionsSchema>;
 
-export const SimilarQuestionsOptionsSchema = z.strictObject({
-  /** Cosine at or above which two questions ask the same thing (default: the embedder's). */
-  threshold: z.number().min(-1).max(1).optional(),
-  /** Neighbours considered per question. */
-  k: positiveInt.default(LENS_DEFAULTS.similarK),
-  /** Pair only questions of different salons (default true). */
-  crossSalonOnly: z.boolean().default(true),
-  /** How pairs merge into groups (default 'average'; see Lens.similarQuestions). */
-  linkage: z.enum(['average', 'single']).default('average'),
-  salon: filterShape.salon,
-  dateFrom: filterShape.dateFrom,
-  dateTo: filterShape.dateTo,
-});
+export const SimilarQuestionsOptionsSchema = z
+  .strictObject({
+    /** Cosine at or above which two questions ask the same thing (default: the embedder's). */
+    threshold: z.number().min(-1).max(1).optional(),
+    /** Neighbours considered per question. */
+    k: positiveInt.default(LENS_DEFAULTS.similarK),
+    /** Pair only questions of different salons (default true). */
+    crossSalonOnly: z.boolean().default(true),
+    /** How pairs merge into groups (default 'average'; see Lens.similarQuestions). */
+    linkage: z.enum(['average', 'single']).default('average'),
+    salon: filterShape.salon,
+    dateFrom: filterShape.dateFrom,
+    dateTo: filterShape.dateTo,
+  })
+  .superRefine(orderedRange);
 export type SimilarQuestionsOptions = z.input<typeof SimilarQuestionsOptionsSchema>;
 
 export const RecallCheckOptionsSchema = z.strictObject({

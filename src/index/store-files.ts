@@ -17,7 +17,9 @@ import { SalonLensError, throwIfAborted } from '../errors.js';
 import { type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
+import { shellCommand } from '../util/shell-quote.js';
 import { faultPoint } from './fault-points.js';
+import { checkHnswFile } from './hnsw-file.js';
 import {
   corrupt,
   type FileEntry,
@@ -30,6 +32,7 @@ import {
   type ReadCheckedOptions,
   readCheckedFile,
   readManifest,
+  rebuildCommand,
   type StoreFileKind,
   serializeManifest,
 } from './manifest.js';
@@ -149,9 +152,12 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
       state.error,
     );
 
-  // Checksum first, graph second: hnswlib trusts its input and may crash on garbage.
+  // Checksum first, structure second, graph last: hnswlib trusts its input and
+  // crashes on a well-checksummed but hostile file (see hnsw-file.ts).
   const hnswPath = path.join(dir, manifest.files.hnsw.name);
   await readVerified(dir, manifest.files.hnsw, { mode: 'check' });
+  const shape = await graphProblem(hnswPath, manifest);
+  if (shape) throw corrupt(dir, hnswPath, shape);
   const hnsw = new HierarchicalNSW('cosine', dim);
   try {
     await hnsw.readIndex(hnswPath);
@@ -184,6 +190,20 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   };
 }
 
+/** The graph file's structural problem, or undefined; a file that vanished meanwhile is MissingFile. */
+async function graphProblem(file: string, manifest: Manifest): Promise<string | undefined> {
+  try {
+    return await checkHnswFile(file, {
+      dim: manifest.embedder.dim,
+      m: manifest.hnsw.m,
+      count: manifest.labelCount,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFile(file);
+    throw error;
+  }
+}
+
 function parseJson(dir: string, file: string, bytes: Uint8Array): unknown {
   try {
     return JSON.parse(
@@ -209,6 +229,11 @@ export interface SaveOptions {
   onStep?: (step: SaveStep) => void;
   /** Checked before each file and before the manifest switch; never after the switch. */
   signal?: AbortSignal;
+  /**
+   * Runs right before the manifest switch, after every file was verified; throwing
+   * abandons the save (the writer re-checks here that it still owns the lock).
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 /**
@@ -243,6 +268,14 @@ export async function saveGeneration(
     files,
   };
   throwIfAborted(options.signal, 'save');
+  // Nothing is trusted because a write call returned: a full disk made hnswlib's
+  // writeIndex resolve after writing part of the graph. Read back what is on disk.
+  // The caller's check runs before (so a lost lock is reported as such, not as the
+  // files its new holder swept) and again after the read-back (to keep the window
+  // before the rename short).
+  await options.beforeCommit?.();
+  await verifyBeforeSwitch(dir, manifest, new Set(toWrite));
+  await options.beforeCommit?.();
   // The commit point: before this rename the old generation is current, after it the new one.
   await writeFileAtomic(path.join(dir, MANIFEST_FILE), serializeManifest(manifest), {
     onStep: (step) => faultPoint(`${MANIFEST_FILE}: ${step}`),
@@ -255,6 +288,45 @@ export async function saveGeneration(
   return manifest;
 }
 
+/**
+ * Every file the new manifest names, as it is on disk now: files written by this
+ * save are re-read in full (size and sha256; the graph also walked by checkHnswFile,
+ * which proves it complete), files carried over from the previous generation are
+ * checked by size (they were verified when the store was opened). Any doubt fails
+ * the save while the old manifest is still current.
+ */
+async function verifyBeforeSwitch(
+  dir: string,
+  manifest: Manifest,
+  written: ReadonlySet<StoreFileKind>,
+): Promise<void> {
+  for (const [kind, entry] of Object.entries(manifest.files) as Array<[StoreFileKind, FileEntry]>) {
+    const file = path.join(dir, entry.name);
+    let problem: string | undefined;
+    if (written.has(kind)) {
+      const result = await readCheckedFile(dir, entry, { mode: 'check' });
+      problem = 'problem' in result ? result.problem.problem : undefined;
+      if (!problem && kind === 'hnsw') problem = await graphProblem(file, manifest);
+    } else {
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size !== entry.bytes)
+        problem = size < 0 ? 'is missing' : `has ${size} bytes, expected ${entry.bytes}`;
+    }
+    if (problem) {
+      throw new SalonLensError(
+        'STORE_WRITE_FAILED',
+        `Saving store ${dir} failed: ${file} ${problem} after it was written (a full disk or ` +
+          'a failing device?). Nothing was changed: the store stays as it was. Free some space ' +
+          'and run this again.',
+        { details: { dir, file, problem } },
+      );
+    }
+  }
+}
+
 async function writeDataFile(
   dir: string,
   name: string,
@@ -263,7 +335,9 @@ async function writeDataFile(
   dim: number,
 ): Promise<FileEntry> {
   const file = path.join(dir, name);
-  const onStep = (step: string) => faultPoint(`${name}: ${step}`);
+  // The file is named at its rename for the test seam's short-write mode (fault-points.ts).
+  const onStep = (step: string) =>
+    faultPoint(`${name}: ${step}`, step === 'renamed' ? { file } : undefined);
   if (kind === 'hnsw') {
     // hnswlib writes to a path itself, so it writes the temp file we then commit.
     const tmp = tempPathFor(file);
@@ -343,13 +417,19 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     manifest = await readManifest(dir);
   } catch (error) {
     if (error instanceof SalonLensError) return manifestProblem(dir, error);
-    throw error;
+    const unreadable = systemProblem(path.join(dir, MANIFEST_FILE), error);
+    return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
   }
   const problems: FileProblem[] = [];
   for (const entry of Object.values(manifest.files)) {
-    const result = await readCheckedFile(dir, entry, { mode: 'check' });
+    const file = path.join(dir, entry.name);
+    const result = await readCheckedFile(dir, entry, { mode: 'check' }).catch((error: unknown) => ({
+      problem: systemProblem(file, error),
+      missing: false,
+    }));
     if (!('bytes' in result)) problems.push(result.problem);
   }
+  let unreadable = problems.some((p) => p.problem.startsWith('cannot be read'));
   if (problems.length === 0) {
     // Deep check: the files also agree with each other and hnswlib can read the graph.
     try {
@@ -361,9 +441,13 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
           file: String(error.details.file ?? dir),
           problem: String(error.details.problem ?? error.message),
         });
-      } else throw error;
+      } else {
+        problems.push(systemProblem(dir, error));
+        unreadable = true;
+      }
     }
   }
+  const advice = unreadable ? accessAdvice(dir) : rebuildAdvice(dir, manifest);
   return {
     dir,
     ok: problems.length === 0,
@@ -372,8 +456,22 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     salonCount: manifest.salons.length,
     embedder: manifest.embedder,
     problems,
-    ...(problems.length > 0 ? { advice: rebuildAdvice(dir, manifest) } : {}),
+    ...(problems.length > 0 ? { advice } : {}),
   };
+}
+
+/** A file verify could not read at all (permissions, I/O): reported, never thrown. */
+function systemProblem(file: string, error: unknown): FileProblem {
+  const e = error as NodeJS.ErrnoException;
+  const why = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.message;
+  return { file: e.path ?? file, problem: `cannot be read: ${why}${e.code ? ` (${e.code})` : ''}` };
+}
+
+function accessAdvice(dir: string): string {
+  return (
+    `Some store files could not be read, so nothing could be checked (nothing was changed). ` +
+    `Give your user read access to ${dir} and its files (chmod/chown), then verify again.`
+  );
 }
 
 /** The report when the manifest itself cannot be used: missing, unreadable, or too new. */
@@ -397,7 +495,7 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
         dir,
         ok: false,
         problems: [{ file, problem: 'is missing: there is no lens store in this folder' }],
-        advice: `Create one with: salon-lens index <folders> --store ${dir}`,
+        advice: `Create one with: ${shellCommand(['salon-lens', 'index', '<folders>', '--store', dir])}`,
       };
     }
     const shown = orphans.slice(0, 3).join(', ') + (orphans.length > 3 ? ', …' : '');
@@ -422,13 +520,10 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
  */
 function rebuildAdvice(dir: string, manifest?: Manifest): string {
   const folders = [...new Set((manifest?.salons ?? []).map((s) => path.dirname(s.source)))].sort();
-  const quoted = folders.map((f) => (/[\s"'$]/.test(f) ? JSON.stringify(f) : f));
   const from =
-    quoted.length > 0 && quoted.length <= 3
-      ? quoted.join(' ')
-      : '<folders with your salon documents>';
+    folders.length > 0 && folders.length <= 3 ? folders : ['<folders with your salon documents>'];
   return (
     'The store is damaged and cannot be used as is (nothing was changed); your salon documents ' +
-    `are the source of truth. Rebuild it from them: salon-lens index ${from} --store ${dir} --force`
+    `are the source of truth. Rebuild it from them: ${rebuildCommand(from, dir)}`
   );
 }

@@ -6,10 +6,20 @@
  *   // → { date: '2023-11-25', title: 'decentralization' }
  */
 
+import { sha256 } from '../util/hash.js';
+
 export interface SalonIdentity {
   date?: string;
   title: string;
+  /**
+   * Set for a document without a header: the name of the folder it was read from,
+   * so `a/notes.md` and `b/notes.md` get different ids.
+   */
+  folder?: string;
 }
+
+/** Longest title part of an id, in characters; longer titles are cut and hashed. */
+export const MAX_SLUG_TITLE = 100;
 
 const HEADER = /takeaways\s+from\s+the\s+conversation\s*:\s*(.+)$/i;
 const AUDIO_EXT = /\.(?:m4a|mp3|wav|ogg|flac|aac|mp4|webm|md|txt)$/i;
@@ -47,19 +57,44 @@ function isWordDash(s: string, i: number): boolean {
   return /\w/.test(s[i - 1] ?? '') && /\w/.test(s[i + 1] ?? '') && !/\s/.test(s[i - 1] ?? '');
 }
 
-function isRealDate(iso: string): boolean {
+/** `YYYY-MM-DD` naming a day that exists (not `2023-13-45` or `2023-02-30`). */
+export function isRealDate(iso: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return false;
   const d = new Date(`${iso}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
 }
 
-/** `2023-11-25` + `Copyright & Creativity` → `2023-11-25-copyright-creativity`. */
+/**
+ * `2023-11-25` + `Copyright & Creativity` → `2023-11-25-copyright-creativity`.
+ *
+ * Ids of ASCII (and accented Latin) titles are exactly what they always were, so
+ * existing stores keep theirs. A short hash of the title is appended only when the
+ * ASCII slug would lose information and so could collide: letters, digits or
+ * symbols of another script or emoji (`2023-11-25-3f9a2c1b` for `人工智能`), or a
+ * title cut at MAX_SLUG_TITLE characters. Headerless documents also carry a hash
+ * of their folder's name (see SalonIdentity.folder).
+ */
 export function salonSlug(identity: SalonIdentity): string {
-  const words = identity.title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+  const ascii = identity.title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  let words = ascii
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  const parts = [identity.date, words].filter((p): p is string => !!p && p.length > 0);
-  return parts.length > 0 ? parts.join('-') : 'salon';
+  // Letters, digits or symbols outside ASCII that the slug below drops.
+  const lost = /(?![\p{ASCII}])[\p{L}\p{N}\p{So}\p{Extended_Pictographic}]/u.test(ascii);
+  const long = words.length > MAX_SLUG_TITLE;
+  if (long)
+    words = words
+      .slice(0, MAX_SLUG_TITLE)
+      .replace(/-[^-]*$/, '')
+      .replace(/-+$/, '');
+  const parts = [identity.date, words];
+  if (lost || long) parts.push(shortHash(identity.title.normalize('NFC')));
+  if (identity.folder !== undefined) parts.push(shortHash(`folder:${identity.folder}`));
+  const id = parts.filter((p): p is string => !!p && p.length > 0).join('-');
+  return id.length > 0 ? id : 'salon';
+}
+
+function shortHash(text: string): string {
+  return sha256(text).slice(0, 8);
 }

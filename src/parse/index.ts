@@ -5,6 +5,7 @@
  */
 
 export { DEFAULT_MAX_BYTES } from './decode.js';
+export { isRealDate } from './header.js';
 export { isInstruction } from './instructions.js';
 export {
   compareSalons,
@@ -12,6 +13,7 @@ export {
   type LoadResult,
   type LoadWarning,
   loadSalons,
+  REPORT_MARKER,
   salonContentHash,
 } from './load.js';
 export { type ParseOptions, parseSalon } from './parse-salon.js';

@@ -1,12 +1,15 @@
 /**
  * Read salon documents from files and folders.
  *
- *   const { salons, warnings } = await loadSalons(['examples/salons']);
+ *   const { salons, warnings } = await loadSalons(['examples/salons'], { exclude: ['salon-report'] });
  *
- * Folders are walked recursively for `.md` / `.txt`; files named explicitly are
- * read whatever their extension. Output order is stable: by date, then id.
+ * Folders are walked recursively for `.md` / `.txt`, following symbolic links
+ * (each real folder once, so a link loop ends); files named explicitly are read
+ * whatever their extension. salon-lens' own reports and the `exclude` folders (the
+ * report output and the store) are never read as salons. Output order is stable:
+ * by date, then id.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SalonLensError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
@@ -23,6 +26,8 @@ export interface LoadOptions {
   skipInvalid?: boolean;
   /** Called after each document is read: `{ stage: 'parse', done, total }` in documents. */
   onProgress?: (event: { stage: 'parse'; done: number; total: number }) => void;
+  /** Folders never walked into (e.g. the report output folder and the store). */
+  exclude?: readonly string[];
 }
 
 export interface LoadWarning {
@@ -39,10 +44,22 @@ export interface LoadResult {
 }
 
 /** Errors that make one document unusable without saying anything about the others. */
-const SKIPPABLE = new Set(['PARSE_ERROR', 'INPUT_TOO_LARGE']);
+// INPUT_ERROR: a file that cannot be read (permissions, a folder named like a document).
+const SKIPPABLE = new Set(['PARSE_ERROR', 'INPUT_TOO_LARGE', 'INPUT_ERROR']);
 
 const DOCUMENT_EXT = /\.(?:md|txt|markdown)$/i;
 
+/** First line of every Markdown report salon-lens writes (see report/render-markdown.ts). */
+export const REPORT_MARKER = '<!-- salon-lens report: generated, not a salon document -->';
+/** Reports written before the marker existed: a title, then "Built … with the `…` embedder". */
+const OLD_REPORT = /^# [^\n]*\n\nBuilt [^\n]* with the `[^`\n]+` embedder \(\d+ dimensions\)/;
+
+interface WalkContext {
+  /** Real paths of folders walked so far: a symlink loop or a second link to a folder stops here. */
+  seen: Set<string>;
+  exclude: Set<string>;
+  warnings: LoadWarning[];
+}
 export async function loadSalons(
   pathsOrDirs: readonly string[],
   options: LoadOptions = {},
@@ -50,16 +67,21 @@ export async function loadSalons(
   if (pathsOrDirs.length === 0) {
     throw new SalonLensError('INPUT_ERROR', 'No input: give at least one salon file or folder.');
   }
+  const warnings: LoadWarning[] = [];
+  const exclude = new Set<string>();
+  for (const dir of options.exclude ?? []) {
+    exclude.add(await realpath(dir).catch(() => path.resolve(dir)));
+  }
+  const context: WalkContext = { seen: new Set(), exclude, warnings };
   const files: string[] = [];
-  for (const input of pathsOrDirs) files.push(...(await listDocuments(input)));
+  for (const input of pathsOrDirs) files.push(...(await listDocuments(input, context)));
 
   const byId = new Map<string, Salon>();
-  const warnings: LoadWarning[] = [];
   const skipped: LoadWarning[] = [];
   const unique = [...new Set(files)];
   for (const [done, file] of unique.entries()) {
     options.onProgress?.({ stage: 'parse', done, total: unique.length });
-    const salon = await readSalon(file, options, skipped);
+    const salon = await readSalon(file, options, warnings, skipped);
     if (!salon) continue;
     const seen = byId.get(salon.id);
     if (!seen) {
@@ -83,23 +105,40 @@ export async function loadSalons(
   return { salons, warnings, skipped };
 }
 
-/** One document, or undefined when it is invalid and `skipInvalid` lets it be skipped. */
+/**
+ * One document, or undefined when it is one of salon-lens' own reports (a warning)
+ * or invalid and `skipInvalid` lets it be skipped.
+ */
 async function readSalon(
   file: string,
   options: LoadOptions,
+  warnings: LoadWarning[],
   skipped: LoadWarning[],
 ): Promise<Salon | undefined> {
   try {
-    return parseSalon(await readFile(file), { source: file, maxBytes: options.maxBytes });
-  } catch (error) {
-    if (!options.skipInvalid) throw error;
-    if (error instanceof SalonLensError && SKIPPABLE.has(error.code)) {
-      skipped.push({ file, message: error.message });
+    const bytes = await readInput(file);
+    if (isOwnReport(bytes)) {
+      warnings.push({
+        file,
+        message: 'a report written by salon-lens, not a salon document; skipped',
+      });
       return undefined;
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOENT' || code === 'EPERM') {
-      skipped.push({ file, message: `${file}: cannot be read (${code})` });
+    const salon = parseSalon(bytes, {
+      source: file,
+      maxBytes: options.maxBytes,
+      folder: path.basename(path.dirname(path.resolve(file))),
+    });
+    if (salon.items.length === 0) {
+      warnings.push({
+        file,
+        message: 'holds section headings but no items: the salon has nothing to search or cluster',
+      });
+    }
+    return salon;
+  } catch (error) {
+    if (options.skipInvalid && error instanceof SalonLensError && SKIPPABLE.has(error.code)) {
+      skipped.push({ file, message: error.message });
       return undefined;
     }
     throw error;
@@ -125,15 +164,45 @@ export function compareSalons(
   return byDate !== 0 ? byDate : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-async function listDocuments(input: string): Promise<string[]> {
+function isOwnReport(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n');
+  return head.startsWith(REPORT_MARKER) || OLD_REPORT.test(head);
+}
+
+/** The file's bytes, or one INPUT_ERROR line naming it (permissions, a folder, …). */
+async function readInput(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    throw inputError(file, cause);
+  }
+}
+
+function inputError(file: string, cause: unknown): SalonLensError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied: give your user read access to it (chmod/chown) or leave it out'
+      : code === 'ENOENT'
+        ? 'no such file or folder'
+        : code === 'ELOOP'
+          ? 'a loop of symbolic links'
+          : `cannot be read (${code ?? (cause as Error).message})`;
+  return new SalonLensError('INPUT_ERROR', `${file}: ${why}`, {
+    details: { path: file, code },
+    cause,
+  });
+}
+
+async function listDocuments(input: string, context: WalkContext): Promise<string[]> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(input);
   } catch (cause) {
-    throw new SalonLensError('INPUT_ERROR', `${input}: no such file or folder`, {
-      details: { path: input },
-      cause,
-    });
+    throw inputError(input, cause);
   }
   if (info.isFile()) return [input];
   if (!info.isDirectory()) {
@@ -141,7 +210,7 @@ async function listDocuments(input: string): Promise<string[]> {
       details: { path: input },
     });
   }
-  const found = await walk(input);
+  const found = await walk(input, context);
   if (found.length === 0) {
     throw new SalonLensError('INPUT_ERROR', `${input}: folder holds no .md or .txt documents`, {
       details: { path: input },
@@ -150,16 +219,40 @@ async function listDocuments(input: string): Promise<string[]> {
   return found;
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+async function walk(dir: string, context: WalkContext): Promise<string[]> {
+  const real = await realpath(dir).catch((cause) => {
+    throw inputError(dir, cause);
+  });
+  if (context.exclude.has(real) || context.seen.has(real)) return [];
+  context.seen.add(real);
+  const entries = await readdir(dir, { withFileTypes: true }).catch((cause) => {
+    throw inputError(dir, cause);
+  });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const entry of entries) {
     // Hidden folders (.git, .lens stores) and installed packages are never salons.
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile() && DOCUMENT_EXT.test(entry.name) && !/^readme\./i.test(entry.name)) {
+    let kind: 'dir' | 'file' | 'other' = entry.isDirectory()
+      ? 'dir'
+      : entry.isFile()
+        ? 'file'
+        : 'other';
+    if (entry.isSymbolicLink()) {
+      // Followed: a folder of links to documents is a folder of documents.
+      const target = await stat(full).catch(() => undefined);
+      if (!target) {
+        context.warnings.push({
+          file: full,
+          message: 'a broken symbolic link (or a loop of links); skipped',
+        });
+        continue;
+      }
+      kind = target.isDirectory() ? 'dir' : target.isFile() ? 'file' : 'other';
+    }
+    if (kind === 'dir') out.push(...(await walk(full, context)));
+    else if (kind === 'file' && DOCUMENT_EXT.test(entry.name) && !/^readme\./i.test(entry.name)) {
       out.push(full);
     }
   }

@@ -20,6 +20,11 @@ export interface ParseOptions {
   source: string;
   /** Refuse documents larger than this many bytes (default 16 MiB). */
   maxBytes?: number;
+  /**
+   * Name of the folder the document was read from (loadSalons sets it): a document
+   * without a header is then told apart from one of the same file name elsewhere.
+   */
+  folder?: string;
 }
 
 const BULLET = /^([ \t]*)(?:[-*+•–]|\d{1,4}[.)])[ \t]+(.*)$/u;
@@ -142,7 +147,10 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
     );
   }
 
-  const salonIdentity = identity ?? identityFromFileName(source);
+  const salonIdentity = identity ?? {
+    ...identityFromFileName(source),
+    ...(options.folder !== undefined ? { folder: options.folder } : {}),
+  };
   const id = salonSlug(salonIdentity);
   const items = buildItems(id, drafts, warn);
   for (const heading of headings) {

@@ -108,6 +108,9 @@ export async function writeFileAtomic(
     }
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
+    // A failed write (ENOSPC, EIO) carries no path: name the file being written.
+    const e = error as NodeJS.ErrnoException;
+    if (e.code && !e.path) e.path = file;
     throw error;
   }
   options.onStep?.('temp-written');

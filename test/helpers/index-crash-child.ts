@@ -20,12 +20,13 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createEmbedder } from '../../src/embed/index.js';
-import { openLens } from '../../src/index/index.js';
+import { createLens, openLens } from '../../src/index/index.js';
 import type { Salon } from '../../src/parse/index.js';
 
 interface ChildConfig {
   store: string;
-  action: 'add' | 'remove' | 'state' | 'cycle';
+  /** 'force': replace the store (createLens with force, a new embedder dim) and add the salons. */
+  action: 'add' | 'remove' | 'state' | 'cycle' | 'force';
   /** JSON file with the parsed salons to add (add, cycle). */
   salonsFile?: string;
   /** Salon ids (remove, cycle). */
@@ -49,12 +50,15 @@ const salons: Salon[] = config.salonsFile
   ? JSON.parse(await readFile(config.salonsFile, 'utf8'))
   : [];
 const embedder = await createEmbedder({ backend: 'hashing', dim: config.dim ?? 64 });
-const lens = await openLens(config.store, { embedder });
+const lens =
+  config.action === 'force'
+    ? await createLens(config.store, { embedder, force: true })
+    : await openLens(config.store, { embedder });
 const onProgress = (p: { stage: string; done: number }) => {
   if (`${p.stage}:${p.done}` === config.pauseAt) pauseForever();
 };
 process.stdout.write('READY\n');
-if (config.action === 'add') {
+if (config.action === 'add' || config.action === 'force') {
   await lens.addSalons(salons, { onProgress });
 } else if (config.action === 'remove') {
   await lens.removeSalons(config.ids ?? [], { onProgress });

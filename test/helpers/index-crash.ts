@@ -27,7 +27,7 @@ import { repoRoot } from './shared-data.js';
 
 export interface ChildConfig {
   store: string;
-  action: 'add' | 'remove' | 'state' | 'cycle';
+  action: 'add' | 'remove' | 'state' | 'cycle' | 'force';
   /** JSON file holding the Salon[] to add (see writeSalonsFile). */
   salonsFile?: string;
   ids?: string[];
@@ -51,10 +51,14 @@ export interface StopAt {
   onPaused?: (resume: () => void, label: string) => void;
   /** Called with each stdout line (the 'cycle' writer's `SAVED <generation>`). */
   onLine?: (line: string, send: (text: string) => void) => void;
+  /** Raw SALON_LENS_FAULT_POINTS value, e.g. `short-write:hnsw.` (see fault-points.ts). */
+  faultSpec?: string;
+  /** Resolve with outcome 'failed' when the child exits non-zero (default: reject). */
+  allowFailure?: boolean;
 }
 
 export interface ChildResult {
-  outcome: 'killed' | 'finished';
+  outcome: 'killed' | 'finished' | 'failed';
   stdout: string;
   stderr: string;
   /** Label of the write step the child was killed at, if any. */
@@ -99,6 +103,7 @@ export function runChild(
   delete env.SALON_LENS_FAULT_POINTS;
   if (stop.trace) env.SALON_LENS_FAULT_POINTS = 'trace';
   else if (stop.faultPoint !== undefined) env.SALON_LENS_FAULT_POINTS = String(stop.faultPoint);
+  else if (stop.faultSpec !== undefined) env.SALON_LENS_FAULT_POINTS = stop.faultSpec;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, JSON.stringify(config)], {
       cwd: repoRoot,
@@ -135,7 +140,8 @@ export function runChild(
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (signal !== 'SIGKILL' && code !== 0) {
-        reject(new Error(`child failed (${code}): ${stderr}`));
+        if (stop.allowFailure) resolve({ outcome: 'failed', stdout, stderr });
+        else reject(new Error(`child failed (${code}): ${stderr}`));
       } else {
         resolve({
           outcome: stdout.includes('DONE') ? 'finished' : 'killed',

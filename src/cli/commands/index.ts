@@ -7,7 +7,9 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { isSalonLensError, SalonLensError } from '../../errors.js';
 import { redact } from '../../index/index.js';
+import { shellCommand } from '../../util/shell-quote.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
@@ -20,6 +22,7 @@ import { createProgress } from '../progress.js';
 import { salonsToPrune } from '../prune.js';
 import { addStoreOption } from '../store-option.js';
 import { terminalSafe } from '../terminal-text.js';
+import { warnLongItems, warnReplaced } from '../warnings.js';
 
 /** An AbortSignal fired by Ctrl-C, so an interrupted save leaves the store as it was. */
 export function interruptSignal(): { signal: AbortSignal; done: () => void } {
@@ -30,6 +33,28 @@ export function interruptSignal(): { signal: AbortSignal; done: () => void } {
   };
   process.once('SIGINT', onSigint);
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
+}
+
+/** A store that lost its manifest: name the very command that rebuilds it from these paths. */
+function withExactRebuild(error: unknown, paths: string[], flags: IndexFlags): unknown {
+  if (!isSalonLensError(error, 'STORE_CORRUPT') || error.details.reason !== 'manifest-missing') {
+    return error;
+  }
+  const command = shellCommand([
+    'salon-lens',
+    'index',
+    ...paths,
+    '--store',
+    flags.store,
+    '--force',
+    ...(flags.embedder ? ['--embedder', flags.embedder] : []),
+  ]);
+  return new SalonLensError(
+    'STORE_CORRUPT',
+    `Store ${flags.store} is damaged: ${error.details.problem}. Nothing was deleted. ` +
+      `Rebuild it from your salon documents with: ${command}`,
+    { details: error.details, cause: error },
+  );
 }
 
 interface IndexFlags extends EmbedderFlags, LoadFlags {
@@ -57,10 +82,13 @@ export function registerIndex(program: Command): void {
   addEmbedderFlags(command).action(async (paths: string[], flags: IndexFlags) => {
     const progress = createProgress('index', { quiet: flags.quiet });
     const { salons, skipped } = await loadDocuments(paths, flags, progress.update);
+    warnLongItems(salons);
     const embedder = embedderOptionsFromFlags(flags);
     const lens = await SalonLens.openOrCreate(flags.store, {
       force: flags.force ?? false,
       ...(embedder ? { embedder } : {}),
+    }).catch((error: unknown) => {
+      throw withExactRebuild(error, paths, flags);
     });
     const interrupt = interruptSignal();
     try {
@@ -78,6 +106,7 @@ export function registerIndex(program: Command): void {
           )
         : { removedSalons: 0, removedItems: 0 };
       progress.stop();
+      warnReplaced(summary);
       const m = lens.info;
       if (flags.json) {
         printJson({

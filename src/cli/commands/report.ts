@@ -20,6 +20,7 @@ import { assertHasItems } from '../open-store.js';
 import { createProgress } from '../progress.js';
 import { addStoreOption } from '../store-option.js';
 import { terminalSafe } from '../terminal-text.js';
+import { warnReplaced } from '../warnings.js';
 import { interruptSignal } from './index.js';
 import { parseK } from './themes.js';
 
@@ -65,8 +66,13 @@ export function registerReport(program: Command): void {
     .option('--json', 'print a summary (paths, counts) as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: ReportFlags) => {
     const progress = createProgress('report', { quiet: flags.quiet });
+    // Never read what this tool wrote: the store and the report folder (when they sit
+    // inside a salons folder); loadSalons also recognises a moved report by its marker.
+    const exclude = [flags.store, flags.out];
     const loaded =
-      paths.length > 0 ? await loadDocuments(paths, flags, progress.update) : undefined;
+      paths.length > 0
+        ? await loadDocuments(paths, { ...flags, exclude }, progress.update)
+        : undefined;
     const embedder = embedderOptionsFromFlags(flags);
     const options = embedder ? { embedder } : {};
     // With documents the store is created when missing; without, it must exist.
@@ -95,6 +101,7 @@ export function registerReport(program: Command): void {
         signal: interrupt.signal,
       });
       progress.stop();
+      warnReplaced(added);
       const summary = {
         store: redact(flags.store),
         files: report.files,

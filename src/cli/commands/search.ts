@@ -14,6 +14,7 @@ import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.j
 import { assertKnownSalons } from '../salon-ids.js';
 import { addStoreOption } from '../store-option.js';
 import { formatTable } from '../table.js';
+import { warnLongQuery } from '../warnings.js';
 
 interface SearchFlags extends EmbedderFlags {
   store: string;
@@ -69,6 +70,7 @@ export function registerSearch(program: Command): void {
     .option('--wide', 'show full item text instead of fitting the terminal width')
     .option('--json', 'print hits as JSON on stdout');
   addEmbedderFlags(command).action(async (query: string, flags: SearchFlags) => {
+    warnLongQuery(query);
     const lens = await openForReading(flags, { ef: flags.ef });
     try {
       assertHasItems(lens, redact(flags.store));

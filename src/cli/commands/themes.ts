@@ -1,12 +1,13 @@
 /**
- * `salon-lens themes [--k N|auto] [--json]`: cross-salon themes with their
- * representative items. Reads without the write lock (it works while `index`
- * runs); the theme-id state that keeps ids stable is saved only when no writer
- * holds the store (`report` always saves it).
+ * `salon-lens themes [--k N|auto] [--guide "a,b"|--guide-file f] [--json]`: cross-salon
+ * themes with their representative items. Reads without the write lock (it works
+ * while `index` runs); the theme-id state that keeps ids stable is saved only when no
+ * writer holds the store (`report` always saves it).
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { redact } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
+import { guideFromFile, guideFromList } from '../guide-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parsePositiveInt } from '../option-parsers.js';
@@ -20,6 +21,8 @@ interface ThemesFlags extends EmbedderFlags {
   minSize?: number;
   contested?: boolean;
   wide?: boolean;
+  guide?: string;
+  guideFile?: string;
   json?: boolean;
 }
 
@@ -44,9 +47,16 @@ export function registerThemes(program: Command): void {
       parsePositiveInt,
     )
     .option('--contested', 'sort themes by their share of disagreements')
+    .option('--guide <names>', 'comma-separated theme names to look for first')
+    .option('--guide-file <file>', 'theme names from a .txt (name[: description]) or .json file')
     .option('--wide', 'show full labels and items instead of fitting the terminal width')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
+    // Read the guide before opening the store: a bad guide fails fast.
+    const guide = [
+      ...(flags.guide !== undefined ? guideFromList(flags.guide) : []),
+      ...(flags.guideFile !== undefined ? await guideFromFile(flags.guideFile) : []),
+    ];
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, redact(flags.store));
@@ -55,6 +65,7 @@ export function registerThemes(program: Command): void {
         k: flags.k,
         ...(flags.seed ? { seed: flags.seed } : {}),
         ...(flags.minSize ? { minSize: flags.minSize } : {}),
+        ...(guide.length > 0 ? { guide } : {}),
       });
       if (flags.json) {
         printJson(result);
@@ -65,7 +76,7 @@ export function registerThemes(program: Command): void {
         : result.themes;
       const rows = themes.map((t) => [
         t.id,
-        t.label,
+        t.kind === 'guided' ? `${t.label} (guided)` : t.label,
         String(t.size),
         String(t.salons.length),
         `${Math.round(t.contested * 100)}%`,

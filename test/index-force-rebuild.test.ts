@@ -1,0 +1,202 @@
+/**
+ * Replacing a store is atomic: `index --force` (createLens with force) builds the
+ * new store beside the old one, and a kill -9 at any write step, or Ctrl-C during
+ * embedding, leaves the old store and its embedder. A store that lost its manifest
+ * is never wiped by a plain `index`: it is refused with the exact command to run.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Embedder } from '../src/embed/index.js';
+import { isSalonLensError } from '../src/errors.js';
+import { createLens, readManifest, verifyLens } from '../src/index/index.js';
+import type { Salon } from '../src/parse/index.js';
+import { runCli, runCliAsync } from './helpers/cli.js';
+import {
+  copyStore,
+  crashChild,
+  inPool,
+  listFaultPoints,
+  removeCopies,
+  runChild,
+  writeSalonsFile,
+} from './helpers/index-crash.js';
+import { hashingEmbedder } from './helpers/index-embedders.js';
+import { exampleSalons, storeFingerprint, tempStoreDir } from './helpers/index-store.js';
+import { cliPath, examplesDir } from './helpers/shared-data.js';
+
+let child: string;
+let oldEmbedder: Embedder; // the store's (hashing@64)
+let newEmbedder: Embedder; // the rebuild's (hashing@32, as the crash child uses with dim 32)
+let salons: Salon[];
+let base: string;
+let before: string;
+const made: string[] = [];
+
+beforeAll(async () => {
+  child = await crashChild();
+  oldEmbedder = await hashingEmbedder(64);
+  newEmbedder = await hashingEmbedder(32);
+  salons = await exampleSalons();
+  base = await tempStoreDir('force-');
+  made.push(base);
+  const lens = await createLens(base, { embedder: oldEmbedder });
+  await lens.addSalons(salons.slice(0, 2));
+  await lens.writeState('marker', 'before');
+  await lens.close();
+  before = await storeFingerprint(base, oldEmbedder);
+});
+
+afterAll(async () => {
+  await removeCopies();
+  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** Verified, and equal to the old store or the complete rebuild (each with its own embedder). */
+async function stateOf(dir: string, after: string): Promise<'before' | 'after'> {
+  const report = await verifyLens(dir);
+  expect(report.problems).toEqual([]);
+  const id = (await readManifest(dir)).embedder.id;
+  const embedder = id === oldEmbedder.id ? oldEmbedder : newEmbedder;
+  const fingerprint = await storeFingerprint(dir, embedder);
+  if (id === oldEmbedder.id && fingerprint === before) return 'before';
+  expect(id).toBe(newEmbedder.id);
+  expect(fingerprint).toBe(after);
+  return 'after';
+}
+
+describe('index --force is atomic', () => {
+  it('SIGKILL at the write steps of a rebuild and around its embedding: old store or new, never empty', async () => {
+    const force = {
+      action: 'force' as const,
+      salonsFile: await writeSalonsFile(salons),
+      dim: 32,
+    };
+    const census = await copyStore(base);
+    const points = await listFaultPoints(child, { ...force, store: census });
+    const after = await storeFingerprint(census, newEmbedder);
+    const commit = points.indexOf('manifest.json: renamed');
+    expect(commit).toBeGreaterThan(0);
+    // Killed at each write step (numbered), and at progress events: before embedding,
+    // after it, and after the graph inserts (the old code had committed an empty store by then).
+    const total = salons.flatMap((s) => s.items).length;
+    const events = ['parse:1', `embed:${total}`, `index:${total}`];
+    // Lean (npm test stays short): the lock, each data file once it is in place, every
+    // manifest step and the first clean-up step; the crash tests cover every step of a save.
+    const firstCleanup = points.findIndex((p) => p.startsWith('cleanup:'));
+    const chosen = points
+      .map((label, i) => ({ label, i }))
+      .filter(
+        ({ label, i }) =>
+          label === 'lock: created' ||
+          label.endsWith(': renamed') ||
+          label.startsWith('manifest.json:') ||
+          i === firstCleanup,
+      );
+    const stops = [
+      ...chosen.map(({ label, i }) => ({ label, stop: { faultPoint: i + 1 }, pauseAt: undefined })),
+      ...events.map((pauseAt) => ({ label: pauseAt, stop: {}, pauseAt })),
+    ];
+    const outcomes = await inPool(stops, 2, async ({ label, stop, pauseAt }) => {
+      const dir = await copyStore(base);
+      const config = { ...force, store: dir, ...(pauseAt ? { pauseAt } : {}) };
+      const result = await runChild(child, config, stop);
+      expect(result.outcome, label).toBe('killed');
+      return `${label} => ${await stateOf(dir, after)}`;
+    });
+    const expected = [
+      ...chosen.map(({ label, i }) => `${label} => ${i < commit ? 'before' : 'after'}`),
+      ...events.map((e) => `${e} => before`),
+    ];
+    expect(outcomes).toEqual(expected);
+    process.stderr.write(`[force] kill points during --force rebuilds: ${stops.length}\n`);
+  }, 240_000);
+
+  it('Ctrl-C (abort) during the rebuild’s embedding, then close: the old store and embedder stay', async () => {
+    const dir = await copyStore(base);
+    const lens = await createLens(dir, { embedder: newEmbedder, force: true });
+    const controller = new AbortController();
+    await expect(
+      lens.addSalons(salons, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.stage === 'embed') controller.abort(new Error('SIGINT'));
+        },
+      }),
+    ).rejects.toSatisfy((e) => isSalonLensError(e, 'ABORTED'));
+    await lens.close();
+    expect(await stateOf(dir, 'never')).toBe('before');
+  });
+});
+
+describe('a store without its manifest', () => {
+  it('plain index refuses with STORE_CORRUPT and the exact, shell-quoted command; nothing is deleted; the command works', async () => {
+    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+    const parent = await tempStoreDir('nomanifest-');
+    made.push(parent);
+    // A store path a shell would mangle: spaces, a quote, $(...) and ;
+    const dir = path.join(parent, "my store's $(touch pwned); x");
+    await mkdir(dir);
+    const built = runCli([
+      'index',
+      examplesDir,
+      '--store',
+      dir,
+      '--embedder',
+      'hashing',
+      '--quiet',
+    ]);
+    expect(built.code, built.stderr).toBe(0);
+    await rm(path.join(dir, 'manifest.json'));
+    const files = (await readdir(dir)).sort();
+
+    const refused = await runCliAsync([
+      'index',
+      examplesDir,
+      '--store',
+      dir,
+      '--embedder',
+      'hashing',
+      '--quiet',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('is missing, but the folder holds store data files');
+    expect((await readdir(dir)).sort()).toEqual(files);
+    const command = /with: (salon-lens index .*)$/m.exec(refused.stderr)?.[1] as string;
+    expect(command).toBeDefined();
+    // Pasted into a shell, the command passes exactly these words (nothing executed).
+    const words = execFileSync(
+      'sh',
+      ['-c', `printf '%s\\n' ${command.slice('salon-lens '.length)}`],
+      {
+        cwd: parent,
+        encoding: 'utf8',
+      },
+    );
+    expect(words.trimEnd().split('\n')).toEqual([
+      'index',
+      examplesDir,
+      '--store',
+      dir,
+      '--force',
+      '--embedder',
+      'hashing',
+    ]);
+    expect(existsSync(path.join(parent, 'pwned'))).toBe(false);
+
+    const rebuilt = runCli([
+      'index',
+      examplesDir,
+      '--store',
+      dir,
+      '--force',
+      '--embedder',
+      'hashing',
+    ]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect((await verifyLens(dir)).ok).toBe(true);
+  }, 120_000);
+});
