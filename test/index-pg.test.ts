@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SalonLens } from '../src/api/salon-lens.js';
 import type { Embedder } from '../src/embed/index.js';
 import { SalonLensError } from '../src/errors.js';
 import { createLens, openLens, verifyLens } from '../src/index/index.js';
@@ -86,6 +87,21 @@ describe('addressing', () => {
     const again = await openLens(`${pg.url}?schema=${schema}`, { embedder, readOnly: true });
     expect(again.manifest.itemCount).toBe((salons[0] as Salon).items.length);
     await again.close();
+  });
+});
+
+describe('SalonLens on a URL with a password', () => {
+  it('never shows the password, and reopens with it to save theme ids from a reader', async () => {
+    const url = await seeded();
+    const secret = url.replace('postgres://postgres@', 'postgres://postgres:s3cret@');
+    if (secret === url) return; // SALON_LENS_PG_URL with another user: nothing to rewrite
+    const reader = await SalonLens.open(secret, { embedder, readOnly: true });
+    expect(reader.info.dir).not.toContain('s3cret');
+    await reader.themes({ k: 2, persist: 'when-free' });
+    await reader.close();
+    const lens = await openLens(url, { embedder, readOnly: true });
+    expect(await lens.readState('themes')).toBeDefined();
+    await lens.close();
   });
 });
 

@@ -15,7 +15,7 @@ try {
       `ingested: ${added.added} new, ${added.updated} changed, ${added.unchanged} unchanged salons`,
     );
 
-    const groups = lens.similarQuestions();
+    const groups = await lens.similarQuestions();
     console.log(`recurring questions: ${groups.length} groups`);
     for (const group of groups.slice(0, 5)) {
       console.log(`- asked in ${group.salons.map((s) => s.date ?? s.id).join(', ')}:`);

@@ -28,6 +28,7 @@ import {
   lensExists,
   openLens,
   type RemoveSalonsOptions,
+  redact,
   type SearchHit,
   type SearchOptions,
   type SimilarQuestionGroup,
@@ -81,13 +82,26 @@ export interface ReportResult {
   rendered: Partial<Record<'md' | 'html' | 'json', string>>;
 }
 
+interface StoreLocation {
+  dir: string;
+  schema?: string;
+}
+
 export class SalonLens {
   readonly #lens: Lens;
   readonly #embedder: Embedder;
   readonly #ownsEmbedder: boolean;
+  /** Where the store was opened, as given (a URL keeps its password, unlike `info.dir`). */
+  readonly #location: StoreLocation;
 
-  private constructor(lens: Lens, embedder: Embedder, ownsEmbedder: boolean) {
+  private constructor(
+    lens: Lens,
+    embedder: Embedder,
+    ownsEmbedder: boolean,
+    location: StoreLocation,
+  ) {
     this.#lens = lens;
+    this.#location = location;
     this.#embedder = embedder;
     this.#ownsEmbedder = ownsEmbedder;
   }
@@ -99,8 +113,9 @@ export class SalonLens {
   static async open(dir: string, options: OpenOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(OpenOptionsSchema, options, 'open options');
     const where = opts.schema ? { schema: opts.schema } : {};
-    const choice = opts.embedder ?? embedderOptionsForId(await storedEmbedderId(dir, where), dir);
-    return SalonLens.#withEmbedder(choice, (embedder) =>
+    const choice =
+      opts.embedder ?? embedderOptionsForId(await storedEmbedderId(dir, where), redact(dir));
+    return SalonLens.#withEmbedder(choice, { dir, ...where }, (embedder) =>
       openLens(dir, {
         embedder,
         readOnly: opts.readOnly,
@@ -113,12 +128,13 @@ export class SalonLens {
   /** Create a new, empty store (refuses to replace one unless `force`). */
   static async create(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(CreateOptionsSchema, options, 'create options');
-    return SalonLens.#withEmbedder(opts.embedder ?? {}, (embedder) =>
+    const where = opts.schema ? { schema: opts.schema } : {};
+    return SalonLens.#withEmbedder(opts.embedder ?? {}, { dir, ...where }, (embedder) =>
       createLens(dir, {
         embedder,
         force: opts.force,
         ...(opts.hnsw ? { hnsw: opts.hnsw } : {}),
-        ...(opts.schema ? { schema: opts.schema } : {}),
+        ...where,
       }),
     );
   }
@@ -126,11 +142,12 @@ export class SalonLens {
   /** Resolve the embedder, open the store with it, and dispose an embedder we made if that fails. */
   static async #withEmbedder(
     choice: Embedder | Parameters<typeof createEmbedder>[0],
+    location: StoreLocation,
     openStore: (embedder: Embedder) => Promise<Lens>,
   ): Promise<SalonLens> {
     const { embedder, owned } = await resolveEmbedder(choice);
     try {
-      return new SalonLens(await openStore(embedder), embedder, owned);
+      return new SalonLens(await openStore(embedder), embedder, owned, location);
     } catch (error) {
       if (owned) await embedder.dispose();
       throw error;
@@ -249,7 +266,8 @@ export class SalonLens {
     }
     let writer: SalonLens;
     try {
-      writer = await SalonLens.open(this.#lens.dir, { embedder: this.#embedder });
+      const { dir, ...where } = this.#location;
+      writer = await SalonLens.open(dir, { embedder: this.#embedder, ...where });
     } catch (error) {
       const errno = (error as NodeJS.ErrnoException).code;
       if (isSalonLensError(error, 'STORE_LOCKED')) return false;
