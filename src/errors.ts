@@ -13,11 +13,13 @@ export const ERROR_CODES = [
   'DUPLICATE_SALON', // two different files claim the same salon id
   'INVALID_OPTIONS', // an options object failed validation
   'MODEL_NOT_AVAILABLE', // embedding weights could not be found or loaded
+  'BACKEND_NOT_INSTALLED', // an optional package an embedder needs is not installed
   'EMBED_FAILED', // the embedding backend failed on input
   'STORE_NOT_FOUND',
   'STORE_EXISTS',
   'STORE_CORRUPT', // checksum mismatch, truncated file, unreadable manifest
   'STORE_LOCKED', // another writer holds the lock
+  'STORE_UNAVAILABLE', // the database server cannot be reached, refused the login, or lacks pgvector
   'EMBEDDER_MISMATCH', // store built with another embedder
   'STORE_READ_ONLY', // a write was asked of a lens opened with readOnly
   'STORE_WRITE_FAILED', // a save could not be verified on disk before its commit; the store is unchanged

@@ -6,7 +6,7 @@
  *
  *   const lens = await SalonLens.openOrCreate('.salon-lens');
  *   await lens.add(['salons/']);
- *   console.log(lens.similarQuestions()[0]);
+ *   console.log((await lens.similarQuestions())[0]);
  *   await lens.report({ outDir: 'salon-report' });
  *   await lens.close();
  */
@@ -25,6 +25,8 @@ export { type ReportResult, SalonLens, type ThemesOptions } from './api/salon-le
 // Themes
 export {
   type ClusterOptions,
+  type GuideEntry,
+  GuideSchema,
   type Theme,
   type ThemeItemRef,
   ThemeItemRefSchema,
@@ -70,6 +72,7 @@ export {
   SimilarQuestionGroupSchema,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type StoredSalonInfo,
   type VerifyReport,
 } from './index/index.js';
 // Parsing: takeaways documents → Salons

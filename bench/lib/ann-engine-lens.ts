@@ -118,9 +118,9 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
       (lens as Lens).setEf(ef);
     },
     diskBytes: () => folderBytes(workDir),
-    extra() {
+    async extra() {
       const l = lens as Lens;
-      return { recallCheck: l.recallCheck({ sample: 200 }), info: l.manifest };
+      return { recallCheck: await l.recallCheck({ sample: 200 }), info: l.manifest };
     },
     async close() {
       await lens?.close();

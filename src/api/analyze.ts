@@ -15,6 +15,8 @@ export interface AnalyzeOptions extends Omit<ReportOptions, 'onProgress' | 'sign
   /** Store folder (created when missing). */
   store: string;
   embedder?: CreateOptions['embedder'];
+  /** Skip invalid documents (listed in `added.skipped`) instead of failing. @default false */
+  skipInvalid?: boolean;
   onProgress?: (event: { stage: string; done: number; total: number }) => void;
   signal?: AbortSignal;
 }
@@ -30,14 +32,18 @@ export async function analyze(
   paths: readonly string[],
   options: AnalyzeOptions,
 ): Promise<AnalyzeResult> {
-  const { store, embedder, onProgress, signal, ...reportOptions } = options;
+  const { store, embedder, skipInvalid, onProgress, signal, ...reportOptions } = options;
   // Never read what this tool wrote: the store, the report folder (when they sit
   // inside a salons folder) or an earlier report moved elsewhere (see loadSalons).
   const exclude = [store, ...(reportOptions.outDir ? [reportOptions.outDir] : [])];
-  const { salons, warnings } = await loadSalons(paths, { exclude });
+  const { salons, warnings, skipped } = await loadSalons(paths, {
+    exclude,
+    skipInvalid,
+    onProgress,
+  });
   const lens = await SalonLens.openOrCreate(store, embedder ? { embedder } : {});
   try {
-    const added = await lens.add(salons, { onProgress, signal });
+    const added = { ...(await lens.add(salons, { onProgress, signal })), skipped };
     const report = await lens.report({ ...reportOptions, onProgress, signal });
     return { added, report, warnings };
   } finally {

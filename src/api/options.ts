@@ -36,6 +36,8 @@ export const OpenOptionsSchema = z.strictObject({
   readOnly: z.boolean().default(false),
   /** HNSW query breadth for this session. @default the store's */
   ef: z.number().int().positive().optional(),
+  /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
+  schema: z.string().optional(),
 });
 export type OpenOptions = z.input<typeof OpenOptionsSchema>;
 
@@ -45,6 +47,8 @@ export const CreateOptionsSchema = z.strictObject({
   hnsw: HnswSchema,
   /** Replace an existing store. Nothing is destroyed without it. @default false */
   force: z.boolean().default(false),
+  /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
+  schema: z.string().optional(),
 });
 export type CreateOptions = z.input<typeof CreateOptionsSchema>;
 

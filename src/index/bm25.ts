@@ -47,6 +47,23 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
+/**
+ * One term's BM25 contribution to one document: term frequency `tf`, document
+ * frequency `df`, document length, document count `n`, mean length.
+ */
+export function bm25Term(
+  tf: number,
+  df: number,
+  length: number,
+  n: number,
+  avgLength: number,
+): number {
+  // Lucene's idf variant: log(1 + …) stays positive even for terms in most documents.
+  const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  const norm = tf + K1 * (1 - B + (B * length) / (avgLength || 1));
+  return (idf * (tf * (K1 + 1))) / norm;
+}
+
 export function buildBm25(texts: readonly string[]): Bm25Index {
   const postings = new Map<string, { docs: number[]; tf: number[] }>();
   const lengths = new Float64Array(texts.length);
@@ -74,14 +91,17 @@ export function buildBm25(texts: readonly string[]): Bm25Index {
       for (const term of new Set(tokenize(query))) {
         const list = postings.get(term);
         if (!list) continue;
-        // Lucene's idf variant: log(1 + …) stays positive even for terms in most documents.
-        const idf = Math.log(1 + (n - list.docs.length + 0.5) / (list.docs.length + 0.5));
         for (let j = 0; j < list.docs.length; j++) {
           const doc = list.docs[j] as number;
           if (keep && !keep(doc)) continue;
-          const tf = list.tf[j] as number;
-          const norm = tf + K1 * (1 - B + (B * (lengths[doc] as number)) / (avgLength || 1));
-          scores.set(doc, (scores.get(doc) ?? 0) + (idf * (tf * (K1 + 1))) / norm);
+          const term = bm25Term(
+            list.tf[j] as number,
+            list.docs.length,
+            lengths[doc] as number,
+            n,
+            avgLength,
+          );
+          scores.set(doc, (scores.get(doc) ?? 0) + term);
         }
       }
       return [...scores]

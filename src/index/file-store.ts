@@ -156,11 +156,14 @@ export class FileStore implements LensStorage {
     return this.#data.manifest.salons.map((s) => ({ ...s }));
   }
 
+  /** One writer per folder holds the lock, and readers keep the generation they opened. */
+  async refresh(): Promise<void> {}
+
   salon(id: string): StoredSalon | undefined {
     return this.#salonById.get(id);
   }
 
-  rows(filter: StorageFilter = {}): StoredRow[] {
+  async rows(filter: StorageFilter = {}): Promise<StoredRow[]> {
     const { keep } = this.#refine(filter);
     const out: StoredRow[] = [];
     const items = this.#data.items;
@@ -170,7 +173,7 @@ export class FileStore implements LensStorage {
     return out;
   }
 
-  row(itemId: string): StoredRow | undefined {
+  async row(itemId: string): Promise<StoredRow | undefined> {
     const pos = this.#posById.get(itemId);
     return pos === undefined ? undefined : this.#rowAt(pos);
   }
@@ -181,7 +184,7 @@ export class FileStore implements LensStorage {
    * and if it comes back short of k matches (a very selective filter) we fall back
    * to exact.
    */
-  nearest(query: NearestQuery): ScoredItem[] {
+  async nearest(query: NearestQuery): Promise<ScoredItem[]> {
     const { vector: q, k } = query;
     const method = query.method ?? 'auto';
     const { keep, matching, within } = this.#refine(query.filter ?? {});
@@ -203,7 +206,7 @@ export class FileStore implements LensStorage {
     }
   }
 
-  lexical(text: string, k: number, filter: StorageFilter = {}): ScoredItem[] {
+  async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
     const { keep } = this.#refine(filter);
     this.#bm25 ??= buildBm25(this.#data.items.map((item) => item.text));
     return this.#bm25
@@ -214,7 +217,7 @@ export class FileStore implements LensStorage {
       .map((h) => this.#scoredItem(h));
   }
 
-  scores(vector: Float32Array, itemIds: readonly string[]): number[] {
+  async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
     return itemIds.map((id) => {
       const pos = this.#posById.get(id);
       return pos === undefined ? Number.NaN : dot(vector, this.#vectorAt(pos));
@@ -238,7 +241,7 @@ export class FileStore implements LensStorage {
     return { removedItems };
   }
 
-  readState(key: string): unknown {
+  async readState(key: string): Promise<unknown> {
     const value = this.#data.state[key];
     return value === undefined ? undefined : structuredClone(value);
   }

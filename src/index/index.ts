@@ -6,16 +6,20 @@
  *   const lens = await openLens('.lens', { embedder, readOnly: true });
  *   const hits = await lens.search('data ownership', { k: 5 });
  */
+
+export { isPostgresUrl, parseStoreAddress, redact, type StoreAddress } from './address.js';
 export {
   type AddSummary,
   createLens,
   Lens,
   type LensInfo,
   type LensSnapshot,
+  lensExists,
   openLens,
   type RecallReport,
   type SalonReplacement,
   type StoredSalonInfo,
+  storedEmbedderId,
   verifyLens,
 } from './lens.js';
 export { type Manifest, ManifestSchema, readManifest, STORE_FORMAT_VERSION } from './manifest.js';

@@ -22,8 +22,10 @@ import {
   SalonSchema,
   salonContentHash,
 } from '../parse/index.js';
+import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import type { HnswParams, StoredSalon } from './manifest.js';
+import { readManifest } from './manifest.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
@@ -43,6 +45,13 @@ import {
   SimilarToOptionsSchema,
   StateKeySchema,
 } from './options.js';
+import {
+  createPgStore,
+  openPgStore,
+  pgStoreExists,
+  readPgEmbedder,
+  verifyPgStore,
+} from './pg-store.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
 import { compareScored, type LensStorage, type ScoredItem, type StorageFilter } from './storage.js';
@@ -71,6 +80,8 @@ export interface AddSummary {
   removedItems: number;
   /** Items embedded and inserted by the call. */
   embeddedItems: number;
+  /** Documents left out because they were invalid (only with `skipInvalid`). */
+  skipped: Array<{ file: string; message: string }>;
   /**
    * Stored salons this call replaced by one from another source file or with
    * another title (present only when there are some): the same id claimed by a
@@ -176,9 +187,7 @@ export class Lens {
       const o = parseOptions(AddSalonsOptionsSchema, options, 'addSalons options');
       const progress = o.onProgress ?? (() => {});
       throwIfAborted(o.signal, 'addSalons');
-      progress({ stage: 'parse', done: 0, total: 1 });
-      const salons = await this.#readInput(input, o.maxBytes);
-      progress({ stage: 'parse', done: 1, total: 1 });
+      const { salons, skipped } = await this.#readInput(input, o, progress);
       throwIfAborted(o.signal, 'addSalons');
 
       const summary: AddSummary = {
@@ -187,7 +196,9 @@ export class Lens {
         unchanged: 0,
         removedItems: 0,
         embeddedItems: 0,
+        skipped,
       };
+      await this.#storage.refresh();
       const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
       const incoming = new Set(salons.map((s) => s.id));
       const changed: Array<{ salon: Salon; contentHash: string }> = [];
@@ -241,6 +252,7 @@ export class Lens {
     return this.#exclusive('removeSalons', async () => {
       const o = parseOptions(RemoveSalonsOptionsSchema, options, 'removeSalons options');
       const idList = parseOptions(z.array(z.string()), ids, 'removeSalons ids');
+      await this.#storage.refresh();
       const storedIds = new Set(this.#storage.salons().map((s) => s.id));
       const known = idList.filter((id) => storedIds.has(id));
       if (known.length === 0) return { removedSalons: 0, removedItems: 0 };
@@ -258,7 +270,8 @@ export class Lens {
   /**
    * Items closest to `text`, best first, ties by item id. Filters apply inside
    * the search, so `k` hits come back whenever `k` items match the filters.
-   * `score` is the cosine similarity (BM25 score in lexical mode).
+   * `score` is the cosine similarity in vector mode, the BM25 score in lexical mode
+   * and the reciprocal-rank-fusion score in hybrid mode (always best first).
    */
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
@@ -268,25 +281,25 @@ export class Lens {
       options,
       'search options',
     );
-    if (mode === 'lexical') return this.#hits(this.#storage.lexical(query, k, filter));
+    if (mode === 'lexical') return this.#hits(await this.#storage.lexical(query, k, filter));
     const [q] = await this.#embed([query]);
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
     if (mode === 'vector') {
-      return this.#hits(this.#storage.nearest({ vector: q, k, filter, method }));
+      return this.#hits(await this.#storage.nearest({ vector: q, k, filter, method }));
     }
-    return this.#hits(this.#hybrid(query, q, k, filter, method));
+    return this.#hits(await this.#hybrid(query, q, k, filter, method));
   }
 
   /** Items closest to a stored item (itself excluded). */
-  similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
+  async similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const { k, exact, crossSalonOnly, ...filter } = parseOptions(
       SimilarToOptionsSchema,
       options,
       'similarTo options',
     );
-    const row = this.#storage.row(itemId);
+    const row = await this.#storage.row(itemId);
     if (row === undefined) {
       throw new SalonLensError('ITEM_NOT_FOUND', `No item "${itemId}" in store ${this.dir}.`, {
         details: { itemId, dir: this.dir },
@@ -296,7 +309,7 @@ export class Lens {
       .flat()
       .concat(crossSalonOnly ? [row.item.salonId] : []);
     return this.#hits(
-      this.#storage.nearest({
+      await this.#storage.nearest({
         vector: row.vector,
         k,
         method: exact ? 'exact' : 'auto',
@@ -318,7 +331,7 @@ export class Lens {
    * single linkage (plain transitive union; on the corpus this chains 138 of 156
    * questions into one group). Largest groups first; ties by earliest salon, then item id.
    */
-  similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
+  async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
     this.#assertOpen();
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
     const threshold = o.threshold ?? this.embedder.thresholds.similarQuestion;
@@ -326,10 +339,10 @@ export class Lens {
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
-  recallCheck(options: RecallCheckOptions = {}): RecallReport {
+  async recallCheck(options: RecallCheckOptions = {}): Promise<RecallReport> {
     this.#assertOpen();
     const o = parseOptions(RecallCheckOptionsSchema, options, 'recallCheck options');
-    const all = this.#storage.rows();
+    const all = await this.#storage.rows();
     const n = all.length;
     const ef = o.ef ?? this.manifest.hnsw.ef;
     if (n < 2) return { recall: 1, k: o.k, ef, queries: 0 };
@@ -339,15 +352,14 @@ export class Lens {
     for (let i = 0; i < queries; i++) {
       // Evenly spread, deterministic sample.
       const { item, vector } = all[Math.floor((i * n) / queries)] as (typeof all)[number];
-      const exact = this.#storage.nearest({
+      const exact = await this.#storage.nearest({
         vector,
         k,
         method: 'exact',
         filter: { excludeItems: [item.id] },
       });
       const kth = (exact.at(-1) as ScoredItem).score;
-      const ann = this.#storage
-        .nearest({ vector, k: k + 1, method: 'index', ef })
+      const ann = (await this.#storage.nearest({ vector, k: k + 1, method: 'index', ef }))
         .filter((h) => h.item.id !== item.id)
         .slice(0, k);
       // Both lists score the same stored vectors, so ties compare exactly.
@@ -365,9 +377,9 @@ export class Lens {
   }
 
   /** Everything the cluster stage needs, in stable order (salon order, then document order). */
-  snapshot(): LensSnapshot {
+  async snapshot(): Promise<LensSnapshot> {
     this.#assertOpen();
-    const rows = this.#storage.rows();
+    const rows = await this.#storage.rows();
     return {
       salons: this.#storage.salons().map(salonRef),
       items: rows.map((r) => ({ ...r.item })),
@@ -376,7 +388,7 @@ export class Lens {
   }
 
   /** A copy of the JSON value stored under `key`, or undefined. */
-  readState(key: string): unknown {
+  readState(key: string): Promise<unknown> {
     this.#assertOpen();
     return this.#storage.readState(parseOptions(StateKeySchema, key, 'state key'));
   }
@@ -444,21 +456,30 @@ export class Lens {
     return run;
   }
 
+  /** Salons from paths (progress counts documents) or validated parsed salons. */
   async #readInput(
     input: readonly string[] | readonly Salon[],
-    maxBytes: number | undefined,
-  ): Promise<Salon[]> {
+    options: { maxBytes?: number; skipInvalid: boolean },
+    progress: (p: LensProgress) => void,
+  ): Promise<{ salons: Salon[]; skipped: AddSummary['skipped'] }> {
     if (!Array.isArray(input)) {
       throw new SalonLensError(
         'INVALID_OPTIONS',
         'addSalons: expected an array of paths or of parsed salons',
       );
     }
-    if (input.length === 0) return [];
+    if (input.length === 0) return { salons: [], skipped: [] };
     if (input.every((x) => typeof x === 'string')) {
-      return (await loadSalons(input as string[], { maxBytes })).salons;
+      const { maxBytes, skipInvalid } = options;
+      const loaded = await loadSalons(input as string[], {
+        maxBytes,
+        skipInvalid,
+        onProgress: progress,
+      });
+      return { salons: loaded.salons, skipped: loaded.skipped };
     }
     const salons = parseOptions(z.array(SalonSchema), input, 'addSalons salons');
+    progress({ stage: 'parse', done: salons.length, total: salons.length });
     const seen = new Map<string, Salon>();
     for (const salon of salons) {
       const other = seen.get(salon.id);
@@ -471,7 +492,7 @@ export class Lens {
       }
       seen.set(salon.id, salon);
     }
-    return [...seen.values()].sort(compareSalons);
+    return { salons: [...seen.values()].sort(compareSalons), skipped: [] };
   }
 
   async #embed(
@@ -495,17 +516,22 @@ export class Lens {
     return vectors.map(normalised);
   }
 
-  /** Reciprocal rank fusion of the vector and lexical lists; reported score stays the cosine. */
-  #hybrid(
+  /**
+   * Reciprocal rank fusion of the vector and lexical lists. The reported score is the
+   * fused one (Σ 1/(rrfK + rank)), so scores fall in rank order; a cosine would not.
+   */
+  async #hybrid(
     query: string,
     q: Float32Array,
     k: number,
     filter: StorageFilter,
     method: 'auto' | 'exact',
-  ): ScoredItem[] {
+  ): Promise<ScoredItem[]> {
     const depth = Math.max(50, k * LENS_DEFAULTS.hybridDepth);
-    const vector = this.#storage.nearest({ vector: q, k: depth, filter, method });
-    const lexical = this.#storage.lexical(query, depth, filter);
+    const [vector, lexical] = await Promise.all([
+      this.#storage.nearest({ vector: q, k: depth, filter, method }),
+      this.#storage.lexical(query, depth, filter),
+    ]);
     const fused = new Map<string, { item: Item; score: number }>();
     for (const list of [vector, lexical]) {
       for (const [rank, h] of list.entries()) {
@@ -514,12 +540,7 @@ export class Lens {
         fused.set(h.item.id, entry);
       }
     }
-    const top = [...fused.values()].sort(compareScored).slice(0, k);
-    const cosines = this.#storage.scores(
-      q,
-      top.map((h) => h.item.id),
-    );
-    return top.map((h, i) => ({ item: h.item, score: cosines[i] as number }));
+    return [...fused.values()].sort(compareScored).slice(0, k);
   }
 
   #hits(list: readonly ScoredItem[]): SearchHit[] {
@@ -547,26 +568,71 @@ function normalised(v: Float32Array): Float32Array {
 }
 
 /**
- * Create an empty store in `dir` (created if missing). An existing store is an
- * error (STORE_EXISTS) unless `force`, which replaces it; files that are not the
- * store's are never touched.
+ * Create an empty store at `location`: a folder (created if missing) or a
+ * `postgres://` URL (its schema created if missing). An existing store is an
+ * error (STORE_EXISTS) unless `force`, which replaces it; files or tables that are
+ * not the store's are never touched.
  */
-export async function createLens(dir: string, options: CreateLensOptions): Promise<Lens> {
-  const storage = await createFileStore(dir, options);
+export async function createLens(location: string, options: CreateLensOptions): Promise<Lens> {
+  const { schema, ...rest } = options;
+  const address = parseStoreAddress(location, { schema });
+  const storage =
+    address.kind === 'folder'
+      ? await createFileStore(address.dir, rest)
+      : await createPgStore(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
 /**
- * Open an existing store. Writers take the folder's lock (STORE_LOCKED if another
- * process holds it); `readOnly` lenses do not, and read one consistent generation
- * even while a writer saves.
+ * Open an existing store (folder or `postgres://` URL). Folder writers take the
+ * folder's lock (STORE_LOCKED if another process holds it); `readOnly` lenses do
+ * not, and read one consistent generation even while a writer saves. Postgres
+ * stores take no lock until a write, which waits for other writers' transactions.
  */
-export async function openLens(dir: string, options: OpenLensOptions): Promise<Lens> {
-  const storage = await openFileStore(dir, options);
+export async function openLens(location: string, options: OpenLensOptions): Promise<Lens> {
+  const { schema, ...rest } = options;
+  const address = parseStoreAddress(location, { schema });
+  const storage =
+    address.kind === 'folder'
+      ? await openFileStore(address.dir, rest)
+      : await openPgStore(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
-/** Check a store's manifest and every file (sizes, sha256, consistency) without an embedder. */
-export function verifyLens(dir: string): Promise<VerifyReport> {
-  return verifyStore(dir);
+/**
+ * Check a store without an embedder: a folder's manifest and every file (sizes,
+ * sha256, consistency), or a Postgres schema's version, row counts and index.
+ */
+export function verifyLens(
+  location: string,
+  options: { schema?: string } = {},
+): Promise<VerifyReport> {
+  const address = parseStoreAddress(location, options);
+  return address.kind === 'folder' ? verifyStore(address.dir) : verifyPgStore(address);
+}
+
+/** Whether a store exists at `location` (folder or Postgres URL). */
+export async function lensExists(
+  location: string,
+  options: { schema?: string } = {},
+): Promise<boolean> {
+  const address = parseStoreAddress(location, options);
+  if (address.kind === 'postgres') return pgStoreExists(address);
+  return readManifest(address.dir).then(
+    () => true,
+    (error) => {
+      if (error instanceof SalonLensError && error.code === 'STORE_NOT_FOUND') return false;
+      return true;
+    },
+  );
+}
+
+/** The id of the embedder a store was built with. */
+export async function storedEmbedderId(
+  location: string,
+  options: { schema?: string } = {},
+): Promise<string> {
+  const address = parseStoreAddress(location, options);
+  if (address.kind === 'postgres') return readPgEmbedder(address);
+  return (await readManifest(address.dir)).embedder.id;
 }

@@ -157,8 +157,8 @@ function lockedError(
           'save was abandoned and nothing was written over the other writer. Open the store ' +
           'again and repeat the change.'
       : `Store ${dir} is locked by ${who}: only one writer at a time. Wait for it to finish and ` +
-          'run this again (searching still works meanwhile: salon-lens search/similar/verify, or ' +
-          `openLens with readOnly). A lock its holder stops refreshing is taken over after ` +
+          'run this again (reading still works meanwhile: salon-lens search, similar, themes and ' +
+          `verify). A lock its holder stops refreshing is taken over after ` +
           `${STALE_AFTER_MS / 1000} s; if you are sure no writer is running: ${shellCommand(['rm', file])}`,
     { details: { dir, file, holder } },
   );

@@ -95,6 +95,8 @@ export const CreateLensOptionsSchema = z.strictObject({
   hnsw: HnswOptionsSchema.prefault({}),
   /** Replace an existing store at `dir` (default false: STORE_EXISTS). */
   force: z.boolean().default(false),
+  /** Postgres stores: the schema to use (default: the URL's `?schema=`, else salon_lens). */
+  schema: z.string().optional(),
 });
 export type CreateLensOptions = z.input<typeof CreateLensOptionsSchema>;
 
@@ -104,6 +106,8 @@ export const OpenLensOptionsSchema = z.strictObject({
   readOnly: z.boolean().default(false),
   /** Query-time ef for this session (default: the store's). */
   ef: z.number().int().min(1).max(100_000).optional(),
+  /** Postgres stores: the schema to use (default: the URL's `?schema=`, else salon_lens). */
+  schema: z.string().optional(),
 });
 export type OpenLensOptions = z.input<typeof OpenLensOptionsSchema>;
 
@@ -112,6 +116,8 @@ export const AddSalonsOptionsSchema = z.strictObject({
   signal: abortSignal.optional(),
   /** Per-document size limit when reading files (default: the parser's). */
   maxBytes: positiveInt.optional(),
+  /** When reading files: skip invalid documents (listed in the summary's `skipped`). @default false */
+  skipInvalid: z.boolean().default(false),
 });
 export type AddSalonsOptions = z.input<typeof AddSalonsOptionsSchema>;
 

@@ -19,6 +19,13 @@ import type { Salon } from './schema.js';
 export interface LoadOptions {
   /** Per-document size limit in bytes (default 16 MiB). */
   maxBytes?: number;
+  /**
+   * Skip documents that fail to read or parse (listed in `skipped`) instead of
+   * failing the whole load on the first one. @default false
+   */
+  skipInvalid?: boolean;
+  /** Called after each document is read: `{ stage: 'parse', done, total }` in documents. */
+  onProgress?: (event: { stage: 'parse'; done: number; total: number }) => void;
   /** Folders never walked into (e.g. the report output folder and the store). */
   exclude?: readonly string[];
 }
@@ -32,7 +39,13 @@ export interface LoadResult {
   salons: Salon[];
   /** File-level warnings (collapsed duplicates). Per-line warnings live on each salon. */
   warnings: LoadWarning[];
+  /** Documents left out under `skipInvalid`, each with the error that made it invalid. */
+  skipped: LoadWarning[];
 }
+
+/** Errors that make one document unusable without saying anything about the others. */
+// INPUT_ERROR: a file that cannot be read (permissions, a folder named like a document).
+const SKIPPABLE = new Set(['PARSE_ERROR', 'INPUT_TOO_LARGE', 'INPUT_ERROR']);
 
 const DOCUMENT_EXT = /\.(?:md|txt|markdown)$/i;
 
@@ -64,26 +77,12 @@ export async function loadSalons(
   for (const input of pathsOrDirs) files.push(...(await listDocuments(input, context)));
 
   const byId = new Map<string, Salon>();
-  for (const file of [...new Set(files)]) {
-    const bytes = await readInput(file);
-    if (isOwnReport(bytes)) {
-      warnings.push({
-        file,
-        message: 'a report written by salon-lens, not a salon document; skipped',
-      });
-      continue;
-    }
-    const salon = parseSalon(bytes, {
-      source: file,
-      maxBytes: options.maxBytes,
-      folder: path.basename(path.dirname(path.resolve(file))),
-    });
-    if (salon.items.length === 0) {
-      warnings.push({
-        file,
-        message: 'holds section headings but no items: the salon has nothing to search or cluster',
-      });
-    }
+  const skipped: LoadWarning[] = [];
+  const unique = [...new Set(files)];
+  for (const [done, file] of unique.entries()) {
+    options.onProgress?.({ stage: 'parse', done, total: unique.length });
+    const salon = await readSalon(file, options, warnings, skipped);
+    if (!salon) continue;
     const seen = byId.get(salon.id);
     if (!seen) {
       byId.set(salon.id, salon);
@@ -101,8 +100,49 @@ export async function loadSalons(
       );
     }
   }
+  options.onProgress?.({ stage: 'parse', done: unique.length, total: unique.length });
   const salons = [...byId.values()].sort(compareSalons);
-  return { salons, warnings };
+  return { salons, warnings, skipped };
+}
+
+/**
+ * One document, or undefined when it is one of salon-lens' own reports (a warning)
+ * or invalid and `skipInvalid` lets it be skipped.
+ */
+async function readSalon(
+  file: string,
+  options: LoadOptions,
+  warnings: LoadWarning[],
+  skipped: LoadWarning[],
+): Promise<Salon | undefined> {
+  try {
+    const bytes = await readInput(file);
+    if (isOwnReport(bytes)) {
+      warnings.push({
+        file,
+        message: 'a report written by salon-lens, not a salon document; skipped',
+      });
+      return undefined;
+    }
+    const salon = parseSalon(bytes, {
+      source: file,
+      maxBytes: options.maxBytes,
+      folder: path.basename(path.dirname(path.resolve(file))),
+    });
+    if (salon.items.length === 0) {
+      warnings.push({
+        file,
+        message: 'holds section headings but no items: the salon has nothing to search or cluster',
+      });
+    }
+    return salon;
+  } catch (error) {
+    if (options.skipInvalid && error instanceof SalonLensError && SKIPPABLE.has(error.code)) {
+      skipped.push({ file, message: error.message });
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /** Hash of what a salon means (identity + items), independent of line endings or layout. */

@@ -1,0 +1,869 @@
+/**
+ * The Postgres + pgvector store: salons, items (with a `vector` column under an
+ * HNSW cosine index and a full-text `tsvector`), derived state and a meta row, in
+ * one schema. Filters run inside the SQL query (pgvector 0.8 iterative index scans);
+ * every write is one transaction under a per-schema advisory lock, so concurrent
+ * writers from several processes queue instead of overwriting each other, and
+ * readers see a salon entirely or not at all.
+ *
+ *   const store = await openPgStore(parseStoreAddress('postgres://u@db/app?schema=lens'), { embedder });
+ *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
+ *
+ * Scores are recomputed in JS from the stored float32 vectors, exactly as the file
+ * store computes them, so both stores rank and tie the same way.
+ */
+import pg from 'pg';
+import type { Embedder } from '../embed/index.js';
+import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
+import { compareSalons, type Item } from '../parse/index.js';
+import type { StoreAddress } from './address.js';
+import { bm25Term, tokenize } from './bm25.js';
+import { faultPoint } from './fault-points.js';
+import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
+import {
+  type CreateLensOptions,
+  CreateLensOptionsSchema,
+  LENS_DEFAULTS,
+  type OpenLensOptions,
+  OpenLensOptionsSchema,
+} from './options.js';
+import {
+  compareScored,
+  dot,
+  embedderMismatch,
+  type LensStorage,
+  type NearestQuery,
+  type SalonChanges,
+  type ScoredItem,
+  type StorageFilter,
+  type StorageInfo,
+  type StoredRow,
+} from './storage.js';
+import type { VerifyReport } from './store-files.js';
+
+type PgAddress = Extract<StoreAddress, { kind: 'postgres' }>;
+
+export const PG_STORE_FORMAT = 'salon-lens-pg';
+export const PG_STORE_VERSION = 1;
+/** Rows per INSERT statement when writing items. */
+const INSERT_BATCH = 500;
+/** pgvector's upper bound for hnsw.ef_search. */
+const PG_MAX_EF = 1000;
+/** Extra rows fetched beyond k when Postgres orders by its own distance, re-ranked in JS. */
+const RERANK_MARGIN = 10;
+
+interface Meta {
+  format: string;
+  version: number;
+  embedder: { id: string; dim: number };
+  metric: 'cosine';
+  hnsw: HnswParams;
+  generation: number;
+  updatedAt: string;
+}
+
+const ITEM_COLUMNS = 'i.id, i.salon_id, i.section, i.text, i.ordinal, i.line, i.doc_index';
+
+interface ItemRow {
+  id: string;
+  salon_id: string;
+  section: Item['section'];
+  text: string;
+  ordinal: number;
+  line: number;
+  doc_index: number;
+  embedding?: string;
+}
+
+function itemOf(r: ItemRow): Item {
+  return {
+    id: r.id,
+    salonId: r.salon_id,
+    section: r.section,
+    text: r.text,
+    ordinal: r.ordinal,
+    line: r.line,
+  };
+}
+
+/** pgvector's text form `[0.1,0.2]` back to the float32 values it stores. */
+function parseVector(text: string): Float32Array {
+  return Float32Array.from(JSON.parse(text) as number[]);
+}
+
+/** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
+function vectorLiteral(v: Float32Array): string {
+  return `[${Array.from(v).join(',')}]`;
+}
+
+/** `{"a","b"}`: a text[] literal, every element quoted. */
+function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
+interface Bm25Stats {
+  n: number;
+  avgLength: number;
+  df: Map<string, number>;
+}
+
+/** The file store's BM25 (bm25.ts), term by term in query order so sums round alike. */
+function bm25Score(
+  queryTerms: readonly string[],
+  docTerms: readonly string[],
+  s: Bm25Stats,
+): number {
+  const tf = new Map<string, number>();
+  for (const t of docTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
+  let score = 0;
+  for (const term of queryTerms) {
+    const f = tf.get(term);
+    const df = s.df.get(term) ?? 0;
+    if (!f || df === 0) continue;
+    score += bm25Term(f, df, docTerms.length, s.n, s.avgLength);
+  }
+  return score;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** WHERE clause of a filter, with its parameters appended to `params`. */
+function whereOf(f: StorageFilter, params: unknown[]): { sql: string; joinSalons: boolean } {
+  const parts: string[] = [];
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (f.section !== undefined) parts.push(`i.section = ANY(${add([f.section].flat())})`);
+  if (f.salon !== undefined) parts.push(`i.salon_id = ANY(${add([f.salon].flat())})`);
+  if (f.excludeSalon !== undefined)
+    parts.push(`NOT (i.salon_id = ANY(${add([f.excludeSalon].flat())}))`);
+  if (f.excludeItems && f.excludeItems.length > 0)
+    parts.push(`NOT (i.id = ANY(${add([...f.excludeItems])}))`);
+  // Undated salons fail both comparisons (NULL), as in the file store.
+  if (f.dateFrom) parts.push(`s.date >= ${add(f.dateFrom)}`);
+  if (f.dateTo) parts.push(`s.date <= ${add(f.dateTo)}`);
+  return {
+    sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '',
+    joinSalons: Boolean(f.dateFrom || f.dateTo),
+  };
+}
+
+function fromOf(joinSalons: boolean): string {
+  return joinSalons ? 'items i JOIN salons s ON s.id = i.salon_id' : 'items i';
+}
+
+function hasFilter(f: StorageFilter): boolean {
+  return (
+    f.section !== undefined ||
+    f.salon !== undefined ||
+    f.excludeSalon !== undefined ||
+    (f.excludeItems?.length ?? 0) > 0 ||
+    Boolean(f.dateFrom || f.dateTo)
+  );
+}
+
+/** A connected client whose search_path is the store's schema (plus pgvector's). */
+async function connect(address: PgAddress): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: address.connectionString });
+  try {
+    await client.connect();
+  } catch (cause) {
+    throw new SalonLensError(
+      'STORE_UNAVAILABLE',
+      `Cannot connect to the Postgres store ${address.display}: ${(cause as Error).message}. ` +
+        'Check the URL (or the PGHOST/PGPORT/PGUSER/PGPASSWORD variables) and that the server is running.',
+      { details: { store: address.display }, cause },
+    );
+  }
+  // A dropped connection must not crash the process; the next query reports it.
+  client.on('error', () => {});
+  return client;
+}
+
+async function usePath(client: pg.Client, schema: string): Promise<void> {
+  const ext = await client.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'vector'`,
+  );
+  const extSchema = ext.rows[0]?.nspname;
+  const path = [schema, ...(extSchema && extSchema !== schema ? [extSchema] : [])];
+  await client.query(`SET search_path TO ${path.map(quoteIdent).join(', ')}`);
+}
+
+async function readMeta(client: pg.Client, schema: string): Promise<Meta | undefined> {
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [
+    `${quoteIdent(schema)}.meta`,
+  ]);
+  if (!exists.rows[0]?.t) return undefined;
+  const r = await client.query<{ value: Meta }>(
+    `SELECT value FROM ${quoteIdent(schema)}.meta WHERE key = 'store'`,
+  );
+  return r.rows[0]?.value;
+}
+
+function notFound(address: PgAddress): SalonLensError {
+  return new SalonLensError(
+    'STORE_NOT_FOUND',
+    `No lens store in schema "${address.schema}" of ${address.display}. ` +
+      `Create one with: salon-lens index <folders> --store '${address.display}'`,
+    { details: { dir: address.display } },
+  );
+}
+
+function checkFormat(address: PgAddress, meta: Meta): void {
+  if (meta.format === PG_STORE_FORMAT && meta.version <= PG_STORE_VERSION) return;
+  const problem =
+    meta.format !== PG_STORE_FORMAT
+      ? `holds a "${meta.format}" meta row, not a salon-lens store`
+      : `uses store format version ${meta.version}, newer than this salon-lens reads (${PG_STORE_VERSION})`;
+  throw new SalonLensError('STORE_CORRUPT', `Schema "${address.schema}" ${problem}.`, {
+    details: {
+      dir: address.display,
+      file: `${address.schema}.meta`,
+      problem,
+      ...(meta.format === PG_STORE_FORMAT ? { reason: 'newer-format' } : {}),
+    },
+  });
+}
+
+export class PgStore implements LensStorage {
+  readonly #address: PgAddress;
+  readonly #reader: pg.Client;
+  #writer: pg.Client | undefined;
+  readonly #readOnly: boolean;
+  #meta: Meta;
+  #ef: number;
+  #salons: StoredSalon[] = [];
+  #salonById = new Map<string, StoredSalon>();
+  #salonOrder = new Map<string, number>();
+  /** Total BM25 token count of the stored items, for the generation it was read at. */
+  #lengths: { generation: number; total: number } | undefined;
+
+  private constructor(address: PgAddress, reader: pg.Client, meta: Meta, readOnly: boolean) {
+    this.#address = address;
+    this.#reader = reader;
+    this.#meta = meta;
+    this.#readOnly = readOnly;
+    this.#ef = meta.hnsw.ef;
+  }
+
+  /** @internal use createPgStore / openPgStore */
+  static async _open(
+    address: PgAddress,
+    reader: pg.Client,
+    meta: Meta,
+    readOnly: boolean,
+    ef?: number,
+  ): Promise<PgStore> {
+    const store = new PgStore(address, reader, meta, readOnly);
+    await reader.query('SET hnsw.iterative_scan = strict_order');
+    await store.#applyEf(ef ?? meta.hnsw.ef);
+    await store.#loadSalons();
+    return store;
+  }
+
+  get location(): string {
+    return this.#address.display;
+  }
+
+  get readOnly(): boolean {
+    return this.#readOnly;
+  }
+
+  info(): StorageInfo {
+    return {
+      location: this.location,
+      format: { name: this.#meta.format, version: this.#meta.version },
+      generation: this.#meta.generation,
+      updatedAt: this.#meta.updatedAt,
+      embedder: { ...this.#meta.embedder },
+      metric: 'cosine',
+      itemCount: this.#salons.reduce((n, s) => n + s.itemCount, 0),
+      salonCount: this.#salons.length,
+      hnsw: { ...this.#meta.hnsw, ef: this.#ef },
+    };
+  }
+
+  salons(): StoredSalon[] {
+    return this.#salons.map((s) => ({ ...s }));
+  }
+
+  salon(id: string): StoredSalon | undefined {
+    return this.#salonById.get(id);
+  }
+
+  async refresh(): Promise<void> {
+    const r = await this.#reader.query<{ value: Meta }>(
+      `SELECT value FROM meta WHERE key = 'store'`,
+    );
+    const meta = r.rows[0]?.value;
+    if (meta && meta.generation !== this.#meta.generation) {
+      this.#meta = { ...meta, hnsw: { ...meta.hnsw } };
+      await this.#loadSalons();
+    }
+  }
+
+  async rows(filter: StorageFilter = {}): Promise<StoredRow[]> {
+    await this.refresh();
+    const params: unknown[] = [];
+    const w = whereOf(filter, params);
+    const r = await this.#reader.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM ${fromOf(w.joinSalons)} ${w.sql}`,
+      params,
+    );
+    return r.rows
+      .sort(
+        (a, b) =>
+          (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
+          a.doc_index - b.doc_index,
+      )
+      .map((row) => ({ item: itemOf(row), vector: parseVector(row.embedding as string) }));
+  }
+
+  async row(itemId: string): Promise<StoredRow | undefined> {
+    await this.refresh();
+    const r = await this.#reader.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM items i WHERE i.id = $1`,
+      [itemId],
+    );
+    const row = r.rows[0];
+    return row ? { item: itemOf(row), vector: parseVector(row.embedding as string) } : undefined;
+  }
+
+  /**
+   * Top-k by cosine among items passing the filter, which runs inside the SQL:
+   * the HNSW index scan keeps going (iterative scan) until k rows pass it. A
+   * filter leaving at most `exactBelow` items, `exact`, or an index scan that comes
+   * back short, is answered by an exact scan instead, as in the file store.
+   */
+  async nearest(query: NearestQuery): Promise<ScoredItem[]> {
+    await this.refresh();
+    const filter = query.filter ?? {};
+    const method = query.method ?? 'auto';
+    const matching = hasFilter(filter)
+      ? await this.#count(filter, Math.max(LENS_DEFAULTS.exactBelow, query.k) + 1)
+      : this.info().itemCount;
+    const want = Math.min(query.k, matching);
+    if (want === 0) return [];
+    const useExact =
+      method === 'exact' ||
+      (method === 'auto' && hasFilter(filter) && matching <= LENS_DEFAULTS.exactBelow);
+    if (useExact) return this.#search(query.vector, want, filter, true);
+    if (query.ef !== undefined) await this.#applyEf(query.ef, false);
+    try {
+      const hits = await this.#search(query.vector, want, filter, false);
+      if (method === 'auto' && hits.length < want)
+        return this.#search(query.vector, want, filter, true);
+      return hits;
+    } finally {
+      if (query.ef !== undefined) await this.#applyEf(this.#ef, false);
+    }
+  }
+
+  /**
+   * BM25 with the file store's tokens, kept per item in a GIN-indexed `terms`
+   * column: Postgres finds the items holding any query term (filter included) and
+   * the terms' document frequencies; scoring is the file store's, so both stores
+   * rank alike. (Postgres full text ranked differently: see docs/scaling.md.)
+   */
+  async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
+    await this.refresh();
+    const terms = [...new Set(tokenize(text))];
+    if (terms.length === 0) return [];
+    const stats = await this.#termStats(terms);
+    const params: unknown[] = [terms];
+    const w = whereOf(filter, params);
+    const r = await this.#reader.query<ItemRow & { terms: string[] }>(
+      `SELECT ${ITEM_COLUMNS}, i.terms FROM ${fromOf(w.joinSalons)}
+       ${w.sql ? `${w.sql} AND` : 'WHERE'} i.terms && $1::text[]`,
+      params,
+    );
+    return r.rows
+      .map((row) => ({ item: itemOf(row), score: bm25Score(terms, row.terms, stats) }))
+      .sort(compareScored)
+      .slice(0, k);
+  }
+
+  async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
+    const r = await this.#reader.query<{ id: string; embedding: string }>(
+      'SELECT id, embedding::text AS embedding FROM items WHERE id = ANY($1)',
+      [[...itemIds]],
+    );
+    const byId = new Map(r.rows.map((row) => [row.id, parseVector(row.embedding)]));
+    return itemIds.map((id) => {
+      const v = byId.get(id);
+      return v ? dot(vector, v) : Number.NaN;
+    });
+  }
+
+  setEf(ef: number): void {
+    this.#ef = Math.min(ef, PG_MAX_EF);
+    // Applied before the next query on this connection (queries run in order).
+    void this.#applyEf(this.#ef).catch(() => undefined);
+  }
+
+  async applyChanges(changes: SalonChanges): Promise<{ removedItems: number }> {
+    const { signal, onProgress: progress } = changes;
+    // Embed before the transaction: it then holds the lock only while it writes.
+    const pending = changes.upsert.flatMap(({ salon }) =>
+      salon.items.map((item, docIndex) => ({ item, docIndex })),
+    );
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < pending.length; start += 4096) {
+      const chunk = pending.slice(start, start + 4096);
+      vectors.push(
+        ...(await changes.embed(
+          chunk.map((p) => p.item.text),
+          start,
+          pending.length,
+        )),
+      );
+      throwIfAborted(signal, 'addSalons');
+    }
+    const removed = new Set<string>();
+    await this.#transaction(signal, async (client) => {
+      const ids = [...changes.upsert.map((u) => u.salon.id), ...changes.remove];
+      const dropped = await client.query<{ id: string }>(
+        'DELETE FROM items WHERE salon_id = ANY($1) RETURNING id',
+        [ids],
+      );
+      for (const row of dropped.rows) removed.add(row.id);
+      await client.query('DELETE FROM salons WHERE id = ANY($1)', [ids]);
+      faultPoint('pg: old rows deleted');
+      const salons = changes.upsert.map((u) => u.salon);
+      await client.query(
+        `INSERT INTO salons (id, title, date, source, content_hash, item_count)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])`,
+        [
+          salons.map((s) => s.id),
+          salons.map((s) => s.title),
+          salons.map((s) => s.date ?? null),
+          salons.map((s) => s.source),
+          changes.upsert.map((u) => u.contentHash),
+          salons.map((s) => s.items.length),
+        ],
+      );
+      for (let start = 0; start < pending.length; start += INSERT_BATCH) {
+        throwIfAborted(signal, 'addSalons');
+        const batch = pending.slice(start, start + INSERT_BATCH);
+        await client.query(
+          `INSERT INTO items (id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)
+           SELECT id, salon_id, doc_index, section, text, ordinal, line, embedding, terms::text[]
+           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
+                       $6::int[], $7::int[], $8::text[]::vector[], $9::text[])
+             AS u(id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)`,
+          [
+            batch.map((p) => p.item.id),
+            batch.map((p) => p.item.salonId),
+            batch.map((p) => p.docIndex),
+            batch.map((p) => p.item.section),
+            batch.map((p) => p.item.text),
+            batch.map((p) => p.item.ordinal),
+            batch.map((p) => p.item.line),
+            batch.map((_, i) => vectorLiteral(vectors[start + i] as Float32Array)),
+            // Tokens as a Postgres array literal per row (unnest cannot take text[][] of ragged rows).
+            batch.map((p) => arrayLiteral(tokenize(p.item.text))),
+          ],
+        );
+        for (const p of batch) removed.delete(p.item.id);
+        const done = Math.min(start + INSERT_BATCH, pending.length);
+        progress({ stage: 'index', done, total: pending.length });
+        faultPoint(`pg: inserted ${done} items`);
+      }
+    });
+    return { removedItems: removed.size };
+  }
+
+  async readState(key: string): Promise<unknown> {
+    const r = await this.#reader.query<{ value: unknown }>(
+      'SELECT value FROM state WHERE key = $1',
+      [key],
+    );
+    return r.rows[0]?.value;
+  }
+
+  async writeState(key: string, value: unknown): Promise<void> {
+    await this.#transaction(undefined, async (client) => {
+      await client.query(
+        `INSERT INTO state (key, value) VALUES ($1, $2::jsonb)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+        [key, JSON.stringify(value)],
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      this.#reader.end().catch(() => undefined),
+      this.#writer?.end().catch(() => undefined),
+    ]);
+    this.#writer = undefined;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  async #loadSalons(): Promise<void> {
+    const r = await this.#reader.query<{
+      id: string;
+      title: string;
+      date: string | null;
+      source: string;
+      content_hash: string;
+      item_count: number;
+    }>('SELECT id, title, date, source, content_hash, item_count FROM salons');
+    this.#salons = r.rows
+      .map((s) => ({
+        id: s.id,
+        title: s.title,
+        ...(s.date ? { date: s.date } : {}),
+        source: s.source,
+        contentHash: s.content_hash,
+        itemCount: s.item_count,
+      }))
+      .sort(compareSalons);
+    this.#salonById = new Map(this.#salons.map((s) => [s.id, s]));
+    this.#salonOrder = new Map(this.#salons.map((s, i) => [s.id, i]));
+  }
+
+  /** Document count, mean length and each term's document frequency (all items, like the file store). */
+  async #termStats(terms: string[]): Promise<Bm25Stats> {
+    if (this.#lengths?.generation !== this.#meta.generation) {
+      const r = await this.#reader.query<{ total: string | null }>(
+        'SELECT sum(cardinality(terms)) AS total FROM items',
+      );
+      this.#lengths = { generation: this.#meta.generation, total: Number(r.rows[0]?.total ?? 0) };
+    }
+    const df = await this.#reader.query<{ t: string; n: string }>(
+      `SELECT t, (SELECT count(*) FROM items WHERE terms @> ARRAY[t]) AS n
+       FROM unnest($1::text[]) AS t`,
+      [terms],
+    );
+    const n = this.info().itemCount;
+    return {
+      n,
+      avgLength: n === 0 ? 0 : this.#lengths.total / n,
+      df: new Map(df.rows.map((row) => [row.t, Number(row.n)])),
+    };
+  }
+
+  async #applyEf(ef: number, remember = true): Promise<void> {
+    const value = Math.max(1, Math.min(Math.floor(ef), PG_MAX_EF));
+    if (remember) this.#ef = value;
+    await this.#reader.query(`SET hnsw.ef_search = ${value}`);
+  }
+
+  /** Items passing `filter`, counted up to `cap` (the only question is: more than cap?). */
+  async #count(filter: StorageFilter, cap: number): Promise<number> {
+    const params: unknown[] = [];
+    const w = whereOf(filter, params);
+    const r = await this.#reader.query<{ n: string }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${fromOf(w.joinSalons)} ${w.sql} LIMIT ${cap}) t`,
+      params,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Postgres orders by its own distance (the HNSW index, or `+ 0` to keep the planner
+   * off the index for an exact scan); the rows are then re-scored and ranked in JS.
+   */
+  async #search(
+    q: Float32Array,
+    k: number,
+    filter: StorageFilter,
+    exact: boolean,
+  ): Promise<ScoredItem[]> {
+    const params: unknown[] = [vectorLiteral(q)];
+    const w = whereOf(filter, params);
+    const order = exact ? '(i.embedding <=> $1::vector) + 0, i.id' : 'i.embedding <=> $1::vector';
+    const limit = exact ? k + RERANK_MARGIN : k;
+    const r = await this.#reader.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM ${fromOf(w.joinSalons)} ${w.sql}
+       ORDER BY ${order} LIMIT ${limit}`,
+      params,
+    );
+    return r.rows
+      .map((row) => ({
+        item: itemOf(row),
+        score: dot(q, parseVector(row.embedding as string)),
+      }))
+      .sort(compareScored)
+      .slice(0, k);
+  }
+
+  async #writerClient(): Promise<pg.Client> {
+    if (!this.#writer) {
+      this.#writer = await connect(this.#address);
+      await usePath(this.#writer, this.#address.schema);
+    }
+    return this.#writer;
+  }
+
+  /**
+   * One write: BEGIN, the schema's advisory lock (a second writer waits here), the
+   * change, a new generation, COMMIT. Any failure or abort rolls back; a killed
+   * process's open transaction is rolled back by the server.
+   */
+  async #transaction(
+    signal: AbortSignal | undefined,
+    fn: (client: pg.Client) => Promise<void>,
+  ): Promise<void> {
+    const client = await this.#writerClient();
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `salon-lens:${this.#address.schema}`,
+      ]);
+      faultPoint('pg: locked');
+      await fn(client);
+      throwIfAborted(signal, 'save');
+      await client.query(
+        `UPDATE meta SET value = jsonb_set(jsonb_set(value, '{generation}',
+           to_jsonb((value->>'generation')::int + 1)), '{updatedAt}', to_jsonb($1::text))
+         WHERE key = 'store'`,
+        [new Date().toISOString()],
+      );
+      faultPoint('pg: before commit');
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw signal?.aborted && !(error instanceof SalonLensError && error.code === 'ABORTED')
+        ? new SalonLensError('ABORTED', 'the operation was aborted', { cause: error })
+        : error;
+    }
+    await this.refresh();
+  }
+}
+
+function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
+  const s = quoteIdent(schema);
+  return `
+    CREATE TABLE ${s}.meta (key text PRIMARY KEY, value jsonb NOT NULL);
+    CREATE TABLE ${s}.salons (
+      id text PRIMARY KEY, title text NOT NULL, date text, source text NOT NULL,
+      content_hash text NOT NULL, item_count integer NOT NULL);
+    CREATE TABLE ${s}.items (
+      id text PRIMARY KEY,
+      salon_id text NOT NULL REFERENCES ${s}.salons (id) ON DELETE CASCADE,
+      doc_index integer NOT NULL, section text NOT NULL, text text NOT NULL,
+      ordinal integer NOT NULL, line integer NOT NULL,
+      embedding vector(${dim}) NOT NULL,
+      terms text[] NOT NULL);
+    CREATE INDEX items_salon ON ${s}.items (salon_id, doc_index);
+    CREATE INDEX items_section ON ${s}.items (section);
+    CREATE INDEX items_embedding_hnsw ON ${s}.items
+      USING hnsw (embedding vector_cosine_ops) WITH (m = ${hnsw.m}, ef_construction = ${hnsw.efConstruction});
+    CREATE INDEX items_terms ON ${s}.items USING gin (terms);
+    CREATE TABLE ${s}.state (key text PRIMARY KEY, value jsonb NOT NULL);`;
+}
+
+/**
+ * Create an empty store in the URL's schema (created if missing). An existing store
+ * is STORE_EXISTS unless `force`, which drops its four tables (and nothing else).
+ */
+export async function createPgStore(
+  address: PgAddress,
+  options: CreateLensOptions,
+): Promise<PgStore> {
+  const o = parseOptions(CreateLensOptionsSchema, options, 'createLens options');
+  const client = await connect(address);
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS vector').catch((cause) => {
+      throw new SalonLensError(
+        'STORE_UNAVAILABLE',
+        `The Postgres server at ${address.display} has no pgvector extension (CREATE EXTENSION vector failed: ${(cause as Error).message}). Install pgvector 0.8 or later.`,
+        { details: { store: address.display }, cause },
+      );
+    });
+    const s = quoteIdent(address.schema);
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `salon-lens:${address.schema}`,
+      ]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      const previous = await readMeta(client, address.schema);
+      if (previous && !o.force) {
+        throw new SalonLensError(
+          'STORE_EXISTS',
+          `A lens store already exists in schema "${address.schema}" of ${address.display}. Open it instead, or pass force to replace it.`,
+          { details: { dir: address.display } },
+        );
+      }
+      await client.query(
+        `DROP TABLE IF EXISTS ${s}.items, ${s}.salons, ${s}.state, ${s}.meta CASCADE`,
+      );
+      await usePath(client, address.schema);
+      await client.query(schemaSql(address.schema, o.embedder.dim, o.hnsw));
+      const meta: Meta = {
+        format: PG_STORE_FORMAT,
+        version: PG_STORE_VERSION,
+        embedder: { id: o.embedder.id, dim: o.embedder.dim },
+        metric: 'cosine',
+        hnsw: { ...o.hnsw },
+        generation: 1,
+        updatedAt: new Date().toISOString(),
+      };
+      await client.query(`INSERT INTO ${s}.meta (key, value) VALUES ('store', $1::jsonb)`, [
+        JSON.stringify(meta),
+      ]);
+      await client.query('COMMIT');
+      return await PgStore._open(address, client, meta, false);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function openPgStore(address: PgAddress, options: OpenLensOptions): Promise<PgStore> {
+  const o = parseOptions(OpenLensOptionsSchema, options, 'openLens options');
+  const client = await connect(address);
+  try {
+    const meta = await readMeta(client, address.schema);
+    if (!meta) throw notFound(address);
+    checkFormat(address, meta);
+    const mismatch = embedderMismatch(address.display, meta.embedder, o.embedder);
+    if (mismatch) throw mismatch;
+    await usePath(client, address.schema);
+    return await PgStore._open(address, client, meta, o.readOnly, o.ef);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The embedder a Postgres store was built with (to open it with the same one). */
+export async function readPgEmbedder(address: PgAddress): Promise<Embedder['id']> {
+  const client = await connect(address);
+  try {
+    const meta = await readMeta(client, address.schema);
+    if (!meta) throw notFound(address);
+    checkFormat(address, meta);
+    return meta.embedder.id;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function pgStoreExists(address: PgAddress): Promise<boolean> {
+  const client = await connect(address);
+  try {
+    return (await readMeta(client, address.schema)) !== undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Check a Postgres store: schema version, tables, row counts against the salons'
+ * item counts, embedder and vector dimension, and the HNSW index. Never throws for a
+ * damaged store.
+ */
+export async function verifyPgStore(address: PgAddress): Promise<VerifyReport> {
+  const dir = address.display;
+  const client = await connect(address);
+  const problems: FileProblem[] = [];
+  const where = (table: string) => `${address.schema}.${table}`;
+  try {
+    let meta: Meta | undefined;
+    try {
+      meta = await readMeta(client, address.schema);
+      if (meta) checkFormat(address, meta);
+    } catch (error) {
+      if (!(error instanceof SalonLensError)) throw error;
+      return {
+        dir,
+        ok: false,
+        problems: [
+          { file: where('meta'), problem: String(error.details.problem ?? error.message) },
+        ],
+        advice:
+          error.details.reason === 'newer-format'
+            ? 'The store is intact but was written by a newer salon-lens; upgrade salon-lens to use it.'
+            : rebuildAdvice(dir),
+      };
+    }
+    if (!meta) {
+      return {
+        dir,
+        ok: false,
+        problems: [
+          { file: where('meta'), problem: 'is missing: there is no lens store in this schema' },
+        ],
+        advice: `Create one with: salon-lens index <folders> --store '${dir}'`,
+      };
+    }
+    const s = quoteIdent(address.schema);
+    for (const table of ['salons', 'items', 'state']) {
+      const t = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [
+        `${s}.${table}`,
+      ]);
+      if (!t.rows[0]?.t) problems.push({ file: where(table), problem: 'is missing' });
+    }
+    let itemCount: number | undefined;
+    let salonCount: number | undefined;
+    if (problems.length === 0) {
+      const counts = await client.query<{ salon_id: string; expected: number; actual: string }>(
+        `SELECT s.id AS salon_id, s.item_count AS expected, count(i.id) AS actual
+         FROM ${s}.salons s LEFT JOIN ${s}.items i ON i.salon_id = s.id
+         GROUP BY s.id, s.item_count`,
+      );
+      salonCount = counts.rows.length;
+      itemCount = 0;
+      for (const row of counts.rows) {
+        itemCount += Number(row.actual);
+        if (Number(row.actual) !== row.expected) {
+          problems.push({
+            file: where('items'),
+            problem: `salon ${row.salon_id} has ${row.actual} items, its salons row says ${row.expected}`,
+          });
+        }
+      }
+      const dim = await client.query<{ dim: number }>(
+        `SELECT atttypmod AS dim FROM pg_attribute
+         WHERE attrelid = $1::regclass AND attname = 'embedding'`,
+        [`${s}.items`],
+      );
+      if (dim.rows[0]?.dim !== meta.embedder.dim) {
+        problems.push({
+          file: where('items'),
+          problem: `embedding column has dimension ${dim.rows[0]?.dim}, the embedder ${meta.embedder.id} has ${meta.embedder.dim}`,
+        });
+      }
+      const index = await client.query(
+        `SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND tablename = 'items'
+         AND indexdef ILIKE '%USING hnsw%vector_cosine_ops%'`,
+        [address.schema],
+      );
+      if (index.rowCount === 0) {
+        problems.push({ file: where('items'), problem: 'has no HNSW cosine index on embedding' });
+      }
+    }
+    return {
+      dir,
+      ok: problems.length === 0,
+      generation: meta.generation,
+      ...(itemCount !== undefined ? { itemCount } : {}),
+      ...(salonCount !== undefined ? { salonCount } : {}),
+      embedder: meta.embedder,
+      problems,
+      ...(problems.length > 0 ? { advice: rebuildAdvice(dir) } : {}),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function rebuildAdvice(dir: string): string {
+  return (
+    'The store is damaged (nothing was changed); your salon documents are the source of truth. ' +
+    `Rebuild it from them: salon-lens index <folders with your salon documents> --store '${dir}' --force`
+  );
+}
