@@ -18,8 +18,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadLabelledCorpus } from './quality-corpus.js';
 import { seededRandom } from '../../src/util/random.js';
+import { loadLabelledCorpus } from './quality-corpus.js';
 import { REPO_ROOT } from './results.js';
 
 export const SECTION_NAMES = ['insight', 'question', 'disagreement'] as const;

@@ -3,7 +3,7 @@
  * (cosine), M, efConstruction, seed and ef, and the same filter callback for
  * filtered queries. Also BruteforceSearch, the exact floor of the same library.
  *
- *   const engine = createHnswlibEngine(ctx, 'hnsw'); await engine.build();
+ *   const engine = createHnswlibEngine(ctx); await engine.build();
  */
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -12,7 +12,10 @@ import { type AnnEngine, type EngineContext, folderBytes, rowOf } from './ann-en
 
 const { HierarchicalNSW, BruteforceSearch } = hnswlib;
 
-export function createHnswlibEngine(ctx: EngineContext, kind: 'hnsw' | 'bruteforce'): AnnEngine {
+export const createHnswlibEngine = (ctx: EngineContext) => createEngine(ctx, 'hnsw');
+export const createBruteforceEngine = (ctx: EngineContext) => createEngine(ctx, 'bruteforce');
+
+function createEngine(ctx: EngineContext, kind: 'hnsw' | 'bruteforce'): AnnEngine {
   const { ds, hnsw, workDir } = ctx;
   const index =
     kind === 'hnsw'
