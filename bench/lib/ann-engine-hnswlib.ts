@@ -8,7 +8,7 @@
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { filterPredicate } from './ann-data.js';
-import { type AnnEngine, type EngineContext, folderBytes, rowOf } from './ann-engine.js';
+import { type AnnEngine, type EngineContext, folderBytes, rowOf, toArray } from './ann-engine.js';
 
 const { HierarchicalNSW, BruteforceSearch } = hnswlib;
 
@@ -21,7 +21,7 @@ function createEngine(ctx: EngineContext, kind: 'hnsw' | 'bruteforce'): AnnEngin
     kind === 'hnsw'
       ? new HierarchicalNSW('cosine', ds.dim)
       : new BruteforceSearch('cosine', ds.dim);
-  const query = (qi: number) => Array.from(rowOf(ds.queries, ds.dim, qi));
+  const query = (qi: number) => toArray(rowOf(ds.queries, ds.dim, qi));
 
   return {
     modes:
@@ -45,7 +45,7 @@ function createEngine(ctx: EngineContext, kind: 'hnsw' | 'bruteforce'): AnnEngin
         });
         index.setEf(hnsw.ef);
       } else index.initIndex(ds.n);
-      for (let i = 0; i < ds.n; i++) index.addPoint(Array.from(rowOf(ds.vectors, ds.dim, i)), i);
+      for (let i = 0; i < ds.n; i++) index.addPoint(toArray(rowOf(ds.vectors, ds.dim, i)), i);
       const ms = performance.now() - t0;
       const s0 = performance.now();
       await index.writeIndex(path.join(workDir, `${kind}.bin`));

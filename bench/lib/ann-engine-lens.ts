@@ -24,6 +24,7 @@ import {
   folderBytes,
   type QueryMode,
   rowOf,
+  toArray,
 } from './ann-engine.js';
 
 /** The vector API this bench prefers, when the measured source has it. */
@@ -146,7 +147,7 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
       await raw.readIndex(path.join(workDir, manifest.files.hnsw.name));
       return {
         name: 'hnswlib (same graph)',
-        search: (qi, k) => raw.searchKnn(Array.from(rowOf(ds.queries, ds.dim, qi)), k).neighbors,
+        search: (qi, k) => raw.searchKnn(toArray(rowOf(ds.queries, ds.dim, qi)), k).neighbors,
         setEf: (ef) => raw.setEf(ef),
       };
     },
