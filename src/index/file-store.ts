@@ -49,6 +49,7 @@ import {
   removeUnreferenced,
   type StoreData,
   saveGeneration,
+  saveMode,
 } from './store-files.js';
 
 const { HierarchicalNSW } = hnswlib;
@@ -89,6 +90,8 @@ export class FileStore implements LensStorage {
   #data: StoreData;
   #lock: WriteLock | undefined;
   #ef: number;
+  /** How the next save writes items and graph (set by #apply, see saveMode). */
+  #saveMode: 'append' | 'full' = 'append';
   // Derived lookups, rebuilt whenever #data changes.
   #posById = new Map<string, number>();
   #posByLabel = new Int32Array(0);
@@ -259,14 +262,18 @@ export class FileStore implements LensStorage {
 
   /**
    * Replace the items of upserted salons, drop removed salons, embed and insert
-   * the new items (a chunk at a time). Freed HNSW labels are reused lowest first,
-   * which keeps the vectors file dense and the result independent of history order.
+   * the new items (a chunk at a time). A write saved as an append gives new items
+   * new labels (its segment is the labels past the last save); one saved in full
+   * reuses freed labels lowest first, which keeps the vectors dense.
    */
   async #apply(changes: SalonChanges): Promise<void> {
     const { upsert: replace, signal, onProgress: progress } = changes;
     const data = this.#data;
     const dim = data.manifest.embedder.dim;
     const dropped = new Set([...replace.map((r) => r.salon.id), ...changes.remove]);
+    const pending = replace.flatMap(({ salon }) => salon.items);
+    const removing = data.items.reduce((n, item) => n + (dropped.has(item.salonId) ? 1 : 0), 0);
+    this.#saveMode = saveMode(data.manifest, pending.length, removing);
     const kept: Array<{ item: Item; label: number }> = [];
     const used = new Uint8Array(data.labelCount);
     data.items.forEach((item, pos) => {
@@ -274,16 +281,17 @@ export class FileStore implements LensStorage {
       if (dropped.has(item.salonId)) {
         data.hnsw.markDelete(label);
         data.vectors.fill(0, label * dim, (label + 1) * dim);
+        addLabel(data.pendingDeleted, label);
       } else {
         kept.push({ item, label });
         used[label] = 1;
       }
     });
-    const free: number[] = [];
-    for (let l = data.labelCount - 1; l >= 0; l--) if (used[l] === 0) free.push(l);
     // pop() from the end yields the lowest label first.
+    const free: number[] = [];
+    if (this.#saveMode === 'full')
+      for (let l = data.labelCount - 1; l >= 0; l--) if (used[l] === 0) free.push(l);
 
-    const pending = replace.flatMap(({ salon }) => salon.items);
     const total = pending.length;
     // Size HNSW and the vectors buffer once for the whole call (no repeated doubling).
     this.#ensureCapacity(data.labelCount + Math.max(0, total - free.length));
@@ -359,11 +367,14 @@ export class FileStore implements LensStorage {
     const generation = (await highestGeneration(this.location, this.#data.manifest)) + 1;
     const manifest = await saveGeneration(this.location, this.#data, {
       changed,
+      mode: this.#saveMode,
       generation,
       signal,
       onStep: (s) => progress({ stage: 'save', done: s.done, total: s.total }),
     });
     this.#data.manifest = manifest;
+    this.#data.pendingDeleted = [];
+    this.#saveMode = 'append';
   }
 
   #reindex(): void {
@@ -517,6 +528,13 @@ export class FileStore implements LensStorage {
   }
 }
 
+/** Add `label` to a list of [from, to) ranges, extending the last range when adjacent. */
+function addLabel(ranges: Array<{ from: number; to: number }>, label: number): void {
+  const last = ranges.at(-1);
+  if (last && last.to === label) last.to++;
+  else ranges.push({ from: label, to: label + 1 });
+}
+
 function isAbort(error: unknown): boolean {
   return error instanceof SalonLensError && error.code === 'ABORTED';
 }
@@ -568,6 +586,7 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
       labelCount: 0,
       hnsw,
       state: {},
+      pendingDeleted: [],
     };
     const generation = (await highestGeneration(dir, previous)) + 1;
     const manifest = await saveGeneration(dir, data, {

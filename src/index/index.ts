@@ -17,7 +17,13 @@ export {
   type StoredSalonInfo,
   verifyLens,
 } from './lens.js';
-export { type Manifest, ManifestSchema, readManifest, STORE_FORMAT_VERSION } from './manifest.js';
+export {
+  type Manifest,
+  ManifestSchema,
+  manifestFiles,
+  readManifest,
+  STORE_FORMAT_VERSION,
+} from './manifest.js';
 export {
   type AddSalonsOptions,
   type CreateLensOptions,
