@@ -69,6 +69,7 @@ export {
   SimilarQuestionGroupSchema,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type VectorSearchOptions,
   type VerifyReport,
 } from './index/index.js';
 // Parsing: takeaways documents → Salons

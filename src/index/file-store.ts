@@ -13,6 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import { compareSalons, type Item } from '../parse/index.js';
+import { toArray } from '../util/vector.js';
 import { type Bm25Index, buildBm25 } from './bm25.js';
 import { acquireWriteLock, type WriteLock } from './lock.js';
 import {
@@ -308,7 +309,7 @@ export class FileStore implements LensStorage {
         const vector = vectors[i] as Float32Array;
         const label = free.pop() ?? data.labelCount++;
         data.vectors.set(vector, label * dim);
-        data.hnsw.addPoint(Array.from(vector), label);
+        data.hnsw.addPoint(toArray(vector), label);
         rows.push({ item, label });
         const v = start + i + 1;
         if (v % INDEX_BATCH === 0) {
@@ -405,7 +406,9 @@ export class FileStore implements LensStorage {
 
   /** The salon/section/date part of a filter, compiled once per generation and filter. */
   #subset(f: StorageFilter): Subset {
-    const key = JSON.stringify([f.section, f.salon, f.dateFrom, f.dateTo]);
+    const unfiltered = !f.section && !f.salon && !f.dateFrom && !f.dateTo;
+    // Unfiltered queries skip the key (building it was a measurable part of a query).
+    const key = unfiltered ? '' : JSON.stringify([f.section, f.salon, f.dateFrom, f.dateTo]);
     const cached = this.#subsets.get(key);
     if (cached) return cached;
     const sections = f.section === undefined ? undefined : new Set([f.section].flat());
@@ -491,7 +494,7 @@ export class FileStore implements LensStorage {
           return pos >= 0 && keep(pos);
         }
       : undefined;
-    const { neighbors } = hnsw.searchKnn(Array.from(q), Math.min(k, hnsw.getMaxElements()), filter);
+    const { neighbors } = hnsw.searchKnn(toArray(q), Math.min(k, hnsw.getMaxElements()), filter);
     const out: Scored[] = [];
     for (const label of neighbors) {
       const pos = posByLabel[label] ?? -1;

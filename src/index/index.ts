@@ -38,6 +38,7 @@ export {
   type SearchOptions,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type VectorSearchOptions,
 } from './options.js';
 export {
   type SalonRef,

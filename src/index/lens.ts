@@ -22,6 +22,7 @@ import {
   SalonSchema,
   salonContentHash,
 } from '../parse/index.js';
+import { unitVector } from '../util/vector.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import type { HnswParams, StoredSalon } from './manifest.js';
 import {
@@ -31,17 +32,19 @@ import {
   LENS_DEFAULTS,
   type LensProgress,
   type OpenLensOptions,
+  parseSearchOptions,
   type RecallCheckOptions,
   RecallCheckOptionsSchema,
   type RemoveSalonsOptions,
   RemoveSalonsOptionsSchema,
   type SearchOptions,
-  SearchOptionsSchema,
   type SimilarQuestionsOptions,
   SimilarQuestionsOptionsSchema,
   type SimilarToOptions,
   SimilarToOptionsSchema,
   StateKeySchema,
+  type VectorSearchOptions,
+  VectorSearchOptionsSchema,
 } from './options.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
@@ -107,11 +110,15 @@ export class Lens {
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
+  /** The store's vector dimension. */
+  readonly #dim: number;
+
   private constructor(
     storage: LensStorage,
     readonly embedder: Embedder,
   ) {
     this.#storage = storage;
+    this.#dim = storage.info().embedder.dim;
   }
 
   /** @internal use createLens / openLens */
@@ -177,18 +184,35 @@ export class Lens {
       }
       if (changed.length === 0) return summary;
 
+      // The storage asks for vectors a chunk at a time, in this order (upserts, then items).
+      const pending = changed.flatMap((c) => c.salon.items);
+      const { vectorOf } = o;
       const { removedItems } = await this.#storage.applyChanges({
         upsert: changed,
         remove: [],
-        embed: (texts, offset, total) =>
-          this.#embed(texts, o.signal, (p) =>
-            progress({ stage: 'embed', done: offset + p.done, total }),
-          ),
+        embed: async (texts, offset, total) => {
+          const onProgress = (p: { done: number }) =>
+            progress({ stage: 'embed', done: offset + p.done, total });
+          if (!vectorOf) return this.#embed(texts, o.signal, onProgress);
+          const given = texts.map((_, i) => this.#givenVector(vectorOf, pending[offset + i]));
+          const missing = given.flatMap((v, i) => (v ? [] : [i]));
+          if (missing.length === 0) return given as Float32Array[];
+          const embedded = await this.#embed(
+            missing.map((i) => texts[i] as string),
+            o.signal,
+            onProgress,
+          );
+          summary.embeddedItems += embedded.length;
+          missing.forEach((i, j) => {
+            given[i] = embedded[j];
+          });
+          return given as Float32Array[];
+        },
         signal: o.signal,
         onProgress: progress,
       });
       summary.removedItems = removedItems;
-      summary.embeddedItems = changed.reduce((n, c) => n + c.salon.items.length, 0);
+      if (!vectorOf) summary.embeddedItems = pending.length;
       return summary;
     });
   }
@@ -223,11 +247,7 @@ export class Lens {
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const query = parseOptions(QUERY_SCHEMA, text, 'search query');
-    const { k, exact, mode, ...filter } = parseOptions(
-      SearchOptionsSchema,
-      options,
-      'search options',
-    );
+    const { k, exact, mode, ...filter } = parseSearchOptions(options);
     if (mode === 'lexical') return this.#hits(this.#storage.lexical(query, k, filter));
     const [q] = await this.#embed([query]);
     if (!q) return [];
@@ -236,6 +256,29 @@ export class Lens {
       return this.#hits(this.#storage.nearest({ vector: q, k, filter, method }));
     }
     return this.#hits(this.#hybrid(query, q, k, filter, method));
+  }
+
+  /**
+   * Items closest to a vector from the store's embedding model (apps that embed
+   * elsewhere): like `search` in vector mode, without embedding a text. The vector
+   * needs the store's dimension; it is normalised.
+   */
+  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): SearchHit[] {
+    this.#assertOpen();
+    const {
+      k,
+      exact,
+      mode: _,
+      ...filter
+    } = parseSearchOptions(options, VectorSearchOptionsSchema, 'searchVector options');
+    const q = unitVector(vector, this.#dim, (problem) => {
+      return new SalonLensError('INVALID_OPTIONS', `searchVector: ${problem}`, {
+        details: { dim: this.#dim },
+      });
+    });
+    return this.#hits(
+      this.#storage.nearest({ vector: q, k, filter, method: exact ? 'exact' : 'auto' }),
+    );
   }
 
   /** Items closest to a stored item (itself excluded). */
@@ -445,14 +488,36 @@ export class Lens {
         ? (p) => progress({ stage: 'embed', done: p.done, total: p.total })
         : undefined,
     });
-    const dim = this.#storage.info().embedder.dim;
+    const dim = this.#dim;
     if (vectors.length !== texts.length || vectors.some((v) => v.length !== dim)) {
       throw new SalonLensError(
         'EMBED_FAILED',
         `Embedder ${this.embedder.id} returned ${vectors.length} vectors of dim ${vectors[0]?.length} for ${texts.length} texts; expected dim ${dim}.`,
       );
     }
-    return vectors.map(normalised);
+    return vectors.map((v) =>
+      unitVector(
+        v,
+        dim,
+        () =>
+          new SalonLensError('EMBED_FAILED', 'The embedder returned a zero or non-finite vector.'),
+      ),
+    );
+  }
+
+  /** A caller's precomputed vector for `item`, checked and normalised; undefined: embed it. */
+  #givenVector(
+    vectorOf: (item: Item) => ArrayLike<number> | undefined,
+    item: Item | undefined,
+  ): Float32Array | undefined {
+    if (!item) return undefined;
+    const v = vectorOf(item);
+    if (v === undefined) return undefined;
+    return unitVector(v, this.#dim, (problem) => {
+      return new SalonLensError('INVALID_OPTIONS', `addSalons vectorOf(${item.id}): ${problem}`, {
+        details: { itemId: item.id, dim: this.#dim },
+      });
+    });
   }
 
   /** Reciprocal rank fusion of the vector and lexical lists; reported score stays the cosine. */
@@ -492,18 +557,6 @@ export class Lens {
       };
     });
   }
-}
-
-function normalised(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += (v[i] as number) ** 2;
-  norm = Math.sqrt(norm);
-  if (!Number.isFinite(norm) || norm === 0) {
-    throw new SalonLensError('EMBED_FAILED', 'The embedder returned a zero or non-finite vector.');
-  }
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = (v[i] as number) / norm;
-  return out;
 }
 
 /**

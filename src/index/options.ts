@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
-import { SectionSchema } from '../parse/index.js';
+import { parseOptions } from '../errors.js';
+import { type Item, SectionSchema } from '../parse/index.js';
 
 export const LENS_DEFAULTS = {
   hnsw: {
@@ -100,6 +101,16 @@ export const AddSalonsOptionsSchema = z.strictObject({
   signal: abortSignal.optional(),
   /** Per-document size limit when reading files (default: the parser's). */
   maxBytes: positiveInt.optional(),
+  /**
+   * Precomputed vectors, for apps that embed elsewhere: the vector of an item (the
+   * store's dimension, any length: it is normalised), or undefined to embed that item
+   * with the lens's embedder. They must come from the same model as the embedder's.
+   */
+  vectorOf: z
+    .custom<(item: Item) => ArrayLike<number> | undefined>((v) => typeof v === 'function', {
+      message: 'expected a function (item) => vector | undefined',
+    })
+    .optional(),
 });
 export type AddSalonsOptions = z.input<typeof AddSalonsOptionsSchema>;
 
@@ -132,6 +143,42 @@ export const SearchOptionsSchema = z.strictObject({
   mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
 });
 export type SearchOptions = z.input<typeof SearchOptionsSchema>;
+type ParsedSearchOptions = z.output<typeof SearchOptionsSchema>;
+
+/** searchVector: the search options without `mode` (a vector query is a vector search). */
+export const VectorSearchOptionsSchema = SearchOptionsSchema.omit({ mode: true });
+export type VectorSearchOptions = z.input<typeof VectorSearchOptionsSchema>;
+
+const SEARCH_DEFAULTS: ParsedSearchOptions = {
+  k: LENS_DEFAULTS.k,
+  exact: false,
+  mode: LENS_DEFAULTS.mode,
+};
+
+/**
+ * `parseOptions(SearchOptionsSchema, …)` with a fast path for `{}` and `{ k }`, the
+ * shapes of most queries: zod took ~6 µs of a ~100 µs query. Anything else (and any
+ * invalid k) goes through the schema, so errors read the same.
+ */
+export function parseSearchOptions(
+  options: SearchOptions | VectorSearchOptions | undefined,
+  schema: typeof SearchOptionsSchema | typeof VectorSearchOptionsSchema = SearchOptionsSchema,
+  what = 'search options',
+): ParsedSearchOptions {
+  if (options === undefined || options === null) return { ...SEARCH_DEFAULTS };
+  if (typeof options === 'object' && Object.getPrototypeOf(options) === Object.prototype) {
+    let keys = 0;
+    for (const key in options) {
+      keys++;
+      if (key !== 'k') keys = Number.POSITIVE_INFINITY;
+    }
+    const k = options.k;
+    if (keys === 0) return { ...SEARCH_DEFAULTS };
+    if (keys === 1 && typeof k === 'number' && Number.isInteger(k) && k > 0)
+      return { ...SEARCH_DEFAULTS, k };
+  }
+  return { mode: LENS_DEFAULTS.mode, ...parseOptions(schema, options, what) };
+}
 
 export const SimilarToOptionsSchema = z.strictObject({
   ...filterShape,
