@@ -353,9 +353,14 @@ export class Lens {
         .nearest({ vector, k: k + 1, method: 'index', ef })
         .filter((h) => h.item.id !== item.id)
         .slice(0, k);
-      // Both lists score the same stored vectors, so ties compare exactly.
+      // Re-scored like the exact list (the index's own scores may differ in the last
+      // bits), so ties at the k-th place compare exactly.
+      const scores = this.#storage.scores(
+        vector,
+        ann.map((h) => h.item.id),
+      );
       let found = 0;
-      for (const h of ann) if (h.score >= kth) found++;
+      for (const score of scores) if (score >= kth) found++;
       total += found / exact.length;
     }
     return { recall: total / queries, k, ef, queries };
