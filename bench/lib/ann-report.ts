@@ -236,8 +236,11 @@ export function summarizeSize(
   const plain = lens?.modes.find((m) => m.filter === 'none' && !m.mode.includes('exact'));
   if (plain) {
     const ok = plain.recall >= 0.98;
+    // The ef the lens chose for its size (LensInfo), else the stored default.
+    const info = lens?.extra?.info as { hnsw?: { ef?: number } } | undefined;
+    const ef = info?.hnsw?.ef ?? opts.defaultEf;
     goals.push(
-      `recall@10 at the default ef (${opts.defaultEf}) on ${count}: ${plain.recall.toFixed(4)} — goal ≥ 0.98 ${ok ? 'MET' : 'NOT MET'}`,
+      `recall@10 at the default ef (${ef} for this size) on ${count}: ${plain.recall.toFixed(4)} — goal ≥ 0.98 ${ok ? 'MET' : 'NOT MET'}`,
     );
   }
   const t = overhead?.atTarget;

@@ -27,6 +27,7 @@ import {
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
+  effectiveEf,
   LENS_DEFAULTS,
   type LensProgress,
   type OpenLensOptions,
@@ -91,6 +92,8 @@ export class FileStore implements LensStorage {
   #data: StoreData;
   #lock: WriteLock | undefined;
   #ef: number;
+  /** ef set by the caller (open option or setEf); otherwise it follows the store's size. */
+  #efGiven: number | undefined;
   /** How the next save writes items and graph (set by #apply, see saveMode). */
   #saveMode: 'append' | 'full' = 'append';
   // Derived lookups, rebuilt whenever #data changes.
@@ -99,6 +102,9 @@ export class FileStore implements LensStorage {
   #salonById = new Map<string, StoredSalon>();
   #bm25: Bm25Index | undefined;
   #subsets = new Map<string, Subset>();
+  /** Posting lists: each salon's run of positions, each section's positions. */
+  #salonRuns = new Map<string, [number, number]>();
+  #sectionLists = new Map<string, number[]>();
 
   private constructor(
     readonly location: string,
@@ -108,7 +114,8 @@ export class FileStore implements LensStorage {
   ) {
     this.#data = data;
     this.#lock = lock;
-    this.#ef = ef ?? data.manifest.hnsw.ef;
+    this.#efGiven = ef;
+    this.#ef = ef ?? effectiveEf(data.manifest.hnsw.ef, data.items.length);
     this.#data.hnsw.setEf(this.#ef);
     this.#reindex();
   }
@@ -207,6 +214,7 @@ export class FileStore implements LensStorage {
   }
 
   setEf(ef: number): void {
+    this.#efGiven = ef;
     this.#ef = ef;
     this.#data.hnsw.setEf(ef);
   }
@@ -386,8 +394,38 @@ export class FileStore implements LensStorage {
       this.#posByLabel[label] = pos;
     });
     this.#salonById = new Map(data.manifest.salons.map((s) => [s.id, s]));
+    // Items are in salon order, so each salon's items are one run of positions.
+    this.#salonRuns = new Map();
+    for (let p = 0; p < data.items.length; ) {
+      const salonId = (data.items[p] as Item).salonId;
+      const start = p;
+      while (p < data.items.length && (data.items[p] as Item).salonId === salonId) p++;
+      this.#salonRuns.set(salonId, [start, p]);
+    }
+    this.#sectionLists.clear();
     this.#bm25 = undefined;
     this.#subsets.clear();
+    if (this.#efGiven === undefined && this.#ef !== undefined) {
+      this.#ef = effectiveEf(data.manifest.hnsw.ef, data.items.length);
+      data.hnsw.setEf(this.#ef);
+    }
+  }
+
+  /** Positions of one section's items, ascending (built once per generation). */
+  #sectionList(section: string): readonly number[] {
+    let list = this.#sectionLists.get(section);
+    if (!list) {
+      if (this.#sectionLists.size === 0) {
+        for (const [p, item] of this.#data.items.entries()) {
+          const into = this.#sectionLists.get(item.section);
+          if (into) into.push(p);
+          else this.#sectionLists.set(item.section, [p]);
+        }
+      }
+      list = this.#sectionLists.get(section) ?? [];
+      this.#sectionLists.set(section, list);
+    }
+    return list;
   }
 
   #vectorAt(pos: number): Float32Array {
@@ -432,13 +470,33 @@ export class FileStore implements LensStorage {
             }
             return true;
           };
+    // Candidates come from posting lists, never from a pass over every item: a salon's
+    // items are one run of positions (salon order), and each section has its list.
     const positions: number[] | undefined = keep ? [] : undefined;
     const perSalon = new Map<string, number>();
-    for (let p = 0; p < items.length; p++) {
-      if (keep && !keep(p)) continue;
-      positions?.push(p);
-      const salonId = (items[p] as Item).salonId;
-      perSalon.set(salonId, (perSalon.get(salonId) ?? 0) + 1);
+    if (only || dateFrom || dateTo) {
+      for (const salon of this.#data.manifest.salons) {
+        if (only && !only.has(salon.id)) continue;
+        if ((dateFrom || dateTo) && !(salon.date && inRange(salon.date, dateFrom, dateTo)))
+          continue;
+        const [start, end] = this.#salonRuns.get(salon.id) ?? [0, 0];
+        let n = 0;
+        for (let p = start; p < end; p++) {
+          if (sections && !sections.has((items[p] as Item).section)) continue;
+          positions?.push(p);
+          n++;
+        }
+        if (n > 0) perSalon.set(salon.id, n);
+      }
+    } else if (sections && positions) {
+      for (const section of sections) for (const p of this.#sectionList(section)) positions.push(p);
+      if (sections.size > 1) positions.sort((a, b) => a - b);
+      for (const p of positions) {
+        const salonId = (items[p] as Item).salonId;
+        perSalon.set(salonId, (perSalon.get(salonId) ?? 0) + 1);
+      }
+    } else {
+      for (const [salonId, [start, end]] of this.#salonRuns) perSalon.set(salonId, end - start);
     }
     const subset = { keep, positions, count: positions?.length ?? items.length, perSalon };
     if (this.#subsets.size >= SUBSET_CACHE) {
@@ -531,6 +589,10 @@ export class FileStore implements LensStorage {
     }
     return top;
   }
+}
+
+function inRange(date: string, from: string | undefined, to: string | undefined): boolean {
+  return (!from || date >= from) && (!to || date <= to);
 }
 
 /** Add `label` to a list of [from, to) ranges, extending the last range when adjacent. */
