@@ -29,6 +29,7 @@ import {
   readManifest,
   type SearchHit,
   type SearchOptions,
+  type VectorSearchOptions,
   type SimilarQuestionGroup,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
@@ -157,6 +158,11 @@ export class SalonLens {
 
   search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     return this.#lens.search(text, options);
+  }
+
+  /** Like `search` in vector mode, for a vector from the store's model (embedded elsewhere). */
+  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): SearchHit[] {
+    return this.#lens.searchVector(vector, options);
   }
 
   similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
