@@ -29,10 +29,10 @@ import {
   readManifest,
   type SearchHit,
   type SearchOptions,
-  type VectorSearchOptions,
   type SimilarQuestionGroup,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type VectorSearchOptions,
   type VerifyReport,
   verifyLens,
 } from '../index/index.js';
