@@ -12,8 +12,8 @@
  * Prints Markdown, writes bench/results/<name>.json after every finished build (a
  * stopped run keeps what it measured: `"status": "partial"`).
  *
- *   npm run bench:ann                         # 10k + 100k: salon-lens (+ raw on its graph), usearch; 1 build each (~8 min)
- *   npm run bench:ann -- --full               # + own-build hnswlib, brute force, vectra, Orama; 3 builds each (~1 h)
+ *   npm run bench:ann                         # 10k + 100k: salon-lens (+ raw on its graph), usearch; 1 build each (target ≤ 10 min idle; not yet timed idle)
+ *   npm run bench:ann -- --full               # + own-build hnswlib, brute force, vectra, Orama; 3 builds each (about an hour)
  *   npm run bench:ann -- --large              # also 1M (salon-lens, usearch; 1 build; > 15 min, ~5 GB)
  *   npm run bench:ann -- --sizes 2000 --engines salon-lens --sweep-repeats 3   # smoke run
  *   npm run bench:ann -- --noise 0.3 --name ann-easy   # the easy data (recall ≈ 1 at any ef)

@@ -3,7 +3,7 @@
  * would share the cores they measure), streams their Markdown to stdout, and writes
  * bench/results/run.json with each one's status, duration and result file.
  *
- *   npm run bench                      # quick: ann (10k + 100k, lens vs raw hnswlib vs usearch), embed, load at 20k (≤ 10 min)
+ *   npm run bench                      # quick: ann (10k + 100k, lens vs raw hnswlib vs usearch), embed, load at 20k (target ≤ 10 min on an idle box)
  *   npm run bench -- --full            # every bench at full size: + e2e, quality, all ANN engines × 3 builds, load at 200k (~2 h)
  *   npm run bench -- --large           # ann also at 1M (> 15 min, ~5 GB)
  *   npm run bench -- --only ann,e2e
