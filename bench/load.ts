@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   if (!verify.ok) throw new Error(`verify failed: ${JSON.stringify(verify.problems)}`);
 
   // 3. Queries: texts cut from stored items (a few words each), seeded.
-  const snapshotItems = reader.snapshot().items;
+  const snapshotItems = (await reader.snapshot()).items;
   const queries = Array.from({ length: params.queries }, (_, i) => {
     const item =
       snapshotItems[
@@ -183,9 +183,9 @@ async function main(): Promise<void> {
     lexicalFirst: await latency(reader, queries.slice(0, 1), { k: 10, mode: 'lexical' }),
     lexical: await latency(reader, queries.slice(1, 21), { k: 10, mode: 'lexical' }),
   }));
-  const recall = await phase('recall', () => ({
-    defaultEf: reader.recallCheck({ sample: 200, k: 10 }),
-    ef512: reader.recallCheck({ sample: 200, k: 10, ef: 512 }),
+  const recall = await phase('recall', async () => ({
+    defaultEf: await reader.recallCheck({ sample: 200, k: 10 }),
+    ef512: await reader.recallCheck({ sample: 200, k: 10, ef: 512 }),
   }));
 
   // 4. Similar questions over every question of every salon.
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   // 6. Themes over every item: above the linkage limit, so the k-means fallback.
   let cluster: Record<string, unknown> | null = null;
   if (params.cluster) {
-    const snap = writer.snapshot();
+    const snap = await writer.snapshot();
     const { result } = await phase('clusterThemes', () =>
       clusterThemes(
         {

@@ -1,6 +1,8 @@
 /**
  * Theme-clustering quality on the labelled corpus (`../shared/corpus`): NMI and ARI of
- * the themes vs the 15 hand labels, chosen k, a shuffled-assignment chance baseline,
+ * the themes vs the 15 hand labels, theme-vs-salon NMI next to it (how much the themes
+ * merely mirror the salons; the hand labels' own is printed for reference), guided
+ * themes from the 15 label names, chosen k, a shuffled-assignment chance baseline,
  * plain ml-kmeans with the true k as the reference baseline, ablations of each design
  * choice side by side, a leave-one-salon-out robustness check, and cross-salon paraphrase
  * recall@5 from the same vectors. Prints Markdown, writes bench/results/quality.json.
@@ -18,9 +20,12 @@ import {
   adjustedRandIndex,
   type ClusterOptions,
   clusterThemes,
+  guideText,
   normalizedMutualInfo,
   type ThemeInput,
+  type ThemesResult,
 } from '../src/cluster/index.js';
+import { createEmbedder } from '../src/embed/index.js';
 import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
 import { meanShuffledNmi } from './lib/quality-shuffle.js';
 
@@ -34,6 +39,8 @@ interface Row {
   themes: number;
   unassigned: number;
   nmi: number;
+  /** NMI between the themes and the salons: lower means themes cut across salons. */
+  salonNmi: number;
   ari: number;
   /** NMI of the same cluster sizes shuffled (mean of 20). */
   shuffledNmi: number;
@@ -49,6 +56,8 @@ function predicted(input: ThemeInput, assignments: Record<string, string>): stri
   return input.items.map((item) => assignments[item.id] ?? '(unassigned)');
 }
 
+const salonsOf = (input: ThemeInput): string[] => input.items.map((item) => item.salonId);
+
 function measure(
   corpus: LabelledCorpus,
   variant: string,
@@ -62,7 +71,11 @@ function measure(
     out = clusterThemes(corpus.input, options);
     times.push(performance.now() - t0);
   }
-  const { result } = out as ReturnType<typeof clusterThemes>;
+  return rowOf(corpus, variant, (out as ReturnType<typeof clusterThemes>).result, median(times));
+}
+
+/** Scores of one clustering against the hand labels and the salons. */
+function rowOf(corpus: LabelledCorpus, variant: string, result: ThemesResult, ms: number): Row {
   const pred = predicted(corpus.input, result.assignments);
   return {
     variant,
@@ -70,9 +83,10 @@ function measure(
     themes: result.themes.length,
     unassigned: result.unassigned.length,
     nmi: normalizedMutualInfo(pred, corpus.labels),
+    salonNmi: normalizedMutualInfo(pred, salonsOf(corpus.input)),
     ari: adjustedRandIndex(pred, corpus.labels),
     shuffledNmi: meanShuffledNmi(pred, corpus.labels, 20, 7),
-    ms: median(times),
+    ms,
   };
 }
 
@@ -89,6 +103,7 @@ function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; b
       themes: 15,
       unassigned: 0,
       nmi: normalizedMutualInfo(res.clusters, corpus.labels),
+      salonNmi: normalizedMutualInfo(res.clusters, salonsOf(corpus.input)),
       ari: adjustedRandIndex(res.clusters, corpus.labels),
       shuffledNmi: meanShuffledNmi(res.clusters, corpus.labels, 20, 7),
       ms,
@@ -103,6 +118,7 @@ function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; b
       themes: 15,
       unassigned: 0,
       nmi: avg((r) => r.nmi),
+      salonNmi: avg((r) => r.salonNmi),
       ari: avg((r) => r.ari),
       shuffledNmi: avg((r) => r.shuffledNmi),
       ms: median(rows.map((r) => r.ms)),
@@ -144,7 +160,7 @@ function paraphraseRecallAt5(corpus: LabelledCorpus): { recall: number; queries:
   return { recall: queries === 0 ? 0 : hits / queries, queries };
 }
 
-/** Default vs k-means (both auto) with one salon left out at a time. */
+/** Default, the old default (average linkage, no salon centring) and k-means k=15, one salon left out at a time. */
 function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string | number>> {
   return corpus.input.salons.map((salon) => {
     const keep = corpus.input.items.map((item) => item.salonId !== salon.id);
@@ -159,17 +175,46 @@ function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string |
       labels: corpus.labels.filter((_, i) => keep[i]),
     };
     const def = measure(sub, 'default', {});
+    const old = measure(sub, 'old default', OLD_DEFAULT);
     const km = measure(sub, 'kmeans', { method: 'kmeans', k: 15 });
     return {
       leftOut: salon.id,
       defaultK: def.k,
       defaultNmi: def.nmi,
+      defaultSalonNmi: def.salonNmi,
+      oldDefaultNmi: old.nmi,
+      oldDefaultSalonNmi: old.salonNmi,
       kmeansK15Nmi: km.nmi,
     };
   });
 }
 
 const f3 = (x: number): string => x.toFixed(3);
+
+/** The defaults before cross-salon themes (issue 14): average linkage, salon means kept. */
+const OLD_DEFAULT: ClusterOptions = { method: 'average-linkage', salonCentering: 0 };
+
+/** Guided themes named by the 15 hand labels (dashes read as spaces), as `themes --guide` does. */
+async function guidedRow(corpus: LabelledCorpus): Promise<Row> {
+  const names = [...new Set(corpus.labels)].map((t) => t.replace(/-/g, ' '));
+  const guide = names.map((name) => ({ name }));
+  const embedder = await createEmbedder();
+  try {
+    const guideVectors = await embedder.embed(guide.map(guideText));
+    const t0 = performance.now();
+    const { result } = clusterThemes({ ...corpus.input, guideVectors }, { guide });
+    const ms = performance.now() - t0;
+    const count = (kind: string): number => result.themes.filter((t) => t.kind === kind).length;
+    return rowOf(
+      corpus,
+      `guided: --guide with the ${names.length} label names (${count('guided')} guided + ${count('discovered')} discovered)`,
+      result,
+      ms,
+    );
+  } finally {
+    await embedder.dispose();
+  }
+}
 
 async function main(): Promise<void> {
   const corpus = await loadLabelledCorpus(corpusDir);
@@ -186,9 +231,17 @@ async function main(): Promise<void> {
   const baseline = baselineKmeans(corpus, [1, 2, 3, 4, 5]);
   log('cluster variants…');
   const variants: Array<[string, ClusterOptions, number]> = [
-    ['**default** (average linkage, section-centred, k auto)', {}, REPEATS],
-    ['average linkage, k=15', { k: 15 }, 1],
-    ['average linkage, k=15, no section centring', { k: 15, centerSections: false }, 1],
+    ['**default** (Ward, section-centred, salon topic removed: auto, k auto)', {}, REPEATS],
+    ['Ward, salon centring 0 (salon means kept)', { salonCentering: 0 }, 1],
+    ['Ward, salon centring 0.25', { salonCentering: 0.25 }, 1],
+    ['Ward, salon centring 0.5', { salonCentering: 0.5 }, 1],
+    ['Ward, salon centring 0.75', { salonCentering: 0.75 }, 1],
+    ['Ward, salon centring 1 (whole salon mean removed)', { salonCentering: 1 }, 1],
+    ['old default: average linkage, salon centring 0', OLD_DEFAULT, 1],
+    ['average linkage, salon centring auto', { method: 'average-linkage' }, 1],
+    ['Ward, k=15', { k: 15 }, 1],
+    ['average linkage, k=15, salon centring 0', { ...OLD_DEFAULT, k: 15 }, 1],
+    ['Ward, k=15, no section centring', { k: 15, centerSections: false }, 1],
     ['kmeans (8 restarts), section-centred, k=15', { method: 'kmeans', k: 15 }, 1],
     [
       'kmeans (8 restarts), no centring, k=15',
@@ -206,6 +259,9 @@ async function main(): Promise<void> {
     rows.push(measure(corpus, name, options, repeats));
   }
   const defaultRow = rows[2] as Row;
+  log('guided…');
+  rows.push(await guidedRow(corpus));
+  const labelSalonNmi = normalizedMutualInfo(corpus.labels, salonsOf(corpus.input));
   const auto = clusterThemes(corpus.input, {}).result;
   log('leave-one-salon-out…');
   const loso = leaveOneSalonOut(corpus);
@@ -219,14 +275,22 @@ async function main(): Promise<void> {
   );
   lines.push('');
   lines.push(
-    '| variant | k | themes | unassigned | NMI | ARI | shuffled NMI | NMI / shuffled | ms (median) |',
+    '| variant | k | themes | unassigned | NMI | theme-vs-salon NMI | ARI | shuffled NMI | NMI / shuffled | ms (median) |',
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     lines.push(
-      `| ${r.variant} | ${r.k} | ${r.themes} | ${r.unassigned} | ${f3(r.nmi)} | ${f3(r.ari)} | ${f3(r.shuffledNmi)} | ${(r.nmi / r.shuffledNmi).toFixed(2)} | ${r.ms.toFixed(0)} |`,
+      `| ${r.variant} | ${r.k} | ${r.themes} | ${r.unassigned} | ${f3(r.nmi)} | ${f3(r.salonNmi)} | ${f3(r.ari)} | ${f3(r.shuffledNmi)} | ${(r.nmi / r.shuffledNmi).toFixed(2)} | ${r.ms.toFixed(0)} |`,
     );
   }
+  lines.push('');
+  lines.push(
+    `Hand labels vs salons: NMI ${f3(labelSalonNmi)} (how much the true themes follow the salons). Salon-topic fractions removed by the default: ${Object.entries(
+      auto.salonCentering ?? {},
+    )
+      .map(([salon, f]) => `${salon.slice(0, 10)} ${f.toFixed(2)}`)
+      .join(', ')}.`,
+  );
   lines.push('');
   lines.push(
     `Chosen k (default, silhouette): **${defaultRow.k}** vs ${labelCount} hand labels. Curve: ${auto.kSelection.curve.map((p) => `${p.k}:${p.score.toFixed(3)}`).join(' ')}`,
@@ -234,13 +298,20 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push('### Leave one salon out (robustness)');
   lines.push('');
-  lines.push('| left out | default k | default NMI | kmeans k=15 NMI |');
-  lines.push('|---|---:|---:|---:|');
+  lines.push(
+    '| left out | default k | default NMI | default salon NMI | old default NMI | old default salon NMI | kmeans k=15 NMI |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of loso) {
     lines.push(
-      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.kmeansK15Nmi as number)} |`,
+      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.defaultSalonNmi as number)} | ${f3(r.oldDefaultNmi as number)} | ${f3(r.oldDefaultSalonNmi as number)} | ${f3(r.kmeansK15Nmi as number)} |`,
     );
   }
+  const mean = (key: string): number =>
+    loso.reduce((sum, r) => sum + (r[key] as number), 0) / Math.max(1, loso.length);
+  lines.push(
+    `| **mean** | | ${f3(mean('defaultNmi'))} | ${f3(mean('defaultSalonNmi'))} | ${f3(mean('oldDefaultNmi'))} | ${f3(mean('oldDefaultSalonNmi'))} | ${f3(mean('kmeansK15Nmi'))} |`,
+  );
   lines.push('');
   lines.push(
     `Cross-salon paraphrase recall@5 (raw cosine, ${paraphrase.queries} queries from ${corpus.pairs.length} pairs, both directions): **${f3(paraphrase.recall)}**`,
@@ -266,6 +337,8 @@ async function main(): Promise<void> {
       shuffledRepeats: 20,
     },
     rows,
+    labelSalonNmi,
+    salonCentering: auto.salonCentering,
     chosenK: defaultRow.k,
     kCurve: auto.kSelection.curve,
     leaveOneSalonOut: loso,

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'DUPLICATE_SALON', // two different files claim the same salon id
   'INVALID_OPTIONS', // an options object failed validation
   'MODEL_NOT_AVAILABLE', // embedding weights could not be found or loaded
+  'BACKEND_NOT_INSTALLED', // an optional package an embedder needs is not installed
   'EMBED_FAILED', // the embedding backend failed on input
   'STORE_NOT_FOUND',
   'STORE_EXISTS',

@@ -6,7 +6,7 @@
  *
  *   const lens = await SalonLens.openOrCreate('.salon-lens');
  *   await lens.add(['salons/']);
- *   console.log(lens.similarQuestions()[0]);
+ *   console.log((await lens.similarQuestions())[0]);
  *   await lens.report({ outDir: 'salon-report' });
  *   await lens.close();
  */
@@ -25,6 +25,8 @@ export { type ReportResult, SalonLens, type ThemesOptions } from './api/salon-le
 // Themes
 export {
   type ClusterOptions,
+  type GuideEntry,
+  GuideSchema,
   type Theme,
   type ThemeItemRef,
   ThemeItemRefSchema,
@@ -69,6 +71,7 @@ export {
   SimilarQuestionGroupSchema,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type StoredSalonInfo,
   type VectorSearchOptions,
   type VerifyReport,
 } from './index/index.js';

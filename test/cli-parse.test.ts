@@ -13,7 +13,7 @@ describe('salon-lens parse (built CLI)', () => {
   it('prints a per-salon table and the dropped lines, exit 0', () => {
     const result = runCli(['parse', examplesDir]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/salon\s+date\s+insights\s+questions\s+disagreements\s+warnings/);
+    expect(result.stdout).toMatch(/salon\s+insights\s+questions\s+disagreements\s+warnings/);
     expect(result.stdout).toContain('2024-09-14-who-owns-the-models');
     expect(result.stdout).toMatch(/:15: instruction: leaked prompt instruction/);
   });

@@ -14,7 +14,16 @@ describe('salon-lens report / themes (built CLI, bundled model)', () => {
     const store = path.join(work, 'store');
     const out = path.join(work, 'out');
 
-    const cold = runCli(['report', examplesDir, '--store', store, '--out', out, '--json']);
+    const cold = runCli([
+      'report',
+      examplesDir,
+      '--store',
+      store,
+      '--out',
+      out,
+      '--json',
+      '--quiet',
+    ]);
     expect(cold.stderr).toBe('');
     expect(cold.code).toBe(0);
     const first = JSON.parse(cold.stdout);

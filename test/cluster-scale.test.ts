@@ -41,7 +41,7 @@ describe('clusterThemes above linkageMaxItems', () => {
     expect(ThemesResultSchema.parse(result)).toEqual(result);
     expect(result.method).toBe('kmeans');
     expect(result.fallback).toEqual({
-      requested: 'average-linkage',
+      requested: 'ward',
       reason: '4000 items > linkageMaxItems 3000',
     });
     expect(result.kSelection.sampleSize).toBe(2000);
@@ -98,16 +98,14 @@ describe('clusterThemes above linkageMaxItems', () => {
   it('switches exactly at linkageMaxItems; an explicit kmeans is no fallback', () => {
     const input = manySalons(15, 10); // 600 items
     const linkage = clusterThemes(input, { k: 4 }).result;
-    expect(linkage.method).toBe('average-linkage');
+    expect(linkage.method).toBe('ward');
     expect(linkage.fallback).toBeUndefined();
     expect(linkage.kSelection.sampleSize).toBeUndefined();
-    expect(clusterThemes(input, { k: 4, linkageMaxItems: 600 }).result.method).toBe(
-      'average-linkage',
-    );
+    expect(clusterThemes(input, { k: 4, linkageMaxItems: 600 }).result.method).toBe('ward');
     const fallback = clusterThemes(input, { k: 4, linkageMaxItems: 599, sampleSize: 300 }).result;
     expect(fallback).toMatchObject({
       method: 'kmeans',
-      fallback: { requested: 'average-linkage', reason: '600 items > linkageMaxItems 599' },
+      fallback: { requested: 'ward', reason: '600 items > linkageMaxItems 599' },
       kSelection: { sampleSize: 300 },
     });
     expect(themeGroups(input, fallback.themes).sort()).toEqual(['A', 'B', 'C', 'D']);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ClusterProgress, clusterThemes, ThemesResultSchema } from '../src/cluster/index.js';
 import { STOPWORDS } from '../src/cluster/keywords.js';
 import { isSalonLensError } from '../src/errors.js';
-import { groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
+import { errorOf, groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
 
 const twoSalons = () =>
   syntheticInput([
@@ -23,15 +23,6 @@ function groupsOfThemes(
       [...new Set(t.itemIds.map((id) => group.get(id)))].sort().join(''),
     ]),
   );
-}
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('#clusterThemes on hand-made input', () => {
@@ -141,14 +132,17 @@ describe('#clusterThemes on hand-made input', () => {
     ).toBe(true);
   });
 
-  it('labels themes with non-empty, stopword-free keywords', () => {
+  it('labels themes with stopword-free key phrases and a short title that is one of them', () => {
     const input = twoSalons();
     const { result } = clusterThemes(input, { k: 3 });
     const group = groupOf(input);
     const expected: Record<string, string> = { A: 'copyright', B: 'privacy', C: 'automation' };
     for (const theme of result.themes) {
       expect(theme.keywords.length).toBeGreaterThan(0);
-      expect(theme.label).toBe(theme.keywords.join(' · '));
+      expect(theme.kind).toBe('discovered');
+      expect(theme.label).toBe(theme.title);
+      expect(theme.keywords.map((k) => k.toLowerCase())).toContain(theme.title?.toLowerCase());
+      expect(theme.title?.split(' ').length).toBeLessThanOrEqual(3);
       for (const word of theme.keywords.flatMap((k) => k.split(' '))) {
         expect(eng).not.toContain(word);
         expect(STOPWORDS.has(word)).toBe(false);

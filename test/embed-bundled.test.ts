@@ -1,6 +1,6 @@
 /**
  * The bundled USE-lite embedder: contract, batching, progress, cancellation,
- * worker threads, and meaning on the labelled corpus (skipped when absent).
+ * threads, and meaning on the labelled corpus (skipped when absent).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -29,7 +29,7 @@ const texts = [
 
 let embedder: Embedder;
 beforeAll(async () => {
-  embedder = await createEmbedder({ workers: 1, batchSize: 2 });
+  embedder = await createEmbedder({ threads: 1, batchSize: 2 });
 });
 afterAll(async () => {
   await embedder?.dispose();
@@ -100,10 +100,10 @@ describe('bundled USE-lite embedder', () => {
   });
 });
 
-describe('bundled USE-lite with two worker threads', () => {
+describe('bundled USE-lite with two threads', () => {
   let pooled: Embedder;
   beforeAll(async () => {
-    pooled = await createEmbedder({ backend: 'bundled', workers: 2, batchSize: 2 });
+    pooled = await createEmbedder({ backend: 'bundled', threads: 2, batchSize: 2 });
   });
   afterAll(async () => {
     await pooled?.dispose();
@@ -134,7 +134,7 @@ describe('bundled USE-lite with two worker threads', () => {
   });
 
   it('can be disposed twice and refuses work afterwards', async () => {
-    const short = await createEmbedder({ workers: 2 });
+    const short = await createEmbedder({ threads: 2 });
     await short.dispose();
     await short.dispose();
     const error = await short.embed(['x']).catch((e: unknown) => e);

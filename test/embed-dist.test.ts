@@ -1,8 +1,9 @@
 /**
  * The built package (dist/, made by `npm run build`, which `npm test` runs
- * first) must run the bundled model in worker threads from both the ESM and
- * the CJS build: the worker source resolves the model packages at run time,
- * which only a real built file can prove. Skips when dist/ is absent.
+ * first) must run the bundled model from both the ESM and the CJS build, on
+ * onnxruntime-node and on the tfjs fallback's worker threads: both resolve
+ * packages at run time (the weights, the runtime, the worker source), which
+ * only a real built file can prove. Skips when dist/ is absent.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,36 +18,43 @@ const cjs = path.join(REPO_ROOT, 'dist/index.cjs');
 const built = existsSync(esm) && existsSync(cjs);
 if (!built) console.warn('embed-dist: skipping, dist/ is not built (run `npm run build`)');
 
-const body = `
-  const embedder = await createEmbedder({ workers: 2, batchSize: 1 });
+const body = (runtime: string) => `
+  const embedder = await createEmbedder({ runtime: '${runtime}', threads: 2, batchSize: 1 });
   const vectors = await embedder.embed(['open weights', 'who owns the data?', 'teachers']);
   await embedder.dispose();
   const norm = Math.hypot(...vectors[0]);
-  console.log(JSON.stringify({ id: embedder.id, n: vectors.length, dim: vectors[0].length, norm }));
+  console.log(JSON.stringify({ id: embedder.id, n: vectors.length, dim: vectors[0].length, norm, runtime: embedder.runtime }));
 `;
 
-async function check(code: string, args: string[]) {
+async function check(code: string, args: string[], runtime: string) {
   const { stdout } = await run(process.execPath, [...args, code], {
     cwd: REPO_ROOT,
     timeout: 120_000,
   });
   const result = JSON.parse(stdout.trim().split('\n').at(-1) as string);
-  expect(result).toMatchObject({ id: 'use-lite@512', n: 3, dim: 512 });
+  expect(result).toMatchObject({ id: 'use-lite@512', n: 3, dim: 512, runtime });
   expect(result.norm).toBeCloseTo(1, 5);
 }
 
 describe.skipIf(!built)('bundled embedder from the built package', () => {
-  it('runs two worker threads from the ESM build', async () => {
-    await check(`const { createEmbedder } = await import(${JSON.stringify(esm)});${body}`, [
-      '--input-type=module',
-      '--eval',
-    ]);
-  });
+  for (const [runtime, name] of [
+    ['onnx', 'onnxruntime-node'],
+    ['tfjs', 'tfjs-wasm'],
+  ] as const) {
+    it(`runs on ${name} from the ESM build`, async () => {
+      await check(
+        `const { createEmbedder } = await import(${JSON.stringify(esm)});${body(runtime)}`,
+        ['--input-type=module', '--eval'],
+        name,
+      );
+    });
 
-  it('runs two worker threads from the CJS build', async () => {
-    await check(
-      `(async () => { const { createEmbedder } = require(${JSON.stringify(cjs)});${body} })().catch((e) => { console.error(e); process.exit(1); });`,
-      ['--eval'],
-    );
-  });
+    it(`runs on ${name} from the CJS build`, async () => {
+      await check(
+        `(async () => { const { createEmbedder } = require(${JSON.stringify(cjs)});${body(runtime)} })().catch((e) => { console.error(e); process.exit(1); });`,
+        ['--eval'],
+        name,
+      );
+    });
+  }
 });

@@ -28,6 +28,7 @@ describe('store commands (built CLI)', () => {
       '--embedder',
       'hashing',
       '--json',
+      '--quiet',
     ]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -58,8 +59,9 @@ describe('store commands (built CLI)', () => {
       '3',
     ]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/#\s+score\s+date\s+salon\s+section\s+text/);
-    expect(table.stdout.trim().split('\n')).toHaveLength(2 + 3);
+    expect(table.stdout).toMatch(/#\s+cosine\s+salon\s+section\s+text/);
+    // header, rule, 3 hits, a blank line and the line explaining the score
+    expect(table.stdout.trim().split('\n')).toHaveLength(2 + 3 + 2);
 
     const json = runCli([
       'search',
@@ -125,7 +127,13 @@ describe('store commands (built CLI)', () => {
     expect(missing.stderr).toMatch(/No lens store at .*nope/);
     expect(runCli(['search', 'x', '--store', store, '-k', '0']).code).toBe(2);
     expect(runCli(['search', 'x', '--store', store, '--mode', 'fuzzy']).code).toBe(2);
-    expect(runCli(['search', 'x']).code).toBe(2); // --store is required
+    // Without --store: the default .salon-lens of the current folder.
+    const none = runCli(['search', 'x'], {
+      cwd: path.dirname(store),
+      env: { SALON_LENS_STORE: '' },
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/No lens store at \.salon-lens/);
   });
 
   it('round-trips with the default bundled model', async () => {

@@ -88,6 +88,7 @@ describe('two writers', () => {
               ...second.map((s) => s.source),
               '--store',
               dir,
+              '--quiet',
             ]);
             await openLens(dir, { embedder }).then(
               (lens) => lens.close(),
@@ -109,7 +110,7 @@ describe('two writers', () => {
     expect(lockedCli?.stderr).toMatch(
       /^salon-lens: Store .* is locked by process \d+ on .* since .*: only one writer at a time\. Wait for it to finish and run this again/,
     );
-    expect(lockedCli?.stderr).toContain('salon-lens search/similar/verify');
+    expect(lockedCli?.stderr).toContain('salon-lens search, similar, themes and verify');
     expect(isSalonLensError(lockedApi, 'STORE_LOCKED')).toBe(true);
     expect(await expectOneOf(dir, { firstOnly }, embedder)).toBe('firstOnly');
   }, 120_000);
@@ -128,7 +129,13 @@ describe('two writers', () => {
     const tally = { lockedOut: 0, serial: 0 };
     for (let round = 0; round < 3; round++) {
       const store = await copyStore(base);
-      const args = (group: Salon[]) => ['index', ...group.map((s) => s.source), '--store', store];
+      const args = (group: Salon[]) => [
+        'index',
+        ...group.map((s) => s.source),
+        '--store',
+        store,
+        '--quiet',
+      ];
       const [ra, rb] = await Promise.all([runCliAsync(args(a)), runCliAsync(args(b))]);
       const state = await expectOneOf(store, states, embedder);
       if (ra.code === 0 && rb.code === 0) {

@@ -111,8 +111,8 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
     expect(lexical.recall5).toBeGreaterThan(0.2);
   });
 
-  it('groups similar questions into small cross-salon groups at the default threshold', () => {
-    const groups = lens.similarQuestions();
+  it('groups similar questions into small cross-salon groups at the default threshold', async () => {
+    const groups = await lens.similarQuestions();
     const groupOf = new Map<string, number>();
     groups.forEach((g, i) => {
       for (const q of g.questions) groupOf.set(q.item.id, i);
@@ -122,7 +122,7 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
         const ga = groupOf.get(itemId(p.a));
         return ga !== undefined && ga === groupOf.get(itemId(p.b));
       }).length;
-    const single = lens.similarQuestions({ linkage: 'single' });
+    const single = await lens.similarQuestions({ linkage: 'single' });
     process.stderr.write(
       `[corpus] similarQuestions: ${groups.length} groups, largest ${groups[0]?.questions.length}, ` +
         `pairs together ${together(pairs)}/40, negatives together ${together(negatives)}/20; ` +
@@ -138,8 +138,8 @@ describe.skipIf(!corpusDir)('lens store on the shared corpus (bundled USE-lite)'
     expect(single[0]?.questions.length).toBeGreaterThan(100);
   });
 
-  it('ANN agrees with exact search', () => {
-    const report = lens.recallCheck({ sample: 390, k: 10 });
+  it('ANN agrees with exact search', async () => {
+    const report = await lens.recallCheck({ sample: 390, k: 10 });
     expect(report.recall).toBeGreaterThanOrEqual(0.99);
   });
 });

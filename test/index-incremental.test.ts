@@ -68,7 +68,7 @@ function renamed(salon: Salon, id: string, items = salon.items): Salon {
 
 /** What a lens answers, as plain data: items in order, and a few searches through the graph. */
 async function answers(lens: Lens): Promise<string> {
-  const snap = lens.snapshot();
+  const snap = await lens.snapshot();
   const queries = ['who owns the models', 'privacy', 'art and authorship', 'work'];
   const hits = [];
   for (const q of queries) {
@@ -144,9 +144,9 @@ describe('incremental saves', () => {
     const reader = await openLens(dir, { embedder, readOnly: true });
     expect(await answers(reader)).toBe(await answers(lens));
     expect(reader.salons().map((s) => s.id)).not.toContain(gone.id);
-    const ids = reader.snapshot().items.filter((i) => i.salonId === changed.id);
+    const ids = (await reader.snapshot()).items.filter((i) => i.salonId === changed.id);
     expect(ids.map((i) => i.id)).toEqual(changed.items.map((i) => i.id));
-    expect(reader.recallCheck({ sample: 50 }).recall).toBeGreaterThanOrEqual(0.98);
+    expect((await reader.recallCheck({ sample: 50 })).recall).toBeGreaterThanOrEqual(0.98);
     await reader.close();
     await lens.close();
   });
@@ -192,7 +192,7 @@ describe('a format-1 store (written before incremental saves)', () => {
       '2024-09-14-who-owns-the-models',
       '2024-10-19-art-and-authorship',
     ]);
-    expect(reader.readState('marker')).toBe('v1');
+    expect(await reader.readState('marker')).toBe('v1');
     const hits = await reader.search('who owns the models', { k: 3 });
     expect(hits).toHaveLength(3);
     const v1Answers = await answers(reader);
@@ -206,7 +206,7 @@ describe('a format-1 store (written before incremental saves)', () => {
     expect(upgraded.delta).toHaveLength(1);
     const again = await openLens(dir, { embedder, readOnly: true });
     expect(again.salons()).toHaveLength(3);
-    expect(again.readState('marker')).toBe('v1');
+    expect(await again.readState('marker')).toBe('v1');
     await again.close();
     expect(v1Answers).toContain('who-owns-the-models');
   });

@@ -89,21 +89,24 @@ describe(`one store with ${SALONS} generated salons (${SALONS * ITEMS} items)`, 
     const oneSalon = lens.salons()[17]?.id as string;
     const inSalon = await lens.search(query, { k: 5, salon: oneSalon });
     expect(inSalon.map((h) => h.item.salonId)).toEqual(Array(5).fill(oneSalon));
-    const similar = lens.similarTo(hits[0]?.item.id as string, { k: 5, crossSalonOnly: true });
+    const similar = await lens.similarTo(hits[0]?.item.id as string, {
+      k: 5,
+      crossSalonOnly: true,
+    });
     expect(similar).toHaveLength(5);
     expect(similar.every((h) => h.item.salonId !== hits[0]?.item.salonId)).toBe(true);
 
     // Generated text repeats itself, so most queries tie at the k-th score (the set
     // overlap with exact top-10 is ~0.8 here); every ANN hit still scores like exact.
-    expect(lens.recallCheck({ sample: 100, k: 10 }).recall).toBeGreaterThanOrEqual(0.98);
+    expect((await lens.recallCheck({ sample: 100, k: 10 })).recall).toBeGreaterThanOrEqual(0.98);
 
     const reader = await openLens(store, { embedder, readOnly: true });
     expect(await reader.search(query, { k: 10 })).toEqual(hits);
     await reader.close();
   });
 
-  it('groups the recurring questions planted across salons', () => {
-    const groups = lens.similarQuestions();
+  it('groups the recurring questions planted across salons', async () => {
+    const groups = await lens.similarQuestions();
     expect(groups.length).toBeGreaterThan(0);
     const groupOf = new Map<string, number>();
     groups.forEach((g, i) => {
@@ -111,7 +114,7 @@ describe(`one store with ${SALONS} generated salons (${SALONS * ITEMS} items)`, 
       expect(new Set(g.questions.map((q) => q.salon.id)).size).toBe(g.questions.length);
       for (const q of g.questions) groupOf.set(q.item.id, i);
     });
-    const items = lens.snapshot().items;
+    const items = (await lens.snapshot()).items;
     let checked = 0;
     corpus.planted.forEach((planted, r) => {
       if (planted.salonTitles.length < 2) return;

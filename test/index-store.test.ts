@@ -74,9 +74,10 @@ describe('addSalons', () => {
       unchanged: 0,
       removedItems: 0,
       embeddedItems: total,
+      skipped: [],
     });
     expect(lens.manifest.itemCount).toBe(total);
-    expect(lens.snapshot().items.map((i) => i.id)).toEqual(
+    expect((await lens.snapshot()).items.map((i) => i.id)).toEqual(
       salons.flatMap((s) => s.items.map((i) => i.id)),
     );
     expect([...new Set(events)]).toEqual(['parse', 'embed', 'index', 'save']);
@@ -280,14 +281,14 @@ describe('search', () => {
 
   it('similarTo finds neighbours of a stored item, never the item itself', async () => {
     const item = salons[1]?.items[2] as Salon['items'][number];
-    const hits = lens.similarTo(item.id, { k: 5, crossSalonOnly: true });
+    const hits = await lens.similarTo(item.id, { k: 5, crossSalonOnly: true });
     expect(hits).toHaveLength(5);
     expect(hits.every((h) => h.item.id !== item.id && h.salon.id !== item.salonId)).toBe(true);
-    expect(() => lens.similarTo('nope#q1')).toThrow(/No item "nope#q1"/);
+    await expect(lens.similarTo('nope#q1')).rejects.toThrow(/No item "nope#q1"/);
   });
 
   it('similarQuestions groups cross-salon questions, largest first', async () => {
-    const groups = lens.similarQuestions({ threshold: 0.2 });
+    const groups = await lens.similarQuestions({ threshold: 0.2 });
     expect(groups.length).toBeGreaterThan(0);
     for (const g of groups) {
       SimilarQuestionGroupSchema.parse(g);
@@ -299,15 +300,15 @@ describe('search', () => {
     const sizes = groups.map((g) => g.questions.length);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     // Deterministic.
-    expect(lens.similarQuestions({ threshold: 0.2 })).toEqual(groups);
+    expect(await lens.similarQuestions({ threshold: 0.2 })).toEqual(groups);
     // A higher threshold never finds more pairs.
-    const strict = lens.similarQuestions({ threshold: 0.5 });
+    const strict = await lens.similarQuestions({ threshold: 0.5 });
     const members = (gs: typeof groups) => gs.reduce((n, g) => n + g.questions.length, 0);
     expect(members(strict)).toBeLessThanOrEqual(members(groups));
   });
 
-  it('recallCheck compares ANN with exact top-k', () => {
-    const report = lens.recallCheck({ sample: 50, k: 10 });
+  it('recallCheck compares ANN with exact top-k', async () => {
+    const report = await lens.recallCheck({ sample: 50, k: 10 });
     expect(report.queries).toBe(50);
     expect(report.recall).toBeGreaterThanOrEqual(0.98);
     expect(report.ef).toBe(lens.manifest.hnsw.ef);
@@ -322,7 +323,7 @@ describe('search', () => {
     );
     expect(typo.message).toContain('sectoin');
     await expectCode(lens.search('   '), 'INVALID_OPTIONS');
-    await expectCode(() => lens.similarQuestions({ threshold: 2 }), 'INVALID_OPTIONS');
+    await expectCode(lens.similarQuestions({ threshold: 2 }), 'INVALID_OPTIONS');
     await expectCode(() => lens.setEf(0), 'INVALID_OPTIONS');
   });
 });
@@ -360,7 +361,7 @@ describe('HNSW on a larger store', () => {
     }));
     const { lens } = await newLens(randomVectorEmbedder(32));
     await lens.addSalons(many);
-    expect(lens.recallCheck({ sample: 200, k: 10 }).recall).toBeGreaterThanOrEqual(0.98);
+    expect((await lens.recallCheck({ sample: 200, k: 10 })).recall).toBeGreaterThanOrEqual(0.98);
     let agree = 0;
     const queries = many.flatMap((s) => s.items).filter((_, i) => i % 97 === 0);
     for (const q of queries) {
@@ -384,11 +385,11 @@ describe('state and snapshot', () => {
   it('stores derived state atomically and returns copies', async () => {
     const { dir, lens } = await newLens();
     await lens.addSalons(salons);
-    expect(lens.readState('themes')).toBeUndefined();
+    expect(await lens.readState('themes')).toBeUndefined();
     await lens.writeState('themes', { centroids: [[0.1, 0.2]], k: 3 });
-    const read = lens.readState('themes') as { k: number };
+    const read = (await lens.readState('themes')) as { k: number };
     read.k = 99;
-    expect(lens.readState('themes')).toEqual({ centroids: [[0.1, 0.2]], k: 3 });
+    expect(await lens.readState('themes')).toEqual({ centroids: [[0.1, 0.2]], k: 3 });
     await expectCode(lens.writeState('bad key!', 1), 'INVALID_OPTIONS');
     await expectCode(
       lens.writeState('fn', () => 1),
@@ -397,20 +398,20 @@ describe('state and snapshot', () => {
     await lens.close();
     const again = await openLens(dir, { embedder, readOnly: true });
     open.push(again);
-    expect(again.readState('themes')).toEqual({ centroids: [[0.1, 0.2]], k: 3 });
+    expect(await again.readState('themes')).toEqual({ centroids: [[0.1, 0.2]], k: 3 });
     await expectCode(again.writeState('x', 1), 'STORE_READ_ONLY');
   });
 
   it('snapshot gives items with their vectors in stable order', async () => {
     const { lens } = await newLens();
     await lens.addSalons(salons);
-    const snap = lens.snapshot();
+    const snap = await lens.snapshot();
     expect(snap.salons.map((s) => s.id)).toEqual(salons.map((s) => s.id));
     expect(snap.vectors).toHaveLength(snap.items.length);
     const [v] = await embedder.embed([snap.items[7]?.text as string]);
     expect(Array.from(snap.vectors[7] as Float32Array)).toEqual(Array.from(v as Float32Array));
     snap.vectors[7]?.fill(0);
-    expect(lens.snapshot().vectors[7]?.some((x) => x !== 0)).toBe(true);
+    expect((await lens.snapshot()).vectors[7]?.some((x) => x !== 0)).toBe(true);
   });
 });
 

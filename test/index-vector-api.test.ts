@@ -33,9 +33,9 @@ afterAll(async () => {
 });
 
 const embed = async (text: string) => (await embedder.embed([text]))[0] as Float32Array;
-const code = (fn: () => unknown) => {
+const code = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return isSalonLensError(error) ? error.code : 'other';
   }
@@ -46,11 +46,11 @@ describe('searchVector', () => {
   it('answers like search for the same query vector, with and without filters', async () => {
     for (const text of ['who owns the models', 'privacy at work', 'elections and truth']) {
       const v = await embed(text);
-      expect(lens.searchVector(v, { k: 7 })).toEqual(await lens.search(text, { k: 7 }));
-      expect(lens.searchVector(v, { k: 4, section: 'question' })).toEqual(
+      expect(await lens.searchVector(v, { k: 7 })).toEqual(await lens.search(text, { k: 7 }));
+      expect(await lens.searchVector(v, { k: 4, section: 'question' })).toEqual(
         await lens.search(text, { k: 4, section: 'question' }),
       );
-      expect(lens.searchVector(v, { exact: true })).toEqual(
+      expect(await lens.searchVector(v, { exact: true })).toEqual(
         await lens.search(text, { exact: true }),
       );
     }
@@ -59,17 +59,21 @@ describe('searchVector', () => {
   it('takes plain arrays and any length of vector (it normalises)', async () => {
     const v = await embed('schools and jobs');
     const scaled = Array.from(v, (x) => x * 3);
-    expect(lens.searchVector(scaled, { k: 5 })).toEqual(lens.searchVector(v, { k: 5 }));
+    expect(await lens.searchVector(scaled, { k: 5 })).toEqual(await lens.searchVector(v, { k: 5 }));
   });
 
-  it('refuses a wrong dimension, a zero vector, a text mode and unknown options', () => {
-    expect(code(() => lens.searchVector(new Float32Array(63).fill(1)))).toBe('INVALID_OPTIONS');
-    expect(code(() => lens.searchVector(new Float32Array(64)))).toBe('INVALID_OPTIONS');
+  it('refuses a wrong dimension, a zero vector, a text mode and unknown options', async () => {
+    expect(await code(() => lens.searchVector(new Float32Array(63).fill(1)))).toBe(
+      'INVALID_OPTIONS',
+    );
+    expect(await code(() => lens.searchVector(new Float32Array(64)))).toBe('INVALID_OPTIONS');
     const v = new Float32Array(64).fill(0.125);
-    expect(code(() => lens.searchVector(v, { mode: 'lexical' } as never))).toBe('INVALID_OPTIONS');
-    expect(code(() => lens.searchVector(v, { k: 0 }))).toBe('INVALID_OPTIONS');
-    expect(code(() => lens.searchVector(v, { kk: 3 } as never))).toBe('INVALID_OPTIONS');
-    expect(lens.searchVector(v, { k: 3 })).toHaveLength(3);
+    expect(await code(() => lens.searchVector(v, { mode: 'lexical' } as never))).toBe(
+      'INVALID_OPTIONS',
+    );
+    expect(await code(() => lens.searchVector(v, { k: 0 }))).toBe('INVALID_OPTIONS');
+    expect(await code(() => lens.searchVector(v, { kk: 3 } as never))).toBe('INVALID_OPTIONS');
+    expect(await lens.searchVector(v, { k: 3 })).toHaveLength(3);
   });
 });
 
@@ -101,7 +105,7 @@ describe('addSalons with precomputed vectors', () => {
     expect(second.embeddedItems).toBe(fifth.items.length);
 
     // Same vectors as the embedder's, so the same store as `lens`: same answers.
-    expect(store.snapshot()).toEqual(lens.snapshot());
+    expect(await store.snapshot()).toEqual(await lens.snapshot());
     expect(await store.search('who owns the models', { k: 6 })).toEqual(
       await lens.search('who owns the models', { k: 6 }),
     );

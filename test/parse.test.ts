@@ -301,6 +301,34 @@ describe('loadSalons', () => {
     expect((error as Error).message).toContain(path.join(dir, 'c.md'));
   });
 
+  it('skipInvalid leaves out invalid documents, listing each with its reason; progress counts documents', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'salon-skip-'));
+    const doc =
+      'These are the takeaways from the conversation: 2024-01-01 Ai salon - ok.m4a\n# Insights\n- Fine.\n';
+    await writeFile(path.join(dir, 'good.md'), doc);
+    await writeFile(path.join(dir, 'notes.txt'), 'call Sam about the venue\n');
+    await writeFile(path.join(dir, 'big.md'), `${doc}- ${'x'.repeat(200)}.\n`);
+
+    const strict = await loadSalons([dir], { maxBytes: 150 }).catch((e: unknown) => e);
+    expect(isSalonLensError(strict, 'INPUT_TOO_LARGE')).toBe(true);
+
+    const events: Array<[number, number]> = [];
+    const lenient = await loadSalons([dir], {
+      maxBytes: 150,
+      skipInvalid: true,
+      onProgress: (e) => events.push([e.done, e.total]),
+    });
+    expect(lenient.salons.map((s) => s.source)).toEqual([path.join(dir, 'good.md')]);
+    expect(lenient.skipped.map((s) => path.basename(s.file))).toEqual(['big.md', 'notes.txt']);
+    expect(lenient.skipped[1]?.message).toMatch(/notes\.txt:1: expected a section heading/);
+    expect(events).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+  });
+
   it('names a missing path', async () => {
     const error = await loadSalons(['/definitely/not/here']).catch((e: unknown) => e);
     expect(isSalonLensError(error, 'INPUT_ERROR')).toBe(true);

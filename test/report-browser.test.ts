@@ -10,9 +10,31 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SalonLens } from '../src/api/salon-lens.js';
+import { createEmbedder, openEmbeddingCache, withEmbeddingCache } from '../src/embed/index.js';
 import { REPORT_CSP, type ReportData, renderHtml } from '../src/report/index.js';
 import { makeReportData } from './helpers/report-fixture.js';
 import { buildExampleReport, FIXED_BUILT_AT } from './helpers/report-pipeline.js';
+import { sharedPath } from './helpers/shared-data.js';
+
+/** The shared corpus's report through the public API (vectors cached across runs), or undefined. */
+async function corpusReport(workDir: string): Promise<ReportData | undefined> {
+  const corpus = sharedPath('corpus');
+  if (!corpus) return undefined;
+  const cache = await openEmbeddingCache(path.join(tmpdir(), 'salon-lens-report-browser-cache'));
+  const embedder = withEmbeddingCache(await createEmbedder(), cache);
+  const lens = await SalonLens.create(path.join(workDir, 'corpus-store'), { embedder });
+  try {
+    await lens.add([corpus]);
+    return (await lens.report({ formats: ['html'], builtAt: FIXED_BUILT_AT })).data;
+  } finally {
+    await lens.close();
+    await embedder.dispose();
+  }
+}
+
+/** Page width beyond the viewport, in CSS px (a string expression: the test tsconfig has no DOM lib). */
+const OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth';
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find(
   (p): p is string => !!p && existsSync(p),
@@ -148,14 +170,61 @@ describe.skipIf(!CHROMIUM)('HTML report in Chromium', () => {
       height: 844,
     });
     expect(errors).toEqual([]);
-    const overflow = await page.evaluate<number>(
-      // A string expression: the test tsconfig has no DOM lib.
-      'document.documentElement.scrollWidth - window.innerWidth',
-    );
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await page.evaluate<number>(OVERFLOW)).toBeLessThanOrEqual(0);
     expect((await page.locator('svg.plot').boundingBox())?.width).toBeGreaterThan(300);
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-phone.png'), fullPage: true });
     await page.close();
+  });
+
+  it('opens with the summary box, recurring questions before the theme cards, cards collapsed', async () => {
+    const { page, errors } = await open(renderHtml(example), 'example-glance');
+    expect(errors).toEqual([]);
+    const order = await page
+      .locator('main > section')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('id')));
+    expect(order[0]).toBe('glance');
+    expect(order.indexOf('recurring')).toBeLessThan(order.indexOf('themes'));
+    expect(await page.locator('#glance h3').count()).toBe(4);
+    // Every recurring theme listed in the box is in 3+ salons and links to its card.
+    for (const link of await page
+      .locator('#glance .glance-grid > div')
+      .first()
+      .locator('a')
+      .all()) {
+      const id = ((await link.getAttribute('href')) ?? '').replace('#theme-', '');
+      expect(example.themes.themes.find((t) => t.id === id)?.salons.length).toBeGreaterThanOrEqual(
+        3,
+      );
+    }
+    const cards = page.locator('details.theme');
+    expect(await cards.count()).toBe(example.themes.themes.length);
+    expect(await page.locator('details.theme[open]').count()).toBe(0);
+    // A collapsed card hides its items but still shows its title and size...
+    const first = cards.first();
+    expect(await first.locator(':scope > summary').isVisible()).toBe(true);
+    expect(await first.locator('ul.chips').first().isVisible()).toBe(false);
+    // ...and one click (no script needed) opens it.
+    await first.locator(':scope > summary').click();
+    expect(await first.locator('ul.chips').first().isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('keeps the shared corpus report short and readable on a phone', async (ctx) => {
+    const data = await corpusReport(workDir);
+    if (!data) return ctx.skip();
+    const markup = renderHtml(data);
+    const desktop = await open(markup, 'corpus');
+    expect(desktop.errors).toEqual([]);
+    const height = await desktop.page.evaluate<number>('document.documentElement.scrollHeight');
+    console.log(`report-browser: corpus report is ${height} px tall at 1280 px`);
+    expect(height).toBeLessThan(15_000);
+    // Map labels: only the largest themes carry a number, so 20-30 themes stay legible.
+    expect(await desktop.page.locator('svg.plot .labels text').count()).toBeLessThanOrEqual(10);
+    await desktop.page.screenshot({ path: path.join(ARTIFACTS, 'corpus.png'), fullPage: true });
+    await desktop.page.close();
+    const phone = await open(markup, 'corpus-phone', { width: 390, height: 844 });
+    expect(await phone.page.evaluate<number>(OVERFLOW)).toBeLessThanOrEqual(0);
+    await phone.page.close();
   });
 
   it('never runs injected markup, even with the CSP removed (escaping alone holds)', async () => {
@@ -170,7 +239,7 @@ describe.skipIf(!CHROMIUM)('HTML report in Chromium', () => {
     expect(await page.evaluate(`document.querySelectorAll('script, img').length`)).toBe(0);
     expect(await page.locator('b', { hasText: 'tags' }).count()).toBe(0);
     expect(await page.title()).toBe('Pipes | "quotes" & <b>tags</b>');
-    expect(await page.locator('body').innerText()).toContain(
+    expect(await page.locator('body').textContent()).toContain(
       '<script>window.__pwned = 1; alert(1)</script>',
     );
     await page.close();

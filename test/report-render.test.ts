@@ -114,8 +114,8 @@ describe('renderHtml', () => {
   });
 
   it('has a theme article per theme and the recurring questions', () => {
-    expect(page).toMatch(/<article class="theme" id="theme-t1"/);
-    expect(page).toMatch(/<article class="theme" id="theme-t2"/);
+    expect(page).toMatch(/<details class="theme" id="theme-t1"/);
+    expect(page).toMatch(/<details class="theme" id="theme-t2"/);
     expect(page).toContain('1. copyright · style · artists');
     expect(page).toContain('Question group 1: asked in 2 salons');
   });

@@ -151,9 +151,9 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
         setEf: (ef) => raw.setEf(ef),
       };
     },
-    extra() {
+    async extra() {
       const l = lens as Lens;
-      return { recallCheck: l.recallCheck({ sample: 200 }), info: l.manifest };
+      return { recallCheck: await l.recallCheck({ sample: 200 }), info: l.manifest };
     },
     async close() {
       await lens?.close();

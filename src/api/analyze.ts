@@ -14,6 +14,8 @@ export interface AnalyzeOptions extends Omit<ReportOptions, 'onProgress' | 'sign
   /** Store folder (created when missing). */
   store: string;
   embedder?: CreateOptions['embedder'];
+  /** Skip invalid documents (listed in `added.skipped`) instead of failing. @default false */
+  skipInvalid?: boolean;
   onProgress?: (event: { stage: string; done: number; total: number }) => void;
   signal?: AbortSignal;
 }
@@ -27,10 +29,10 @@ export async function analyze(
   paths: readonly string[],
   options: AnalyzeOptions,
 ): Promise<AnalyzeResult> {
-  const { store, embedder, onProgress, signal, ...reportOptions } = options;
+  const { store, embedder, skipInvalid, onProgress, signal, ...reportOptions } = options;
   const lens = await SalonLens.openOrCreate(store, embedder ? { embedder } : {});
   try {
-    const added = await lens.add(paths, { onProgress, signal });
+    const added = await lens.add(paths, { onProgress, signal, skipInvalid });
     const report = await lens.report({ ...reportOptions, onProgress, signal });
     return { added, report };
   } finally {

@@ -4,7 +4,7 @@
  *
  *   const lens = await SalonLens.openOrCreate('.salon-lens');
  *   await lens.add(['salons/']);
- *   const groups = lens.similarQuestions();
+ *   const groups = await lens.similarQuestions();
  *   await lens.report({ outDir: 'report' });
  *   await lens.close();
  */
@@ -13,6 +13,8 @@ import path from 'node:path';
 import {
   type ClusterOptions,
   clusterThemes,
+  GuideSchema,
+  guideText,
   type ThemeState,
   ThemeStateSchema,
   type ThemesResult,
@@ -26,12 +28,14 @@ import {
   type Lens,
   type LensInfo,
   openLens,
+  type RemoveSalonsOptions,
   readManifest,
   type SearchHit,
   type SearchOptions,
   type SimilarQuestionGroup,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type StoredSalonInfo,
   type VectorSearchOptions,
   type VerifyReport,
   verifyLens,
@@ -62,8 +66,14 @@ const THEME_STATE_KEY = 'themes';
 const MANIFEST_FILE = 'manifest.json';
 
 export type ThemesOptions = ClusterOptions & {
-  /** Keep the new theme centroids in the store so ids stay stable next time. @default true unless read-only */
-  persist?: boolean;
+  /**
+   * Keep the new theme centroids in the store so ids stay stable next time.
+   * `true` saves (a read-only lens refuses); `false` never does; `'when-free'` saves
+   * only if the write lock is free right now (briefly taking it, also from a read-only
+   * lens) and otherwise skips silently, so a reader never waits for or fails on a writer.
+   * @default true, or false for a read-only lens
+   */
+  persist?: boolean | 'when-free';
 };
 
 export interface ReportResult {
@@ -152,8 +162,17 @@ export class SalonLens {
     return this.#lens.addSalons(input, options);
   }
 
-  removeSalons(ids: readonly string[]) {
-    return this.#lens.removeSalons(ids);
+  /** Remove salons and their items by id (unknown ids are ignored); saves atomically. */
+  removeSalons(
+    ids: readonly string[],
+    options: RemoveSalonsOptions = {},
+  ): Promise<{ removedSalons: number; removedItems: number }> {
+    return this.#lens.removeSalons(ids, options);
+  }
+
+  /** The stored salons (id, title, date, source path, item count), in salon order. */
+  salons(): StoredSalonInfo[] {
+    return this.#lens.salons();
   }
 
   search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
@@ -161,15 +180,15 @@ export class SalonLens {
   }
 
   /** Like `search` in vector mode, for a vector from the store's model (embedded elsewhere). */
-  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): SearchHit[] {
+  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): Promise<SearchHit[]> {
     return this.#lens.searchVector(vector, options);
   }
 
-  similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
+  similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
     return this.#lens.similarQuestions(options);
   }
 
-  similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
+  similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
     return this.#lens.similarTo(itemId, options);
   }
 
@@ -179,14 +198,20 @@ export class SalonLens {
    */
   async themes(options: ThemesOptions = {}): Promise<ThemesResult> {
     const { persist = !this.#lens.readOnly, ...clusterOptions } = options;
-    const snapshot = this.#lens.snapshot();
+    const snapshot = await this.#lens.snapshot();
     if (snapshot.items.length === 0) {
       throw new SalonLensError(
         'INPUT_ERROR',
         `Store ${this.#lens.dir} holds no items yet: add salons first.`,
       );
     }
-    const previous = this.#previousThemeState();
+    const previous = await this.#previousThemeState();
+    // Guided themes are embedded here, where the embedder lives; the cluster stage stays pure.
+    const guide =
+      clusterOptions.guide === undefined
+        ? undefined
+        : parseOptions(GuideSchema, clusterOptions.guide, 'themes options.guide');
+    const guideVectors = guide ? await this.#embedder.embed(guide.map(guideText)) : undefined;
     const { result, state } = clusterThemes(
       {
         salons: snapshot.salons,
@@ -194,13 +219,43 @@ export class SalonLens {
         vectors: snapshot.vectors,
         embedderId: this.#embedder.id,
         thresholds: this.#embedder.thresholds,
+        ...(guideVectors ? { guideVectors } : {}),
       },
       clusterOptions,
       previous,
     );
     throwIfAborted(clusterOptions.signal, 'themes');
-    if (persist) await this.#lens.writeState(THEME_STATE_KEY, state);
+    if (persist === 'when-free') await this.#saveWhenFree(THEME_STATE_KEY, state);
+    else if (persist) await this.#lens.writeState(THEME_STATE_KEY, state);
     return result;
+  }
+
+  /**
+   * Save derived state if no writer holds the store; returns whether it was saved.
+   * A read-only lens opens a short-lived writer with the same embedder instance.
+   * A busy store or one this user cannot write to is not an error: the state only
+   * keeps theme ids stable, and the next run saves it.
+   */
+  async #saveWhenFree(key: string, value: unknown): Promise<boolean> {
+    if (!this.#lens.readOnly) {
+      await this.#lens.writeState(key, value);
+      return true;
+    }
+    let writer: SalonLens;
+    try {
+      writer = await SalonLens.open(this.#lens.dir, { embedder: this.#embedder });
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      if (isSalonLensError(error, 'STORE_LOCKED')) return false;
+      if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') return false;
+      throw error;
+    }
+    try {
+      await writer.#lens.writeState(key, value);
+      return true;
+    } finally {
+      await writer.close();
+    }
   }
 
   /** Themes + recurring questions + 2-D map, rendered as Markdown, HTML and/or JSON. */
@@ -210,10 +265,10 @@ export class SalonLens {
     progress?.({ stage: 'themes', done: 0, total: 1 });
     const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
     progress?.({ stage: 'themes', done: 1, total: 1 });
-    const recurringQuestions = this.similarQuestions(
+    const recurringQuestions = await this.similarQuestions(
       opts.similarQuestions as SimilarQuestionsOptions,
     );
-    const snapshot = this.#lens.snapshot();
+    const snapshot = await this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),
       salons: this.#storedSalons(snapshot.items),
@@ -241,8 +296,8 @@ export class SalonLens {
     if (this.#ownsEmbedder) await this.#embedder.dispose();
   }
 
-  #previousThemeState(): ThemeState | undefined {
-    const stored = this.#lens.readState(THEME_STATE_KEY);
+  async #previousThemeState(): Promise<ThemeState | undefined> {
+    const stored = await this.#lens.readState(THEME_STATE_KEY);
     if (stored === undefined) return undefined;
     const parsed = ThemeStateSchema.safeParse(stored);
     // A state from an older format only costs id stability, never correctness.

@@ -1,10 +1,11 @@
 /**
- * CLI edge: exit codes, error printing, progress bars and JSON output.
+ * CLI edge: exit codes, error printing and JSON output (progress: progress.ts,
+ * tables: table.ts).
  * stdout carries results only (so `--json` can be piped); everything for
  * humans while work runs (progress, warnings) goes to stderr.
  */
-import cliProgress from 'cli-progress';
 import { isSalonLensError } from '../errors.js';
+import { terminalSafeLines } from './terminal-text.js';
 
 export const EXIT = { ok: 0, badInput: 1, usage: 2 } as const;
 
@@ -17,8 +18,9 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A line for humans on stderr; control characters from untrusted text are shown escaped. */
 export function info(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${terminalSafeLines(message)}\n`);
 }
 
 /**
@@ -40,59 +42,4 @@ export function exitCodeFor(error: unknown): number {
   if (process.env.DEBUG && error instanceof Error) info(error.stack ?? '');
   else info('(set DEBUG=1 for the stack trace, and please report it)');
   return EXIT.badInput;
-}
-
-export interface ProgressEvent {
-  done: number;
-  total: number;
-  stage?: string;
-}
-
-/**
- * A progress bar on stderr that is silent when stderr is not a terminal or when
- * `quiet` is set, so logs and CI output stay clean.
- */
-export function createProgressBar(label: string, options: { quiet?: boolean } = {}) {
-  const enabled = !options.quiet && process.stderr.isTTY === true;
-  let bar: cliProgress.SingleBar | undefined;
-  return {
-    update(event: ProgressEvent): void {
-      if (!enabled) return;
-      if (!bar) {
-        bar = new cliProgress.SingleBar(
-          {
-            stream: process.stderr,
-            format: `${label.padEnd(10)} [{bar}] {value}/{total} {stage}`,
-            hideCursor: true,
-            clearOnComplete: true,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(event.total, event.done, { stage: event.stage ?? '' });
-      }
-      bar.setTotal(event.total);
-      bar.update(event.done, { stage: event.stage ?? '' });
-    },
-    stop(): void {
-      bar?.stop();
-      bar = undefined;
-    },
-  };
-}
-
-/** Plain fixed-width table for human output. Long cells are cut with an ellipsis. */
-export function formatTable(header: string[], rows: string[][], maxWidth = 70): string {
-  const cut = (s: string) => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
-  const cells = [header, ...rows].map((r) => r.map(cut));
-  const widths = header.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((v, c) => v.padEnd(widths[c] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [
-    line(cells[0] ?? []),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...cells.slice(1).map(line),
-  ].join('\n');
 }

@@ -7,9 +7,12 @@
  *   // persist `state`; pass it back next time so surviving themes keep their ids
  *
  * Pipeline: select sections -> order items by id (input order never matters) ->
- * centre per section -> cluster (average linkage by default, or k-means) for each
- * candidate k -> pick k by silhouette -> drop small clusters and far items to
- * `unassigned` -> match centroids to the previous state for ids -> describe.
+ * centre per section -> remove each salon's unshared "topic of the evening"
+ * (salon-topic.ts) -> cluster (Ward by default, average linkage or k-means) for each
+ * candidate k -> pick k by silhouette -> with a guide, join clusters to the guided
+ * themes they clearly match (guided.ts) -> drop small clusters and far items to
+ * `unassigned` -> match centroids to the previous state for ids -> label (key phrases,
+ * keywords.ts) and describe.
  *
  * Size: up to `linkageMaxItems` (3,000) items everything above runs exactly. Beyond
  * it the n×n matrices do not fit, so k-means runs instead (kmeans-at-scale.ts: k
@@ -28,7 +31,8 @@ import {
   relatedInsights,
   salonBreakdown,
 } from './describe.js';
-import { themeKeywords } from './keywords.js';
+import { centreGuides, checkGuideVectors, groupByGuide, guideIds } from './guided.js';
+import { themeKeywords, themeTitles } from './keywords.js';
 import { clusterAtScale } from './kmeans-at-scale.js';
 import { kmeansRestarts } from './kmeans-restarts.js';
 import {
@@ -41,10 +45,22 @@ import {
   type ThemeState,
   ThemeStateSchema,
 } from './options.js';
+import { removeSalonTopic } from './salon-topic.js';
 import { type Theme, type ThemesResult, ThemesResultSchema } from './schema.js';
 import { silhouette } from './silhouette.js';
 import { assignThemeIds } from './stable-ids.js';
 import { centerByGroup, centroidOf, cosineMatrix, dot, normalize } from './vectors.js';
+import { wardLinkage } from './ward-linkage.js';
+
+interface KeptTheme {
+  members: number[];
+  centroid: Float64Array;
+  scores: Float64Array;
+  /** Index into options.guide, or -1 for a discovered theme. */
+  guide: number;
+  /** Cosine of the theme's centroid (clustering space) to its guide. */
+  guideScore: number;
+}
 
 export interface ClusterThemesOutput {
   result: ThemesResult;
@@ -117,26 +133,41 @@ export function clusterThemes(
     );
   }
 
-  const space = opts.centerSections
+  const guide = opts.guide;
+  if (guide) checkGuideVectors(guide, input.guideVectors, vectors[0]?.length ?? 0);
+
+  const sectionSpace = opts.centerSections
     ? centerByGroup(
         vectors,
         items.map((item) => item.section),
       )
     : vectors.map((v) => normalize(v));
+  const { space, fractions: salonCentering } = removeSalonTopic(
+    sectionSpace,
+    items.map((item) => item.salonId),
+    opts.salonCentering,
+    opts.seed,
+  );
 
   const large = n > opts.linkageMaxItems;
   const { labels, k, curve, sampleSize } = large
     ? clusterAtScale(space, candidateKs(n, opts), opts, progress, abortCheck)
     : { ...chooseClustering(space, opts, progress, abortCheck), sampleSize: undefined };
 
-  // Groups -> themes: small clusters and far items become unassigned.
-  const groups: number[][] = Array.from({ length: k }, () => []);
+  // Groups -> themes: small clusters and far items become unassigned (guided themes
+  // stay, even empty: the user asked for them).
+  const clusters: number[][] = Array.from({ length: k }, () => []);
   labels.forEach((l, row) => {
-    groups[l]?.push(row);
+    clusters[l]?.push(row);
   });
+  const guideVectors = guide ? centreGuides(input.guideVectors ?? [], vectors) : [];
+  const { groups, guideOf, guideScore } = guide
+    ? groupByGuide(clusters, space, guideVectors, opts.guideMargin)
+    : { groups: clusters, guideOf: clusters.map(() => -1), guideScore: clusters.map(() => 0) };
   const unassignedRows: number[] = [];
-  const kept: Array<{ members: number[]; centroid: Float64Array; scores: Float64Array }> = [];
-  for (const members of groups) {
+  const kept: KeptTheme[] = [];
+  groups.forEach((members, g) => {
+    const guideIndex = guideOf[g] as number;
     let current = members;
     if (current.length >= opts.minSize) {
       const c = centroidOf(space, current);
@@ -147,33 +178,54 @@ export function clusterThemes(
       }
       current = near;
     }
-    if (current.length < opts.minSize || current.length === 0) {
+    if (guideIndex < 0 && (current.length < opts.minSize || current.length === 0)) {
       // A loop, not push(...current): spreading 100k+ rows overflows the call stack.
       for (const r of current) unassignedRows.push(r);
-      continue;
+      return;
     }
-    const centroid = centroidOf(vectors, current);
+    const centroid =
+      current.length > 0
+        ? centroidOf(vectors, current)
+        : normalize(input.guideVectors?.[guideIndex] ?? []);
     const scores = new Float64Array(n);
     for (const r of current) scores[r] = dot(vectors[r] as Float32Array, centroid);
-    kept.push({ members: current, centroid, scores });
-  }
-  // Largest first; equal sizes by their first item id (rows are id-ordered).
-  // Members are ascending rows, so members[0] is the first item id.
+    kept.push({
+      members: current,
+      centroid,
+      scores,
+      guide: guideIndex,
+      guideScore: guideScore[g] as number,
+    });
+  });
+  // Guided themes first, in the user's order; then largest first, equal sizes by their
+  // first item id (rows are id-ordered, members ascending, so members[0] is the first id).
   kept.sort(
-    (a, b) => b.members.length - a.members.length || (a.members[0] ?? 0) - (b.members[0] ?? 0),
+    (a, b) =>
+      (a.guide < 0 ? Number.MAX_SAFE_INTEGER : a.guide) -
+        (b.guide < 0 ? Number.MAX_SAFE_INTEGER : b.guide) ||
+      b.members.length - a.members.length ||
+      (a.members[0] ?? 0) - (b.members[0] ?? 0),
   );
 
-  const { ids, nextId } = assignThemeIds(
-    kept.map((t) => t.centroid),
+  const discovered = kept.filter((t) => t.guide < 0);
+  const stable = assignThemeIds(
+    discovered.map((t) => t.centroid),
     prior,
     opts.matchThreshold,
   );
+  const namedIds = guide ? guideIds(guide) : [];
+  let nextDiscovered = 0;
+  const ids = kept.map((t) =>
+    t.guide >= 0 ? (namedIds[t.guide] as string) : (stable.ids[nextDiscovered++] as string),
+  );
+  const nextId = stable.nextId;
 
   abortCheck();
   const keywordLists = themeKeywords(
-    kept.map((t) => t.members.map((r) => (items[r] as Item).text)),
+    kept.map((t) => byScore(t.members, t.scores, items).map((r) => (items[r] as Item).text)),
     opts.keywords,
   );
+  const titles = themeTitles(keywordLists);
   const salonDates = new Map(input.salons.map((s) => [s.id, s.date]));
   const insightRows = items
     .map((item, r) => (item.section === 'insight' ? r : -1))
@@ -197,10 +249,14 @@ export function clusterThemes(
     const disagreements = ranked.filter((r) => (items[r] as Item).section === 'disagreement');
     const questions = ranked.filter((r) => (items[r] as Item).section === 'question');
     const keywords = keywordLists[index] ?? [];
+    const entry = t.guide >= 0 ? guide?.[t.guide] : undefined;
     return {
       id: ids[index] as string,
+      kind: entry ? ('guided' as const) : ('discovered' as const),
+      ...(entry ? { guide: { ...entry, score: t.guideScore } } : {}),
       keywords,
-      label: keywords.join(' · '),
+      title: entry ? entry.name : (titles[index] as string),
+      label: entry ? entry.name : (titles[index] as string),
       size: t.members.length,
       share: t.members.length / n,
       itemIds: [...t.members].sort((a, b) => a - b).map((r) => (items[r] as Item).id),
@@ -208,7 +264,7 @@ export function clusterThemes(
         refOf,
       ),
       ...salonBreakdown(t.members, items, salonDates),
-      contested: disagreements.length / t.members.length,
+      contested: t.members.length > 0 ? disagreements.length / t.members.length : 0,
       disagreements: disagreements.map(refOf),
       questions: questions.map((q) => ({
         question: refOf(q),
@@ -238,10 +294,10 @@ export function clusterThemes(
   const result = ThemesResultSchema.parse({
     embedderId: input.embedderId,
     method: large ? 'kmeans' : opts.method,
-    ...(large && opts.method === 'average-linkage'
+    ...(large && opts.method !== 'kmeans'
       ? {
           fallback: {
-            requested: 'average-linkage' as const,
+            requested: opts.method,
             reason: `${n} items > linkageMaxItems ${opts.linkageMaxItems}`,
           },
         }
@@ -254,19 +310,26 @@ export function clusterThemes(
       ...(sampleSize !== undefined ? { sampleSize } : {}),
     },
     seed: opts.seed,
+    salonCentering,
     themes,
     unassigned: unassignedRows.sort((a, b) => a - b).map((r) => (items[r] as Item).id),
     assignments,
   } satisfies ThemesResult);
 
+  // Only discovered themes are remembered for id matching (guided ids come from the
+  // names). A guided run keeps the previous memory, so an unguided run after it finds
+  // its old themes again; it only advances the id counter.
   const state: ThemeState = {
     version: 1,
     embedderId: input.embedderId,
-    themes: themes.map((theme, index) => ({
-      id: theme.id,
-      centroid: Array.from((kept[index] as { centroid: Float64Array }).centroid),
-      size: theme.size,
-    })),
+    themes:
+      guide && prior
+        ? prior.themes
+        : themes.map((theme, index) => ({
+            id: theme.id,
+            centroid: Array.from((kept[index] as { centroid: Float64Array }).centroid),
+            size: theme.size,
+          })),
     nextId,
   };
   return { result, state };
@@ -303,16 +366,19 @@ function chooseClustering(
   const n = space.length;
   const candidates = candidateKs(n, opts);
   // Average linkage and silhouette both need all pairwise cosines; fixed-k k-means does not.
-  const needMatrix = opts.method === 'average-linkage' || candidates.length > 1;
+  const needMatrix = opts.method !== 'kmeans' || candidates.length > 1;
   const sims = needMatrix ? cosineMatrix(space) : undefined;
 
   let tree: LinkageTree | undefined;
-  if (opts.method === 'average-linkage') {
+  if (opts.method !== 'kmeans') {
     progress('linkage', 0, 1);
-    tree = averageLinkage(sims as Float32Array, n, {
-      stopAt: Math.min(...candidates),
-      shouldStop: abortCheck,
-    });
+    tree =
+      opts.method === 'ward'
+        ? wardLinkage(sims as Float32Array, n, { shouldStop: abortCheck })
+        : averageLinkage(sims as Float32Array, n, {
+            stopAt: Math.min(...candidates),
+            shouldStop: abortCheck,
+          });
     progress('linkage', 1, 1);
   }
   const partition = (k: number): number[] => {
@@ -354,15 +420,22 @@ function chooseClustering(
  * is defined. Why not a wider band: silhouette on these vectors favours few, coarse
  * clusters; with a lower bound of sqrt(n/2)/2 it chose k=6..9 in 4 of 6
  * leave-one-salon-out runs (mean NMI 0.39); with this band, mean NMI 0.44.
+ * With a guide of G themes the default band moves up by G: the guides set the coarse
+ * structure (clusters that clearly match one merge into it), and the discovered themes
+ * keep the budget an unguided run would have.
  */
 export function candidateKs(
   n: number,
-  opts: Pick<ResolvedClusterOptions, 'k' | 'kRange'>,
+  opts: Pick<ResolvedClusterOptions, 'k' | 'kRange' | 'guide'>,
 ): number[] {
   if (typeof opts.k === 'number') return [opts.k];
   if (n < 3) return [1];
   const rule = Math.sqrt(n / 2);
-  const [lo0, hi0] = opts.kRange ?? [Math.max(2, Math.round(rule)), Math.round(rule * 2)];
+  const shift = opts.guide?.length ?? 0;
+  const [lo0, hi0] = opts.kRange ?? [
+    Math.max(2, Math.round(rule)) + shift,
+    Math.round(rule * 2) + shift,
+  ];
   const hi = Math.min(hi0, n - 1);
   const lo = Math.max(2, Math.min(lo0, hi));
   const out: number[] = [];

@@ -9,6 +9,8 @@
  *   );
  */
 export { type ClusterThemesOutput, clusterThemes } from './cluster-themes.js';
+/** Guided themes: the user's own theme names (see guided.ts). */
+export { type GuideEntry, GuideSchema, guideId, guideText } from './guided.js';
 /** Agreement with reference labels, for evaluation (bench/quality.ts). */
 export { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 export {

@@ -1,13 +1,17 @@
 /**
- * Theme labels by class-based TF-IDF (as in BERTopic): all items of a theme form one
- * document; a term scores tf(term, theme) / |theme| * log(1 + avgThemeLength / f(term)),
- * where f is the term's count over all themes. Unigrams and bigrams of adjacent
- * non-stopwords are both candidates, so labels read "copyright · artists · ownership"
- * or "training data · consent".
+ * Theme labels: key phrases ranked by class-based TF-IDF (as in BERTopic). Candidates
+ * are the noun phrases of each item (compromise's part-of-speech tagger), cut to their
+ * last one to three words ("open-weight models", "student data", "copyright"), so an
+ * adverb or a verb ("around", "already", "enabled") can never be a keyword. All items
+ * of a theme form one document; a phrase scores
+ *   tf(phrase, theme) / |theme| * log(1 + avgThemeLength / f(phrase)),
+ * where f is the phrase's count over all themes. The best phrase, capitalised, is the
+ * theme's short title.
  *
  *   themeKeywords([['Artists want consent...'], ['Schools ban phones...']], 3)
  *   // [['artists', 'consent', ...], ['schools', ...]]
  */
+import { createRequire } from 'node:module';
 import { eng } from 'stopword';
 
 /**
@@ -150,6 +154,81 @@ export const STOPWORDS: ReadonlySet<string> = new Set([
     'means',
     'kind',
     'lot',
+    // Adverbs, ordinals and vague adjectives that made labels like "enabled · around".
+    'around',
+    'already',
+    'first',
+    'second',
+    'enabled',
+    'certain',
+    'right',
+    'own',
+    'different',
+    'specific',
+    'particular',
+    'important',
+    'real',
+    'good',
+    'better',
+    'best',
+    'big',
+    'large',
+    'small',
+    'able',
+    'likely',
+    'possible',
+    'current',
+    'existing',
+    'saw',
+    'today',
+    'against',
+    'side',
+    'handful',
+    'numbers',
+    'number',
+    'comparison',
+    // Nouns every takeaway uses, whatever its theme.
+    'question',
+    'questions',
+    'issue',
+    'issues',
+    'idea',
+    'ideas',
+    'point',
+    'points',
+    'example',
+    'examples',
+    'time',
+    'part',
+    'role',
+    'concern',
+    'concerns',
+    'fact',
+    'case',
+    'cases',
+    'sense',
+    'level',
+    'levels',
+    'area',
+    'areas',
+    'aspect',
+    'aspects',
+    'matter',
+    'approach',
+    'approaches',
+    'salon',
+    'world',
+    'ability',
+    'potential',
+    'impact',
+    'impacts',
+    'argument',
+    'view',
+    'views',
+    'tension',
+    'tensions',
+    'debate',
+    'risk',
   ],
 ]);
 
@@ -166,18 +245,72 @@ function isContent(token: string): boolean {
   return token.length > 1 && !/^\d+$/.test(token) && !STOPWORDS.has(token);
 }
 
-/** Unigram and bigram terms of one text; a bigram only joins two adjacent content words. */
-export function termsOf(text: string): string[] {
-  const tokens = tokenize(text);
-  const terms: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    if (!isContent(t)) continue;
-    terms.push(t);
-    const next = tokens[i + 1];
-    if (next !== undefined && isContent(next)) terms.push(`${t} ${next}`);
-  }
-  return terms;
+type Nlp = typeof import('compromise').default;
+let nlp: Nlp | undefined;
+// compromise is required on first use: it costs ~0.4 s to load (see parse/instructions.ts).
+const loadNlp = (): Nlp => {
+  nlp ??= createRequire(import.meta.url)('compromise') as Nlp;
+  return nlp;
+};
+
+/** Longest phrase kept, in words, counted from the head noun backwards. */
+const MAX_PHRASE_WORDS = 3;
+/** Items read per theme for its labels (the most central ones): tagging is the costly part. */
+export const LABEL_ITEMS = 200;
+
+interface TaggedTerm {
+  normal?: string;
+  tags?: string[];
+}
+
+const BREAKS = ['Determiner', 'Comparative', 'Superlative', 'Pronoun', 'Adverb', 'Verb', 'Value'];
+
+/**
+ * Key-phrase candidates of some texts, one set per sentence: every run of nouns and
+ * adjectives that ends in a noun gives its head noun and the head with up to two words
+ * before it. Determiners, comparatives, superlatives, verbs, adverbs and stopwords break
+ * a run. The texts are tagged as one document (one tagger pass is ~10x faster than one
+ * per text), each ended with a full stop so none runs into the next.
+ */
+export function keyPhrases(texts: readonly string[]): string[][] {
+  const joined = texts.map((t) => (/[.?!]\s*$/.test(t) ? t : `${t}.`)).join('\n');
+  const sentences = loadNlp()(joined).json({ terms: { normal: true, tags: true } }) as Array<{
+    terms?: TaggedTerm[];
+  }>;
+  return sentences.map((sentence) => {
+    const out = new Set<string>();
+    let run: Array<{ word: string; noun: boolean }> = [];
+    const flush = (): void => {
+      // Trim trailing adjectives: the phrase ends at its head noun.
+      while (run.length > 0 && !run[run.length - 1]?.noun) run.pop();
+      addPhrase(
+        run.map((w) => w.word),
+        out,
+      );
+      run = [];
+    };
+    for (const term of sentence.terms ?? []) {
+      const tags = new Set(term.tags ?? []);
+      const word = tokenize(term.normal ?? '').join('-');
+      const noun = tags.has('Noun') && !tags.has('Pronoun');
+      const usable =
+        word.length > 0 &&
+        isContent(word) &&
+        (noun || tags.has('Adjective')) &&
+        !BREAKS.some((b) => tags.has(b));
+      if (usable) run.push({ word, noun });
+      else flush();
+    }
+    flush();
+    return [...out];
+  });
+}
+
+function addPhrase(words: readonly string[], out: Set<string>): void {
+  if (words.length === 0) return;
+  const tail = words.slice(-MAX_PHRASE_WORDS);
+  // The head alone and the head with 1..2 modifiers.
+  for (let start = tail.length - 1; start >= 0; start--) out.add(tail.slice(start).join(' '));
 }
 
 /** Crude plural folding, only for the overlap check (labels keep the words as written). */
@@ -186,16 +319,16 @@ function singular(word: string): string {
 }
 
 /**
- * Top `count` keywords for each theme (given as its item texts), best first. A term is
- * skipped when it overlaps a better one already chosen ("training" after "training
- * data"). Bigrams must occur at least twice in the theme so one phrase does not dominate.
- * Ties break alphabetically, so output is deterministic.
+ * Top `count` key phrases for each theme (given as its item texts, most central first),
+ * best first. A phrase is skipped when it shares a word with a better one already chosen
+ * ("data" after "training data"). Multi-word phrases must occur in at least two items so
+ * one sentence does not dominate. Ties break alphabetically, so output is deterministic.
  */
 export function themeKeywords(themes: readonly (readonly string[])[], count: number): string[][] {
   const perTheme = themes.map((texts) => {
     const tf = new Map<string, number>();
-    for (const text of texts)
-      for (const term of termsOf(text)) tf.set(term, (tf.get(term) ?? 0) + 1);
+    for (const phrases of keyPhrases(texts.slice(0, LABEL_ITEMS)))
+      for (const term of phrases) tf.set(term, (tf.get(term) ?? 0) + 1);
     return tf;
   });
   const total = new Map<string, number>();
@@ -221,7 +354,6 @@ export function themeKeywords(themes: readonly (readonly string[])[], count: num
     const chosen: string[] = [];
     for (const { term } of scored) {
       if (chosen.length >= count) break;
-      // "model" after "models" (or "data" after "training data") adds nothing.
       const words = term.split(' ').map(singular);
       const overlaps = chosen.some((c) => {
         const cw = c.split(' ').map(singular);
@@ -230,5 +362,18 @@ export function themeKeywords(themes: readonly (readonly string[])[], count: num
       if (!overlaps) chosen.push(term);
     }
     return chosen;
+  });
+}
+
+/**
+ * A short title (1-3 words) per theme: its best key phrase not already another (larger)
+ * theme's title, capitalised; themes come largest first, so the larger keeps the phrase.
+ */
+export function themeTitles(keywordLists: readonly (readonly string[])[]): string[] {
+  const used = new Set<string>();
+  return keywordLists.map((keywords) => {
+    const pick = keywords.find((k) => !used.has(k)) ?? keywords[0] ?? 'miscellaneous';
+    used.add(pick);
+    return pick.charAt(0).toUpperCase() + pick.slice(1);
   });
 }

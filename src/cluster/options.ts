@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { type Item, ItemSchema, SECTIONS, SectionSchema } from '../parse/schema.js';
+import { GuideSchema } from './guided.js';
 
 /** Everything clustering needs, independent of how it was stored. */
 export interface ThemeInput {
@@ -17,6 +18,8 @@ export interface ThemeInput {
   embedderId: string;
   /** From the embedder's calibration (see EmbedderThresholds). */
   thresholds: { relatedInsight: number };
+  /** With options.guide: the embedding of guideText(entry) for each guided theme, in order. */
+  guideVectors?: readonly Float32Array[];
 }
 
 export const ThemeInputSchema = z
@@ -28,6 +31,7 @@ export const ThemeInputSchema = z
     vectors: z.array(z.instanceof(Float32Array)),
     embedderId: z.string().min(1),
     thresholds: z.object({ relatedInsight: z.number().min(-1).max(1) }),
+    guideVectors: z.array(z.instanceof(Float32Array)).optional(),
   })
   .superRefine((input, ctx) => {
     if (input.vectors.length !== input.items.length) {
@@ -89,11 +93,11 @@ const KSchema = z.union([z.number().int().min(1), z.literal('auto')]);
 export const ClusterOptionsSchema = z
   .object({
     /**
-     * 'average-linkage' (default) beat k-means on the labelled corpus at every k tried
-     * (see average-linkage.ts); 'kmeans' is ml-kmeans with k-means++ and restarts.
-     * Above `linkageMaxItems` items k-means runs either way (see below).
+     * 'ward' (default) and 'average-linkage' are agglomerative (see ward-linkage.ts for
+     * why Ward); 'kmeans' is ml-kmeans with k-means++ and restarts. Above
+     * `linkageMaxItems` items k-means runs either way (see below).
      */
-    method: z.enum(['average-linkage', 'kmeans']).default('average-linkage'),
+    method: z.enum(['ward', 'average-linkage', 'kmeans']).default('ward'),
     /** Number of clusters, or 'auto' to pick by silhouette within `kRange`. @default 'auto' */
     k: KSchema.default('auto'),
     /** [min, max] candidates for k:'auto'. @default about [sqrt(n/2), 2*sqrt(n/2)] */
@@ -106,8 +110,8 @@ export const ClusterOptionsSchema = z
     /** k-means restarts; the lowest inertia wins. @default 8 */
     restarts: z.number().int().min(1).max(1000).default(8),
     /**
-     * Most items clustered with average linkage, whose n×n Float32 matrix (and its
-     * working copy) is 2 × 36 MB here. Above it k-means runs whatever `method` says, and
+     * Most items clustered with Ward or average linkage, whose n×n Float32 matrix (and
+     * its working copy) is 2 × 36 MB here. Above it k-means runs whatever `method` says, and
      * the result reports `method: 'kmeans'` plus a `fallback` note (see
      * kmeans-at-scale.ts). Raise it only with memory for 8·n² bytes. @default 3000
      */
@@ -131,8 +135,25 @@ export const ClusterOptionsSchema = z
     outlierThreshold: z.number().min(-1).max(1).default(0),
     /** Subtract each section's mean vector before clustering (see vectors.ts). @default true */
     centerSections: z.boolean().default(true),
-    /** Keywords per theme label. @default 3 */
-    keywords: z.number().int().min(1).max(20).default(3),
+    /**
+     * How much of each salon's mean vector to remove before clustering, so themes cut
+     * across salons instead of mirroring them: 'auto' estimates per salon the part its
+     * items share with no other salon (salon-topic.ts); a number removes that fixed
+     * fraction of every salon's mean; 0 keeps the salon means. @default 'auto'
+     */
+    salonCentering: z.union([z.literal('auto'), z.number().min(0).max(1)]).default('auto'),
+    /**
+     * Themes the user names, found first; what fits none of them forms discovered
+     * themes (see guided.ts). Needs `input.guideVectors`.
+     */
+    guide: GuideSchema.optional(),
+    /**
+     * Cosine by which a cluster's best guide must beat the runner-up for the cluster
+     * to join that guided theme; otherwise it stays discovered. @default 0.1
+     */
+    guideMargin: z.number().min(0).max(2).default(0.1),
+    /** Key phrases per theme (the first not taken by a larger theme is its title). @default 5 */
+    keywords: z.number().int().min(1).max(20).default(5),
     /** Representative items per theme. @default 3 */
     representatives: z.number().int().min(0).default(3),
     /** Related insights listed per question. @default 3 */

@@ -16,11 +16,30 @@ export const ThemeItemRefSchema = z.object({
 export type ThemeItemRef = z.infer<typeof ThemeItemRefSchema>;
 
 export const ThemeSchema = z.object({
-  /** Stable across re-runs while the theme still exists, e.g. `t3`. */
+  /**
+   * Stable across re-runs: `t3` for a discovered theme while it still exists, and
+   * `g-<name>` for a guided one (from its name).
+   */
   id: z.string(),
-  /** Top class-based TF-IDF keywords, best first, e.g. ['copyright', 'artists', 'ownership']. */
+  /**
+   * 'guided': one of the themes the user named (options.guide); 'discovered': found
+   * unprompted. Always set by clusterThemes; optional only so older report.json files parse.
+   */
+  kind: z.enum(['guided', 'discovered']).optional(),
+  /** For a guided theme: the user's entry, and the cosine of its items' centroid to it. */
+  guide: z
+    .object({
+      name: z.string(),
+      description: z.string().optional(),
+      keywords: z.array(z.string()).optional(),
+      score: z.number(),
+    })
+    .optional(),
+  /** Top key phrases by class-based TF-IDF, best first, e.g. ['copyright', 'artists', 'training data']. */
   keywords: z.array(z.string()),
-  /** Keywords joined for display: "copyright · artists · ownership". */
+  /** Short title of 1-3 words: the best key phrase not taken by a larger theme, or a guided theme's name. */
+  title: z.string().optional(),
+  /** What to display: the guided theme's name, else the title ("Copyright"). */
   label: z.string(),
   size: z.number().int().nonnegative(),
   /** Share of all clustered items that fall in this theme (0..1). */
@@ -49,11 +68,11 @@ export type Theme = z.infer<typeof ThemeSchema>;
 export const ThemesResultSchema = z.object({
   embedderId: z.string(),
   /** Clustering algorithm used (added by the cluster stage; see src/cluster/options.ts). */
-  method: z.enum(['average-linkage', 'kmeans']).optional(),
+  method: z.enum(['ward', 'average-linkage', 'kmeans']).optional(),
   /** Set when the requested method could not run at this size and k-means ran instead. */
   fallback: z
     .object({
-      requested: z.literal('average-linkage'),
+      requested: z.enum(['ward', 'average-linkage']),
       /** e.g. "200000 items > linkageMaxItems 3000" */
       reason: z.string(),
     })
@@ -70,6 +89,8 @@ export const ThemesResultSchema = z.object({
     curve: z.array(z.object({ k: z.number().int(), score: z.number() })),
   }),
   seed: z.number().int(),
+  /** Fraction of each salon's mean vector removed before clustering (see salon-topic.ts). */
+  salonCentering: z.record(z.string(), z.number()).optional(),
   themes: z.array(ThemeSchema),
   /** Items far from every centroid, not forced into a theme. */
   unassigned: z.array(z.string()),

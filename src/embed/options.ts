@@ -35,10 +35,17 @@ export const BundledEmbedderOptionsSchema = z.strictObject({
   backend: z.literal('bundled'),
   ...common,
   /**
-   * Worker threads running the model (each loads its own copy, ~100 MB).
-   * `1` runs in this thread. @default min(2, available cores); larger values are clamped to the cores.
+   * Threads embedding at once: onnxruntime-node intra-op threads, or worker threads
+   * on the tfjs fallback. @default min(2, available cores); larger values are clamped to the cores.
    */
+  threads: z.number().int().min(1).max(64).optional(),
+  /** @deprecated Old name of `threads`. */
   workers: z.number().int().min(1).max(64).optional(),
+  /**
+   * `auto` runs onnxruntime-node when it is installed, else TensorFlow.js (WebAssembly,
+   * ~4x slower, same vectors); `onnx` / `tfjs` insist on one. @default 'auto'
+   */
+  runtime: z.enum(['auto', 'onnx', 'tfjs']).optional(),
 });
 
 export const TransformersEmbedderOptionsSchema = z.strictObject({

@@ -1,8 +1,9 @@
 /**
  * `transformers` backend: any sentence-embedding ONNX model through
  * `@huggingface/transformers` (feature-extraction pipeline, mean pooling, L2
- * normalisation), run by onnxruntime-node on the CPU. Loaded lazily with a
- * dynamic import, so the bundled default never pays for onnxruntime.
+ * normalisation), run by onnxruntime-node on the CPU. An optional peer
+ * dependency, loaded with a dynamic import only when this backend is chosen
+ * (BACKEND_NOT_INSTALLED with the npm command when it is missing).
  *
  *   // with network once: downloads to the cache, later runs can be offline
  *   const e = await createTransformersEmbedder({ backend: 'transformers', cacheDir: '.models' });
@@ -105,14 +106,22 @@ interface FeatureExtractor {
   dispose(): Promise<void>;
 }
 
+/** The version package.json's devDependencies pin (the peer range is ^ this). */
+export const TRANSFORMERS_VERSION = '4.3.1';
+
+/**
+ * `@huggingface/transformers` is an optional peer dependency: ~175 MB with
+ * onnxruntime-web and sharp, needed only by this backend, so a plain install of
+ * salon-lens leaves it out and only this import asks for it.
+ */
 async function importTransformers(): Promise<typeof import('@huggingface/transformers')> {
   try {
     return await import('@huggingface/transformers');
   } catch (error) {
     throw new SalonLensError(
-      'MODEL_NOT_AVAILABLE',
-      `The transformers backend needs the package @huggingface/transformers (with onnxruntime-node): npm install @huggingface/transformers. (${(error as Error).message})`,
-      { cause: error },
+      'BACKEND_NOT_INSTALLED',
+      `The transformers embedder needs the optional package @huggingface/transformers, which could not be loaded (${(error as Error).message.split('\n')[0]}). Install it next to salon-lens: \`npm install @huggingface/transformers@${TRANSFORMERS_VERSION}\``,
+      { details: { package: '@huggingface/transformers' }, cause: error },
     );
   }
 }

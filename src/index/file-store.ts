@@ -152,7 +152,7 @@ export class FileStore implements LensStorage {
     return this.#salonById.get(id);
   }
 
-  rows(filter: StorageFilter = {}): StoredRow[] {
+  async rows(filter: StorageFilter = {}): Promise<StoredRow[]> {
     const { keep } = this.#refine(filter);
     const out: StoredRow[] = [];
     const items = this.#data.items;
@@ -162,7 +162,7 @@ export class FileStore implements LensStorage {
     return out;
   }
 
-  row(itemId: string): StoredRow | undefined {
+  async row(itemId: string): Promise<StoredRow | undefined> {
     const pos = this.#posById.get(itemId);
     return pos === undefined ? undefined : this.#rowAt(pos);
   }
@@ -173,7 +173,7 @@ export class FileStore implements LensStorage {
    * and if it comes back short of k matches (a very selective filter) we fall back
    * to exact.
    */
-  nearest(query: NearestQuery): ScoredItem[] {
+  async nearest(query: NearestQuery): Promise<ScoredItem[]> {
     const { vector: q, k } = query;
     const method = query.method ?? 'auto';
     const { keep, matching, within } = this.#refine(query.filter ?? {});
@@ -195,7 +195,7 @@ export class FileStore implements LensStorage {
     }
   }
 
-  lexical(text: string, k: number, filter: StorageFilter = {}): ScoredItem[] {
+  async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
     const { keep } = this.#refine(filter);
     this.#bm25 ??= buildBm25(this.#data.items.map((item) => item.text));
     return this.#bm25
@@ -206,7 +206,7 @@ export class FileStore implements LensStorage {
       .map((h) => this.#scoredItem(h));
   }
 
-  scores(vector: Float32Array, itemIds: readonly string[]): number[] {
+  async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
     return itemIds.map((id) => {
       const pos = this.#posById.get(id);
       return pos === undefined ? Number.NaN : dot(vector, this.#vectorAt(pos));
@@ -231,7 +231,7 @@ export class FileStore implements LensStorage {
     return { removedItems };
   }
 
-  readState(key: string): unknown {
+  async readState(key: string): Promise<unknown> {
     const value = this.#data.state[key];
     return value === undefined ? undefined : structuredClone(value);
   }

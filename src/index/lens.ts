@@ -65,6 +65,8 @@ export interface AddSummary {
   removedItems: number;
   /** Items embedded and inserted by the call. */
   embeddedItems: number;
+  /** Documents left out because they were invalid (only with `skipInvalid`). */
+  skipped: Array<{ file: string; message: string }>;
 }
 
 export interface LensInfo {
@@ -158,9 +160,7 @@ export class Lens {
       const o = parseOptions(AddSalonsOptionsSchema, options, 'addSalons options');
       const progress = o.onProgress ?? (() => {});
       throwIfAborted(o.signal, 'addSalons');
-      progress({ stage: 'parse', done: 0, total: 1 });
-      const salons = await this.#readInput(input, o.maxBytes);
-      progress({ stage: 'parse', done: 1, total: 1 });
+      const { salons, skipped } = await this.#readInput(input, o, progress);
       throwIfAborted(o.signal, 'addSalons');
 
       const summary: AddSummary = {
@@ -169,6 +169,7 @@ export class Lens {
         unchanged: 0,
         removedItems: 0,
         embeddedItems: 0,
+        skipped,
       };
       const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
       const changed: Array<{ salon: Salon; contentHash: string }> = [];
@@ -242,20 +243,21 @@ export class Lens {
   /**
    * Items closest to `text`, best first, ties by item id. Filters apply inside
    * the search, so `k` hits come back whenever `k` items match the filters.
-   * `score` is the cosine similarity (BM25 score in lexical mode).
+   * `score` is the cosine similarity in vector mode, the BM25 score in lexical mode
+   * and the reciprocal-rank-fusion score in hybrid mode (always best first).
    */
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const query = parseOptions(QUERY_SCHEMA, text, 'search query');
     const { k, exact, mode, ...filter } = parseSearchOptions(options);
-    if (mode === 'lexical') return this.#hits(this.#storage.lexical(query, k, filter));
+    if (mode === 'lexical') return this.#hits(await this.#storage.lexical(query, k, filter));
     const [q] = await this.#embed([query]);
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
     if (mode === 'vector') {
-      return this.#hits(this.#storage.nearest({ vector: q, k, filter, method }));
+      return this.#hits(await this.#storage.nearest({ vector: q, k, filter, method }));
     }
-    return this.#hits(this.#hybrid(query, q, k, filter, method));
+    return this.#hits(await this.#hybrid(query, q, k, filter, method));
   }
 
   /**
@@ -263,7 +265,10 @@ export class Lens {
    * elsewhere): like `search` in vector mode, without embedding a text. The vector
    * needs the store's dimension; it is normalised.
    */
-  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): SearchHit[] {
+  async searchVector(
+    vector: ArrayLike<number>,
+    options: VectorSearchOptions = {},
+  ): Promise<SearchHit[]> {
     this.#assertOpen();
     const {
       k,
@@ -277,19 +282,19 @@ export class Lens {
       });
     });
     return this.#hits(
-      this.#storage.nearest({ vector: q, k, filter, method: exact ? 'exact' : 'auto' }),
+      await this.#storage.nearest({ vector: q, k, filter, method: exact ? 'exact' : 'auto' }),
     );
   }
 
   /** Items closest to a stored item (itself excluded). */
-  similarTo(itemId: string, options: SimilarToOptions = {}): SearchHit[] {
+  async similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const { k, exact, crossSalonOnly, ...filter } = parseOptions(
       SimilarToOptionsSchema,
       options,
       'similarTo options',
     );
-    const row = this.#storage.row(itemId);
+    const row = await this.#storage.row(itemId);
     if (row === undefined) {
       throw new SalonLensError('ITEM_NOT_FOUND', `No item "${itemId}" in store ${this.dir}.`, {
         details: { itemId, dir: this.dir },
@@ -299,7 +304,7 @@ export class Lens {
       .flat()
       .concat(crossSalonOnly ? [row.item.salonId] : []);
     return this.#hits(
-      this.#storage.nearest({
+      await this.#storage.nearest({
         vector: row.vector,
         k,
         method: exact ? 'exact' : 'auto',
@@ -321,7 +326,7 @@ export class Lens {
    * single linkage (plain transitive union; on the corpus this chains 138 of 156
    * questions into one group). Largest groups first; ties by earliest salon, then item id.
    */
-  similarQuestions(options: SimilarQuestionsOptions = {}): SimilarQuestionGroup[] {
+  async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
     this.#assertOpen();
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
     const threshold = o.threshold ?? this.embedder.thresholds.similarQuestion;
@@ -329,10 +334,10 @@ export class Lens {
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
-  recallCheck(options: RecallCheckOptions = {}): RecallReport {
+  async recallCheck(options: RecallCheckOptions = {}): Promise<RecallReport> {
     this.#assertOpen();
     const o = parseOptions(RecallCheckOptionsSchema, options, 'recallCheck options');
-    const all = this.#storage.rows();
+    const all = await this.#storage.rows();
     const n = all.length;
     const ef = o.ef ?? this.manifest.hnsw.ef;
     if (n < 2) return { recall: 1, k: o.k, ef, queries: 0 };
@@ -342,20 +347,19 @@ export class Lens {
     for (let i = 0; i < queries; i++) {
       // Evenly spread, deterministic sample.
       const { item, vector } = all[Math.floor((i * n) / queries)] as (typeof all)[number];
-      const exact = this.#storage.nearest({
+      const exact = await this.#storage.nearest({
         vector,
         k,
         method: 'exact',
         filter: { excludeItems: [item.id] },
       });
       const kth = (exact.at(-1) as ScoredItem).score;
-      const ann = this.#storage
-        .nearest({ vector, k: k + 1, method: 'index', ef })
+      const ann = (await this.#storage.nearest({ vector, k: k + 1, method: 'index', ef }))
         .filter((h) => h.item.id !== item.id)
         .slice(0, k);
       // Re-scored like the exact list (the index's own scores may differ in the last
       // bits), so ties at the k-th place compare exactly.
-      const scores = this.#storage.scores(
+      const scores = await this.#storage.scores(
         vector,
         ann.map((h) => h.item.id),
       );
@@ -373,9 +377,9 @@ export class Lens {
   }
 
   /** Everything the cluster stage needs, in stable order (salon order, then document order). */
-  snapshot(): LensSnapshot {
+  async snapshot(): Promise<LensSnapshot> {
     this.#assertOpen();
-    const rows = this.#storage.rows();
+    const rows = await this.#storage.rows();
     return {
       salons: this.#storage.salons().map(salonRef),
       items: rows.map((r) => ({ ...r.item })),
@@ -384,7 +388,7 @@ export class Lens {
   }
 
   /** A copy of the JSON value stored under `key`, or undefined. */
-  readState(key: string): unknown {
+  readState(key: string): Promise<unknown> {
     this.#assertOpen();
     return this.#storage.readState(parseOptions(StateKeySchema, key, 'state key'));
   }
@@ -452,21 +456,30 @@ export class Lens {
     return run;
   }
 
+  /** Salons from paths (progress counts documents) or validated parsed salons. */
   async #readInput(
     input: readonly string[] | readonly Salon[],
-    maxBytes: number | undefined,
-  ): Promise<Salon[]> {
+    options: { maxBytes?: number; skipInvalid: boolean },
+    progress: (p: LensProgress) => void,
+  ): Promise<{ salons: Salon[]; skipped: AddSummary['skipped'] }> {
     if (!Array.isArray(input)) {
       throw new SalonLensError(
         'INVALID_OPTIONS',
         'addSalons: expected an array of paths or of parsed salons',
       );
     }
-    if (input.length === 0) return [];
+    if (input.length === 0) return { salons: [], skipped: [] };
     if (input.every((x) => typeof x === 'string')) {
-      return (await loadSalons(input as string[], { maxBytes })).salons;
+      const { maxBytes, skipInvalid } = options;
+      const loaded = await loadSalons(input as string[], {
+        maxBytes,
+        skipInvalid,
+        onProgress: progress,
+      });
+      return { salons: loaded.salons, skipped: loaded.skipped };
     }
     const salons = parseOptions(z.array(SalonSchema), input, 'addSalons salons');
+    progress({ stage: 'parse', done: salons.length, total: salons.length });
     const seen = new Map<string, Salon>();
     for (const salon of salons) {
       const other = seen.get(salon.id);
@@ -479,7 +492,7 @@ export class Lens {
       }
       seen.set(salon.id, salon);
     }
-    return [...seen.values()].sort(compareSalons);
+    return { salons: [...seen.values()].sort(compareSalons), skipped: [] };
   }
 
   async #embed(
@@ -525,17 +538,22 @@ export class Lens {
     });
   }
 
-  /** Reciprocal rank fusion of the vector and lexical lists; reported score stays the cosine. */
-  #hybrid(
+  /**
+   * Reciprocal rank fusion of the vector and lexical lists. The reported score is the
+   * fused one (Σ 1/(rrfK + rank)), so scores fall in rank order; a cosine would not.
+   */
+  async #hybrid(
     query: string,
     q: Float32Array,
     k: number,
     filter: StorageFilter,
     method: 'auto' | 'exact',
-  ): ScoredItem[] {
+  ): Promise<ScoredItem[]> {
     const depth = Math.max(50, k * LENS_DEFAULTS.hybridDepth);
-    const vector = this.#storage.nearest({ vector: q, k: depth, filter, method });
-    const lexical = this.#storage.lexical(query, depth, filter);
+    const [vector, lexical] = await Promise.all([
+      this.#storage.nearest({ vector: q, k: depth, filter, method }),
+      this.#storage.lexical(query, depth, filter),
+    ]);
     const fused = new Map<string, { item: Item; score: number }>();
     for (const list of [vector, lexical]) {
       for (const [rank, h] of list.entries()) {
@@ -544,12 +562,7 @@ export class Lens {
         fused.set(h.item.id, entry);
       }
     }
-    const top = [...fused.values()].sort(compareScored).slice(0, k);
-    const cosines = this.#storage.scores(
-      q,
-      top.map((h) => h.item.id),
-    );
-    return top.map((h, i) => ({ item: h.item, score: cosines[i] as number }));
+    return [...fused.values()].sort(compareScored).slice(0, k);
   }
 
   #hits(list: readonly ScoredItem[]): SearchHit[] {

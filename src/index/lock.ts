@@ -77,8 +77,8 @@ export async function acquireWriteLock(dir: string): Promise<WriteLock> {
   throw new SalonLensError(
     'STORE_LOCKED',
     `Store ${dir} is locked by ${who}: only one writer at a time. Wait for it to finish and ` +
-      'run this again (searching still works meanwhile: salon-lens search/similar/verify, or ' +
-      `openLens with readOnly), or, if that process is gone from another machine, delete ${file}.`,
+      'run this again (reading still works meanwhile: salon-lens search, similar, themes and ' +
+      `verify), or, if that process is gone from another machine, delete ${file}.`,
     { details: { dir, file, holder } },
   );
 }

@@ -128,6 +128,8 @@ export const AddSalonsOptionsSchema = z.strictObject({
       message: 'expected a function (item) => vector | undefined',
     })
     .optional(),
+  /** When reading files: skip invalid documents (listed in the summary's `skipped`). @default false */
+  skipInvalid: z.boolean().default(false),
 });
 export type AddSalonsOptions = z.input<typeof AddSalonsOptionsSchema>;
 

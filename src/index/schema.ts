@@ -15,7 +15,7 @@ export type SalonRef = z.infer<typeof SalonRefSchema>;
 export const SearchHitSchema = z.object({
   item: ItemSchema,
   salon: SalonRefSchema,
-  /** Cosine similarity to the query (vector/hybrid modes); for lexical mode the BM25 score. */
+  /** Vector mode: cosine similarity to the query; lexical: BM25; hybrid: reciprocal-rank-fusion score. */
   score: z.number(),
 });
 export type SearchHit = z.infer<typeof SearchHitSchema>;

@@ -20,23 +20,23 @@ export interface SimilarQuestionsPlan {
   dateTo?: string;
 }
 
-export function findSimilarQuestions(
+export async function findSimilarQuestions(
   storage: LensStorage,
   o: SimilarQuestionsPlan,
   threshold: number,
-): SimilarQuestionGroup[] {
+): Promise<SimilarQuestionGroup[]> {
   const scope: ItemFilter = {
     section: 'question',
     ...(o.salon !== undefined ? { salon: o.salon } : {}),
     ...(o.dateFrom !== undefined ? { dateFrom: o.dateFrom } : {}),
     ...(o.dateTo !== undefined ? { dateTo: o.dateTo } : {}),
   };
-  const questions = storage.rows(scope);
+  const questions = await storage.rows(scope);
   const indexOf = new Map(questions.map((q, i) => [q.item.id, i]));
   const pairs: ScoredPair[] = [];
   const seen = new Set<number>();
   for (const [i, question] of questions.entries()) {
-    const hits = storage.nearest({
+    const hits = await storage.nearest({
       vector: question.vector,
       k: o.k,
       filter: {

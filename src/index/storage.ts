@@ -2,7 +2,9 @@
  * The storage seam of the lens: what a backend (the file store, Postgres) must
  * provide so that search, similar questions and grouping are written once above it
  * (see lens.ts). Filters cross the seam as data, not closures, so a database can
- * run them inside its own query.
+ * run them inside its own query. Reads are asynchronous because a database answers
+ * over the network; `info()` and `salons()` are the store's view as of its last
+ * read or write (small, kept in memory by every backend).
  *
  *   const store: LensStorage = await openFileStore(dir, { embedder });
  *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
@@ -88,21 +90,21 @@ export interface LensStorage {
   /** One stored salon (not a copy: do not modify), or undefined. */
   salon(id: string): StoredSalon | undefined;
   /** Items passing `filter` with their vectors, salon order then document order. */
-  rows(filter?: StorageFilter): StoredRow[];
+  rows(filter?: StorageFilter): Promise<StoredRow[]>;
   /** One stored item and its vector, or undefined. */
-  row(itemId: string): StoredRow | undefined;
+  row(itemId: string): Promise<StoredRow | undefined>;
   /** Top-k items by cosine to `query.vector` among those passing the filter. */
-  nearest(query: NearestQuery): ScoredItem[];
+  nearest(query: NearestQuery): Promise<ScoredItem[]>;
   /** Top-k items by the store's lexical ranking (BM25 for the file store). */
-  lexical(text: string, k: number, filter?: StorageFilter): ScoredItem[];
+  lexical(text: string, k: number, filter?: StorageFilter): Promise<ScoredItem[]>;
   /** Cosine of `vector` with each listed item's vector, computed like exact `nearest` scores (an index search may differ in the last float32 bits). */
-  scores(vector: Float32Array, itemIds: readonly string[]): number[];
+  scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]>;
   /** Query-time index breadth for this session (not saved). */
   setEf(ef: number): void;
   /** Apply `changes` atomically. Returns how many stored items no longer exist. */
   applyChanges(changes: SalonChanges): Promise<{ removedItems: number }>;
   /** A copy of the derived-state JSON value stored under `key`, or undefined. */
-  readState(key: string): unknown;
+  readState(key: string): Promise<unknown>;
   /** Store a JSON value under `key`, atomically. */
   writeState(key: string, value: unknown): Promise<void>;
   /** Release locks, connections and memory. Called once. */

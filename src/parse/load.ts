@@ -16,6 +16,13 @@ import type { Salon } from './schema.js';
 export interface LoadOptions {
   /** Per-document size limit in bytes (default 16 MiB). */
   maxBytes?: number;
+  /**
+   * Skip documents that fail to read or parse (listed in `skipped`) instead of
+   * failing the whole load on the first one. @default false
+   */
+  skipInvalid?: boolean;
+  /** Called after each document is read: `{ stage: 'parse', done, total }` in documents. */
+  onProgress?: (event: { stage: 'parse'; done: number; total: number }) => void;
 }
 
 export interface LoadWarning {
@@ -27,7 +34,12 @@ export interface LoadResult {
   salons: Salon[];
   /** File-level warnings (collapsed duplicates). Per-line warnings live on each salon. */
   warnings: LoadWarning[];
+  /** Documents left out under `skipInvalid`, each with the error that made it invalid. */
+  skipped: LoadWarning[];
 }
+
+/** Errors that make one document unusable without saying anything about the others. */
+const SKIPPABLE = new Set(['PARSE_ERROR', 'INPUT_TOO_LARGE']);
 
 const DOCUMENT_EXT = /\.(?:md|txt|markdown)$/i;
 
@@ -43,8 +55,12 @@ export async function loadSalons(
 
   const byId = new Map<string, Salon>();
   const warnings: LoadWarning[] = [];
-  for (const file of [...new Set(files)]) {
-    const salon = parseSalon(await readFile(file), { source: file, maxBytes: options.maxBytes });
+  const skipped: LoadWarning[] = [];
+  const unique = [...new Set(files)];
+  for (const [done, file] of unique.entries()) {
+    options.onProgress?.({ stage: 'parse', done, total: unique.length });
+    const salon = await readSalon(file, options, skipped);
+    if (!salon) continue;
     const seen = byId.get(salon.id);
     if (!seen) {
       byId.set(salon.id, salon);
@@ -62,8 +78,32 @@ export async function loadSalons(
       );
     }
   }
+  options.onProgress?.({ stage: 'parse', done: unique.length, total: unique.length });
   const salons = [...byId.values()].sort(compareSalons);
-  return { salons, warnings };
+  return { salons, warnings, skipped };
+}
+
+/** One document, or undefined when it is invalid and `skipInvalid` lets it be skipped. */
+async function readSalon(
+  file: string,
+  options: LoadOptions,
+  skipped: LoadWarning[],
+): Promise<Salon | undefined> {
+  try {
+    return parseSalon(await readFile(file), { source: file, maxBytes: options.maxBytes });
+  } catch (error) {
+    if (!options.skipInvalid) throw error;
+    if (error instanceof SalonLensError && SKIPPABLE.has(error.code)) {
+      skipped.push({ file, message: error.message });
+      return undefined;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EISDIR' || code === 'ENOENT' || code === 'EPERM') {
+      skipped.push({ file, message: `${file}: cannot be read (${code})` });
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /** Hash of what a salon means (identity + items), independent of line endings or layout. */

@@ -15,6 +15,8 @@ const WIDTH = 640;
 const HEIGHT = 440;
 const PAD = 22;
 const RADIUS = 5;
+/** Themes whose number is drawn at their centre on the map (the largest ones). */
+export const MAP_LABELS = 10;
 
 interface Placed {
   itemId: string;
@@ -28,11 +30,18 @@ export function renderMap(view: ReportView): SafeHtml {
   // Unassigned items first so themed marks are drawn on top of them.
   const ordered = [...placed.filter((p) => !p.theme), ...placed.filter((p) => p.theme)];
   const marks = ordered.map((p) => mark(view, p));
-  const labels = view.themes.map((t) => centreLabel(t, placed));
+  // Numbers only on the largest themes: 30 overlapping numbers read as noise. The
+  // legend below names every theme, and each mark's tooltip names its theme.
+  const labelled = new Set(
+    [...view.themes]
+      .sort((a, b) => b.theme.size - a.theme.size || a.number - b.number)
+      .slice(0, MAP_LABELS),
+  );
+  const labels = view.themes.filter((t) => labelled.has(t)).map((t) => centreLabel(t, placed));
   const description =
     `Scatter plot of all ${view.itemCount} items, placed by the first two principal components of ` +
     'their embeddings, so items about similar things sit close together. Colour and shape show the ' +
-    'theme, and each theme number marks the centre of its items. Hover a mark to read the item; ' +
+    `theme, and the numbers mark the centres of the ${MAP_LABELS} largest themes. Hover a mark to read the item; ` +
     'every item is also listed under its theme in the Themes section.';
   return html`<svg class="plot" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="map-title">Map of all items, coloured by theme</title>

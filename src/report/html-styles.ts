@@ -62,11 +62,25 @@ ul.legend { list-style: none; padding: 0; margin: .6rem 0 0; display: grid; gap:
   grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); font-size: .92rem; }
 ul.legend li { display: flex; gap: .45rem; align-items: baseline; }
 svg.key { width: 1em; height: 1em; flex: none; align-self: center; }
-.themes { display: grid; gap: 1rem; }
-article.theme { background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--theme);
-  border-radius: .6rem; padding: 1rem 1.1rem; }
-article.theme h3 { display: flex; gap: .5rem; align-items: baseline; }
-article.theme h3 svg.key { align-self: center; }
+.themes { display: grid; gap: .5rem; }
+details.theme { background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--theme);
+  border-radius: .6rem; padding: .55rem 1.1rem; margin: 0; }
+details.theme[open] { padding-bottom: 1rem; }
+details.theme > summary { list-style: none; color: var(--fg); font-size: 1rem; }
+details.theme > summary::-webkit-details-marker { display: none; }
+details.theme > summary h3 { display: flex; gap: .5rem; align-items: baseline; margin: 0; flex-wrap: wrap; }
+details.theme > summary h3::before { content: "▸"; color: var(--muted); }
+details.theme[open] > summary h3::before { content: "▾"; }
+details.theme h3 svg.key { align-self: center; }
+details.theme ul.facts { margin: .15rem 0 0 1.1rem; }
+.badge.guided { border-color: var(--accent); color: var(--accent); font-weight: 600; }
+section.glance { background: var(--card); border: 1px solid var(--line); border-radius: .6rem; padding: 1rem 1.1rem; }
+section.glance h2 { border-bottom: 0; padding-bottom: 0; }
+.glance-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: .8rem 1.4rem; }
+.glance-grid h3 { font-size: .95rem; margin: 0 0 .3rem; }
+ul.glance-list { margin: 0; padding-left: 1.1rem; font-size: .93rem; }
+ul.glance-list li { margin: .15rem 0; }
+p.none { color: var(--muted); font-style: italic; margin: 0; font-size: .93rem; }
 ul.facts { list-style: none; padding: 0; margin: .2rem 0 .6rem; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem;
   color: var(--muted); font-size: .92rem; }
 ul.facts strong { color: var(--fg); }
@@ -97,7 +111,7 @@ footer { color: var(--muted); font-size: .85rem; padding: 1.5rem 0 2rem; border-
   .heatmap thead th { padding: .35rem .2rem; }
   .heatmap thead th.salon small { display: none; }
   th, td { padding: .4rem .45rem; }
-  article.theme { padding: .8rem .85rem; }
+  details.theme { padding: .5rem .85rem; }
 }
 @media print { body { background: #fff; } header.top { background: #fff; color: #000; } nav.toc { display: none; } }
 `;

@@ -10,6 +10,7 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import { RECURRING_SALONS } from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import {
   createReportView,
@@ -26,10 +27,11 @@ export function renderMarkdown(data: ReportData): string {
   const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));
   const blocks = [
     header(view),
+    glance(view),
     overview(view),
     heatmap(view),
-    themes(view),
     recurringQuestions(view),
+    themes(view),
   ];
   return `${blocks.join('\n\n').trimEnd()}\n`;
 }
@@ -44,6 +46,27 @@ function header(view: ReportView): string {
       `${plural(view.itemCount, 'item')} · ${plural(view.themes.length, 'theme')}` +
       (view.unassigned > 0 ? ` · ${view.unassigned} unassigned` : ''),
   ].join('\n');
+}
+
+function glance(view: ReportView): string {
+  const g = view.glance;
+  const list = (themes: readonly ThemeView[], detail: (t: ThemeView) => string): string =>
+    themes.length === 0
+      ? '_none_'
+      : themes.map((t) => `${t.number}. ${md(t.theme.label)} (${detail(t)})`).join('; ');
+  const lines = [
+    '## At a glance',
+    '',
+    `- **In ${RECURRING_SALONS}+ salons (${g.recurringCount} of ${view.themes.length} themes):** ${list(g.recurring, (t) => `${t.salonsPresent.length} salons`)}`,
+    `- **Most contested:** ${list(g.contested, (t) => `${formatPercent(t.theme.contested)} disagreements`)}`,
+  ];
+  if (g.latestSalon) {
+    lines.push(
+      `- **New in the latest salon (${md(g.latestSalon.label)}):** ${list(g.newInLatest, (t) => plural(t.theme.size, 'item'))}`,
+      `- **Faded (absent from the latest salon):** ${list(g.faded, (t) => `last ${t.theme.lastDate ?? 'seen earlier'}`)}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function overview(view: ReportView): string {
@@ -99,7 +122,7 @@ function theme(view: ReportView, t: ThemeView): string {
   const { theme } = t;
   const span = dateSpan(t);
   const lines = [
-    `### ${t.number}. ${md(theme.label)}`,
+    `### ${t.number}. ${md(theme.label)}${theme.kind === 'guided' ? ' (guided)' : ''}`,
     '',
     `- **Size:** ${plural(theme.size, 'item')} (${formatPercent(theme.share)} of all)`,
     `- **Salons:** ${t.salonsPresent.map((s) => `${md(s.label)} (${t.countsBySalon[view.salons.indexOf(s)]})`).join('; ')}` +

@@ -8,6 +8,7 @@
  *   view.heatmap.counts[themeIndex][salonIndex]
  */
 import type { Theme } from '../cluster/index.js';
+import { atAGlance, type Glance } from './glance.js';
 import { type ThemeStyle, themeStyle } from './palette.js';
 import type { ReportData, ReportItem, ReportSalon } from './schema.js';
 
@@ -46,6 +47,8 @@ export interface ReportView {
   salon(id: string): SalonView | undefined;
   /** Theme of an item, or undefined for unassigned items. */
   themeOf(itemId: string): ThemeView | undefined;
+  /** The summary box: recurring, contested, new and faded themes. */
+  glance: Glance;
 }
 
 export function createReportView(data: ReportData): ReportView {
@@ -86,6 +89,7 @@ export function createReportView(data: ReportData): ReportView {
     itemCount: data.items.length,
     maxCell: Math.max(0, ...themes.flatMap((t) => t.countsBySalon)),
     unassigned: data.items.filter((item) => data.themes.assignments[item.id] === undefined).length,
+    glance: atAGlance(themes, salons),
     item: (id) => items.get(id),
     salon: (id) => salonById.get(id),
     themeOf: (itemId) => {

@@ -24,10 +24,16 @@ export function runCli(
 }
 
 /** Like runCli, without blocking: for CLI runs that overlap (races, or two at a time on two cores). */
-export function runCliAsync(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot });
+    const proc = spawn(process.execPath, [cliPath, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (chunk: Buffer) => {

@@ -102,3 +102,13 @@ export function groupOf(input: ThemeInput): Map<string, string> {
   });
   return out;
 }
+
+/** The error `fn` throws (fails the test when it does not throw). */
+export function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}

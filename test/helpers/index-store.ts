@@ -38,7 +38,7 @@ export function editSalon(salon: Salon, edit: (texts: Salon['items']) => Salon['
 export async function storeFingerprint(dir: string, embedder: Embedder): Promise<string> {
   const lens = await openLens(dir, { embedder, readOnly: true });
   try {
-    const snap = lens.snapshot();
+    const snap = await lens.snapshot();
     const answers = async (query: string, options: { section?: 'question' }) =>
       (await lens.search(query, { k: 5, ...options })).map(
         (h) => `${h.item.id} ${h.score.toFixed(5)}`,
@@ -47,7 +47,7 @@ export async function storeFingerprint(dir: string, embedder: Embedder): Promise
       salons: lens.salons().map((s) => [s.id, s.contentHash, s.itemCount]),
       items: snap.items.map((i) => [i.id, i.text]),
       vectors: snap.vectors.map((v) => Array.from(v.slice(0, 4), (x) => x.toFixed(5))),
-      state: lens.readState('marker') ?? null,
+      state: (await lens.readState('marker')) ?? null,
       search: await answers('who owns the models and the data', {}),
       questions: await answers('privacy at work', { section: 'question' }),
     });

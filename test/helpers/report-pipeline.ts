@@ -47,8 +47,8 @@ export async function buildExampleReport(options: { builtAt: string }): Promise<
   try {
     const lens = await createLens(storeDir, { embedder });
     await lens.addSalons(salons);
-    const { items, vectors } = lens.snapshot();
-    const recurringQuestions = lens.similarQuestions();
+    const { items, vectors } = await lens.snapshot();
+    const recurringQuestions = await lens.similarQuestions();
     await lens.close();
 
     const themes = await clusterOrStandIn({ salons, items, vectors, embedder }, notes);

@@ -1,19 +1,24 @@
 /**
- * `salon-lens index <paths...> --store <dir>`: create or update a lens store.
+ * `salon-lens index <paths...>`: create or update a lens store (default `.salon-lens`).
  *
- *   salon-lens index examples/salons --store .lens
+ *   salon-lens index examples/salons
  *   salon-lens index examples/salons --store .lens --embedder hashing --force
+ *   salon-lens index salons/ --prune          # also drop salons whose document was deleted
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
-import { loadSalons } from '../../parse/index.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
-import { createProgressBar, info, printJson } from '../io.js';
+import { info, printJson } from '../io.js';
+import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
 import { parsePositiveInt } from '../option-parsers.js';
+import { createProgress } from '../progress.js';
+import { salonsToPrune } from '../prune.js';
+import { addStoreOption } from '../store-option.js';
+import { terminalSafe } from '../terminal-text.js';
 
 /** An AbortSignal fired by Ctrl-C, so an interrupted save leaves the store as it was. */
 export function interruptSignal(): { signal: AbortSignal; done: () => void } {
@@ -26,12 +31,12 @@ export function interruptSignal(): { signal: AbortSignal; done: () => void } {
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
 }
 
-interface IndexFlags extends EmbedderFlags {
+interface IndexFlags extends EmbedderFlags, LoadFlags {
   store: string;
   force?: boolean;
+  prune?: boolean;
   json?: boolean;
   quiet?: boolean;
-  maxBytes?: number;
 }
 
 export function registerIndex(program: Command): void {
@@ -40,46 +45,73 @@ export function registerIndex(program: Command): void {
     .description(
       'add salon documents to a lens store (created if missing); changed salons are replaced',
     )
-    .argument('<paths...>', 'salon files (.md/.txt) or folders')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .argument('<paths...>', 'salon files (.md/.txt) or folders');
+  addStoreOption(command)
     .option('--force', 'replace an existing store instead of updating it')
+    .option('--prune', 'remove stored salons whose document under these folders no longer exists')
+    .option('--skip-invalid', SKIP_INVALID_HELP)
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
-    .option('--quiet', 'no progress bar')
+    .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the summary as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: IndexFlags) => {
-    const { salons, warnings } = await loadSalons(paths, { maxBytes: flags.maxBytes });
-    for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
+    const progress = createProgress('index', { quiet: flags.quiet });
+    const { salons, skipped } = await loadDocuments(paths, flags, progress.update);
     const embedder = embedderOptionsFromFlags(flags);
     const lens = await SalonLens.openOrCreate(flags.store, {
       force: flags.force ?? false,
       ...(embedder ? { embedder } : {}),
     });
-    const bar = createProgressBar('index', { quiet: flags.quiet });
     const interrupt = interruptSignal();
     try {
       const summary = await lens.add(salons, {
-        onProgress: (e) => bar.update(e),
+        onProgress: progress.update,
         signal: interrupt.signal,
       });
-      bar.stop();
+      const pruned = flags.prune
+        ? salonsToPrune(lens.salons(), paths, new Set(salons.map((s) => s.id)))
+        : [];
+      const removed = pruned.length
+        ? await lens.removeSalons(
+            pruned.map((s) => s.id),
+            { onProgress: progress.update, signal: interrupt.signal },
+          )
+        : { removedSalons: 0, removedItems: 0 };
+      progress.stop();
       const m = lens.info;
       if (flags.json) {
         printJson({
           ...summary,
+          skipped,
+          pruned: pruned.map((s) => ({ id: s.id, source: s.source })),
+          removedItems: summary.removedItems + removed.removedItems,
           store: flags.store,
           itemCount: m.itemCount,
           salonCount: m.salonCount,
           embedder: m.embedder.id,
         });
-      } else {
-        process.stdout.write(
-          `${flags.store}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
-            `${summary.embeddedItems} items embedded, ${summary.removedItems} removed. ` +
-            `Store holds ${m.itemCount} items from ${m.salonCount} salons (${m.embedder.id}).\n`,
+        return;
+      }
+      const lines = [
+        `${terminalSafe(flags.store)}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
+          `${summary.embeddedItems} items embedded, ${summary.removedItems + removed.removedItems} removed.`,
+      ];
+      if (skipped.length > 0) {
+        lines.push(`Skipped ${skipped.length} invalid document(s) (listed on stderr).`);
+      }
+      if (flags.prune) {
+        lines.push(
+          pruned.length === 0
+            ? 'Pruned nothing: every stored salon from these folders still has its document.'
+            : `Pruned ${pruned.length} salon(s) whose document is gone (${removed.removedItems} items):`,
+          ...pruned.map((s) => `  ${terminalSafe(s.id)}  (${terminalSafe(s.source)})`),
         );
       }
+      lines.push(
+        `Store holds ${m.itemCount} items from ${m.salonCount} salons (${m.embedder.id}).`,
+      );
+      process.stdout.write(`${lines.join('\n')}\n`);
     } finally {
-      bar.stop();
+      progress.stop();
       interrupt.done();
       await lens.close();
     }

@@ -1,22 +1,29 @@
 /**
- * `salon-lens report <paths...> [--store dir] [--out dir] [--format md,html,json]`:
+ * `salon-lens report [paths...] [--store dir] [--out dir] [--format md,html,json]`:
  * salon documents to a theme report in one command (the store is built or
- * updated as needed; unchanged salons are not embedded again).
+ * updated as needed; unchanged salons are not embedded again). Without paths it
+ * reports what the store already holds.
  */
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { analyze } from '../../api/analyze.js';
+import { SalonLens } from '../../api/salon-lens.js';
+import type { AddSummary } from '../../index/index.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
-import { createProgressBar, info, printJson } from '../io.js';
+import { info, printJson } from '../io.js';
+import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
+import { assertHasItems } from '../open-store.js';
+import { createProgress } from '../progress.js';
+import { addStoreOption } from '../store-option.js';
+import { terminalSafe } from '../terminal-text.js';
 import { interruptSignal } from './index.js';
 import { parseK } from './themes.js';
 
-interface ReportFlags extends EmbedderFlags {
+interface ReportFlags extends EmbedderFlags, LoadFlags {
   store: string;
   out: string;
   format: ReportFormat[];
@@ -41,33 +48,53 @@ function parseFormats(value: string): ReportFormat[] {
 export function registerReport(program: Command): void {
   const command = program
     .command('report')
-    .description('build or update the store from salon documents and write a theme report')
-    .argument('<paths...>', 'salon files (.md/.txt) or folders')
-    .option('--store <dir>', 'lens store folder', '.salon-lens')
+    .description(
+      'build or update the store from salon documents and write a theme report ' +
+        '(no paths: report the store as it is)',
+    )
+    .argument('[paths...]', 'salon files (.md/.txt) or folders');
+  addStoreOption(command)
     .option('--out <dir>', 'report folder', 'salon-report')
     .option('--format <list>', `comma-separated: ${REPORT_FORMATS.join(',')}`, parseFormats, [
       ...REPORT_FORMATS,
     ])
     .option('--k <n|auto>', 'number of themes, or auto', parseK, 'auto')
     .option('--title <text>', 'report title')
-    .option('--quiet', 'no progress bar')
+    .option('--skip-invalid', SKIP_INVALID_HELP)
+    .option('--quiet', 'no progress on stderr')
     .option('--json', 'print a summary (paths, counts) as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: ReportFlags) => {
-    const bar = createProgressBar('report', { quiet: flags.quiet });
+    const progress = createProgress('report', { quiet: flags.quiet });
+    const loaded =
+      paths.length > 0 ? await loadDocuments(paths, flags, progress.update) : undefined;
+    const embedder = embedderOptionsFromFlags(flags);
+    const options = embedder ? { embedder } : {};
+    // With documents the store is created when missing; without, it must exist.
+    const lens = loaded
+      ? await SalonLens.openOrCreate(flags.store, options)
+      : await SalonLens.open(flags.store, options);
     const interrupt = interruptSignal();
     try {
-      const embedder = embedderOptionsFromFlags(flags);
-      const { added, report } = await analyze(paths, {
-        store: flags.store,
+      const added: AddSummary = loaded
+        ? await lens.add(loaded.salons, { onProgress: progress.update, signal: interrupt.signal })
+        : {
+            added: 0,
+            updated: 0,
+            unchanged: lens.info.salonCount,
+            removedItems: 0,
+            embeddedItems: 0,
+            skipped: [],
+          };
+      assertHasItems(lens, flags.store);
+      const report = await lens.report({
         outDir: flags.out,
         formats: flags.format,
         themes: { k: flags.k },
         ...(flags.title ? { title: flags.title } : {}),
-        ...(embedder ? { embedder } : {}),
-        onProgress: (e) => bar.update(e),
+        onProgress: progress.update,
         signal: interrupt.signal,
       });
-      bar.stop();
+      progress.stop();
       const summary = {
         store: flags.store,
         files: report.files,
@@ -76,6 +103,7 @@ export function registerReport(program: Command): void {
         themes: report.data.themes.themes.length,
         embedder: report.data.embedder.id,
         ...added,
+        skipped: loaded?.skipped ?? [],
       };
       if (flags.json) {
         printJson(summary);
@@ -86,12 +114,14 @@ export function registerReport(program: Command): void {
       );
       info(
         `${summary.salons} salons, ${summary.items} items (${added.embeddedItems} embedded now), ` +
-          `${summary.themes} themes, model ${summary.embedder}`,
+          `${summary.themes} themes, model ${summary.embedder}` +
+          (summary.skipped.length ? `; ${summary.skipped.length} invalid document(s) skipped` : ''),
       );
-      process.stdout.write(`${files.join('\n')}\n`);
+      process.stdout.write(`${files.map(terminalSafe).join('\n')}\n`);
     } finally {
-      bar.stop();
+      progress.stop();
       interrupt.done();
+      await lens.close();
     }
   });
 }

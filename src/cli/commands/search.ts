@@ -1,20 +1,19 @@
 /**
- * `salon-lens search "<query>" --store <dir>`: items closest to a query, with
- * section / salon / date filters.
+ * `salon-lens search "<query>"`: items closest to a query, with section / salon /
+ * date filters. Opens the store read-only, so it works while `index` runs.
  *
- *   salon-lens search "who owns model weights" --store .lens -k 5 --section question
+ *   salon-lens search "who owns model weights" -k 5 --section question
  */
 import type { Command } from 'commander';
-import { SalonLens } from '../../api/salon-lens.js';
-import { SEARCH_MODES, type SearchMode } from '../../index/index.js';
+import { SEARCH_MODES, type SearchHit, type SearchMode } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
-import {
-  addEmbedderFlags,
-  type EmbedderFlags,
-  embedderOptionsFromFlags,
-} from '../embedder-flags.js';
-import { formatTable, printJson } from '../io.js';
+import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
+import { printJson } from '../io.js';
+import { assertHasItems, openForReading } from '../open-store.js';
 import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
+import { assertKnownSalons } from '../salon-ids.js';
+import { addStoreOption } from '../store-option.js';
+import { formatTable } from '../table.js';
 
 interface SearchFlags extends EmbedderFlags {
   store: string;
@@ -27,17 +26,32 @@ interface SearchFlags extends EmbedderFlags {
   mode?: SearchMode;
   exact?: boolean;
   ef?: number;
+  wide?: boolean;
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** What the score column means in each mode: the header names it, the line under the table explains it. */
+export const SCORE_COLUMNS: Record<SearchMode, { header: string; legend: string }> = {
+  vector: { header: 'cosine', legend: 'cosine: similarity of meaning to the query, 1 = same' },
+  lexical: {
+    header: 'bm25',
+    legend: 'bm25: keyword match score (Okapi BM25), higher = more query words, rarer ones',
+  },
+  hybrid: {
+    header: 'rrf',
+    legend:
+      'rrf: reciprocal-rank fusion of the meaning and keyword rankings (1/(60+rank) summed), rows in rank order',
+  },
+};
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerSearch(program: Command): void {
   const command = program
     .command('search')
     .description('find the items closest in meaning to a query')
-    .argument('<query>', 'what to look for, in your own words')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .argument('<query>', 'what to look for, in your own words');
+  addStoreOption(command)
     .option('-k, --k <n>', 'number of results', parsePositiveInt, 10)
     .option('--section <section>', `only ${SECTIONS.join(', ')} items`, parseChoice(SECTIONS))
     .option('--salon <id>', 'only this salon (repeatable)', collect)
@@ -46,20 +60,22 @@ export function registerSearch(program: Command): void {
     .option('--to <date>', 'only salons on or before YYYY-MM-DD', parseIsoDate)
     .option(
       '--mode <mode>',
-      `${SEARCH_MODES.join(', ')} (default vector)`,
+      'vector (meaning, score = cosine), lexical (keywords, score = BM25) or hybrid ' +
+        '(both fused, score = RRF) (default vector)',
       parseChoice(SEARCH_MODES),
     )
     .option('--exact', 'brute-force search instead of the HNSW index')
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
+    .option('--wide', 'show full item text instead of fitting the terminal width')
     .option('--json', 'print hits as JSON on stdout');
   addEmbedderFlags(command).action(async (query: string, flags: SearchFlags) => {
-    const embedder = embedderOptionsFromFlags(flags);
-    const lens = await SalonLens.open(flags.store, {
-      readOnly: true,
-      ...(embedder ? { embedder } : {}),
-      ...(flags.ef ? { ef: flags.ef } : {}),
-    });
+    const lens = await openForReading(flags, { ef: flags.ef });
     try {
+      assertHasItems(lens, flags.store);
+      const salons = lens.salons();
+      assertKnownSalons(salons, flags.salon, '--salon', flags.store);
+      assertKnownSalons(salons, flags.excludeSalon, '--exclude-salon', flags.store);
+      const mode = flags.mode ?? 'vector';
       const hits = await lens.search(query, {
         k: flags.k,
         section: flags.section,
@@ -67,26 +83,49 @@ export function registerSearch(program: Command): void {
         excludeSalon: flags.excludeSalon,
         dateFrom: flags.from,
         dateTo: flags.to,
-        mode: flags.mode,
+        mode,
         exact: flags.exact,
       });
       if (flags.json) {
         printJson(hits);
         return;
       }
-      const rows = hits.map((h, i) => [
-        String(i + 1),
-        h.score.toFixed(3),
-        h.salon.date ?? '',
-        h.salon.id,
-        h.item.section,
-        h.item.text,
-      ]);
-      process.stdout.write(
-        `${formatTable(['#', 'score', 'date', 'salon', 'section', 'text'], rows, 90)}\n`,
-      );
+      if (hits.length === 0) {
+        process.stdout.write('No items match (check --section, --salon, --from and --to).\n');
+        return;
+      }
+      process.stdout.write(`${searchTable(hits, mode, flags.wide)}\n`);
     } finally {
       await lens.close();
     }
   });
+}
+
+/** Hits as a table; the salon column holds the id (with its date) that --salon takes. */
+export function searchTable(hits: readonly SearchHit[], mode: SearchMode, wide?: boolean): string {
+  const score = SCORE_COLUMNS[mode];
+  const rows = hits.map((h, i) => [
+    String(i + 1),
+    mode === 'vector' ? h.score.toFixed(3) : h.score.toPrecision(3),
+    salonLabel(h.salon),
+    h.item.section,
+    h.item.text,
+  ]);
+  const table = formatTable(
+    [
+      { header: '#', align: 'right' },
+      { header: score.header, align: 'right' },
+      { header: 'salon', flex: true, minWidth: 16 },
+      { header: 'section' },
+      { header: 'text', flex: true, minWidth: 20 },
+    ],
+    rows,
+    { wide },
+  );
+  return `${table}\n\n${score.legend}`;
+}
+
+/** The salon id, plus its date only when the id does not already start with it. */
+export function salonLabel(salon: { id: string; date?: string }): string {
+  return salon.date && !salon.id.startsWith(salon.date) ? `${salon.id} (${salon.date})` : salon.id;
 }

@@ -1,18 +1,16 @@
 /**
- * `salon-lens similar --store <dir>`: groups of questions that different salons
- * asked in different words.
+ * `salon-lens similar`: groups of questions that different salons asked in
+ * different words. Opens the store read-only, so it works while `index` runs.
  *
- *   salon-lens similar --store .lens --threshold 0.65 --json
+ *   salon-lens similar --threshold 0.65 --json
  */
 import type { Command } from 'commander';
-import { SalonLens } from '../../api/salon-lens.js';
-import {
-  addEmbedderFlags,
-  type EmbedderFlags,
-  embedderOptionsFromFlags,
-} from '../embedder-flags.js';
+import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
+import { assertHasItems, openForReading } from '../open-store.js';
 import { parseChoice, parsePositiveInt, parseUnitInterval } from '../option-parsers.js';
+import { addStoreOption } from '../store-option.js';
+import { fitLine } from '../table.js';
 
 interface SimilarFlags extends EmbedderFlags {
   store: string;
@@ -20,14 +18,15 @@ interface SimilarFlags extends EmbedderFlags {
   k?: number;
   sameSalon?: boolean;
   linkage?: 'average' | 'single';
+  wide?: boolean;
   json?: boolean;
 }
 
 export function registerSimilar(program: Command): void {
   const command = program
     .command('similar')
-    .description('list groups of similar questions asked in different salons')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .description('list groups of similar questions asked in different salons');
+  addStoreOption(command)
     .option(
       '--threshold <x>',
       "cosine at which two questions count as the same (default: the embedder's)",
@@ -40,15 +39,13 @@ export function registerSimilar(program: Command): void {
       'average (default) or single: how pairs merge into groups',
       parseChoice(['average', 'single'] as const),
     )
+    .option('--wide', 'show full question text instead of fitting the terminal width')
     .option('--json', 'print the groups as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
-    const embedder = embedderOptionsFromFlags(flags);
-    const lens = await SalonLens.open(flags.store, {
-      readOnly: true,
-      ...(embedder ? { embedder } : {}),
-    });
+    const lens = await openForReading(flags);
     try {
-      const groups = lens.similarQuestions({
+      assertHasItems(lens, flags.store);
+      const groups = await lens.similarQuestions({
         threshold: flags.threshold,
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
@@ -67,8 +64,9 @@ export function registerSimilar(program: Command): void {
         out.push(
           `Group ${i + 1}: ${g.questions.length} questions from ${g.salons.length} salons (cohesion ${g.cohesion.toFixed(2)})`,
         );
-        for (const q of g.questions)
-          out.push(`  ${q.salon.date ?? '          '}  ${q.salon.id}: ${q.item.text}`);
+        for (const q of g.questions) {
+          out.push(fitLine(`  ${q.salon.id}: ${q.item.text}`, { wide: flags.wide }));
+        }
         out.push('');
       });
       process.stdout.write(`${out.join('\n')}`);

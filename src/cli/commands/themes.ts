@@ -1,16 +1,17 @@
 /**
- * `salon-lens themes --store <dir> [--k N|auto] [--json]`: cross-salon themes
- * with their representative items.
+ * `salon-lens themes [--k N|auto] [--guide "a,b"|--guide-file f] [--json]`: cross-salon
+ * themes with their representative items. Reads without the write lock (it works
+ * while `index` runs); the theme-id state that keeps ids stable is saved only when no
+ * writer holds the store (`report` always saves it).
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { SalonLens } from '../../api/salon-lens.js';
-import {
-  addEmbedderFlags,
-  type EmbedderFlags,
-  embedderOptionsFromFlags,
-} from '../embedder-flags.js';
-import { formatTable, printJson } from '../io.js';
+import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
+import { guideFromFile, guideFromList } from '../guide-flags.js';
+import { printJson } from '../io.js';
+import { assertHasItems, openForReading } from '../open-store.js';
 import { parsePositiveInt } from '../option-parsers.js';
+import { addStoreOption } from '../store-option.js';
+import { fitLine, formatTable } from '../table.js';
 
 interface ThemesFlags extends EmbedderFlags {
   store: string;
@@ -18,6 +19,9 @@ interface ThemesFlags extends EmbedderFlags {
   seed?: number;
   minSize?: number;
   contested?: boolean;
+  wide?: boolean;
+  guide?: string;
+  guideFile?: string;
   json?: boolean;
 }
 
@@ -32,8 +36,8 @@ export function parseK(value: string): number | 'auto' {
 export function registerThemes(program: Command): void {
   const command = program
     .command('themes')
-    .description('cluster every item of a store into cross-salon themes')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .description('cluster every item of a store into cross-salon themes');
+  addStoreOption(command)
     .option('--k <n|auto>', 'number of themes, or auto', parseK, 'auto')
     .option('--seed <n>', 'clustering seed', parsePositiveInt)
     .option(
@@ -42,15 +46,25 @@ export function registerThemes(program: Command): void {
       parsePositiveInt,
     )
     .option('--contested', 'sort themes by their share of disagreements')
+    .option('--guide <names>', 'comma-separated theme names to look for first')
+    .option('--guide-file <file>', 'theme names from a .txt (name[: description]) or .json file')
+    .option('--wide', 'show full labels and items instead of fitting the terminal width')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
-    const embedder = embedderOptionsFromFlags(flags);
-    const lens = await SalonLens.open(flags.store, embedder ? { embedder } : {});
+    // Read the guide before opening the store: a bad guide fails fast.
+    const guide = [
+      ...(flags.guide !== undefined ? guideFromList(flags.guide) : []),
+      ...(flags.guideFile !== undefined ? await guideFromFile(flags.guideFile) : []),
+    ];
+    const lens = await openForReading(flags);
     try {
+      assertHasItems(lens, flags.store);
       const result = await lens.themes({
+        persist: 'when-free',
         k: flags.k,
         ...(flags.seed ? { seed: flags.seed } : {}),
         ...(flags.minSize ? { minSize: flags.minSize } : {}),
+        ...(guide.length > 0 ? { guide } : {}),
       });
       if (flags.json) {
         printJson(result);
@@ -61,7 +75,7 @@ export function registerThemes(program: Command): void {
         : result.themes;
       const rows = themes.map((t) => [
         t.id,
-        t.label,
+        t.kind === 'guided' ? `${t.label} (guided)` : t.label,
         String(t.size),
         String(t.salons.length),
         `${Math.round(t.contested * 100)}%`,
@@ -69,11 +83,23 @@ export function registerThemes(program: Command): void {
       const out = [
         `${result.themes.length} themes (k=${result.k}, ${result.kSelection.mode}) over ${Object.keys(result.assignments).length} items; ${result.unassigned.length} unassigned`,
         '',
-        formatTable(['id', 'label', 'items', 'salons', 'contested'], rows),
+        formatTable(
+          [
+            { header: 'id' },
+            { header: 'label', flex: true, minWidth: 20 },
+            { header: 'items', align: 'right' },
+            { header: 'salons', align: 'right' },
+            { header: 'contested', align: 'right' },
+          ],
+          rows,
+          { wide: flags.wide },
+        ),
       ];
       for (const t of themes) {
-        out.push('', `${t.id}  ${t.label}`);
-        for (const r of t.representatives) out.push(`  - [${r.salonId} · ${r.section}] ${r.text}`);
+        out.push('', fitLine(`${t.id}  ${t.label}`, { wide: flags.wide }));
+        for (const r of t.representatives) {
+          out.push(fitLine(`  - [${r.salonId} · ${r.section}] ${r.text}`, { wide: flags.wide }));
+        }
       }
       process.stdout.write(`${out.join('\n')}\n`);
     } finally {

@@ -2,18 +2,20 @@
  * `salon-lens verify --store <dir>`: check every store file (size, sha256,
  * consistency). Exit 0 when intact; 1 naming each bad file and what to do.
  *
+ *   salon-lens verify                 # the default store, .salon-lens
  *   salon-lens verify --store .lens
  */
 import type { Command } from 'commander';
 import { SalonLensError } from '../../errors.js';
 import { verifyLens } from '../../index/index.js';
 import { info, printJson } from '../io.js';
+import { addStoreOption } from '../store-option.js';
 
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command('verify')
-    .description('check a lens store for missing, truncated or corrupted files')
-    .requiredOption('--store <dir>', 'lens store folder')
+    .description('check a lens store for missing, truncated or corrupted files');
+  addStoreOption(command)
     .option('--json', 'print the report as JSON on stdout')
     .action(async (flags: { store: string; json?: boolean }) => {
       const report = await verifyLens(flags.store);
