@@ -80,14 +80,16 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
     const points = ['parse:1', 'embed:74', 'index:74', 'save:1', 'save:2', 'save:3', 'save:4'];
     const total = salons.slice(2).reduce((n, s) => n + s.items.length, 0);
     const outcomes: string[] = [];
-    for (const point of points.map((p) => p.replace(':74', `:${total}`))) {
+    // Parse progress counts the salons handed in (all of them, parsed already).
+    const parsed = (p: string) => (p === 'parse:1' ? `parse:${salons.length}` : p);
+    for (const point of points.map((p) => parsed(p.replace(':74', `:${total}`)))) {
       const dir = await copyStore(baseDir);
       expect((await runChild(child, config(dir, 'add', point))).outcome).toBe('killed');
       outcomes.push(`${point}=${await expectOneOf(dir, { before, after }, embedder)}`);
     }
     // Up to the manifest switch (save step 3) the old state stays; from it on, the new one.
     expect(outcomes).toEqual([
-      'parse:1=before',
+      `parse:${salons.length}=before`,
       `embed:${total}=before`,
       `index:${total}=before`,
       'save:1=before',
