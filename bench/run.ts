@@ -3,9 +3,9 @@
  * would share the cores they measure), streams their Markdown to stdout, and writes
  * bench/results/run.json with each one's status, duration and result file.
  *
- *   npm run bench                      # embed, ann (10k + 100k), e2e, quality, load (~1.5 h)
- *   npm run bench -- --large           # ann also at 1M
- *   npm run bench -- --quick           # smaller sweeps for a quick look (~10 min)
+ *   npm run bench                      # quick: ann (10k + 100k, lens vs raw hnswlib vs usearch), embed, load at 20k (target ≤ 10 min on an idle box)
+ *   npm run bench -- --full            # every bench at full size: + e2e, quality, all ANN engines × 3 builds, load at 200k (~2 h)
+ *   npm run bench -- --large           # ann also at 1M (> 15 min, ~5 GB)
  *   npm run bench -- --only ann,e2e
  *
  * Each sub-bench also runs alone: npm run bench:embed | bench:ann | bench:e2e | bench:quality |
@@ -24,23 +24,26 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     skip: { type: 'string' },
     large: { type: 'boolean', default: false },
-    quick: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
   },
 });
 
 /** In run order; `load` is bench/load.ts (the store at 200k items, by the index stage). */
 const BENCHES = ['embed', 'ann', 'e2e', 'quality', 'load'] as const;
 type BenchName = (typeof BENCHES)[number];
+/** The default run: the ones that fit in ~10 minutes on 2 shared cores. */
+const QUICK: readonly BenchName[] = ['ann', 'embed', 'load'];
+const quick = !args.full;
 
-/** Arguments per sub-bench; --quick trims the grids, not the repeats (still ≥ 3). */
+/** Arguments per sub-bench; the quick run trims grids and sizes, not the repeats (still ≥ 3). */
 function argsFor(name: BenchName): string[] {
   switch (name) {
     case 'embed':
-      return args.quick ? ['--batches', '1,32', '--workers', '1'] : [];
+      return quick ? ['--batches', '1,32', '--workers', '1'] : [];
     case 'ann':
-      return [...(args.quick ? ['--sizes', '10000'] : []), ...(args.large ? ['--large'] : [])];
+      return [...(quick ? [] : ['--full']), ...(args.large ? ['--large'] : [])];
     case 'load':
-      return args.quick ? ['--salons', '200'] : [];
+      return quick ? ['--salons', '200', '--no-cluster'] : [];
     default:
       return [];
   }
@@ -66,7 +69,7 @@ function runBench(name: BenchName): Promise<number | null> {
 }
 
 async function main() {
-  const list = (args.only ? args.only.split(',') : [...BENCHES]).filter(
+  const list = (args.only ? args.only.split(',') : quick ? [...QUICK] : [...BENCHES]).filter(
     (b): b is BenchName =>
       (BENCHES as readonly string[]).includes(b) && !args.skip?.split(',').includes(b),
   );

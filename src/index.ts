@@ -75,6 +75,7 @@ export {
   type SimilarQuestionsOptions,
   type SimilarToOptions,
   type StoredSalonInfo,
+  type VectorSearchOptions,
   type VerifyReport,
 } from './index/index.js';
 // Parsing: takeaways documents → Salons

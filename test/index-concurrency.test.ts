@@ -72,8 +72,9 @@ describe('two writers', () => {
     const dir = await copyStore(base);
     const config = { store: dir, action: 'add' as const, salonsFile: await writeSalonsFile(first) };
     const points = await listFaultPoints(child, { ...config, store: await copyStore(base) });
-    // Hold the first writer halfway through its save: two data files already written.
-    const holdAt = points.indexOf(points.find((p) => p.startsWith('hnsw.')) as string) + 1;
+    // Hold the first writer halfway through its save: the appended segment's items file
+    // is written, its vectors file is being written.
+    const holdAt = points.indexOf(points.find((p) => p.startsWith('vectors.')) as string) + 1;
 
     let lockedCli: { code: number; stdout: string; stderr: string } | undefined;
     let lockedApi: unknown;

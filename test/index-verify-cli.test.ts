@@ -8,7 +8,7 @@
 import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../src/index/index.js';
+import { readManifest, STORE_FORMAT_VERSION } from '../src/index/index.js';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { inPool } from './helpers/index-crash.js';
 import { tempStoreDir } from './helpers/index-store.js';
@@ -179,7 +179,7 @@ describe('verify says what is wrong and what to do', () => {
     const result = runCli(['verify', '--store', dir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'uses store format version 99, newer than this salon-lens reads (1)',
+      `uses store format version 99, newer than this salon-lens reads (${STORE_FORMAT_VERSION})`,
     );
     expect(result.stderr).toContain('upgrade salon-lens');
     expect(result.stderr).not.toContain('--force');

@@ -3,22 +3,25 @@
  * (cosine), M, efConstruction, seed and ef, and the same filter callback for
  * filtered queries. Also BruteforceSearch, the exact floor of the same library.
  *
- *   const engine = createHnswlibEngine(ctx, 'hnsw'); await engine.build();
+ *   const engine = createHnswlibEngine(ctx); await engine.build();
  */
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { filterPredicate } from './ann-data.js';
-import { type AnnEngine, type EngineContext, folderBytes, rowOf } from './ann-engine.js';
+import { type AnnEngine, type EngineContext, folderBytes, rowOf, toArray } from './ann-engine.js';
 
 const { HierarchicalNSW, BruteforceSearch } = hnswlib;
 
-export function createHnswlibEngine(ctx: EngineContext, kind: 'hnsw' | 'bruteforce'): AnnEngine {
+export const createHnswlibEngine = (ctx: EngineContext) => createEngine(ctx, 'hnsw');
+export const createBruteforceEngine = (ctx: EngineContext) => createEngine(ctx, 'bruteforce');
+
+function createEngine(ctx: EngineContext, kind: 'hnsw' | 'bruteforce'): AnnEngine {
   const { ds, hnsw, workDir } = ctx;
   const index =
     kind === 'hnsw'
       ? new HierarchicalNSW('cosine', ds.dim)
       : new BruteforceSearch('cosine', ds.dim);
-  const query = (qi: number) => Array.from(rowOf(ds.queries, ds.dim, qi));
+  const query = (qi: number) => toArray(rowOf(ds.queries, ds.dim, qi));
 
   return {
     modes:
@@ -42,7 +45,7 @@ export function createHnswlibEngine(ctx: EngineContext, kind: 'hnsw' | 'brutefor
         });
         index.setEf(hnsw.ef);
       } else index.initIndex(ds.n);
-      for (let i = 0; i < ds.n; i++) index.addPoint(Array.from(rowOf(ds.vectors, ds.dim, i)), i);
+      for (let i = 0; i < ds.n; i++) index.addPoint(toArray(rowOf(ds.vectors, ds.dim, i)), i);
       const ms = performance.now() - t0;
       const s0 = performance.now();
       await index.writeIndex(path.join(workDir, `${kind}.bin`));

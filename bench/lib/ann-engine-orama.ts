@@ -8,7 +8,7 @@
  */
 import { create, insertMultiple, search } from '@orama/orama';
 import { SECTION_NAMES } from './ann-data.js';
-import { type AnnEngine, type EngineContext, rowOf } from './ann-engine.js';
+import { type AnnEngine, type EngineContext, rowOf, toArray } from './ann-engine.js';
 
 export function createOramaEngine(ctx: EngineContext): AnnEngine {
   const { ds } = ctx;
@@ -31,7 +31,7 @@ export function createOramaEngine(ctx: EngineContext): AnnEngine {
           docs.push({
             id: String(i),
             section: SECTION_NAMES[ds.sections[i] as number] as string,
-            embedding: Array.from(rowOf(ds.vectors, ds.dim, i)),
+            embedding: toArray(rowOf(ds.vectors, ds.dim, i)),
           });
         }
         await insertMultiple(db, docs, batch);
@@ -41,7 +41,7 @@ export function createOramaEngine(ctx: EngineContext): AnnEngine {
     async search(qi, k, mode) {
       const result = await search(db, {
         mode: 'vector',
-        vector: { value: Array.from(rowOf(ds.queries, ds.dim, qi)), property: 'embedding' },
+        vector: { value: toArray(rowOf(ds.queries, ds.dim, qi)), property: 'embedding' },
         similarity: -1,
         limit: k,
         ...(mode.filter === 'question' ? { where: { section: { eq: 'question' } } } : {}),

@@ -9,7 +9,7 @@
  */
 import { LocalIndex } from 'vectra';
 import { SECTION_NAMES } from './ann-data.js';
-import { type AnnEngine, type EngineContext, folderBytes, rowOf } from './ann-engine.js';
+import { type AnnEngine, type EngineContext, folderBytes, rowOf, toArray } from './ann-engine.js';
 
 export function createVectraEngine(ctx: EngineContext): AnnEngine {
   const { ds, workDir } = ctx;
@@ -28,7 +28,7 @@ export function createVectraEngine(ctx: EngineContext): AnnEngine {
       for (let i = 0; i < ds.n; i++) {
         await index.insertItem({
           id: String(i),
-          vector: Array.from(rowOf(ds.vectors, ds.dim, i)),
+          vector: toArray(rowOf(ds.vectors, ds.dim, i)),
           metadata: { section: SECTION_NAMES[ds.sections[i] as number] as string },
         });
       }
@@ -36,7 +36,7 @@ export function createVectraEngine(ctx: EngineContext): AnnEngine {
       return { ms: performance.now() - t0 };
     },
     async search(qi, k, mode) {
-      const vector = Array.from(rowOf(ds.queries, ds.dim, qi));
+      const vector = toArray(rowOf(ds.queries, ds.dim, qi));
       const filter = mode.filter === 'question' ? { section: { $eq: 'question' } } : undefined;
       const hits = await index.queryItems(vector, '', k, filter);
       return hits.map((h) => Number(h.item.id));

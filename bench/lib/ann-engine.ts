@@ -5,20 +5,12 @@
  *   const engine = await createAnnEngine('usearch', ds, { hnsw, workDir });
  *   await engine.build();
  *   const ids = await engine.search(qi, K, 'none'); // dataset item indices, best first
+ *
+ * Engines are registered in ann-engines.ts.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnnDataset, FilterName } from './ann-data.js';
-
-export const ENGINE_NAMES = [
-  'salon-lens',
-  'hnswlib',
-  'bruteforce',
-  'usearch',
-  'vectra',
-  'orama',
-] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface HnswParams {
   m: number;
@@ -54,9 +46,22 @@ export interface AnnEngine {
   setEf?(ef: number): Promise<void> | void;
   /** Bytes on disk once saved (undefined: the engine keeps nothing on disk). */
   diskBytes(): Promise<{ total: number; files: Record<string, number> } | undefined>;
+  /**
+   * A second engine timed beside this one, query by query, on the same data: salon-lens
+   * opens its own saved graph with raw hnswlib-node, so the two walk the identical graph
+   * and the latency ratio is the wrapper's overhead alone.
+   */
+  baseline?(): Promise<Baseline>;
   /** Engine's own sanity figure, e.g. salon-lens recallCheck. */
   extra?(): Promise<Record<string, unknown>> | Record<string, unknown>;
   close(): Promise<void>;
+}
+
+export interface Baseline {
+  /** Name in results, e.g. "hnswlib (same graph)". */
+  name: string;
+  search(qi: number, k: number): number[];
+  setEf(ef: number): void;
 }
 
 /** Total size of the files under `dir`, with a per-file breakdown. */
@@ -83,4 +88,15 @@ export async function folderBytes(
 /** Row `i` of a row-major matrix as a view (no copy). */
 export function rowOf(matrix: Float32Array, dim: number, i: number): Float32Array {
   return matrix.subarray(i * dim, (i + 1) * dim);
+}
+
+/**
+ * A plain array copy of a vector, for hnswlib-node (which takes only Arrays). An indexed
+ * loop: `Array.from` on a Float32Array is ~20× slower (tens of µs for 512-d, more than
+ * some searches), and timing it would blur every hnswlib-node figure.
+ */
+export function toArray(v: Float32Array): number[] {
+  const out: number[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] as number;
+  return out;
 }

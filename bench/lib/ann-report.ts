@@ -1,14 +1,22 @@
 /**
  * Turns the ANN workers' raw results into figures (min / median / max over repeats
- * and passes), the overhead and equal-recall ratios, goal checks, and Markdown.
+ * and sweep rounds), the wrapper overhead as p50 and p99 latency ratios against raw
+ * hnswlib-node on the same graph, equal-recall comparisons, goal checks, and Markdown.
  *
- *   const summary = summarizeSize(n, results, { defaultEf: 128 });
+ *   const summary = summarizeSize(n, results, { defaultEf: 128, targets: [0.95, 0.98] });
  *   console.log(renderSize(summary, ds));
  */
-import type { EngineName } from './ann-engine.js';
-import type { PassFigures, WorkerResult } from './ann-worker.js';
-import { type Summary, summarize } from './stats.js';
+import { engineLabel } from './ann-engines.js';
+import type { PassFigures, SweepPoint, WorkerResult } from './ann-worker.js';
+import { median, type Summary, summarize } from './stats.js';
 import { fmt, markdownTable, mib } from './table.js';
+
+/** Recall the overhead goal is judged at: the smallest ef where raw hnswlib reaches it. */
+export const OVERHEAD_RECALL = 0.98;
+/** Goal: salon-lens p50 ≤ this × raw hnswlib p50 at that ef. */
+export const OVERHEAD_GOAL = 1.15;
+/** Goal: salon-lens RSS ≤ this × a bare HNSW index of the same data. */
+export const MEMORY_GOAL = 1.6;
 
 export interface ModeSummary {
   mode: string;
@@ -21,8 +29,17 @@ export interface ModeSummary {
   qps: Summary;
 }
 
+export interface SweepSummary {
+  ef: number;
+  recall: number;
+  /** Over sweep rounds. */
+  p50Ms: Summary;
+  p99Ms: Summary;
+  qps: Summary;
+}
+
 export interface EngineSummary {
-  engine: EngineName;
+  engine: string;
   repeats: number;
   buildMs: Summary;
   stagesMs?: Record<string, Summary>;
@@ -31,21 +48,43 @@ export interface EngineSummary {
   diskBytes?: number;
   diskFiles?: Record<string, number>;
   modes: ModeSummary[];
-  sweep: Array<{ ef: number; recall: number; qps: Summary; p50Ms: Summary }>;
+  sweep: SweepSummary[];
   extra?: Record<string, unknown>;
+}
+
+export interface OverheadRow {
+  ef: number;
+  recall: number;
+  baselineRecall: number;
+  p50Ms: number;
+  baselineP50Ms: number;
+  p99Ms: number;
+  baselineP99Ms: number;
+  /** Median over rounds of (engine / baseline), each round's pair timed side by side. */
+  p50Ratio: number;
+  p99Ratio: number;
 }
 
 export interface SizeSummary {
   n: number;
   engines: EngineSummary[];
-  /** salon-lens time / raw hnswlib time per query mode (median QPS ratio), goal ≤ 1.15. */
-  overhead: Array<{ mode: string; ratio: number }>;
-  /** salon-lens build (addSalons, incl. save) / raw hnswlib build. */
+  /** salon-lens vs raw hnswlib-node walking the same graph, per ef. */
+  overhead?: {
+    engine: string;
+    baseline: string;
+    rounds: number;
+    rows: OverheadRow[];
+    /** The row at the smallest ef where the baseline's recall reaches OVERHEAD_RECALL. */
+    atTarget?: OverheadRow;
+  };
+  /** salon-lens RSS delta / a bare HNSW graph's RSS delta (same data, same process). */
+  memory?: { engine: string; bytes: number; bareHnswBytes: number; ratio: number };
+  /** salon-lens build (addSalons, incl. save) / raw hnswlib build, when both were built. */
   buildOverhead?: { total: number; indexStage?: number };
-  /** QPS of each sweepable engine at equal recall (interpolated on the ef sweep). */
+  /** p50 latency and QPS of each sweeping engine at equal recall (interpolated on the sweep). */
   equalRecall: Array<{
     target: number;
-    qps: Record<string, { qps: number; ef: number } | undefined>;
+    at: Record<string, { p50Ms: number; qps: number; ef: number } | undefined>;
   }>;
   goals: string[];
 }
@@ -53,28 +92,30 @@ export interface SizeSummary {
 const passes = (list: PassFigures[][], key: keyof PassFigures) =>
   summarize(list.flat().map((p) => p[key]));
 
-export function summarizeEngine(engine: EngineName, results: WorkerResult[]): EngineSummary {
+function sweepSummary(points: Array<{ ef: number; recall: number; passes: PassFigures[] }>) {
+  return points.map((p) => ({
+    ef: p.ef,
+    recall: p.recall,
+    p50Ms: passes([p.passes], 'p50Ms'),
+    p99Ms: passes([p.passes], 'p99Ms'),
+    qps: passes([p.passes], 'qps'),
+  }));
+}
+
+export function summarizeEngine(engine: string, results: WorkerResult[]): EngineSummary {
   const first = results[0] as WorkerResult;
   const stageNames = Object.keys(first.stages ?? {});
   const modes: ModeSummary[] = first.modes.map((m, i) => {
     const runs = results.map((r) => r.modes[i]).filter((x) => x !== undefined);
+    const list = runs.map((r) => r.passes);
     return {
       mode: m.mode.name,
       filter: m.mode.filter,
       queries: m.queries,
       recall: Math.min(...runs.map((r) => r.recall)),
-      p50Ms: passes(
-        runs.map((r) => r.passes),
-        'p50Ms',
-      ),
-      p99Ms: passes(
-        runs.map((r) => r.passes),
-        'p99Ms',
-      ),
-      qps: passes(
-        runs.map((r) => r.passes),
-        'qps',
-      ),
+      p50Ms: passes(list, 'p50Ms'),
+      p99Ms: passes(list, 'p99Ms'),
+      qps: passes(list, 'qps'),
     };
   });
   const withSweep = results.find((r) => r.sweep.length > 0);
@@ -93,82 +134,127 @@ export function summarizeEngine(engine: EngineName, results: WorkerResult[]): En
     maxRssBytes: summarize(results.map((r) => r.memory.maxRss)),
     ...(first.disk ? { diskBytes: first.disk.total, diskFiles: first.disk.files } : {}),
     modes,
-    sweep: (withSweep?.sweep ?? []).map((p) => ({
-      ef: p.ef,
-      recall: p.recall,
-      qps: summarize(p.passes.map((x) => x.qps)),
-      p50Ms: summarize(p.passes.map((x) => x.p50Ms)),
-    })),
+    sweep: sweepSummary(withSweep?.sweep ?? []),
     ...(first.extra ? { extra: first.extra } : {}),
   };
 }
 
-/** QPS where the recall curve first reaches `target`, linearly interpolated between ef points. */
-export function qpsAtRecall(
-  sweep: EngineSummary['sweep'],
+/**
+ * Median p50 latency and QPS where the recall curve first reaches `target`, linearly
+ * interpolated between the two ef points around it.
+ */
+export function atRecall(
+  sweep: readonly SweepSummary[],
   target: number,
-): { qps: number; ef: number } | undefined {
+): { p50Ms: number; qps: number; ef: number } | undefined {
   for (let i = 0; i < sweep.length; i++) {
-    const p = sweep[i] as EngineSummary['sweep'][number];
+    const p = sweep[i] as SweepSummary;
     if (p.recall < target) continue;
     const prev = sweep[i - 1];
-    if (!prev || prev.recall >= p.recall) return { qps: p.qps.median, ef: p.ef };
+    if (!prev || prev.recall >= p.recall)
+      return { p50Ms: p.p50Ms.median, qps: p.qps.median, ef: p.ef };
     const t = (target - prev.recall) / (p.recall - prev.recall);
-    return { qps: prev.qps.median + t * (p.qps.median - prev.qps.median), ef: p.ef };
+    const lerp = (a: number, b: number) => a + t * (b - a);
+    return {
+      p50Ms: lerp(prev.p50Ms.median, p.p50Ms.median),
+      qps: lerp(prev.qps.median, p.qps.median),
+      ef: p.ef,
+    };
   }
   return undefined;
 }
 
+function overheadRows(sweep: readonly SweepPoint[]): OverheadRow[] {
+  return sweep.flatMap((p) => {
+    const b = p.baseline;
+    if (!b) return [];
+    const ratio = (key: 'p50Ms' | 'p99Ms') =>
+      median(p.passes.map((x, i) => x[key] / (b.passes[i]?.[key] ?? Number.NaN)));
+    return [
+      {
+        ef: p.ef,
+        recall: p.recall,
+        baselineRecall: b.recall,
+        p50Ms: median(p.passes.map((x) => x.p50Ms)),
+        baselineP50Ms: median(b.passes.map((x) => x.p50Ms)),
+        p99Ms: median(p.passes.map((x) => x.p99Ms)),
+        baselineP99Ms: median(b.passes.map((x) => x.p99Ms)),
+        p50Ratio: ratio('p50Ms'),
+        p99Ratio: ratio('p99Ms'),
+      },
+    ];
+  });
+}
+
 export function summarizeSize(
   n: number,
-  byEngine: Map<EngineName, WorkerResult[]>,
+  byEngine: Map<string, WorkerResult[]>,
   opts: { defaultEf: number; targets: number[] },
 ): SizeSummary {
-  const engines = [...byEngine]
-    .filter(([, r]) => r.length > 0)
-    .map(([e, r]) => summarizeEngine(e, r));
-  const get = (e: EngineName) => engines.find((x) => x.engine === e);
+  const done = [...byEngine].filter(([, r]) => r.length > 0);
+  const engines = done.map(([e, r]) => summarizeEngine(e, r));
+  const get = (e: string) => engines.find((x) => x.engine === e);
   const lens = get('salon-lens');
   const raw = get('hnswlib');
-  const overhead: SizeSummary['overhead'] = [];
-  if (lens && raw) {
-    for (const m of raw.modes) {
-      const l = lens.modes.find((x) => x.mode === m.mode);
-      if (l) overhead.push({ mode: m.mode, ratio: m.qps.median / l.qps.median });
-    }
+  const lensRuns = byEngine.get('salon-lens') ?? [];
+  const paired = lensRuns.find((r) => r.baseline && r.sweep.length > 0);
+
+  let overhead: SizeSummary['overhead'];
+  const sweepers: Array<{ name: string; sweep: SweepSummary[] }> = engines
+    .filter((e) => e.sweep.length > 0)
+    .map((e) => ({ name: e.engine, sweep: e.sweep }));
+  if (paired?.baseline) {
+    const rows = overheadRows(paired.sweep);
+    overhead = {
+      engine: 'salon-lens',
+      baseline: paired.baseline,
+      rounds: paired.sweep[0]?.passes.length ?? 0,
+      rows,
+      atTarget: rows.find((r) => r.baselineRecall >= OVERHEAD_RECALL),
+    };
+    sweepers.splice(1, 0, {
+      name: paired.baseline,
+      sweep: sweepSummary(
+        paired.sweep.flatMap((p) => (p.baseline ? [{ ef: p.ef, ...p.baseline }] : [])),
+      ),
+    });
   }
-  const sweepers = engines.filter((e) => e.sweep.length > 0);
   const equalRecall = opts.targets.map((target) => ({
     target,
-    qps: Object.fromEntries(sweepers.map((e) => [e.engine, qpsAtRecall(e.sweep, target)])),
+    at: Object.fromEntries(sweepers.map((e) => [e.name, atRecall(e.sweep, target)])),
   }));
 
+  let memory: SizeSummary['memory'];
+  const bare = median(lensRuns.flatMap((r) => r.memory.baselineRssDelta ?? []));
+  if (lens && Number.isFinite(bare) && bare > 0) {
+    const bytes = lens.rssDeltaBytes.median;
+    memory = { engine: 'salon-lens', bytes, bareHnswBytes: bare, ratio: bytes / bare };
+  }
+
   const goals: string[] = [];
+  const count = n.toLocaleString('en-US');
   const plain = lens?.modes.find((m) => m.filter === 'none' && !m.mode.includes('exact'));
   if (plain) {
     const ok = plain.recall >= 0.98;
-    let line = `recall@10 at the default ef (${opts.defaultEf}) on ${n.toLocaleString('en-US')}: ${plain.recall.toFixed(4)} — goal ≥ 0.98 ${ok ? 'MET' : 'NOT MET'}`;
-    if (!ok) {
-      const enough = lens?.sweep.find((p) => p.recall >= 0.98);
-      line += enough
-        ? `; the smallest swept ef reaching it is ${enough.ef} (recall ${enough.recall.toFixed(4)})`
-        : '; no swept ef reaches it';
-    }
-    goals.push(line);
-  }
-  const o = overhead.find((x) => x.mode === 'no filter');
-  if (o) {
+    // The ef the lens chose for its size (LensInfo), else the stored default.
+    const info = lens?.extra?.info as { hnsw?: { ef?: number } } | undefined;
+    const ef = info?.hnsw?.ef ?? opts.defaultEf;
     goals.push(
-      `salon-lens / raw hnswlib query time (no filter): ${o.ratio.toFixed(2)}× — goal ≤ 1.15× ${o.ratio <= 1.15 ? 'MET' : 'NOT MET'}`,
+      `recall@10 at the default ef (${ef} for this size) on ${count}: ${plain.recall.toFixed(4)} — goal ≥ 0.98 ${ok ? 'MET' : 'NOT MET'}`,
     );
   }
-  for (const er of equalRecall) {
-    const l = er.qps['salon-lens'];
-    const u = er.qps.usearch;
-    if (!l || !u) continue;
-    const ratio = l.qps / u.qps;
+  const t = overhead?.atTarget;
+  if (overhead && t) {
+    const ok = t.p50Ratio <= OVERHEAD_GOAL;
     goals.push(
-      `QPS at recall@10 = ${er.target}: salon-lens ${fmt(l.qps)} vs usearch ${fmt(u.qps)} (${ratio.toFixed(2)}×) — goal ≥ 1× ${ratio >= 1 ? 'MET' : 'NOT MET'}`,
+      `query time vs ${overhead.baseline} at ef ${t.ef} (smallest swept ef with raw recall@10 ≥ ${OVERHEAD_RECALL}: ${t.baselineRecall.toFixed(4)}): p50 ${t.p50Ratio.toFixed(2)}×, p99 ${t.p99Ratio.toFixed(2)}× (median of ${overhead.rounds} paired rounds) — goal p50 ≤ ${OVERHEAD_GOAL}× ${ok ? 'MET' : 'NOT MET'}`,
+    );
+  } else if (overhead) {
+    goals.push(`no swept ef reaches raw recall@10 ≥ ${OVERHEAD_RECALL} on ${count}`);
+  }
+  if (memory) {
+    goals.push(
+      `memory: salon-lens RSS Δ ${fmt(mib(memory.bytes))} MiB = ${memory.ratio.toFixed(2)}× a bare HNSW graph of the same data (${fmt(mib(memory.bareHnswBytes))} MiB) — goal ≤ ${MEMORY_GOAL}× ${memory.ratio <= MEMORY_GOAL ? 'MET' : 'NOT MET'}`,
     );
   }
   let buildOverhead: SizeSummary['buildOverhead'];
@@ -179,17 +265,16 @@ export function summarizeSize(
       ...(idx ? { indexStage: idx / raw.buildMs.median } : {}),
     };
   }
-  return { n, engines, overhead, ...(buildOverhead ? { buildOverhead } : {}), equalRecall, goals };
+  return {
+    n,
+    engines,
+    ...(overhead ? { overhead } : {}),
+    ...(memory ? { memory } : {}),
+    ...(buildOverhead ? { buildOverhead } : {}),
+    equalRecall,
+    goals,
+  };
 }
-
-const LABEL: Record<EngineName, string> = {
-  'salon-lens': 'salon-lens (public API)',
-  hnswlib: 'hnswlib-node HNSW (raw)',
-  bruteforce: 'hnswlib-node BruteforceSearch',
-  usearch: 'usearch',
-  vectra: 'vectra LocalIndex',
-  orama: '@orama/orama',
-};
 
 export function renderSize(
   s: SizeSummary,
@@ -200,7 +285,7 @@ export function renderSize(
   out.push(`### ANN: ${n} vectors, ${describe.dataset}`);
   out.push('');
   out.push(
-    'Build: median (min) over repeats. Query figures: median over all passes; p50/p99 per query, single thread, k = 10.',
+    'Build: median (min) over builds. Query figures at the default ef: median over all passes; p50/p99 per query, single thread, k = 10.',
   );
   out.push('');
   const rows: string[][] = [];
@@ -208,7 +293,7 @@ export function renderSize(
     for (const m of e.modes.filter((x) => x.filter === 'none')) {
       const exact = m.mode.includes('exact');
       rows.push([
-        exact ? `${LABEL[e.engine]}, exact: true` : LABEL[e.engine],
+        exact ? `${engineLabel(e.engine)}, exact: true` : engineLabel(e.engine),
         exact ? '(same store)' : `${fmt(e.buildMs.median / 1000)} (${fmt(e.buildMs.min / 1000)})`,
         exact ? '' : fmt(mib(e.rssDeltaBytes.median)),
         exact ? '' : e.diskBytes === undefined ? 'in memory' : fmt(mib(e.diskBytes)),
@@ -219,6 +304,19 @@ export function renderSize(
         String(m.queries),
       ]);
     }
+  }
+  if (s.memory) {
+    rows.push([
+      'hnswlib-node, the lens graph loaded bare',
+      '(same graph)',
+      fmt(mib(s.memory.bareHnswBytes)),
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
   }
   out.push(
     markdownTable(
@@ -256,7 +354,7 @@ export function renderSize(
   for (const e of s.engines) {
     for (const m of e.modes.filter((x) => x.filter !== 'none')) {
       filtered.push([
-        LABEL[e.engine],
+        engineLabel(e.engine),
         `${m.mode} (${(100 * (describe.selectivity[m.filter] ?? 0)).toPrecision(2)}%)`,
         fmt(m.p50Ms.median),
         fmt(m.p99Ms.median),
@@ -280,48 +378,83 @@ export function renderSize(
       ]),
     );
   }
-  if (s.overhead.length) {
+
+  if (s.overhead) {
+    const o = s.overhead;
     out.push('');
     out.push(
-      `salon-lens / raw hnswlib query time: ${s.overhead.map((o) => `${o.mode} ${o.ratio.toFixed(2)}×`).join(', ')}.`,
+      `Wrapper overhead: salon-lens \`searchVector\` vs ${o.baseline} (raw hnswlib-node reading the graph file the lens saved), each query run on both back to back, order alternating; median of ${o.rounds} rounds over the sweep:`,
+    );
+    out.push('');
+    out.push(
+      markdownTable(
+        [
+          'ef',
+          'raw recall@10',
+          'lens recall@10',
+          'raw p50 ms',
+          'lens p50 ms',
+          'p50 ratio',
+          'raw p99 ms',
+          'lens p99 ms',
+          'p99 ratio',
+        ],
+        o.rows.map((r) => [
+          r.ef === o.atTarget?.ef ? `**${r.ef}**` : String(r.ef),
+          r.baselineRecall.toFixed(4),
+          r.recall.toFixed(4),
+          fmt(r.baselineP50Ms),
+          fmt(r.p50Ms),
+          `${r.p50Ratio.toFixed(2)}×`,
+          fmt(r.baselineP99Ms),
+          fmt(r.p99Ms),
+          `${r.p99Ratio.toFixed(2)}×`,
+        ]),
+        ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ),
     );
   }
 
+  const names = Object.keys(s.equalRecall[0]?.at ?? {});
   const sweepers = s.engines.filter((e) => e.sweep.length > 0);
   if (sweepers.length) {
     const efs = [...new Set(sweepers.flatMap((e) => e.sweep.map((p) => p.ef)))].sort(
       (a, b) => a - b,
     );
     out.push('');
-    out.push('ef sweep (recall@10 / median QPS):');
+    out.push('ef sweep per engine (recall@10 / median p50 ms over rounds):');
     out.push('');
     out.push(
       markdownTable(
-        ['ef', ...sweepers.map((e) => LABEL[e.engine])],
+        ['ef', ...sweepers.map((e) => engineLabel(e.engine))],
         efs.map((ef) => [
           String(ef),
           ...sweepers.map((e) => {
             const p = e.sweep.find((x) => x.ef === ef);
-            return p ? `${p.recall.toFixed(4)} / ${fmt(p.qps.median)}` : '';
+            return p ? `${p.recall.toFixed(4)} / ${fmt(p.p50Ms.median)}` : '';
           }),
         ]),
         ['r', ...sweepers.map(() => 'r' as const)],
       ),
     );
+  }
+  if (names.length) {
     out.push('');
-    out.push('QPS at equal recall@10 (interpolated on the sweep):');
+    out.push(
+      'At equal recall@10 (interpolated on the median sweep): p50 ms / QPS, and the ef reaching it:',
+    );
     out.push('');
     out.push(
       markdownTable(
-        ['recall@10', ...sweepers.map((e) => LABEL[e.engine])],
+        ['recall@10', ...names.map(engineLabel)],
         s.equalRecall.map((er) => [
           String(er.target),
-          ...sweepers.map((e) => {
-            const v = er.qps[e.engine];
-            return v ? `${fmt(v.qps)} (ef ≤ ${v.ef})` : 'not reached';
+          ...names.map((name) => {
+            const v = er.at[name];
+            return v ? `${fmt(v.p50Ms)} ms / ${fmt(v.qps)} (ef ≤ ${v.ef})` : 'not reached';
           }),
         ]),
-        ['r', ...sweepers.map(() => 'r' as const)],
+        ['r', ...names.map(() => 'r' as const)],
       ),
     );
   }

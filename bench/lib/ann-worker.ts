@@ -11,13 +11,10 @@
  * pass (p50 / p99 / QPS) and recall@10 per query mode.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { K, loadAnnDataset, recallOf } from './ann-data.js';
-import type { AnnEngine, EngineContext, EngineName, HnswParams, QueryMode } from './ann-engine.js';
-import { createHnswlibEngine } from './ann-engine-hnswlib.js';
-import { createLensEngine } from './ann-engine-lens.js';
-import { createOramaEngine } from './ann-engine-orama.js';
-import { createUsearchEngine } from './ann-engine-usearch.js';
-import { createVectraEngine } from './ann-engine-vectra.js';
+import type { AnnEngine, Baseline, HnswParams, QueryMode } from './ann-engine.js';
+import { type EngineName, engineSpec } from './ann-engines.js';
 import { percentile } from './stats.js';
 
 export interface WorkerTask {
@@ -36,6 +33,8 @@ export interface WorkerTask {
   passes: number;
   /** ef values for the sweep; empty for none. */
   sweep: number[];
+  /** Rounds over the whole sweep (each round visits every ef once, in order). */
+  sweepRepeats: number;
   workDir: string;
   outFile: string;
   /** Frozen copy of src/index/index.ts to load salon-lens from (see src-snapshot.ts). */
@@ -58,7 +57,10 @@ export interface ModeResult {
 export interface SweepPoint {
   ef: number;
   recall: number;
+  /** One entry per sweep round. */
   passes: PassFigures[];
+  /** The baseline, timed query by query beside the engine in the same rounds. */
+  baseline?: { recall: number; passes: PassFigures[] };
 }
 
 export interface WorkerResult {
@@ -72,30 +74,17 @@ export interface WorkerResult {
     rssDelta: number;
     heapDelta: number;
     maxRss: number;
+    /** RSS growth when the baseline loaded its index (a bare HNSW graph of the same data). */
+    baselineRssDelta?: number;
   };
   disk?: { total: number; files: Record<string, number> };
   modes: ModeResult[];
+  /** Name of the baseline timed beside the engine in the sweep, if any. */
+  baseline?: string;
   sweep: SweepPoint[];
   extra?: Record<string, unknown>;
-}
-
-const FULL_SCAN: readonly EngineName[] = ['bruteforce', 'vectra', 'orama'];
-
-function createEngine(name: EngineName, ctx: EngineContext): AnnEngine {
-  switch (name) {
-    case 'salon-lens':
-      return createLensEngine(ctx);
-    case 'hnswlib':
-      return createHnswlibEngine(ctx, 'hnsw');
-    case 'bruteforce':
-      return createHnswlibEngine(ctx, 'bruteforce');
-    case 'usearch':
-      return createUsearchEngine(ctx);
-    case 'vectra':
-      return createVectraEngine(ctx);
-    case 'orama':
-      return createOramaEngine(ctx);
-  }
+  /** Load average (1 / 5 / 15 min) when the worker finished. */
+  loadAverage: number[];
 }
 
 function settle(): void {
@@ -103,6 +92,16 @@ function settle(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
+}
+
+function figures(lat: Float64Array): PassFigures {
+  const xs = Array.from(lat);
+  const total = xs.reduce((a, b) => a + b, 0);
+  return {
+    p50Ms: percentile(xs, 0.5),
+    p99Ms: percentile(xs, 0.99),
+    qps: xs.length / (total / 1000),
+  };
 }
 
 async function timePasses(
@@ -115,21 +114,79 @@ async function timePasses(
   const out: PassFigures[] = [];
   for (let p = 0; p < passes; p++) {
     const lat = new Float64Array(count);
-    const t0 = performance.now();
     for (let qi = 0; qi < count; qi++) {
       const s = performance.now();
       await run(qi);
       lat[qi] = performance.now() - s;
     }
-    const total = performance.now() - t0;
-    const xs = Array.from(lat);
-    out.push({
-      p50Ms: percentile(xs, 0.5),
-      p99Ms: percentile(xs, 0.99),
-      qps: count / (total / 1000),
-    });
+    out.push(figures(lat));
   }
   return { passes: out };
+}
+
+const recallOver = (answers: number[][], truth: Int32Array) => {
+  let sum = 0;
+  for (let qi = 0; qi < answers.length; qi++) sum += recallOf(answers[qi] ?? [], truth, qi);
+  return sum / Math.max(1, answers.length);
+};
+
+/**
+ * The ef sweep: `rounds` rounds, each visiting every ef once, so slow spells on a shared
+ * machine spread over all points instead of hitting one. With a baseline, each query runs
+ * on both, alternating which goes first, so the two see the same machine state.
+ */
+async function runSweep(
+  engine: AnnEngine,
+  baseline: Baseline | undefined,
+  efs: readonly number[],
+  rounds: number,
+  count: number,
+  truth: Int32Array,
+): Promise<SweepPoint[]> {
+  const noFilter: QueryMode = { name: 'no filter', filter: 'none' };
+  const points: SweepPoint[] = efs.map((ef) => ({
+    ef,
+    recall: 0,
+    passes: [],
+    ...(baseline ? { baseline: { recall: 0, passes: [] } } : {}),
+  }));
+  for (let round = 0; round < rounds; round++) {
+    for (const point of points) {
+      await engine.setEf?.(point.ef);
+      baseline?.setEf(point.ef);
+      const answers: number[][] = [];
+      const baseAnswers: number[][] = [];
+      for (let qi = 0; qi < Math.min(20, count); qi++) {
+        await engine.search(qi, K, noFilter);
+        baseline?.search(qi, K);
+      }
+      const lat = new Float64Array(count);
+      const baseLat = new Float64Array(count);
+      for (let qi = 0; qi < count; qi++) {
+        const engineFirst = (qi + round) % 2 === 0;
+        if (baseline && !engineFirst) {
+          const s = performance.now();
+          baseAnswers[qi] = baseline.search(qi, K);
+          baseLat[qi] = performance.now() - s;
+        }
+        const s = performance.now();
+        answers[qi] = await engine.search(qi, K, noFilter);
+        lat[qi] = performance.now() - s;
+        if (baseline && engineFirst) {
+          const b = performance.now();
+          baseAnswers[qi] = baseline.search(qi, K);
+          baseLat[qi] = performance.now() - b;
+        }
+      }
+      point.passes.push(figures(lat));
+      if (round === 0) point.recall = recallOver(answers, truth);
+      if (point.baseline) {
+        point.baseline.passes.push(figures(baseLat));
+        if (round === 0) point.baseline.recall = recallOver(baseAnswers, truth);
+      }
+    }
+  }
+  return points;
 }
 
 async function main() {
@@ -137,7 +194,9 @@ async function main() {
   if (!taskFile) throw new Error('usage: ann-worker.ts <task.json>');
   const task = JSON.parse(await readFile(taskFile, 'utf8')) as WorkerTask;
   const ds = await loadAnnDataset(task.datasetDir);
-  const engine = createEngine(task.engine, {
+  const spec = engineSpec(task.engine);
+  const create = await spec.load();
+  const engine = create({
     ds,
     hnsw: task.hnsw,
     workDir: task.workDir,
@@ -151,10 +210,10 @@ async function main() {
   const after = process.memoryUsage();
   const disk = await engine.diskBytes();
 
-  const slow = FULL_SCAN.includes(task.engine);
   const modes: ModeResult[] = [];
   for (const mode of engine.modes) {
-    const verySlow = slow || mode.exact || (task.engine === 'hnswlib' && mode.filter === 'salon');
+    const verySlow =
+      spec.fullScan || mode.exact || (task.engine === 'hnswlib' && mode.filter === 'salon');
     const perPass = verySlow
       ? task.slowQueries
       : mode.filter === 'none'
@@ -167,31 +226,36 @@ async function main() {
       answers[qi] = ids;
       return ids;
     });
-    let recall = 0;
-    for (let qi = 0; qi < count; qi++)
-      recall += recallOf(answers[qi] ?? [], ds.truth[mode.filter], qi);
-    modes.push({ mode, queries: count, recall: recall / count, passes: timed.passes });
+    const recall = recallOver(answers, ds.truth[mode.filter]);
+    modes.push({ mode, queries: count, recall, passes: timed.passes });
     process.stderr.write(
-      `    ${task.engine} ${mode.name}: recall@10 ${(recall / count).toFixed(4)}, QPS ${timed.passes.map((p) => p.qps.toFixed(0)).join('/')}\n`,
+      `    ${task.engine} ${mode.name}: recall@10 ${recall.toFixed(4)}, p50 ${timed.passes.map((p) => p.p50Ms.toFixed(3)).join('/')} ms\n`,
     );
   }
 
-  const sweep: SweepPoint[] = [];
-  if (engine.sweepable && engine.setEf) {
-    const count = Math.min(ds.queryCount, task.queries);
-    for (const ef of task.sweep) {
-      await engine.setEf(ef);
-      const answers: number[][] = [];
-      const timed = await timePasses(count, task.passes, async (qi) => {
-        const ids = await engine.search(qi, K, { name: 'no filter', filter: 'none' });
-        answers[qi] = ids;
-        return ids;
-      });
-      let recall = 0;
-      for (let qi = 0; qi < count; qi++) recall += recallOf(answers[qi] ?? [], ds.truth.none, qi);
-      sweep.push({ ef, recall: recall / count, passes: timed.passes });
+  let sweep: SweepPoint[] = [];
+  let baseline: Baseline | undefined;
+  let baselineRssDelta: number | undefined;
+  if (engine.sweepable && engine.setEf && task.sweep.length > 0) {
+    if (engine.baseline) {
+      settle();
+      const rss0 = process.memoryUsage().rss;
+      baseline = await engine.baseline();
+      settle();
+      baselineRssDelta = process.memoryUsage().rss - rss0;
     }
-    if (task.sweep.length > 0) await engine.setEf(task.hnsw.ef);
+    const count = Math.min(ds.queryCount, task.queries);
+    sweep = await runSweep(engine, baseline, task.sweep, task.sweepRepeats, count, ds.truth.none);
+    await engine.setEf(task.hnsw.ef);
+    for (const p of sweep) {
+      process.stderr.write(
+        `    ${task.engine} ef ${p.ef}: recall ${p.recall.toFixed(4)} p50 ${p.passes.map((x) => x.p50Ms.toFixed(3)).join('/')}` +
+          (p.baseline
+            ? ` | ${baseline?.name} ${p.baseline.recall.toFixed(4)} p50 ${p.baseline.passes.map((x) => x.p50Ms.toFixed(3)).join('/')}`
+            : '') +
+          '\n',
+      );
+    }
   }
 
   const extra = await engine.extra?.();
@@ -208,11 +272,14 @@ async function main() {
       heapDelta: after.heapUsed - before.heapUsed,
       // resourceUsage reports kilobytes.
       maxRss: process.resourceUsage().maxRSS * 1024,
+      ...(baselineRssDelta !== undefined ? { baselineRssDelta } : {}),
     },
     ...(disk ? { disk } : {}),
     modes,
+    ...(baseline ? { baseline: baseline.name } : {}),
     sweep,
     ...(extra ? { extra } : {}),
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
   await writeFile(task.outFile, JSON.stringify(result));
   await rm(task.workDir, { recursive: true, force: true });

@@ -36,6 +36,7 @@ import {
   type SimilarToOptions,
   type StoredSalonInfo,
   storedEmbedderId,
+  type VectorSearchOptions,
   type VerifyReport,
   verifyLens,
 } from '../index/index.js';
@@ -205,6 +206,11 @@ export class SalonLens {
 
   search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     return this.#lens.search(text, options);
+  }
+
+  /** Like `search` in vector mode, for a vector from the store's model (embedded elsewhere). */
+  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): Promise<SearchHit[]> {
+    return this.#lens.searchVector(vector, options);
   }
 
   similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {

@@ -23,7 +23,13 @@ export {
   storedEmbedderId,
   verifyLens,
 } from './lens.js';
-export { type Manifest, ManifestSchema, readManifest, STORE_FORMAT_VERSION } from './manifest.js';
+export {
+  type Manifest,
+  ManifestSchema,
+  manifestFiles,
+  readManifest,
+  STORE_FORMAT_VERSION,
+} from './manifest.js';
 export {
   type AddSalonsOptions,
   type CreateLensOptions,
@@ -38,6 +44,7 @@ export {
   type SearchOptions,
   type SimilarQuestionsOptions,
   type SimilarToOptions,
+  type VectorSearchOptions,
 } from './options.js';
 export {
   type SalonRef,

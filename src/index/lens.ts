@@ -22,6 +22,7 @@ import {
   SalonSchema,
   salonContentHash,
 } from '../parse/index.js';
+import { unitVector } from '../util/vector.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
@@ -35,18 +36,20 @@ import {
   LENS_DEFAULTS,
   type LensProgress,
   type OpenLensOptions,
+  parseSearchOptions,
   type RecallCheckOptions,
   RecallCheckOptionsSchema,
   type RemoveSalonsOptions,
   RemoveSalonsOptionsSchema,
   type SearchOptions,
-  SearchOptionsSchema,
   type SimilarQuestionsOptions,
   SimilarQuestionsOptionsSchema,
   type SimilarToOptions,
   SimilarToOptionsSchema,
   StateKeySchema,
   scoringThreshold,
+  type VectorSearchOptions,
+  VectorSearchOptionsSchema,
 } from './options.js';
 import {
   createPgStore,
@@ -159,11 +162,15 @@ export class Lens {
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
+  /** The store's vector dimension. */
+  readonly #dim: number;
+
   private constructor(
     storage: LensStorage,
     readonly embedder: Embedder,
   ) {
     this.#storage = storage;
+    this.#dim = storage.info().embedder.dim;
   }
 
   /** @internal use createLens / openLens */
@@ -244,14 +251,31 @@ export class Lens {
       if (replaced.length > 0) summary.replaced = replaced;
       if (changed.length === 0 && remove.length === 0) return summary;
 
+      // The storage asks for vectors a chunk at a time, in this order (upserts, then items).
+      const pending = changed.flatMap((c) => c.salon.items);
+      const { vectorOf } = o;
       const { removedItems } = await this.#applyChanges(
         {
           upsert: changed,
           remove,
-          embed: (texts, offset, total) =>
-            this.#embed(texts, o.signal, (p) =>
-              progress({ stage: 'embed', done: offset + p.done, total }),
-            ),
+          embed: async (texts, offset, total) => {
+            const onProgress = (p: { done: number }) =>
+              progress({ stage: 'embed', done: offset + p.done, total });
+            if (!vectorOf) return this.#embed(texts, o.signal, onProgress);
+            const given = texts.map((_, i) => this.#givenVector(vectorOf, pending[offset + i]));
+            const missing = given.flatMap((v, i) => (v ? [] : [i]));
+            if (missing.length === 0) return given as Float32Array[];
+            const embedded = await this.#embed(
+              missing.map((i) => texts[i] as string),
+              o.signal,
+              onProgress,
+            );
+            summary.embeddedItems += embedded.length;
+            missing.forEach((i, j) => {
+              given[i] = embedded[j];
+            });
+            return given as Float32Array[];
+          },
           signal: o.signal,
           onProgress: progress,
         },
@@ -259,7 +283,7 @@ export class Lens {
         changed.flatMap((c) => c.salon.items.map((item) => item.id)),
       );
       summary.removedItems = removedItems;
-      summary.embeddedItems = changed.reduce((n, c) => n + c.salon.items.length, 0);
+      if (!vectorOf) summary.embeddedItems = pending.length;
       return summary;
     });
   }
@@ -302,11 +326,7 @@ export class Lens {
   async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#assertOpen();
     const query = parseOptions(QUERY_SCHEMA, text, 'search query');
-    const { k, exact, mode, scoring, ...filter } = parseOptions(
-      SearchOptionsSchema,
-      options,
-      'search options',
-    );
+    const { k, exact, mode, scoring, ...filter } = parseSearchOptions(options);
     if (mode === 'lexical') {
       return this.#hits(await this.#storage.lexical(query, k, filter), 'bm25');
     }
@@ -322,6 +342,38 @@ export class Lens {
       );
     if (mode === 'vector') return this.#hits(await nearest(k), scoring);
     return this.#hits(await this.#hybrid(query, q, k, filter, nearest), 'rrf');
+  }
+
+  /**
+   * Items closest to a vector from the store's embedding model (apps that embed
+   * elsewhere): like `search` in vector mode, without embedding a text. The vector
+   * needs the store's dimension; it is normalised.
+   */
+  async searchVector(
+    vector: ArrayLike<number>,
+    options: VectorSearchOptions = {},
+  ): Promise<SearchHit[]> {
+    this.#assertOpen();
+    const {
+      k,
+      exact,
+      scoring,
+      mode: _,
+      ...filter
+    } = parseSearchOptions(options, VectorSearchOptionsSchema, 'searchVector options');
+    const q = unitVector(vector, this.#dim, (problem) => {
+      return new SalonLensError('INVALID_OPTIONS', `searchVector: ${problem}`, {
+        details: { dim: this.#dim },
+      });
+    });
+    const method = exact ? 'exact' : 'auto';
+    const hits = await this.#storage.nearest({
+      vector: q,
+      k: rerankDepth(k, scoring),
+      filter,
+      method,
+    });
+    return this.#hits(await this.#ranked(hits, scoring, k), scoring);
   }
 
   /** Items closest to a stored item (itself excluded). */
@@ -400,9 +452,14 @@ export class Lens {
       const ann = (await this.#storage.nearest({ vector, k: k + 1, method: 'index', ef }))
         .filter((h) => h.item.id !== item.id)
         .slice(0, k);
-      // Both lists score the same stored vectors, so ties compare exactly.
+      // Re-scored like the exact list (the index's own scores may differ in the last
+      // bits), so ties at the k-th place compare exactly.
+      const scores = await this.#storage.scores(
+        vector,
+        ann.map((h) => h.item.id),
+      );
       let found = 0;
-      for (const h of ann) if (h.score >= kth) found++;
+      for (const score of scores) if (score >= kth) found++;
       total += found / exact.length;
     }
     return { recall: total / queries, k, ef, queries };
@@ -544,14 +601,36 @@ export class Lens {
         ? (p) => progress({ stage: 'embed', done: p.done, total: p.total })
         : undefined,
     });
-    const dim = this.#storage.info().embedder.dim;
+    const dim = this.#dim;
     if (vectors.length !== texts.length || vectors.some((v) => v.length !== dim)) {
       throw new SalonLensError(
         'EMBED_FAILED',
         `Embedder ${this.embedder.id} returned ${vectors.length} vectors of dim ${vectors[0]?.length} for ${texts.length} texts; expected dim ${dim}.`,
       );
     }
-    return vectors.map(normalised);
+    return vectors.map((v) =>
+      unitVector(
+        v,
+        dim,
+        () =>
+          new SalonLensError('EMBED_FAILED', 'The embedder returned a zero or non-finite vector.'),
+      ),
+    );
+  }
+
+  /** A caller's precomputed vector for `item`, checked and normalised; undefined: embed it. */
+  #givenVector(
+    vectorOf: (item: Item) => ArrayLike<number> | undefined,
+    item: Item | undefined,
+  ): Float32Array | undefined {
+    if (!item) return undefined;
+    const v = vectorOf(item);
+    if (v === undefined) return undefined;
+    return unitVector(v, this.#dim, (problem) => {
+      return new SalonLensError('INVALID_OPTIONS', `addSalons vectorOf(${item.id}): ${problem}`, {
+        details: { itemId: item.id, dim: this.#dim },
+      });
+    });
   }
 
   /**
@@ -683,18 +762,6 @@ function duplicateRadius(sameQuestionCosine: number): number {
 /** Hits fetched by cosine before CSLS re-ranks them (a hit further down can overtake). */
 function rerankDepth(k: number, scoring: Scoring): number {
   return scoring === 'csls' ? Math.max(2 * k, k + LENS_DEFAULTS.cslsExtra) : k;
-}
-
-function normalised(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (let i = 0; i < v.length; i++) norm += (v[i] as number) ** 2;
-  norm = Math.sqrt(norm);
-  if (!Number.isFinite(norm) || norm === 0) {
-    throw new SalonLensError('EMBED_FAILED', 'The embedder returned a zero or non-finite vector.');
-  }
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = (v[i] as number) / norm;
-  return out;
 }
 
 /**

@@ -18,7 +18,13 @@ import { shellCommand } from '../util/shell-quote.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const STORE_FORMAT = 'salon-lens-store';
-export const STORE_FORMAT_VERSION = 1;
+/**
+ * 2: a write appends a segment (`delta`) of new items and vectors and records removed
+ * labels (`deleted`) instead of rewriting the store; the graph file is rewritten only
+ * when the store is compacted. Version 1 stores (no `delta`, no `deleted`) read as a
+ * version 2 store with nothing appended; the first write saves them as version 2.
+ */
+export const STORE_FORMAT_VERSION = 2;
 
 const FileEntrySchema = z.object({
   /** File name inside the store folder, e.g. `vectors.000003.f32`. */
@@ -49,6 +55,25 @@ export const HnswParamsSchema = z.object({
 });
 export type HnswParams = z.infer<typeof HnswParamsSchema>;
 
+/** Items and vectors appended by one write: labels `firstLabel` .. `firstLabel + labelCount - 1`. */
+export const SegmentSchema = z.object({
+  /** `{ items: Item[], labels: number[] }` of the items the write added, in insertion order. */
+  items: FileEntrySchema,
+  /** Float32 little-endian, `labelCount × dim`, row i = label `firstLabel + i`. */
+  vectors: FileEntrySchema,
+  firstLabel: z.number().int().nonnegative(),
+  labelCount: z.number().int().nonnegative(),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
+
+/** Labels `from` .. `to - 1` removed by the write of `generation` (graph: markDelete). */
+export const DeletedRangeSchema = z.object({
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+  generation: z.number().int().nonnegative(),
+});
+export type DeletedRange = z.infer<typeof DeletedRangeSchema>;
+
 export const ManifestSchema = z.object({
   format: z.literal(STORE_FORMAT),
   version: z.number().int().positive(),
@@ -66,20 +91,33 @@ export const ManifestSchema = z.object({
    * stored beside it in the items file (`labels[i]` belongs to `items[i]`).
    */
   labelCount: z.number().int().nonnegative(),
+  /** The base: the store as of its last compaction (a full save), plus derived state. */
   files: z.object({
     /** `{ items: Item[], labels: number[] }`, in snapshot order (salon order, then document order). */
     items: FileEntrySchema,
-    /** Float32 little-endian, `labelCount × dim`, row = HNSW label (free labels are zero rows). */
+    /** Float32 little-endian, rows = HNSW labels 0.. of the base (free labels are zero rows). */
     vectors: FileEntrySchema,
-    /** hnswlib's own serialisation of the graph. */
+    /** hnswlib's own serialisation of the graph: the base's labels, removals up to it marked. */
     hnsw: FileEntrySchema,
     /** Derived key/value state (e.g. the cluster stage's previous centroids). */
     state: FileEntrySchema,
   }),
+  /** Segments appended since the base, oldest first; a reader inserts them into the graph. */
+  delta: z.array(SegmentSchema).default([]),
+  /** Labels removed since the base, oldest first; a reader marks them deleted in the graph. */
+  deleted: z.array(DeletedRangeSchema).default([]),
   salons: z.array(StoredSalonSchema),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type StoreFileKind = keyof Manifest['files'];
+
+/** Every data file a manifest names: the base files, then each appended segment's. */
+export function manifestFiles(manifest: Pick<Manifest, 'files' | 'delta'>): FileEntry[] {
+  return [
+    ...Object.values(manifest.files),
+    ...manifest.delta.flatMap((segment) => [segment.items, segment.vectors]),
+  ];
+}
 
 const REBUILD_HINT = (dir: string) =>
   `Rebuild it from your salon documents: ${rebuildCommand(['<folders>'], dir)}`;

@@ -105,7 +105,7 @@ export interface LensStorage {
   nearest(query: NearestQuery): Promise<ScoredItem[]>;
   /** Top-k items by the store's lexical ranking (BM25 for the file store). */
   lexical(text: string, k: number, filter?: StorageFilter): Promise<ScoredItem[]>;
-  /** Cosine of `vector` with each listed item's vector, computed like `nearest` scores. */
+  /** Cosine of `vector` with each listed item's vector, computed like exact `nearest` scores (an index search may differ in the last float32 bits). */
   scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]>;
   /** Query-time index breadth for this session (not saved). */
   setEf(ef: number): void;

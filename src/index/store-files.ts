@@ -6,8 +6,15 @@
  * deletes files no manifest refers to. A crash at any point therefore leaves
  * either the old manifest with all its files, or the new one with all of its.
  *
+ * Saves come in two kinds. A full save (compaction) writes the base: every item,
+ * every vector and the graph. An append writes only a segment with the items and
+ * vectors added since the last save, and records removed labels in the manifest;
+ * a reader loads the base graph and replays the segments and removals on it, in
+ * the order the writer made them. `saveMode` picks the kind, so replaying stays
+ * a small fraction of the store.
+ *
  *   const data = await loadGeneration(dir);                  // verified, or STORE_CORRUPT
- *   const next = await saveGeneration(dir, data, { changed: new Set(['state']) });
+ *   const next = await saveGeneration(dir, data, { changed: new Set(['state']), generation });
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,10 +36,13 @@ import {
   hashFile,
   MANIFEST_FILE,
   type Manifest,
+  manifestFiles,
   type ReadCheckedOptions,
   readCheckedFile,
   readManifest,
   rebuildCommand,
+  type Segment,
+  STORE_FORMAT_VERSION,
   type StoreFileKind,
   serializeManifest,
 } from './manifest.js';
@@ -52,6 +62,40 @@ export interface StoreData {
   labelCount: number;
   hnsw: Hnsw;
   state: Record<string, unknown>;
+  /** Label ranges removed (and marked deleted in the graph) since the last save. */
+  pendingDeleted: Array<{ from: number; to: number }>;
+}
+
+/**
+ * An append is replayed by every reader on open (graph inserts at ~1-3k/s): past
+ * this many labels appended since the base, or this share of the store, the next
+ * write compacts instead.
+ */
+export const REPLAY_MIN_LABELS = 4096;
+export const REPLAY_MAX_SHARE = 0.05;
+/** Segments before the next write compacts (each is two files a reader opens). */
+export const MAX_SEGMENTS = 32;
+/** Removed labels (dead rows in vectors and graph) before the next write compacts. */
+export const MAX_DEAD_SHARE = 0.2;
+
+/**
+ * How the next write saves: 'append' (a new segment, graph untouched on disk) or
+ * 'full' (compaction: base rewritten, and freed labels may be reused, which only a
+ * full save can record). `adding` / `removing`: item counts of the coming write.
+ */
+export function saveMode(
+  manifest: Pick<Manifest, 'labelCount' | 'itemCount' | 'delta'>,
+  adding: number,
+  removing: number,
+): 'append' | 'full' {
+  const appended = manifest.delta.reduce((n, s) => n + s.labelCount, 0) + adding;
+  const labels = manifest.labelCount + adding;
+  const dead = labels - (manifest.itemCount - removing + adding);
+  if (manifest.labelCount === 0) return 'full';
+  if (appended > Math.max(REPLAY_MIN_LABELS, REPLAY_MAX_SHARE * labels)) return 'full';
+  if (manifest.delta.length + 1 > MAX_SEGMENTS) return 'full';
+  if (dead > MAX_DEAD_SHARE * labels) return 'full';
+  return 'append';
 }
 
 const ItemsFileSchema = z.object({
@@ -104,39 +148,94 @@ async function readVerified(
   throw corrupt(dir, result.problem.file, result.problem.problem);
 }
 
+async function readItemsFile(
+  dir: string,
+  entry: FileEntry,
+): Promise<{ items: Item[]; labels: number[]; file: string }> {
+  const file = path.join(dir, entry.name);
+  const parsed = ItemsFileSchema.safeParse(parseJson(dir, file, await readVerified(dir, entry)));
+  if (!parsed.success) throw corrupt(dir, file, 'does not hold { items, labels }', parsed.error);
+  if (parsed.data.items.length !== parsed.data.labels.length)
+    throw corrupt(dir, file, 'holds a different number of items and labels');
+  return { ...parsed.data, file };
+}
+
 async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   const { dim } = manifest.embedder;
-  const itemsPath = path.join(dir, manifest.files.items.name);
-  const itemsJson = parseJson(dir, itemsPath, await readVerified(dir, manifest.files.items));
-  const itemsFile = ItemsFileSchema.safeParse(itemsJson);
-  if (!itemsFile.success)
-    throw corrupt(dir, itemsPath, 'does not hold { items, labels }', itemsFile.error);
-  const { items, labels } = itemsFile.data;
-  const labelSet = new Set(labels);
-  if (
-    items.length !== manifest.itemCount ||
-    labels.length !== items.length ||
-    labelSet.size !== labels.length ||
-    labels.some((l) => l >= manifest.labelCount)
-  ) {
+  const rowBytes = dim * 4;
+  const base: Segment = {
+    items: manifest.files.items,
+    vectors: manifest.files.vectors,
+    firstLabel: 0,
+    labelCount: manifest.files.vectors.bytes / rowBytes,
+  };
+  const segments = [base, ...manifest.delta];
+  // Segments tile the labels 0 .. labelCount - 1 in order.
+  let next = 0;
+  for (const segment of segments) {
+    const file = path.join(dir, segment.vectors.name);
+    if (
+      segment.firstLabel !== next ||
+      segment.vectors.bytes !== segment.labelCount * rowBytes ||
+      !Number.isInteger(segment.labelCount)
+    ) {
+      throw corrupt(
+        dir,
+        file,
+        `holds ${segment.vectors.bytes} bytes, expected labels ${next}.. × ${dim} float32`,
+      );
+    }
+    next += segment.labelCount;
+  }
+  if (next !== manifest.labelCount) {
+    const file = path.join(dir, (segments.at(-1) as Segment).vectors.name);
+    throw corrupt(dir, file, `ends at label ${next}, expected ${manifest.labelCount}`);
+  }
+
+  const dead = new Uint8Array(manifest.labelCount);
+  for (const range of manifest.deleted) {
+    if (range.to > manifest.labelCount || range.from > range.to)
+      throw corrupt(dir, path.join(dir, MANIFEST_FILE), 'names removed labels it does not hold');
+    dead.fill(1, range.from, range.to);
+  }
+  // Live items by salon, each salon's items in the order they were written.
+  const bySalon = new Map<string, Array<{ item: Item; label: number }>>();
+  const seen = new Uint8Array(manifest.labelCount);
+  for (const segment of segments) {
+    const { items, labels, file } = await readItemsFile(dir, segment.items);
+    const end = segment.firstLabel + segment.labelCount;
+    for (const [i, item] of items.entries()) {
+      const label = labels[i] as number;
+      // The base may hold any label below its end; a segment only its own new ones.
+      const lowest = segment === base ? 0 : segment.firstLabel;
+      if (label < lowest || label >= end || seen[label] === 1)
+        throw corrupt(dir, file, `holds label ${label} outside its range or twice`);
+      seen[label] = 1;
+      if (dead[label] === 1) continue;
+      const list = bySalon.get(item.salonId);
+      if (list) list.push({ item, label });
+      else bySalon.set(item.salonId, [{ item, label }]);
+    }
+  }
+  const ordered = manifest.salons.flatMap((salon) => bySalon.get(salon.id) ?? []);
+  if (ordered.length !== manifest.itemCount) {
     throw corrupt(
       dir,
-      itemsPath,
+      path.join(dir, manifest.files.items.name),
       `does not match the manifest (${manifest.itemCount} items, ${manifest.labelCount} labels)`,
     );
   }
 
-  const vectorsPath = path.join(dir, manifest.files.vectors.name);
-  if (manifest.files.vectors.bytes !== manifest.labelCount * dim * 4) {
-    throw corrupt(
-      dir,
-      vectorsPath,
-      `holds ${manifest.files.vectors.bytes} bytes, expected ${manifest.labelCount} × ${dim} float32`,
-    );
-  }
   // Read straight into the owned, aligned buffer the lens keeps (no second copy).
   const vectors = new Float32Array(manifest.labelCount * dim);
-  await readVerified(dir, manifest.files.vectors, { into: new Uint8Array(vectors.buffer) });
+  for (const segment of segments) {
+    const into = new Uint8Array(
+      vectors.buffer,
+      segment.firstLabel * rowBytes,
+      segment.vectors.bytes,
+    );
+    await readVerified(dir, segment.vectors, { into });
+  }
 
   const stateJson = parseJson(
     dir,
@@ -171,22 +270,24 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
     if (gone) throw new MissingFile(hnswPath);
     throw corrupt(dir, hnswPath, 'cannot be read by hnswlib', error);
   }
-  if (hnsw.getCurrentCount() !== manifest.labelCount) {
+  if (hnsw.getCurrentCount() !== base.labelCount) {
     throw corrupt(
       dir,
       hnswPath,
-      `holds ${hnsw.getCurrentCount()} points, expected ${manifest.labelCount}`,
+      `holds ${hnsw.getCurrentCount()} points, expected ${base.labelCount}`,
     );
   }
+  replay(hnsw, manifest, vectors, dim);
   hnsw.setEf(manifest.hnsw.ef);
   return {
     manifest,
-    items,
-    labels,
+    items: ordered.map((r) => r.item),
+    labels: ordered.map((r) => r.label),
     vectors,
     labelCount: manifest.labelCount,
     hnsw,
     state: state.data,
+    pendingDeleted: [],
   };
 }
 
@@ -196,11 +297,46 @@ async function graphProblem(file: string, manifest: Manifest): Promise<string | 
     return await checkHnswFile(file, {
       dim: manifest.embedder.dim,
       m: manifest.hnsw.m,
-      count: manifest.labelCount,
+      // The graph file is the base: segments appended since are replayed into it on load.
+      count: manifest.labelCount - manifest.delta.reduce((n, s) => n + s.labelCount, 0),
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFile(file);
     throw error;
+  }
+}
+
+/**
+ * Bring the base graph up to the manifest: per write since the base, in order, mark
+ * its removed labels deleted, then insert its new points (the writer's order too:
+ * removals change which neighbours an insert links to).
+ */
+function replay(hnsw: Hnsw, manifest: Manifest, vectors: Float32Array, dim: number): void {
+  if (manifest.delta.length === 0 && manifest.deleted.length === 0) return;
+  const baseGeneration = generationOf(manifest.files.hnsw.name) ?? -1;
+  if (manifest.labelCount > hnsw.getMaxElements()) hnsw.resizeIndex(manifest.labelCount);
+  const generations = new Set<number>();
+  for (const r of manifest.deleted)
+    if (r.generation > baseGeneration) generations.add(r.generation);
+  const segmentOf = new Map<number, Segment>();
+  for (const segment of manifest.delta) {
+    const g = generationOf(segment.items.name) as number;
+    segmentOf.set(g, segment);
+    generations.add(g);
+  }
+  const row: number[] = new Array(dim);
+  for (const g of [...generations].sort((a, b) => a - b)) {
+    for (const r of manifest.deleted) {
+      if (r.generation !== g) continue;
+      for (let label = r.from; label < r.to; label++) hnsw.markDelete(label);
+    }
+    const segment = segmentOf.get(g);
+    if (!segment) continue;
+    for (let label = segment.firstLabel; label < segment.firstLabel + segment.labelCount; label++) {
+      const at = label * dim;
+      for (let d = 0; d < dim; d++) row[d] = vectors[at + d] as number;
+      hnsw.addPoint(row, label);
+    }
   }
 }
 
@@ -224,6 +360,12 @@ export interface SaveStep {
 export interface SaveOptions {
   /** Files whose content changed; the others are carried over under their current names. */
   changed: ReadonlySet<StoreFileKind>;
+  /**
+   * How items, vectors and graph changes are saved (see `saveMode`): 'full' rewrites
+   * the base, 'append' adds a segment with the labels from the previous manifest's
+   * `labelCount` on and records `pendingDeleted`. Default 'full'.
+   */
+  mode?: 'append' | 'full';
   /** The generation to write (callers pass one above every generation present in the folder). */
   generation: number;
   onStep?: (step: SaveStep) => void;
@@ -236,36 +378,61 @@ export interface SaveOptions {
   beforeCommit?: () => Promise<void>;
 }
 
+type SaveInput = Omit<StoreData, 'manifest' | 'pendingDeleted'> & {
+  pendingDeleted?: StoreData['pendingDeleted'];
+  manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt' | 'delta' | 'deleted'> &
+    Partial<Pick<Manifest, 'files' | 'delta' | 'deleted'>>;
+};
+
 /**
  * Persist `data` as a new generation and switch the manifest to it. Returns the
  * new manifest; the caller's `data.manifest` is not modified.
  */
 export async function saveGeneration(
   dir: string,
-  data: Omit<StoreData, 'manifest'> & {
-    manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt'> & { files?: Manifest['files'] };
-  },
+  data: SaveInput,
   options: SaveOptions,
 ): Promise<Manifest> {
   const { generation, changed } = options;
-  const kinds: StoreFileKind[] = ['items', 'vectors', 'hnsw', 'state'];
-  const toWrite = kinds.filter((kind) => changed.has(kind) || !data.manifest.files);
-  const total = toWrite.length + 2; // + manifest switch + cleanup
+  const previous = data.manifest.files ? data.manifest : undefined;
+  const append =
+    options.mode === 'append' && previous !== undefined && data.labelCount >= previous.labelCount;
+  const itemsChanged = changed.has('items') || changed.has('vectors') || changed.has('hnsw');
+  const kinds: StoreFileKind[] = ['items', 'vectors', 'hnsw', 'state'].filter(
+    (kind) => !previous || (kind === 'state' ? changed.has('state') : itemsChanged && !append),
+  ) as StoreFileKind[];
+  const previousLabels = previous?.labelCount ?? 0;
+  const newLabels = append && itemsChanged ? data.labelCount - previousLabels : 0;
+  const total = kinds.length + (newLabels > 0 ? 2 : 0) + 2; // + manifest switch + cleanup
   let done = 0;
-  const files = { ...(data.manifest.files ?? {}) } as Manifest['files'];
-  for (const kind of toWrite) {
+  const step = (name: string) => options.onStep?.({ step: name, done: ++done, total });
+  const files = { ...(previous?.files ?? {}) } as Manifest['files'];
+  for (const kind of kinds) {
     throwIfAborted(options.signal, 'save');
     const name = generationFileName(kind, generation);
     files[kind] = await writeDataFile(dir, name, kind, data, data.manifest.embedder.dim);
-    options.onStep?.({ step: name, done: ++done, total });
+    step(name);
+  }
+  let delta = append ? [...(previous?.delta ?? [])] : [];
+  let deleted = append ? [...(previous?.deleted ?? [])] : [];
+  if (append && itemsChanged) {
+    deleted = deleted.concat((data.pendingDeleted ?? []).map((r) => ({ ...r, generation })));
+    if (newLabels > 0) {
+      delta = delta.concat(
+        await writeSegment(dir, data, previousLabels, generation, step, options),
+      );
+    }
   }
   const manifest: Manifest = {
     ...data.manifest,
+    version: STORE_FORMAT_VERSION,
     generation,
     updatedAt: new Date().toISOString(),
     itemCount: data.items.length,
     labelCount: data.labelCount,
     files,
+    delta,
+    deleted,
   };
   throwIfAborted(options.signal, 'save');
   // Nothing is trusted because a write call returned: a full disk made hnswlib's
@@ -274,39 +441,45 @@ export async function saveGeneration(
   // files its new holder swept) and again after the read-back (to keep the window
   // before the rename short).
   await options.beforeCommit?.();
-  await verifyBeforeSwitch(dir, manifest, new Set(toWrite));
+  const written = new Set([
+    ...kinds.map((kind) => files[kind].name),
+    ...(newLabels > 0 ? delta.slice(-1).flatMap((seg) => [seg.items.name, seg.vectors.name]) : []),
+  ]);
+  await verifyBeforeSwitch(dir, manifest, written);
   await options.beforeCommit?.();
   // The commit point: before this rename the old generation is current, after it the new one.
   await writeFileAtomic(path.join(dir, MANIFEST_FILE), serializeManifest(manifest), {
     onStep: (step) => faultPoint(`${MANIFEST_FILE}: ${step}`),
   });
-  options.onStep?.({ step: MANIFEST_FILE, done: ++done, total });
+  step(MANIFEST_FILE);
   // Past the commit point nothing may fail the save: leftovers that cannot be
   // removed now are swept by the next writer's open.
   await removeUnreferenced(dir, manifest).catch(() => undefined);
-  options.onStep?.({ step: 'cleanup', done: ++done, total });
+  step('cleanup');
   return manifest;
 }
 
 /**
- * Every file the new manifest names, as it is on disk now: files written by this
- * save are re-read in full (size and sha256; the graph also walked by checkHnswFile,
- * which proves it complete), files carried over from the previous generation are
- * checked by size (they were verified when the store was opened). Any doubt fails
- * the save while the old manifest is still current.
+ * Every file the new manifest names (segments included), as it is on disk now:
+ * files written by this save are re-read in full (size and sha256; the graph also
+ * walked by checkHnswFile, which proves it complete), files carried over from
+ * earlier generations are checked by size (they were verified when the store was
+ * opened). Any doubt fails the save while the old manifest is still current.
  */
 async function verifyBeforeSwitch(
   dir: string,
   manifest: Manifest,
-  written: ReadonlySet<StoreFileKind>,
+  written: ReadonlySet<string>,
 ): Promise<void> {
-  for (const [kind, entry] of Object.entries(manifest.files) as Array<[StoreFileKind, FileEntry]>) {
+  for (const entry of manifestFiles(manifest)) {
     const file = path.join(dir, entry.name);
     let problem: string | undefined;
-    if (written.has(kind)) {
+    if (written.has(entry.name)) {
       const result = await readCheckedFile(dir, entry, { mode: 'check' });
       problem = 'problem' in result ? result.problem.problem : undefined;
-      if (!problem && kind === 'hnsw') problem = await graphProblem(file, manifest);
+      if (!problem && entry.name === manifest.files.hnsw.name) {
+        problem = await graphProblem(file, manifest);
+      }
     } else {
       const size = await stat(file).then(
         (s) => s.size,
@@ -325,6 +498,55 @@ async function verifyBeforeSwitch(
       );
     }
   }
+}
+
+/** The items and vectors of labels `firstLabel`.. as one appended segment. */
+async function writeSegment(
+  dir: string,
+  data: SaveInput,
+  firstLabel: number,
+  generation: number,
+  step: (name: string) => void,
+  options: SaveOptions,
+): Promise<Segment> {
+  const dim = data.manifest.embedder.dim;
+  const labelCount = data.labelCount - firstLabel;
+  // In insertion order (= label order: an append never reuses labels), which is
+  // also the order a reader replays them in.
+  const rows = data.labels
+    .map((label, pos) => ({ label, pos }))
+    .filter((r) => r.label >= firstLabel)
+    .sort((a, b) => a.label - b.label);
+  const itemsName = generationFileName('items', generation);
+  throwIfAborted(options.signal, 'save');
+  const items = await writeBytes(
+    dir,
+    itemsName,
+    Buffer.from(
+      `${JSON.stringify({ items: rows.map((r) => data.items[r.pos]), labels: rows.map((r) => r.label) })}\n`,
+    ),
+  );
+  step(itemsName);
+  const vectorsName = generationFileName('vectors', generation);
+  throwIfAborted(options.signal, 'save');
+  const vectors = await writeBytes(
+    dir,
+    vectorsName,
+    new Uint8Array(
+      data.vectors.buffer,
+      data.vectors.byteOffset + firstLabel * dim * 4,
+      labelCount * dim * 4,
+    ),
+  );
+  step(vectorsName);
+  return { items, vectors, firstLabel, labelCount };
+}
+
+async function writeBytes(dir: string, name: string, bytes: Uint8Array): Promise<FileEntry> {
+  await writeFileAtomic(path.join(dir, name), bytes, {
+    onStep: (step) => faultPoint(`${name}: ${step}`),
+  });
+  return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
 
 async function writeDataFile(
@@ -347,17 +569,16 @@ async function writeDataFile(
     // Streamed: the graph file can be hundreds of MB.
     return { name, ...(await hashFile(file)) };
   }
-  let bytes: Uint8Array;
   if (kind === 'vectors') {
     // Rows in use only; spare capacity past labelCount is not persisted.
-    bytes = new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.labelCount * dim * 4);
-  } else if (kind === 'items') {
-    bytes = Buffer.from(`${JSON.stringify({ items: data.items, labels: data.labels })}\n`);
-  } else {
-    bytes = Buffer.from(`${JSON.stringify(data.state)}\n`);
+    return writeBytes(
+      dir,
+      name,
+      new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.labelCount * dim * 4),
+    );
   }
-  await writeFileAtomic(file, bytes, { onStep });
-  return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
+  const json = kind === 'items' ? { items: data.items, labels: data.labels } : data.state;
+  return writeBytes(dir, name, Buffer.from(`${JSON.stringify(json)}\n`));
 }
 
 /** Highest generation named by any store file in `dir` (manifest or orphan), or -1. */
@@ -379,7 +600,7 @@ export async function removeUnreferenced(
   dir: string,
   manifest: Manifest | undefined,
 ): Promise<string[]> {
-  const keep = new Set(manifest ? Object.values(manifest.files).map((f) => f.name) : []);
+  const keep = new Set(manifest ? manifestFiles(manifest).map((f) => f.name) : []);
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
     const ours = generationOf(name) !== undefined || (isTempPath(name) && isStoreTemp(name));
@@ -421,7 +642,7 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
   }
   const problems: FileProblem[] = [];
-  for (const entry of Object.values(manifest.files)) {
+  for (const entry of manifestFiles(manifest)) {
     const file = path.join(dir, entry.name);
     const result = await readCheckedFile(dir, entry, { mode: 'check' }).catch((error: unknown) => ({
       problem: systemProblem(file, error),

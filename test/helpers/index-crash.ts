@@ -20,7 +20,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { expect } from 'vitest';
 import type { Embedder } from '../../src/embed/index.js';
-import { openLens, readManifest, verifyLens } from '../../src/index/index.js';
+import { manifestFiles, openLens, readManifest, verifyLens } from '../../src/index/index.js';
 import type { Salon } from '../../src/parse/index.js';
 import { storeFingerprint, tempStoreDir } from './index-store.js';
 import { repoRoot } from './shared-data.js';
@@ -206,7 +206,7 @@ export async function expectOneOf(
   const writer = await openLens(dir, { embedder });
   await writer.close();
   const manifest = await readManifest(dir);
-  const referenced = new Set(Object.values(manifest.files).map((f) => f.name));
+  const referenced = new Set(manifestFiles(manifest).map((f) => f.name));
   const names = (await readdir(dir)).filter((n) => n !== 'manifest.json' && n !== 'lock');
   expect(names.sort()).toEqual([...referenced].sort());
   return name as string;
