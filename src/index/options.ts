@@ -188,22 +188,24 @@ const filterShape = {
 export const ItemFilterSchema = z.strictObject(filterShape).superRefine(orderedRange);
 export type ItemFilter = z.infer<typeof ItemFilterSchema>;
 
-export const SearchOptionsSchema = z
-  .strictObject({
-    ...filterShape,
-    k: positiveInt.default(LENS_DEFAULTS.k),
-    /** Brute force over the stored vectors instead of HNSW (default false). */
-    exact: z.boolean().default(false),
-    mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
-    /** How vector hits are ranked and scored: 'csls' (default, hubs discounted) or plain 'cosine'. */
-    scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
-  })
-  .superRefine(orderedRange);
+const searchShape = {
+  ...filterShape,
+  k: positiveInt.default(LENS_DEFAULTS.k),
+  /** Brute force over the stored vectors instead of HNSW (default false). */
+  exact: z.boolean().default(false),
+  mode: z.enum(SEARCH_MODES).default(LENS_DEFAULTS.mode),
+  /** How vector hits are ranked and scored: 'csls' (default, hubs discounted) or plain 'cosine'. */
+  scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
+};
+export const SearchOptionsSchema = z.strictObject(searchShape).superRefine(orderedRange);
 export type SearchOptions = z.input<typeof SearchOptionsSchema>;
 type ParsedSearchOptions = z.output<typeof SearchOptionsSchema>;
 
 /** searchVector: the search options without `mode` (a vector query is a vector search). */
-export const VectorSearchOptionsSchema = SearchOptionsSchema.omit({ mode: true });
+const { mode: _mode, ...vectorSearchShape } = searchShape;
+export const VectorSearchOptionsSchema = z
+  .strictObject(vectorSearchShape)
+  .superRefine(orderedRange);
 export type VectorSearchOptions = z.input<typeof VectorSearchOptionsSchema>;
 
 const SEARCH_DEFAULTS: ParsedSearchOptions = {
