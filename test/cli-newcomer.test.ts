@@ -64,7 +64,7 @@ describe('the README main job, then every read command with no --store', () => {
     // Documents are counted (5 files), items are counted with a rate, then the later stages.
     expect(main.stderr).toMatch(/^salon-lens report: parse 0\/5 documents/m);
     expect(main.stderr).toMatch(/^salon-lens report: parse 5\/5 documents/m);
-    expect(main.stderr).toMatch(/^salon-lens report: embed 80\/80 items, [\d.]+\/s \(/m);
+    expect(main.stderr).toMatch(/^salon-lens report: embed 80\/80 items(, [\d.]+\/s)? \(/m);
     expect(main.stderr).toMatch(/^salon-lens report: themes 1\/1/m);
     expect(main.stderr).toMatch(/^5 salons, 80 items \(80 embedded now\)/m);
   });
@@ -127,10 +127,10 @@ describe('tables and salon ids (hashing store, default --store)', () => {
       ['search', 'privacy', '-k', '10', '--wide'],
     ]);
     const lines = (vector as CliResult).stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^#\s+cosine\s+salon\s+section\s+text$/);
+    expect(lines[0]).toMatch(/^#\s+csls\s+salon\s+section\s+text$/);
     // Not a TTY: 100 columns; the date is not repeated beside the id.
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
-    expect(lines.at(-1)).toMatch(/^cosine: /);
+    expect(lines.at(-1)).toMatch(/^csls: /);
 
     // Hybrid shows the fused scores, so the column falls in rank order.
     const hybridLines = (hybrid as CliResult).stdout.trimEnd().split('\n');

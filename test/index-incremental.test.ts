@@ -79,7 +79,10 @@ async function answers(lens: Lens): Promise<string> {
 }
 
 describe('incremental saves', () => {
-  it('an add writes one segment (new items and vectors only); the graph file stays', async () => {
+  // Besides the segment, every write rewrites the small state file: it holds the
+  // neighbourhood statistics of CSLS scoring (src/index/neighbourhoods.ts), which
+  // must commit in the same write as the items they describe.
+  it('an add writes one segment (new items and vectors only) and the state file; the graph file stays', async () => {
     const dir = await newDir();
     const lens = await createLens(dir, { embedder });
     await lens.addSalons(salons.slice(0, 3));
@@ -90,7 +93,7 @@ describe('incremental saves', () => {
     await lens.addSalons(salons.slice(0, 4));
     const after = await readManifest(dir);
     expect(after.version).toBe(STORE_FORMAT_VERSION);
-    expect(after.files).toEqual(first.files);
+    expect({ ...after.files, state: first.files.state }).toEqual(first.files);
     expect(after.delta).toHaveLength(1);
     const segment = after.delta[0];
     const added = salons[3] as Salon;
@@ -99,10 +102,12 @@ describe('incremental saves', () => {
     expect(segment?.vectors.bytes).toBe(added.items.length * embedder.dim * 4);
     const now = await sizes(dir);
     const written = [...now.keys()].filter((name) => !before.has(name) && name !== 'lock');
-    expect(written.sort()).toEqual([segment?.items.name, segment?.vectors.name].sort());
-    // Every base file is untouched (same name, same size); only the manifest changed.
+    expect(written.sort()).toEqual(
+      [segment?.items.name, segment?.vectors.name, after.files.state.name].sort(),
+    );
+    // Every base file is untouched (same name, same size); only the manifest and state changed.
     for (const [name, size] of before)
-      if (name !== 'manifest.json') expect(now.get(name)).toBe(size);
+      if (name !== 'manifest.json' && !name.startsWith('state.')) expect(now.get(name)).toBe(size);
 
     const reader = await openLens(dir, { embedder, readOnly: true });
     expect(await answers(reader)).toBe(await answers(lens));
@@ -114,7 +119,7 @@ describe('incremental saves', () => {
     expect((await verifyLens(dir)).ok).toBe(true);
   });
 
-  it('a removal writes only the manifest; replacing a salon appends its new items', async () => {
+  it('a removal writes only the manifest and state; replacing a salon appends its new items', async () => {
     const dir = await newDir();
     const lens = await createLens(dir, { embedder });
     const stored = copies(4);
@@ -125,14 +130,16 @@ describe('incremental saves', () => {
     const gone = stored[1] as Salon;
     await lens.removeSalons([gone.id]);
     const removed = await readManifest(dir);
-    expect(removed.files).toEqual(base.files);
+    expect({ ...removed.files, state: base.files.state }).toEqual(base.files);
     expect(removed.delta).toEqual([]);
     expect(removed.deleted).toEqual([
       expect.objectContaining({ to: expect.any(Number), generation: removed.generation }),
     ]);
     const span = removed.deleted.reduce((n, r) => n + r.to - r.from, 0);
     expect(span).toBe(gone.items.length);
-    expect([...(await readdir(dir))].filter((n) => !names.has(n))).toEqual([]);
+    expect([...(await readdir(dir))].filter((n) => !names.has(n))).toEqual([
+      removed.files.state.name,
+    ]);
 
     // Replace one salon's content: its old labels are removed, its new items appended.
     const changed = editSalon(stored[2] as Salon, (items) => items.slice(0, 5));

@@ -5,9 +5,11 @@
  * mode, similar items and questions, derived state, verify, errors. A last block
  * builds both stores from the same salons and compares their answers directly.
  */
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { SalonLensError } from '../src/errors.js';
+import type { SearchHit } from '../src/index/index.js';
 import { createLens, type Lens, openLens, verifyLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
@@ -229,14 +231,28 @@ describe('file store and Postgres store on the same salons', () => {
       ]) {
         const a = await file.search(query, { k: 5, ...options });
         const b = await pgLens.search(query, { k: 5, ...options });
-        expect(b).toEqual(a);
+        expectSameHits(b, a);
       }
     }
     const item = (salons[3] as Salon).items[0]?.id as string;
-    expect(await pgLens.similarTo(item, { k: 5 })).toEqual(await file.similarTo(item, { k: 5 }));
+    expectSameHits(await pgLens.similarTo(item, { k: 5 }), await file.similarTo(item, { k: 5 }));
     expect(await pgLens.similarQuestions({ threshold: 0.2 })).toEqual(
       await file.similarQuestions({ threshold: 0.2 }),
     );
     expect((await pgLens.snapshot()).vectors).toEqual((await file.snapshot()).vectors);
   });
 });
+
+/**
+ * Same items in the same order, scores equal to float32 precision: the file store's
+ * ANN scores come from hnswlib's float32 distances, Postgres computes its own.
+ */
+function expectSameHits(actual: readonly SearchHit[], expected: readonly SearchHit[]): void {
+  const plain = (hits: readonly SearchHit[]) =>
+    hits.map(({ score: _s, cosine: _c, ...rest }) => rest);
+  expect(plain(actual)).toEqual(plain(expected));
+  actual.forEach((hit, i) => {
+    expect(hit.score).toBeCloseTo(expected[i]?.score as number, 5);
+    if (hit.cosine !== undefined) expect(hit.cosine).toBeCloseTo(expected[i]?.cosine as number, 5);
+  });
+}

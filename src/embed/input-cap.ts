@@ -27,18 +27,25 @@ export function capText(text: string): string {
   return text.slice(0, end);
 }
 
-/** The same embedder, with every text capped before it reaches the backend. */
-export function withInputCap(embedder: Embedder): Embedder {
-  // Forwarding (not copying) keeps a backend that is a class instance working.
-  return Object.freeze({
-    id: embedder.id,
-    dim: embedder.dim,
-    thresholds: embedder.thresholds,
-    embed: (texts: readonly string[], call?: EmbedCallOptions) =>
-      embedder.embed(
-        texts.some((t) => t.length > MAX_EMBED_CHARS) ? texts.map(capText) : texts,
-        call,
-      ),
-    dispose: () => embedder.dispose(),
+/**
+ * The same embedder, with every text capped before it reaches the backend. A proxy,
+ * so what a backend adds beyond the interface (e.g. the bundled model's `runtime`)
+ * stays visible, and class instances keep their own `this`.
+ */
+export function withInputCap<E extends Embedder>(embedder: E): E {
+  const embed = (texts: readonly string[], call?: EmbedCallOptions) =>
+    embedder.embed(
+      texts.some((t) => t.length > MAX_EMBED_CHARS) ? texts.map(capText) : texts,
+      call,
+    );
+  // The proxy's own target is a blank object: the embedder itself may be frozen,
+  // and a proxy may not report another value for a frozen property of its target.
+  return new Proxy({} as E, {
+    get(_, prop) {
+      if (prop === 'embed') return embed;
+      const value = Reflect.get(embedder, prop, embedder);
+      return typeof value === 'function' ? value.bind(embedder) : value;
+    },
+    has: (_, prop) => Reflect.has(embedder, prop),
   });
 }

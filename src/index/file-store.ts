@@ -692,6 +692,8 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
       itemCount: 0,
       labelCount: 0,
       salons: [] as StoredSalon[],
+      delta: [] as Manifest['delta'],
+      deleted: [] as Manifest['deleted'],
     };
     const empty = () => {
       const hnsw = new HierarchicalNSW('cosine', embedder.dim);

@@ -298,7 +298,7 @@ async function graphProblem(file: string, manifest: Manifest): Promise<string | 
       dim: manifest.embedder.dim,
       m: manifest.hnsw.m,
       // The graph file is the base: segments appended since are replayed into it on load.
-      count: manifest.labelCount - manifest.delta.reduce((n, s) => n + s.labelCount, 0),
+      count: manifest.labelCount - (manifest.delta ?? []).reduce((n, s) => n + s.labelCount, 0),
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFile(file);
@@ -543,8 +543,10 @@ async function writeSegment(
 }
 
 async function writeBytes(dir: string, name: string, bytes: Uint8Array): Promise<FileEntry> {
-  await writeFileAtomic(path.join(dir, name), bytes, {
-    onStep: (step) => faultPoint(`${name}: ${step}`),
+  const file = path.join(dir, name);
+  await writeFileAtomic(file, bytes, {
+    // Named at its rename for the test seam's short-write mode, like writeDataFile.
+    onStep: (step) => faultPoint(`${name}: ${step}`, step === 'renamed' ? { file } : undefined),
   });
   return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
