@@ -5,6 +5,7 @@
  * built from the same salons. CLI runs are asynchronous: the server lives in this
  * process and must keep answering while they run.
  */
+
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { type PgServer, startPgServer } from './helpers/pg-server.js';
+import { expectSameHits } from './helpers/same-hits.js';
 import { examplesDir, repoRoot } from './helpers/shared-data.js';
 
 let pg: PgServer;
@@ -72,7 +74,7 @@ describe('CLI on a Postgres store', () => {
           '--json',
           ...flags,
         ]);
-        expect(JSON.parse(b)).toEqual(JSON.parse(a));
+        expectSameHits(JSON.parse(b), JSON.parse(a));
       }
     }
   }, 240_000);

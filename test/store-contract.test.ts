@@ -9,12 +9,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { SalonLensError } from '../src/errors.js';
-import type { SearchHit } from '../src/index/index.js';
 import { createLens, type Lens, openLens, verifyLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { editSalon, exampleSalons, storeFingerprint, tempStoreDir } from './helpers/index-store.js';
 import { type PgServer, startPgServer } from './helpers/pg-server.js';
+import { expectSameHits } from './helpers/same-hits.js';
 
 let salons: Salon[];
 let embedder: Embedder;
@@ -242,17 +242,3 @@ describe('file store and Postgres store on the same salons', () => {
     expect((await pgLens.snapshot()).vectors).toEqual((await file.snapshot()).vectors);
   });
 });
-
-/**
- * Same items in the same order, scores equal to float32 precision: the file store's
- * ANN scores come from hnswlib's float32 distances, Postgres computes its own.
- */
-function expectSameHits(actual: readonly SearchHit[], expected: readonly SearchHit[]): void {
-  const plain = (hits: readonly SearchHit[]) =>
-    hits.map(({ score: _s, cosine: _c, ...rest }) => rest);
-  expect(plain(actual)).toEqual(plain(expected));
-  actual.forEach((hit, i) => {
-    expect(hit.score).toBeCloseTo(expected[i]?.score as number, 5);
-    if (hit.cosine !== undefined) expect(hit.cosine).toBeCloseTo(expected[i]?.cosine as number, 5);
-  });
-}

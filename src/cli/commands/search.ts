@@ -44,9 +44,7 @@ export const SCORE_COLUMNS: Record<SearchMode | 'csls', { header: string; legend
   vector: { header: 'cosine', legend: 'cosine: similarity of meaning to the query, 1 = same' },
   csls: {
     header: 'csls',
-    legend:
-      'csls: 2·cosine minus how close query and item each are to their usual neighbours ' +
-      '(hubness-corrected; ranks like cosine but discounts items close to everything)',
+    legend: 'csls: cosine corrected for hubs, 2·cos − r(query) − r(item); higher = closer',
   },
   lexical: {
     header: 'bm25',
