@@ -26,7 +26,7 @@ import { unitVector } from '../util/vector.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
-import type { HnswParams, StoredSalon } from './manifest.js';
+import type { StoredSalon } from './manifest.js';
 import { readManifest } from './manifest.js';
 import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from './neighbourhoods.js';
 import {
@@ -66,6 +66,7 @@ import {
   type SalonChanges,
   type ScoredItem,
   type StorageFilter,
+  type StorageInfo,
 } from './storage.js';
 import { type VerifyReport, verifyStore } from './store-files.js';
 
@@ -112,17 +113,9 @@ export interface SalonReplacement {
   now: { title: string; source: string };
 }
 
-export interface LensInfo {
+export interface LensInfo extends Omit<StorageInfo, 'location'> {
+  /** Folder or database URL (without password). */
   dir: string;
-  format: { name: string; version: number };
-  generation: number;
-  updatedAt: string;
-  embedder: { id: string; dim: number };
-  metric: 'cosine';
-  itemCount: number;
-  salonCount: number;
-  /** Stored HNSW parameters; `ef` is the one in force for this lens. */
-  hnsw: HnswParams;
   readOnly: boolean;
 }
 
