@@ -29,6 +29,7 @@ import { createEmbedder } from '../src/embed/index.js';
 import { type ScoringRow, scoringRows } from './lib/hubness-quality.js';
 import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
 import { meanShuffledNmi } from './lib/quality-shuffle.js';
+import { recurringRows, recurringTable } from './lib/recurring-quality.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const corpusDir = path.resolve(repoRoot, '../shared/corpus');
@@ -265,6 +266,10 @@ async function main(): Promise<void> {
   const loso = leaveOneSalonOut(corpus);
   log('scorings (paraphrase search, recurring questions, related insights)…');
   const scorings = await scoringRows(corpus);
+  log('recurring questions through the lens, per scoring, and leaving each salon out…');
+  const recurringEmbedder = await createEmbedder();
+  const recurring = await recurringRows(corpusDir, recurringEmbedder);
+  await recurringEmbedder.dispose();
   const cosineRow = scorings.find((r) => r.scoring === 'cosine') as ScoringRow;
   const paraphrase = { recall: cosineRow.recall5, queries: cosineRow.queries };
 
@@ -319,6 +324,8 @@ async function main(): Promise<void> {
   );
   lines.push('');
   lines.push(...scoringTable(scorings));
+  lines.push('');
+  lines.push(...recurringTable(recurring));
   console.log(lines.join('\n'));
 
   const out = {
@@ -347,6 +354,7 @@ async function main(): Promise<void> {
     leaveOneSalonOut: loso,
     paraphraseRecallAt5: paraphrase,
     scorings,
+    recurring,
   };
   const dir = path.join(repoRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });

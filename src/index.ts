@@ -65,6 +65,8 @@ export {
   type SalonRef,
   SalonRefSchema,
   type SalonReplacement,
+  QUESTION_SCORINGS,
+  type QuestionScoring,
   SCORINGS,
   type Scoring,
   type SearchHit,

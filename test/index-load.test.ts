@@ -106,15 +106,16 @@ describe(`one store with ${SALONS} generated salons (${SALONS * ITEMS} items)`, 
   });
 
   it('groups the recurring questions planted across salons', async () => {
-    // Default (CSLS): groups capped at 8 questions. A question repeated near-verbatim
-    // in more than 5 salons has those repeats as its 5 nearest neighbours, so CSLS
-    // inside the cluster sits near 0; grouping caps r (lens.ts, duplicateRadius), so
-    // every repeat still lands in a candidate group (before the cap, half did not).
-    const csls = await lens.similarQuestions();
-    expect(Math.max(...csls.map((g) => g.questions.length))).toBeLessThanOrEqual(8);
-    const cslsGroupOf = new Map<string, number>();
-    csls.forEach((g, i) => {
-      for (const q of g.questions) cslsGroupOf.set(q.item.id, i);
+    // Default (contrastive, built on CSLS): groups capped at 8 questions. A question
+    // repeated near-verbatim in more than 5 salons has those repeats as its 5 nearest
+    // neighbours, so CSLS inside the cluster sits near 0; grouping caps r (lens.ts,
+    // duplicateRadius), so the repeats still share a candidate group (before the cap,
+    // half did not), up to the size cap.
+    const defaults = await lens.similarQuestions();
+    expect(Math.max(...defaults.map((g) => g.questions.length))).toBeLessThanOrEqual(8);
+    const defaultGroupOf = new Map<string, number>();
+    defaults.forEach((g, i) => {
+      for (const q of g.questions) defaultGroupOf.set(q.item.id, i);
     });
     // Plain cosine with no size cap puts every planted question's repeats in one group.
     const groups = await lens.similarQuestions({ maxSize: 1000, scoring: 'cosine' });
@@ -136,8 +137,18 @@ describe(`one store with ${SALONS} generated salons (${SALONS * ITEMS} items)`, 
       // All occurrences of one recurring question end up in one group.
       expect(new Set(occurrences.map((o) => groupOf.get(o.id))).size, planted.question).toBe(1);
       expect(groupOf.get(occurrences[0]?.id as string)).toBeDefined();
-      // CSLS: every repeat is still offered in some candidate group.
-      expect(occurrences.every((o) => cslsGroupOf.has(o.id))).toBe(true);
+      // Default: each repeat shares a candidate group with another repeat of it; only
+      // repeats past the size cap may stay out (rather than join the generator's
+      // look-alikes, "…a model that was drones on…", as CSLS alone let them).
+      const perGroup = new Map<number, number>();
+      for (const o of occurrences) {
+        const g = defaultGroupOf.get(o.id);
+        if (g !== undefined) perGroup.set(g, (perGroup.get(g) ?? 0) + 1);
+      }
+      const withSibling = [...perGroup.values()].filter((n) => n >= 2).reduce((s, n) => s + n, 0);
+      expect(occurrences.length - withSibling, planted.question).toBeLessThanOrEqual(
+        Math.max(0, occurrences.length - 8),
+      );
       checked++;
     });
     expect(checked).toBeGreaterThan(40);

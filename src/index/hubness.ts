@@ -32,7 +32,15 @@
  */
 import { NEIGHBOURHOOD_K } from '../util/csls.js';
 
-export { csls, DEFAULT_SCORING, NEIGHBOURHOOD_K, SCORINGS, type Scoring } from '../util/csls.js';
+export {
+  csls,
+  DEFAULT_SCORING,
+  NEIGHBOURHOOD_K,
+  QUESTION_SCORINGS,
+  type QuestionScoring,
+  SCORINGS,
+  type Scoring,
+} from '../util/csls.js';
 
 /**
  * r of a query that is not a stored item, from the cosines of its nearest hits

@@ -8,7 +8,7 @@
  */
 
 export { isPostgresUrl, parseStoreAddress, redact, type StoreAddress } from './address.js';
-export { SCORINGS, type Scoring } from './hubness.js';
+export { QUESTION_SCORINGS, type QuestionScoring, SCORINGS, type Scoring } from './hubness.js';
 export {
   type AddSummary,
   createLens,

@@ -403,7 +403,9 @@ export class Lens {
    * Recurring questions: groups of questions that may ask the same thing, as
    * candidates to review. Candidate pairs are each question's `k` nearest
    * questions (other salons when `crossSalonOnly`) scoring at or above the
-   * threshold (default: CSLS 0, or the embedder's cosine with `scoring: 'cosine'`).
+   * threshold (default: 0 for the contrastive and CSLS scorings, the embedder's
+   * cosine with `scoring: 'cosine'`). The default contrastive scoring embeds each
+   * candidate pair that shares words once more without them (contrastive.ts).
    * Default `linkage: 'complete'`: every pair inside a group reaches the threshold,
    * groups hold at most `maxSize` questions and one per salon, and come strongest
    * (highest weakest link) first with every link's score. 'average' and 'single'
@@ -414,10 +416,21 @@ export class Lens {
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
     const threshold =
       o.threshold ?? scoringThreshold(o.scoring, this.embedder.thresholds.similarQuestion);
-    const stats = o.scoring === 'csls' ? await this.#stats() : undefined;
+    const stats = o.scoring === 'cosine' ? undefined : await this.#stats();
     const cap = duplicateRadius(this.embedder.thresholds.similarQuestion);
-    return findSimilarQuestions(this.#storage, o, threshold, (a, b, cosine) =>
-      stats ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap)) : cosine,
+    const contrast =
+      o.scoring === 'contrastive'
+        ? { embed: (texts: string[]) => this.#embed(texts), radiusCap: cap }
+        : undefined;
+    return findSimilarQuestions(
+      this.#storage,
+      o,
+      threshold,
+      (a, b, cosine) =>
+        stats
+          ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap))
+          : cosine,
+      contrast,
     );
   }
 

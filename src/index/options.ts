@@ -9,7 +9,13 @@ import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { parseOptions } from '../errors.js';
 import { type Item, isRealDate, SectionSchema } from '../parse/index.js';
-import { DEFAULT_SCORING, SCORINGS, type Scoring } from '../util/csls.js';
+import {
+  DEFAULT_QUESTION_SCORING,
+  DEFAULT_SCORING,
+  QUESTION_SCORINGS,
+  type QuestionScoring,
+  SCORINGS,
+} from '../util/csls.js';
 
 export const LENS_DEFAULTS = {
   hnsw: {
@@ -52,8 +58,8 @@ export const DEFAULT_GROUP_SIZE = 8;
  * question's typical near neighbour", the same for any model; cosine needs the
  * embedder's calibrated value.
  */
-export function scoringThreshold(scoring: Scoring, embedderCosine: number): number {
-  return scoring === 'csls' ? 0 : embedderCosine;
+export function scoringThreshold(scoring: QuestionScoring, embedderCosine: number): number {
+  return scoring === 'cosine' ? embedderCosine : 0;
 }
 
 /** Store size from which the stored ef grows with log10(n) (see effectiveEf). */
@@ -254,11 +260,14 @@ export type SimilarToOptions = z.input<typeof SimilarToOptionsSchema>;
 
 export const SimilarQuestionsOptionsSchema = z
   .strictObject({
-    /** How pairs are scored: 'csls' (default) or plain 'cosine'. */
-    scoring: z.enum(SCORINGS).default(DEFAULT_SCORING),
+    /**
+     * How pairs are scored: 'contrastive' (default: CSLS on the questions as asked,
+     * averaged with CSLS on them without their shared words), 'csls' or plain 'cosine'.
+     */
+    scoring: z.enum(QUESTION_SCORINGS).default(DEFAULT_QUESTION_SCORING),
     /**
      * Score at or above which two questions may ask the same thing (default: 0 for
-     * CSLS, the embedder's calibrated cosine for 'cosine'; see scoringThreshold).
+     * contrastive and CSLS, the embedder's calibrated cosine for 'cosine'; see scoringThreshold).
      */
     threshold: z.number().min(-2).max(2).optional(),
     /** Neighbours considered per question. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ItemSchema } from '../parse/index.js';
-import { SCORINGS } from '../util/csls.js';
+import { QUESTION_SCORINGS, SCORINGS } from '../util/csls.js';
 
 export const SalonRefSchema = z.object({
   id: z.string(),
@@ -36,7 +36,7 @@ export const SimilarQuestionGroupSchema = z.object({
   /** Mean pairwise cosine within the group. */
   cohesion: z.number(),
   /** What produced the link scores, and the threshold they were held to. */
-  scoring: z.enum(SCORINGS),
+  scoring: z.enum(QUESTION_SCORINGS),
   threshold: z.number(),
   /** The lowest link score in the group: groups are listed by it, strongest first. */
   weakestLink: z.number(),

@@ -1,13 +1,15 @@
 /**
  * Recurring questions over any storage: each question's nearest questions become
- * candidate pairs scored by the caller's scoring (cosine or CSLS), then grouped.
+ * candidate pairs scored by the caller's scoring (cosine, CSLS, or CSLS with the
+ * contrastive view), then grouped.
  * Default complete linkage (recurring-questions.ts): every pair in a group reaches
  * the threshold, groups are capped and come strongest (weakest link) first.
  *
  *   const groups = findSimilarQuestions(storage, plan, 0, (a, b, cos) => cos);
  */
 import { compareSalons, type Item } from '../parse/index.js';
-import type { Scoring } from '../util/csls.js';
+import type { QuestionScoring } from '../util/csls.js';
+import { contrastiveScores } from './contrastive.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
 import type { StoredSalon } from './manifest.js';
 import type { ItemFilter } from './options.js';
@@ -20,7 +22,7 @@ export interface SimilarQuestionsPlan {
   crossSalonOnly: boolean;
   linkage: 'complete' | 'average' | 'single';
   maxSize: number;
-  scoring: Scoring;
+  scoring: QuestionScoring;
   salon?: ItemFilter['salon'];
   dateFrom?: string;
   dateTo?: string;
@@ -29,11 +31,18 @@ export interface SimilarQuestionsPlan {
 /** Score of two stored questions (by id) from their cosine. */
 export type PairScorer = (a: string, b: string, cosine: number) => number;
 
+/** The contrastive view (contrastive.ts): the store's embedder and the radius cap. */
+export interface ContrastPlan {
+  embed: (texts: string[]) => Promise<Float32Array[]>;
+  radiusCap: number;
+}
+
 export async function findSimilarQuestions(
   storage: LensStorage,
   o: SimilarQuestionsPlan,
   threshold: number,
   scorer: PairScorer,
+  contrast?: ContrastPlan,
 ): Promise<SimilarQuestionGroup[]> {
   const scope: ItemFilter = {
     section: 'question',
@@ -45,12 +54,13 @@ export async function findSimilarQuestions(
   const indexOf = new Map(questions.map((q, i) => [q.item.id, i]));
   const row = (i: number): StoredRow => questions[i] as StoredRow;
   const cosineOf = (i: number, j: number): number => dot(row(i).vector, row(j).vector);
-  const scoreOf = (i: number, j: number): number =>
-    scorer(row(i).item.id, row(j).item.id, cosineOf(i, j));
-  const pairs: ScoredPair[] = [];
-  const seen = new Set<number>();
-  for (const [i, question] of questions.entries()) {
-    // Fetched by cosine, kept by score: with CSLS a less hubby neighbour can overtake.
+  const fullScore = (i: number, j: number, cosine = cosineOf(i, j)): number =>
+    scorer(row(i).item.id, row(j).item.id, cosine);
+
+  // Each question's nearest questions, fetched by cosine; with CSLS or the contrastive
+  // view a less hubby neighbour can overtake, so fetch deeper and re-rank.
+  const candidates: { index: number; cosine: number }[][] = [];
+  for (const question of questions) {
     const fetched = await storage.nearest({
       vector: question.vector,
       k: o.scoring === 'cosine' ? o.k : 2 * o.k,
@@ -60,12 +70,31 @@ export async function findSimilarQuestions(
         ...(o.crossSalonOnly ? { excludeSalon: question.item.salonId } : {}),
       },
     });
-    const hits = fetched
-      .map((hit) => ({ hit, score: scorer(question.item.id, hit.item.id, hit.score) }))
-      .sort((p, q) => q.score - p.score || (p.hit.item.id < q.hit.item.id ? -1 : 1))
+    candidates.push(
+      fetched.map((hit) => ({ index: indexOf.get(hit.item.id) as number, cosine: hit.score })),
+    );
+  }
+  const contrastive = contrast
+    ? await contrastiveScores({
+        texts: questions.map((q) => q.item.text),
+        candidates,
+        fullScore,
+        ...contrast,
+      })
+    : undefined;
+  // Contrastive scores exist for candidate pairs only: others never share a group.
+  const scoreOf = contrastive
+    ? (i: number, j: number): number => contrastive.score(i, j) ?? Number.NEGATIVE_INFINITY
+    : (i: number, j: number): number => fullScore(i, j);
+
+  const pairs: ScoredPair[] = [];
+  const seen = new Set<number>();
+  for (const [i, list] of candidates.entries()) {
+    const hits = list
+      .map(({ index: j }) => ({ j, score: scoreOf(i, j) }))
+      .sort((p, q) => q.score - p.score || compareIds(row(p.j).item.id, row(q.j).item.id))
       .slice(0, o.k);
-    for (const { hit, score } of hits) {
-      const j = indexOf.get(hit.item.id) as number;
+    for (const { j, score } of hits) {
       if (score < threshold) break; // best first: the rest are lower
       // A pair is usually found from both ends; keep it once (a < b).
       const a = Math.min(i, j);
@@ -111,7 +140,7 @@ function groupOf(
   rows: readonly StoredRow[],
   storage: LensStorage,
   scored: {
-    scoring: Scoring;
+    scoring: QuestionScoring;
     threshold: number;
     scoreOf: (i: number, j: number) => number;
     cosineOf: (i: number, j: number) => number;
@@ -158,5 +187,9 @@ function compareQuestion(sa?: SalonRef, ia?: Item, sb?: SalonRef, ib?: Item): nu
   if (bySalon !== 0) return bySalon;
   const a = ia?.id ?? '';
   const b = ib?.id ?? '';
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -135,6 +135,8 @@ export function dateSpan(theme: ThemeView): string | undefined {
 
 /** How a score was computed, in words. */
 export function scoringName(scoring: string | undefined): string {
+  if (scoring === 'contrastive')
+    return 'contrastive: CSLS, averaged with CSLS on the questions without the words they share';
   return scoring === 'csls' ? 'CSLS: cosine corrected for items close to everything' : 'cosine';
 }
 

@@ -13,6 +13,18 @@ export type Scoring = (typeof SCORINGS)[number];
 /** Default scoring: CSLS beat cosine on every measure in bench/quality.ts. */
 export const DEFAULT_SCORING: Scoring = 'csls';
 
+/**
+ * Recurring-question groups can also score pairs contrastively: CSLS averaged
+ * with CSLS on the two questions without their shared words (src/index/contrastive.ts).
+ * It needs both texts and extra embeddings, so it is offered where pairs of stored
+ * questions are scored, not for searches.
+ */
+export const QUESTION_SCORINGS = ['contrastive', ...SCORINGS] as const;
+export type QuestionScoring = (typeof QUESTION_SCORINGS)[number];
+
+/** Default for recurring questions: contrastive beat CSLS on pairs and look-alikes in bench/quality.ts. */
+export const DEFAULT_QUESTION_SCORING: QuestionScoring = 'contrastive';
+
 /** Neighbours behind r(v): 5 is the CSLS paper's choice and measured best among 3, 5, 10, 20. */
 export const NEIGHBOURHOOD_K = 5;
 

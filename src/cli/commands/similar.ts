@@ -6,7 +6,12 @@
  *   salon-lens similar --threshold 0.05 --max-size 4 --json
  */
 import type { Command } from 'commander';
-import { redact, SCORINGS, type Scoring, type SimilarQuestionGroup } from '../../index/index.js';
+import {
+  QUESTION_SCORINGS,
+  type QuestionScoring,
+  redact,
+  type SimilarQuestionGroup,
+} from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
@@ -20,7 +25,7 @@ interface SimilarFlags extends EmbedderFlags {
   k?: number;
   sameSalon?: boolean;
   linkage?: 'complete' | 'average' | 'single';
-  scoring?: Scoring;
+  scoring?: QuestionScoring;
   maxSize?: number;
   wide?: boolean;
   json?: boolean;
@@ -33,12 +38,12 @@ export function registerSimilar(program: Command): void {
   addStoreOption(command)
     .option(
       '--scoring <how>',
-      'csls (default: discounts questions close to everything) or cosine',
-      parseChoice(SCORINGS),
+      'contrastive (default: csls, also judged without the words two questions share), csls (discounts questions close to everything) or cosine',
+      parseChoice(QUESTION_SCORINGS),
     )
     .option(
       '--threshold <x>',
-      "score every pair in a group must reach (default: 0 for csls, the embedder's cosine for cosine)",
+      "score every pair in a group must reach (default: 0 for contrastive and csls, the embedder's cosine for cosine)",
       parseScore,
     )
     .option('--max-size <n>', 'largest group (default 8)', parsePositiveInt)
