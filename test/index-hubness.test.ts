@@ -104,10 +104,10 @@ describe('scoring in results', () => {
 
   it('recurring groups: every link at or above the threshold, capped, one per salon, strongest first', async () => {
     const lens = await fresh(salons);
-    for (const scoring of ['csls', 'cosine'] as const) {
+    for (const scoring of ['contrastive', 'csls', 'cosine'] as const) {
       const groups = await lens.similarQuestions({
         scoring,
-        threshold: scoring === 'csls' ? -0.2 : 0.2,
+        threshold: scoring === 'cosine' ? 0.2 : -0.2,
         maxSize: 3,
       });
       expect(groups.length).toBeGreaterThan(0);
@@ -122,5 +122,15 @@ describe('scoring in results', () => {
       const weakest = groups.map((g) => g.weakestLink);
       expect(weakest).toEqual([...weakest].sort((a, b) => b - a));
     }
+  });
+
+  it('contrastive is the default and falls back to CSLS above contrastMaxQuestions, saying so', async () => {
+    const lens = await fresh(salons);
+    const byDefault = await lens.similarQuestions({ threshold: -0.2 });
+    expect(byDefault.length).toBeGreaterThan(0);
+    expect(byDefault.every((g) => g.scoring === 'contrastive')).toBe(true);
+    const capped = await lens.similarQuestions({ threshold: -0.2, contrastMaxQuestions: 1 });
+    expect(capped.every((g) => g.scoring === 'csls')).toBe(true);
+    expect(capped).toEqual(await lens.similarQuestions({ threshold: -0.2, scoring: 'csls' }));
   });
 });

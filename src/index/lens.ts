@@ -420,7 +420,11 @@ export class Lens {
     const cap = duplicateRadius(this.embedder.thresholds.similarQuestion);
     const contrast =
       o.scoring === 'contrastive'
-        ? { embed: (texts: string[]) => this.#embed(texts), radiusCap: cap }
+        ? {
+            embed: (texts: string[]) => this.#embed(texts),
+            radiusCap: cap,
+            maxQuestions: o.contrastMaxQuestions,
+          }
         : undefined;
     return findSimilarQuestions(
       this.#storage,

@@ -50,6 +50,9 @@ export const LENS_DEFAULTS = {
   exactBelow: 2000,
 } as const;
 
+/** Questions up to which recurring groups use the contrastive view by default (see the option). */
+export const DEFAULT_CONTRAST_MAX_QUESTIONS = 5000;
+
 /** Largest recurring-question group (a candidate to review; larger ones are hard to judge). */
 export const DEFAULT_GROUP_SIZE = 8;
 
@@ -265,6 +268,12 @@ export const SimilarQuestionsOptionsSchema = z
      * averaged with CSLS on them without their shared words), 'csls' or plain 'cosine'.
      */
     scoring: z.enum(QUESTION_SCORINGS).default(DEFAULT_QUESTION_SCORING),
+    /**
+     * With 'contrastive': above this many questions in scope, score with CSLS alone
+     * (the groups then say `scoring: 'csls'`). The contrast view embeds about 5 extra
+     * texts per question, ~1 minute per 5,000 questions with the bundled model.
+     */
+    contrastMaxQuestions: positiveInt.default(DEFAULT_CONTRAST_MAX_QUESTIONS),
     /**
      * Score at or above which two questions may ask the same thing (default: 0 for
      * contrastive and CSLS, the embedder's calibrated cosine for 'cosine'; see scoringThreshold).

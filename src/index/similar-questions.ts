@@ -35,6 +35,8 @@ export type PairScorer = (a: string, b: string, cosine: number) => number;
 export interface ContrastPlan {
   embed: (texts: string[]) => Promise<Float32Array[]>;
   radiusCap: number;
+  /** Above this many questions the extra embeddings take minutes: score with CSLS alone. */
+  maxQuestions: number;
 }
 
 export async function findSimilarQuestions(
@@ -74,14 +76,18 @@ export async function findSimilarQuestions(
       fetched.map((hit) => ({ index: indexOf.get(hit.item.id) as number, cosine: hit.score })),
     );
   }
-  const contrastive = contrast
-    ? await contrastiveScores({
-        texts: questions.map((q) => q.item.text),
-        candidates,
-        fullScore,
-        ...contrast,
-      })
-    : undefined;
+  const contrastive =
+    contrast && questions.length <= contrast.maxQuestions
+      ? await contrastiveScores({
+          texts: questions.map((q) => q.item.text),
+          candidates,
+          fullScore,
+          radiusCap: contrast.radiusCap,
+          embed: contrast.embed,
+        })
+      : undefined;
+  // What actually scored the pairs, as the groups report it.
+  const scoring = contrastive ? 'contrastive' : o.scoring === 'contrastive' ? 'csls' : o.scoring;
   // Contrastive scores exist for candidate pairs only: others never share a group.
   const scoreOf = contrastive
     ? (i: number, j: number): number => contrastive.score(i, j) ?? Number.NEGATIVE_INFINITY
@@ -110,7 +116,7 @@ export async function findSimilarQuestions(
   const salonKey =
     o.crossSalonOnly && o.linkage !== 'single' ? (i: number) => row(i).item.salonId : undefined;
   const shape = (members: number[]): SimilarQuestionGroup =>
-    groupOf(members, questions, storage, { scoring: o.scoring, threshold, scoreOf, cosineOf });
+    groupOf(members, questions, storage, { scoring, threshold, scoreOf, cosineOf });
   if (o.linkage === 'complete') {
     return recurringGroups(questions.length, pairs, {
       threshold,
