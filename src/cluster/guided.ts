@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { SalonLensError } from '../errors.js';
-import { NEIGHBOURHOOD_K, TopMean } from '../util/csls.js';
+import { NEIGHBOURHOOD_K, type Scoring, TopMean } from '../util/csls.js';
 import { centroidOf, dot, normalize } from './vectors.js';
 
 export const GuideEntrySchema = z.strictObject({
@@ -104,16 +104,19 @@ export function centreGuides(
  * halved to stay on the cosine scale; r(cluster) is the same for all of a cluster's
  * guides, so only r(guide), its mean cosine to its NEIGHBOURHOOD_K nearest clusters,
  * changes the ranking and the gap. Measured on the labelled corpus with the 15 label
- * names (bench/quality.ts): guided NMI 0.498 -> 0.507, and at every margin from 0.03 to
- * 0.15 it is at least the plain cosine's, on all items and with each salon left out.
+ * names (bench/quality.ts, `guideScoring: 'cosine'` for the plain variant): guided NMI
+ * 0.498 -> 0.507; at every margin from 0.03 to 0.15 it is at least the plain cosine's,
+ * on all items and in the mean over leaving each salon out in turn.
  */
 export function assignClustersToGuides(
   centroids: readonly Float64Array[],
   guides: readonly Float64Array[],
   margin: number,
+  scoring: Scoring = 'csls',
 ): Array<{ guide: number; best: number; score: number; margin: number }> {
   const cosines = centroids.map((c) => guides.map((g) => dot(c, g)));
-  const hubness = guideHubness(cosines, guides.length);
+  const hubness =
+    scoring === 'csls' ? guideHubness(cosines, guides.length) : guides.map(() => 0);
   return cosines.map((row) => {
     const ranked = row.map((s, i) => s - (hubness[i] as number) / 2);
     let best = 0;
@@ -170,9 +173,10 @@ export function groupByGuide(
   space: readonly Float64Array[],
   guides: readonly Float64Array[],
   margin: number,
+  scoring: Scoring = 'csls',
 ): { groups: number[][]; guideOf: number[]; guideScore: number[] } {
   const centroids = clusters.map((rows) => centroidOf(space, rows));
-  const plan = assignClustersToGuides(centroids, guides, margin);
+  const plan = assignClustersToGuides(centroids, guides, margin, scoring);
   const target = plan.map((p) => p.guide);
   // A guide that no cluster clearly matched adopts, if any, the unclaimed cluster that
   // names it as its best guide most strongly (cosine at least `margin`): a relabelling,
