@@ -115,8 +115,7 @@ export function assignClustersToGuides(
   scoring: Scoring = 'csls',
 ): Array<{ guide: number; best: number; score: number; margin: number }> {
   const cosines = centroids.map((c) => guides.map((g) => dot(c, g)));
-  const hubness =
-    scoring === 'csls' ? guideHubness(cosines, guides.length) : guides.map(() => 0);
+  const hubness = scoring === 'csls' ? guideHubness(cosines, guides.length) : guides.map(() => 0);
   return cosines.map((row) => {
     const ranked = row.map((s, i) => s - (hubness[i] as number) / 2);
     let best = 0;
