@@ -128,8 +128,14 @@ function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; b
   };
 }
 
-/** Default, the old default (average linkage, no salon centring) and k-means k=15, one salon left out at a time. */
-function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string | number>> {
+/**
+ * Default, the old default (average linkage, no salon centring), k-means k=15 and the
+ * guided run (both guide scorings), one salon left out at a time.
+ */
+function leaveOneSalonOut(
+  corpus: LabelledCorpus,
+  guided: GuidedRun,
+): Array<Record<string, string | number>> {
   return corpus.input.salons.map((salon) => {
     const keep = corpus.input.items.map((item) => item.salonId !== salon.id);
     const sub: LabelledCorpus = {
@@ -145,6 +151,8 @@ function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string |
     const def = measure(sub, 'default', {});
     const old = measure(sub, 'old default', OLD_DEFAULT);
     const km = measure(sub, 'kmeans', { method: 'kmeans', k: 15 });
+    const guidedNmi = (guideScoring: 'csls' | 'cosine'): number =>
+      measureGuided(sub, guided, 'guided', { guideScoring }).nmi;
     return {
       leftOut: salon.id,
       defaultK: def.k,
@@ -153,6 +161,8 @@ function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string |
       oldDefaultNmi: old.nmi,
       oldDefaultSalonNmi: old.salonNmi,
       kmeansK15Nmi: km.nmi,
+      guidedNmi: guidedNmi('csls'),
+      guidedCosineNmi: guidedNmi('cosine'),
     };
   });
 }
@@ -162,26 +172,38 @@ const f3 = (x: number): string => x.toFixed(3);
 /** The defaults before cross-salon themes (issue 14): average linkage, salon means kept. */
 const OLD_DEFAULT: ClusterOptions = { method: 'average-linkage', salonCentering: 0 };
 
-/** Guided themes named by the 15 hand labels (dashes read as spaces), as `themes --guide` does. */
-async function guidedRow(corpus: LabelledCorpus): Promise<Row> {
-  const names = [...new Set(corpus.labels)].map((t) => t.replace(/-/g, ' '));
-  const guide = names.map((name) => ({ name }));
+/** The 15 hand label names (dashes read as spaces) as a guide, as `themes --guide` passes them, embedded once. */
+interface GuidedRun {
+  guide: Array<{ name: string }>;
+  guideVectors: Float32Array[];
+}
+
+async function embedLabelGuide(corpus: LabelledCorpus): Promise<GuidedRun> {
+  const guide = [...new Set(corpus.labels)].map((t) => ({ name: t.replace(/-/g, ' ') }));
   const embedder = await createEmbedder();
   try {
-    const guideVectors = await embedder.embed(guide.map(guideText));
-    const t0 = performance.now();
-    const { result } = clusterThemes({ ...corpus.input, guideVectors }, { guide });
-    const ms = performance.now() - t0;
-    const count = (kind: string): number => result.themes.filter((t) => t.kind === kind).length;
-    return rowOf(
-      corpus,
-      `guided: --guide with the ${names.length} label names (${count('guided')} guided + ${count('discovered')} discovered)`,
-      result,
-      ms,
-    );
+    return { guide, guideVectors: await embedder.embed(guide.map(guideText)) };
   } finally {
     await embedder.dispose();
   }
+}
+
+function measureGuided(
+  corpus: LabelledCorpus,
+  { guide, guideVectors }: GuidedRun,
+  variant: string,
+  options: ClusterOptions = {},
+): Row {
+  const t0 = performance.now();
+  const { result } = clusterThemes({ ...corpus.input, guideVectors }, { ...options, guide });
+  const ms = performance.now() - t0;
+  const count = (kind: string): number => result.themes.filter((t) => t.kind === kind).length;
+  return rowOf(
+    corpus,
+    `${variant} (${count('guided')} guided + ${count('discovered')} discovered)`,
+    result,
+    ms,
+  );
 }
 
 /** Recurring questions and related insights, one column per scoring (issue #13). */
@@ -258,11 +280,18 @@ async function main(): Promise<void> {
   }
   const defaultRow = rows[2] as Row;
   log('guided…');
-  rows.push(await guidedRow(corpus));
+  const guided = await embedLabelGuide(corpus);
+  const names = `--guide with the ${guided.guide.length} label names`;
+  rows.push(measureGuided(corpus, guided, `guided: ${names}, clusters matched by CSLS (default)`));
+  rows.push(
+    measureGuided(corpus, guided, `guided: ${names}, plain cosine (before)`, {
+      guideScoring: 'cosine',
+    }),
+  );
   const labelSalonNmi = normalizedMutualInfo(corpus.labels, salonsOf(corpus.input));
   const auto = clusterThemes(corpus.input, {}).result;
   log('leave-one-salon-out…');
-  const loso = leaveOneSalonOut(corpus);
+  const loso = leaveOneSalonOut(corpus, guided);
   log('scorings (paraphrase search, recurring questions, related insights)…');
   const scorings = await scoringRows(corpus);
   const cosineRow = scorings.find((r) => r.scoring === 'cosine') as ScoringRow;
@@ -300,18 +329,18 @@ async function main(): Promise<void> {
   lines.push('### Leave one salon out (robustness)');
   lines.push('');
   lines.push(
-    '| left out | default k | default NMI | default salon NMI | old default NMI | old default salon NMI | kmeans k=15 NMI |',
+    '| left out | default k | default NMI | default salon NMI | old default NMI | old default salon NMI | kmeans k=15 NMI | guided NMI (CSLS) | guided NMI (cosine) |',
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of loso) {
     lines.push(
-      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.defaultSalonNmi as number)} | ${f3(r.oldDefaultNmi as number)} | ${f3(r.oldDefaultSalonNmi as number)} | ${f3(r.kmeansK15Nmi as number)} |`,
+      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.defaultSalonNmi as number)} | ${f3(r.oldDefaultNmi as number)} | ${f3(r.oldDefaultSalonNmi as number)} | ${f3(r.kmeansK15Nmi as number)} | ${f3(r.guidedNmi as number)} | ${f3(r.guidedCosineNmi as number)} |`,
     );
   }
   const mean = (key: string): number =>
     loso.reduce((sum, r) => sum + (r[key] as number), 0) / Math.max(1, loso.length);
   lines.push(
-    `| **mean** | | ${f3(mean('defaultNmi'))} | ${f3(mean('defaultSalonNmi'))} | ${f3(mean('oldDefaultNmi'))} | ${f3(mean('oldDefaultSalonNmi'))} | ${f3(mean('kmeansK15Nmi'))} |`,
+    `| **mean** | | ${f3(mean('defaultNmi'))} | ${f3(mean('defaultSalonNmi'))} | ${f3(mean('oldDefaultNmi'))} | ${f3(mean('oldDefaultSalonNmi'))} | ${f3(mean('kmeansK15Nmi'))} | ${f3(mean('guidedNmi'))} | ${f3(mean('guidedCosineNmi'))} |`,
   );
   lines.push('');
   lines.push(
