@@ -12,7 +12,7 @@
  * Unassigned items count as one extra cluster "(unassigned)" in NMI/ARI, so dropping
  * items can never inflate a score for free.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { kmeans } from 'ml-kmeans';
@@ -174,18 +174,37 @@ const OLD_DEFAULT: ClusterOptions = { method: 'average-linkage', salonCentering:
 
 /** The 15 hand label names (dashes read as spaces) as a guide, as `themes --guide` passes them, embedded once. */
 interface GuidedRun {
-  guide: Array<{ name: string }>;
+  guide: Array<{ name: string; description?: string }>;
   guideVectors: Float32Array[];
 }
 
-async function embedLabelGuide(corpus: LabelledCorpus): Promise<GuidedRun> {
-  const guide = [...new Set(corpus.labels)].map((t) => ({ name: t.replace(/-/g, ' ') }));
+/**
+ * The label names as a guide; with `described`, each name also carries its one-line scope
+ * from the corpus README's vocabulary table (bracketed boundary notes dropped).
+ */
+async function embedLabelGuide(corpus: LabelledCorpus, described = false): Promise<GuidedRun> {
+  const scopes = described ? await labelScopes() : new Map<string, string>();
+  const guide = [...new Set(corpus.labels)].map((t) => {
+    const description = scopes.get(t);
+    return { name: t.replace(/-/g, ' '), ...(description ? { description } : {}) };
+  });
   const embedder = await createEmbedder();
   try {
     return { guide, guideVectors: await embedder.embed(guide.map(guideText)) };
   } finally {
     await embedder.dispose();
   }
+}
+
+/** `| \`label\` | scope (boundary notes) |` rows of ../shared/corpus/README.md. */
+async function labelScopes(): Promise<Map<string, string>> {
+  const readme = await readFile(path.join(corpusDir, 'README.md'), 'utf8').catch(() => '');
+  return new Map(
+    [...readme.matchAll(/^\| `([a-z-]+)` \| (.+) \|$/gm)].map((m) => [
+      m[1] as string,
+      (m[2] as string).replace(/\s*\(.*?\)/g, ''),
+    ]),
+  );
 }
 
 function measureGuided(
@@ -304,11 +323,17 @@ async function main(): Promise<void> {
   const cosineGuidedRow = measureGuided(corpus, guided, `guided: ${names}, plain cosine (before)`, {
     guideScoring: 'cosine',
   });
+  const describedRow = measureGuided(
+    corpus,
+    await embedLabelGuide(corpus, true),
+    `guided: the same names with the corpus README's one-line scopes as descriptions`,
+  );
   // The k a guide asks for, without the guide: how much of the guided NMI is finer clustering.
   const guidedK = guidedRow.k;
   rows.push(
     guidedRow,
     cosineGuidedRow,
+    describedRow,
     measure(corpus, `Ward, k=${guidedK} (the guided run's k), no guide`, { k: guidedK }),
   );
   const labelSalonNmi = normalizedMutualInfo(corpus.labels, salonsOf(corpus.input));
