@@ -12,7 +12,7 @@
  * Unassigned items count as one extra cluster "(unassigned)" in NMI/ARI, so dropping
  * items can never inflate a score for free.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { kmeans } from 'ml-kmeans';
@@ -129,8 +129,14 @@ function baselineKmeans(corpus: LabelledCorpus, seeds: number[]): { mean: Row; b
   };
 }
 
-/** Default, the old default (average linkage, no salon centring) and k-means k=15, one salon left out at a time. */
-function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string | number>> {
+/**
+ * Default, the old default (average linkage, no salon centring), k-means k=15 and the
+ * guided run (both guide scorings), one salon left out at a time.
+ */
+function leaveOneSalonOut(
+  corpus: LabelledCorpus,
+  guided: GuidedRun,
+): Array<Record<string, string | number>> {
   return corpus.input.salons.map((salon) => {
     const keep = corpus.input.items.map((item) => item.salonId !== salon.id);
     const sub: LabelledCorpus = {
@@ -146,6 +152,8 @@ function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string |
     const def = measure(sub, 'default', {});
     const old = measure(sub, 'old default', OLD_DEFAULT);
     const km = measure(sub, 'kmeans', { method: 'kmeans', k: 15 });
+    const guidedNmi = (guideScoring: 'csls' | 'cosine'): number =>
+      measureGuided(sub, guided, 'guided', { guideScoring }).nmi;
     return {
       leftOut: salon.id,
       defaultK: def.k,
@@ -154,6 +162,8 @@ function leaveOneSalonOut(corpus: LabelledCorpus): Array<Record<string, string |
       oldDefaultNmi: old.nmi,
       oldDefaultSalonNmi: old.salonNmi,
       kmeansK15Nmi: km.nmi,
+      guidedNmi: guidedNmi('csls'),
+      guidedCosineNmi: guidedNmi('cosine'),
     };
   });
 }
@@ -163,26 +173,71 @@ const f3 = (x: number): string => x.toFixed(3);
 /** The defaults before cross-salon themes (issue 14): average linkage, salon means kept. */
 const OLD_DEFAULT: ClusterOptions = { method: 'average-linkage', salonCentering: 0 };
 
-/** Guided themes named by the 15 hand labels (dashes read as spaces), as `themes --guide` does. */
-async function guidedRow(corpus: LabelledCorpus): Promise<Row> {
-  const names = [...new Set(corpus.labels)].map((t) => t.replace(/-/g, ' '));
-  const guide = names.map((name) => ({ name }));
+/** The 15 hand label names (dashes read as spaces) as a guide, as `themes --guide` passes them, embedded once. */
+interface GuidedRun {
+  guide: Array<{ name: string; description?: string }>;
+  guideVectors: Float32Array[];
+}
+
+/**
+ * The label names as a guide; with `described`, each name also carries its one-line scope
+ * from the corpus README's vocabulary table (bracketed boundary notes dropped).
+ */
+async function embedLabelGuide(corpus: LabelledCorpus, described = false): Promise<GuidedRun> {
+  const scopes = described ? await labelScopes() : new Map<string, string>();
+  const guide = [...new Set(corpus.labels)].map((t) => {
+    const description = scopes.get(t);
+    return { name: t.replace(/-/g, ' '), ...(description ? { description } : {}) };
+  });
   const embedder = await createEmbedder();
   try {
-    const guideVectors = await embedder.embed(guide.map(guideText));
-    const t0 = performance.now();
-    const { result } = clusterThemes({ ...corpus.input, guideVectors }, { guide });
-    const ms = performance.now() - t0;
-    const count = (kind: string): number => result.themes.filter((t) => t.kind === kind).length;
-    return rowOf(
-      corpus,
-      `guided: --guide with the ${names.length} label names (${count('guided')} guided + ${count('discovered')} discovered)`,
-      result,
-      ms,
-    );
+    return { guide, guideVectors: await embedder.embed(guide.map(guideText)) };
   } finally {
     await embedder.dispose();
   }
+}
+
+/** `| \`label\` | scope (boundary notes) |` rows of ../shared/corpus/README.md. */
+async function labelScopes(): Promise<Map<string, string>> {
+  const readme = await readFile(path.join(corpusDir, 'README.md'), 'utf8').catch(() => '');
+  return new Map(
+    [...readme.matchAll(/^\| `([a-z-]+)` \| (.+) \|$/gm)].map((m) => [
+      m[1] as string,
+      (m[2] as string).replace(/\s*\(.*?\)/g, ''),
+    ]),
+  );
+}
+
+function measureGuided(
+  corpus: LabelledCorpus,
+  { guide, guideVectors }: GuidedRun,
+  variant: string,
+  options: ClusterOptions = {},
+): Row {
+  const t0 = performance.now();
+  const { result } = clusterThemes({ ...corpus.input, guideVectors }, { ...options, guide });
+  const ms = performance.now() - t0;
+  const count = (kind: string): number => result.themes.filter((t) => t.kind === kind).length;
+  // How many items the guided themes hold, and how many of those carry the theme's name as
+  // their hand label (the guide is the label names, so name === label with dashes as spaces).
+  const nameOf = new Map(
+    result.themes.filter((t) => t.kind === 'guided').map((t) => [t.id, t.label]),
+  );
+  let held = 0;
+  let right = 0;
+  corpus.input.items.forEach((item, i) => {
+    const name = nameOf.get(result.assignments[item.id] ?? '');
+    if (name === undefined) return;
+    held++;
+    if (name === (corpus.labels[i] as string).replace(/-/g, ' ')) right++;
+  });
+  const share = held > 0 ? Math.round((100 * right) / held) : 0;
+  return rowOf(
+    corpus,
+    `${variant} (${count('guided')} guided + ${count('discovered')} discovered; ${held} items in guided themes, ${share}% under their hand label)`,
+    result,
+    ms,
+  );
 }
 
 /** Recurring questions and related insights, one column per scoring (issue #13). */
@@ -259,11 +314,33 @@ async function main(): Promise<void> {
   }
   const defaultRow = rows[2] as Row;
   log('guided…');
-  rows.push(await guidedRow(corpus));
+  const guided = await embedLabelGuide(corpus);
+  const names = `--guide with the ${guided.guide.length} label names`;
+  const guidedRow = measureGuided(
+    corpus,
+    guided,
+    `guided: ${names}, clusters matched by CSLS (default)`,
+  );
+  const cosineGuidedRow = measureGuided(corpus, guided, `guided: ${names}, plain cosine (before)`, {
+    guideScoring: 'cosine',
+  });
+  const describedRow = measureGuided(
+    corpus,
+    await embedLabelGuide(corpus, true),
+    `guided: the same names with the corpus README's one-line scopes as descriptions`,
+  );
+  // The k a guide asks for, without the guide: how much of the guided NMI is finer clustering.
+  const guidedK = guidedRow.k;
+  rows.push(
+    guidedRow,
+    cosineGuidedRow,
+    describedRow,
+    measure(corpus, `Ward, k=${guidedK} (the guided run's k), no guide`, { k: guidedK }),
+  );
   const labelSalonNmi = normalizedMutualInfo(corpus.labels, salonsOf(corpus.input));
   const auto = clusterThemes(corpus.input, {}).result;
   log('leave-one-salon-out…');
-  const loso = leaveOneSalonOut(corpus);
+  const loso = leaveOneSalonOut(corpus, guided);
   log('scorings (paraphrase search, recurring questions, related insights)…');
   const scorings = await scoringRows(corpus);
   log('recurring questions through the lens, per scoring, and leaving each salon out…');
@@ -305,18 +382,18 @@ async function main(): Promise<void> {
   lines.push('### Leave one salon out (robustness)');
   lines.push('');
   lines.push(
-    '| left out | default k | default NMI | default salon NMI | old default NMI | old default salon NMI | kmeans k=15 NMI |',
+    '| left out | default k | default NMI | default salon NMI | old default NMI | old default salon NMI | kmeans k=15 NMI | guided NMI (CSLS) | guided NMI (cosine) |',
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of loso) {
     lines.push(
-      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.defaultSalonNmi as number)} | ${f3(r.oldDefaultNmi as number)} | ${f3(r.oldDefaultSalonNmi as number)} | ${f3(r.kmeansK15Nmi as number)} |`,
+      `| ${r.leftOut} | ${r.defaultK} | ${f3(r.defaultNmi as number)} | ${f3(r.defaultSalonNmi as number)} | ${f3(r.oldDefaultNmi as number)} | ${f3(r.oldDefaultSalonNmi as number)} | ${f3(r.kmeansK15Nmi as number)} | ${f3(r.guidedNmi as number)} | ${f3(r.guidedCosineNmi as number)} |`,
     );
   }
   const mean = (key: string): number =>
     loso.reduce((sum, r) => sum + (r[key] as number), 0) / Math.max(1, loso.length);
   lines.push(
-    `| **mean** | | ${f3(mean('defaultNmi'))} | ${f3(mean('defaultSalonNmi'))} | ${f3(mean('oldDefaultNmi'))} | ${f3(mean('oldDefaultSalonNmi'))} | ${f3(mean('kmeansK15Nmi'))} |`,
+    `| **mean** | | ${f3(mean('defaultNmi'))} | ${f3(mean('defaultSalonNmi'))} | ${f3(mean('oldDefaultNmi'))} | ${f3(mean('oldDefaultSalonNmi'))} | ${f3(mean('kmeansK15Nmi'))} | ${f3(mean('guidedNmi'))} | ${f3(mean('guidedCosineNmi'))} |`,
   );
   lines.push('');
   lines.push(

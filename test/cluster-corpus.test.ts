@@ -64,7 +64,7 @@ describe('#clusterThemes on the labelled corpus', () => {
     expect(normalizedMutualInfo(pred, salons)).toBeLessThanOrEqual(0.25);
   });
 
-  it('guided by the 15 label names: labels are the names, ids are stable, NMI holds 0.49', (ctx) => {
+  it('guided by the 15 label names: labels are the names, ids are stable, NMI >= 0.50', (ctx) => {
     if (!corpus) return ctx.skip();
     const named = guided.themes.filter((t) => t.kind === 'guided');
     expect(named.map((t) => t.label)).toEqual(guideNames);
@@ -73,9 +73,9 @@ describe('#clusterThemes on the labelled corpus', () => {
       guided.themes.filter((t) => t.kind === 'discovered').every((t) => /^t\d+$/.test(t.id)),
     ).toBe(true);
     const nmi = normalizedMutualInfo(predicted(corpus, guided), corpus.labels);
-    // The floor is 0.50; this method reaches 0.498 here (see README), so the
-    // test holds the line it does reach rather than a floor it does not.
-    expect(nmi).toBeGreaterThanOrEqual(0.49);
+    // The product owner's floor (0.507 here with the hubness-discounted guide matching,
+    // 0.498 with plain cosine; bench/quality.ts prints both).
+    expect(nmi).toBeGreaterThanOrEqual(0.5);
   });
 
   it('titles are short, distinct and free of the words that made labels unreadable', (ctx) => {

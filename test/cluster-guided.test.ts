@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { guideFromFile, guideFromList } from '../src/cli/guide-flags.js';
 import { averageLinkage, cutTree } from '../src/cluster/average-linkage.js';
+import { assignClustersToGuides } from '../src/cluster/guided.js';
 import { clusterThemes, type ThemeInput } from '../src/cluster/index.js';
 import { cosineMatrix } from '../src/cluster/vectors.js';
 import { wardLinkage } from '../src/cluster/ward-linkage.js';
@@ -173,6 +174,47 @@ describe('#clusterThemes with a guide', () => {
     const noVectors = errorOf(() => clusterThemes(input, { guide }));
     expect(isSalonLensError(noVectors, 'INVALID_OPTIONS')).toBe(true);
     expect((noVectors as Error).message).toMatch(/guideVectors/);
+  });
+});
+
+describe('#assignClustersToGuides', () => {
+  // 8 dims. Guide 0 is a hub: it sits at cosine 0.5 to every cluster. Guide 1 names one
+  // cluster only, at cosine 0.45 to it; by plain cosine the hub still wins that cluster.
+  const unit = (entries: Array<[number, number]>): Float64Array => {
+    const v = new Float64Array(8);
+    for (const [d, x] of entries) v[d] = x;
+    return v;
+  };
+  const hub = unit([[0, 1]]);
+  const specific = unit([[1, 1]]);
+  const companies = [2, 3, 4, 5, 6].map((d) =>
+    unit([
+      [0, 0.5],
+      [d, Math.sqrt(0.75)],
+    ]),
+  );
+  const target = unit([
+    [0, 0.5],
+    [1, 0.45],
+    [7, Math.sqrt(1 - 0.25 - 0.2025)],
+  ]);
+  const centroids = [...companies, target];
+
+  it('makes a guide close to every cluster beat the runner-up by more (CSLS hubness)', () => {
+    const csls = assignClustersToGuides(centroids, [hub, specific], 0.1);
+    // The hub keeps the clusters only it names; the cluster the specific name fits goes to it.
+    expect(csls.map((p) => p.guide)).toEqual([0, 0, 0, 0, 0, 1]);
+    expect(csls[5]?.score).toBeCloseTo(0.45, 10);
+    // Plain cosine: 0.5 vs 0.45 is within the margin, so that cluster stays unclaimed.
+    const plain = assignClustersToGuides(centroids, [hub, specific], 0.1, 'cosine');
+    expect(plain.map((p) => p.guide)).toEqual([0, 0, 0, 0, 0, -1]);
+    expect(plain[5]?.best).toBe(0);
+  });
+
+  it('leaves a single guide undiscounted: there is no other guide to be a hub against', () => {
+    const one = assignClustersToGuides(centroids, [hub], 0.1);
+    expect(one.map((p) => p.guide)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(one.map((p) => p.margin)).toEqual(centroids.map(() => expect.closeTo(0.5, 10)));
   });
 });
 

@@ -164,7 +164,7 @@ export function clusterThemes(
   });
   const guideVectors = guide ? centreGuides(input.guideVectors ?? [], vectors) : [];
   const { groups, guideOf, guideScore } = guide
-    ? groupByGuide(clusters, space, guideVectors, opts.guideMargin)
+    ? groupByGuide(clusters, space, guideVectors, opts.guideMargin, opts.guideScoring)
     : { groups: clusters, guideOf: clusters.map(() => -1), guideScore: clusters.map(() => 0) };
   const unassignedRows: number[] = [];
   const kept: KeptTheme[] = [];

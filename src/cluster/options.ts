@@ -157,6 +157,12 @@ export const ClusterOptionsSchema = z
      * to join that guided theme; otherwise it stays discovered. @default 0.1
      */
     guideMargin: z.number().min(0).max(2).default(0.1),
+    /**
+     * How clusters are matched to guides: 'csls' ranks each guide by its cosine less half
+     * its hubness (a name close to many clusters must win by more), 'cosine' is plain.
+     * @default 'csls'
+     */
+    guideScoring: z.enum(SCORINGS).default('csls'),
     /** Key phrases per theme (the first not taken by a larger theme is its title). @default 5 */
     keywords: z.number().int().min(1).max(20).default(5),
     /** Representative items per theme. @default 3 */
