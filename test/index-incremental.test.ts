@@ -110,7 +110,8 @@ describe('incremental saves', () => {
       [segment?.items.name, segment?.vectors.name, after.patches[0]?.name].sort(),
     );
     // Every base file is untouched (same name, same size); only the manifest changed.
-    for (const [name, size] of before) if (name !== 'manifest.json') expect(now.get(name)).toBe(size);
+    for (const [name, size] of before)
+      if (name !== 'manifest.json') expect(now.get(name)).toBe(size);
 
     const reader = await openLens(dir, { embedder, readOnly: true });
     expect(await answers(reader)).toBe(await answers(lens));

@@ -56,7 +56,11 @@ describe('state patches', () => {
   it('a few changed rows give a patch of about their size, not the whole table', () => {
     const random = seededRandom(3);
     const before = { stats: table(20_000, random) };
-    const stats = { ...before.stats, labels: [...before.stats.labels], scores: [...before.stats.scores] };
+    const stats = {
+      ...before.stats,
+      labels: [...before.stats.labels],
+      scores: [...before.stats.scores],
+    };
     for (const row of [17, 4_000, 19_999]) {
       for (let j = 0; j < 5; j++) stats.labels[row * 5 + j] = 1;
     }
@@ -77,9 +81,11 @@ describe('state patches', () => {
       itemCount: 3,
     });
     const before = [salon('a', '2024-01-01'), salon('b', '2024-02-01'), salon('c', '2024-03-01')];
-    const after = [before[0], salon('b', '2024-02-01', 'h2'), salon('d', '2023-12-01')].sort(
-      compareSalons,
-    ) as StoredSalon[];
+    const after: StoredSalon[] = [
+      before[0] as StoredSalon,
+      salon('b', '2024-02-01', 'h2'),
+      salon('d', '2023-12-01'),
+    ].sort(compareSalons);
     const patch = diffSalons(before, after);
     expect(patch.upsert.map((s) => s.id).sort()).toEqual(['b', 'd']);
     expect(patch.remove).toEqual(['c']);

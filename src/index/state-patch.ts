@@ -82,7 +82,10 @@ function diffFields(before: Json, after: Json): Record<string, FieldPatch> {
 }
 
 /** Ranges [start, values] of `after` where it differs from `before` (elements compared with ===). */
-function diffArray(before: readonly unknown[], after: readonly unknown[]): Array<[number, unknown[]]> {
+function diffArray(
+  before: readonly unknown[],
+  after: readonly unknown[],
+): Array<[number, unknown[]]> {
   const ranges: Array<[number, unknown[]]> = [];
   let start = -1;
   let end = -1; // one past the last differing element of the open run
