@@ -232,9 +232,10 @@ export const REVERSE_CHECK_BUDGET = 100_000;
  * list and are offered to the lists they enter. x enters y's list iff cos(x, y)
  * beats y's k-th neighbour: those y are x's nearest REVERSE_DEPTH, plus (checked
  * one by one, within REVERSE_CHECK_BUDGET) the items whose k-th neighbour is
- * weaker than the last of those. Cost per added item: two k-NN searches and a
- * few dot products; per item that lost a neighbour: one k-NN search. Nothing else
- * is touched. `exact` says whether the one-by-one checks ran.
+ * weaker than the last of those. Cost per added item: one k-NN search (depth
+ * REVERSE_DEPTH, which also gives its own list) and a few dot products; per item
+ * that lost a neighbour: one k-NN search. Nothing else is touched. `exact` says
+ * whether the one-by-one checks ran.
  */
 export async function updateNeighbourhoods(
   table: NeighbourhoodTable,
@@ -250,24 +251,30 @@ export async function updateNeighbourhoods(
   let highest = -1;
   for (const label of recompute) if (label > highest) highest = label;
   table.grow(highest + 1);
-  for (const label of recompute) table.setList(label, await source.nearest(label, table.k));
-  const done = { recomputed: recompute.length, exact: true };
-  if (added.size === 0) return done;
-
-  // Existing items' k-th neighbour scores, before any offer. Offers only raise a k-th
-  // score, so checking against these can make us check too many, never too few.
   const existing: number[] = [];
   for (const label of source.labels()) if (!added.has(label)) existing.push(label);
+  // Lists of items that lost a neighbour; an added item's list comes from its one
+  // deeper search below (the top k of a k-NN search with a deeper k are its k-NN).
+  for (const label of stale)
+    if (!added.has(label)) table.setList(label, await source.nearest(label, table.k));
+  const done = { recomputed: recompute.length, exact: true };
+  if (added.size === 0) return done;
   // A fresh build: no earlier item whose list could change.
-  if (existing.length === 0) return done;
+  if (existing.length === 0) {
+    for (const label of added) table.setList(label, await source.nearest(label, table.k));
+    return done;
+  }
+  // Existing items' k-th neighbour scores, before any offer. Offers only raise a k-th
+  // score, so checking against these can make us check too many, never too few.
   const kths = Float64Array.from(existing, (label) => table.kth(label)).sort();
 
-  // Each added item's nearest REVERSE_DEPTH, offered to the lists they beat; the
+  // Each added item's nearest REVERSE_DEPTH give its own list and are offered it; the
   // items further down that could still take it are those weaker than its last hit.
   const deeper: Array<{ x: number; floor: number; seen: Set<number> }> = [];
   let checks = 0;
   for (const x of added) {
     const hits = await source.nearest(x, REVERSE_DEPTH);
+    table.setList(x, hits);
     const seen = new Set<number>();
     for (const hit of hits) {
       seen.add(hit.label);
