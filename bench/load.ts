@@ -4,7 +4,8 @@
  * time, peak RSS per phase, store bytes, open/verify times, query latency (vector,
  * filtered, exact, lexical), recall@10, similarQuestions over all questions, an
  * incremental add/remove, and clusterThemes on everything (the k-means fallback).
- * Prints Markdown, writes bench/results/load.json.
+ * Prints Markdown, writes bench/results/load.json (the default 200k size) or
+ * load-<items>k.json (other sizes, e.g. load-20k.json from the quick `npm run bench`).
  *
  *   npm run bench:load                          # 2,000 salons × 100 items, hashing@256
  *   npm run bench:load -- --salons 200 --no-cluster
@@ -383,7 +384,9 @@ async function main(): Promise<void> {
     cluster,
     phases,
   };
-  const out = path.join(repoRoot, 'bench/results/load.json');
+  const items = params.salons * params.itemsPerSalon;
+  const name = items === 200_000 ? 'load' : `load-${Math.round(items / 1000)}k`;
+  const out = path.join(repoRoot, `bench/results/${name}.json`);
   const tmp = path.join(repoRoot, `bench/results/load.${process.pid}.tmp.json`);
   await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
   await rename(tmp, out);
