@@ -241,6 +241,7 @@ export async function updateNeighbourhoods(
   table: NeighbourhoodTable,
   source: NeighbourSource,
   change: { added: readonly number[]; removed: readonly number[] },
+  checkBudget = REVERSE_CHECK_BUDGET,
 ): Promise<{ recomputed: number; exact: boolean }> {
   const removed = new Set(change.removed);
   const stale = removed.size > 0 ? table.referencing(removed) : [];
@@ -285,7 +286,7 @@ export async function updateNeighbourhoods(
     deeper.push({ x, floor, seen });
     checks += countBelow(kths, floor);
   }
-  if (checks > REVERSE_CHECK_BUDGET) return { ...done, exact: false };
+  if (checks > checkBudget) return { ...done, exact: false };
   const weakest = existing
     .map((label) => ({ label, kth: table.kth(label) }))
     .sort((a, b) => a.kth - b.kth);
