@@ -39,16 +39,26 @@ const quick = !args.full;
 function argsFor(name: BenchName): string[] {
   switch (name) {
     case 'embed':
-      return quick ? ['--batches', '1,32', '--workers', '1'] : [];
+      // Quick runs write their own files, so they never replace the full runs' results.
+      return quick ? ['--batches', '1,32', '--workers', '1', '--name', 'embed-quick'] : [];
     case 'ann':
       // 100k (one salon-lens and one usearch build, sweeps of 3 rounds) took most of an
       // hour on this box: `npm run bench:ann` alone or --full run it.
-      return [...(quick ? ['--sizes', '10000'] : ['--full']), ...(args.large ? ['--large'] : [])];
+      return [
+        ...(quick ? ['--sizes', '10000', '--name', 'ann-quick'] : ['--full']),
+        ...(args.large ? ['--large'] : []),
+      ];
     case 'load':
       return quick ? ['--salons', '200', '--no-cluster'] : [];
     default:
       return [];
   }
+}
+
+/** The result file a sub-bench writes with argsFor(name). */
+function resultName(name: BenchName): string {
+  if (!quick) return name;
+  return name === 'load' ? 'load-20k' : name === 'embed' || name === 'ann' ? `${name}-quick` : name;
 }
 
 function runBench(name: BenchName): Promise<number | null> {
@@ -95,7 +105,7 @@ async function main() {
       bench: name,
       exitCode,
       seconds: (performance.now() - t0) / 1000,
-      results: `bench/results/${name}.json`,
+      results: `bench/results/${resultName(name)}.json`,
     });
     console.log('');
   }
