@@ -115,7 +115,7 @@ describe('verify says what is wrong and what to do', () => {
     await expectVerifyFails(
       noManifest,
       'manifest.json',
-      /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, state\.\d+\.json, …\)$/,
+      /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, salons\.\d+\.json, …\)$/,
       `salon-lens index <folders with your salon documents> --store ${noManifest} --force`,
     );
     const empty = await tempStoreDir('verify-empty-');
