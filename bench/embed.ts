@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     'load-repeats': { type: 'string', default: '3' },
     'model-dir': { type: 'string' },
     'skip-speed': { type: 'boolean', default: false },
+    /** Result file name: bench/results/<name>.json (the quick `npm run bench` writes embed-quick). */
+    name: { type: 'string', default: 'embed' },
   },
 });
 const repeats = Math.max(3, Number(args.repeats));
@@ -413,7 +415,7 @@ async function main() {
   }
   console.log(lines.join('\n'));
 
-  const out = path.join(REPO_ROOT, 'bench/results/embed.json');
+  const out = path.join(REPO_ROOT, `bench/results/${args.name}.json`);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(
     out,

@@ -3,7 +3,7 @@
  * would share the cores they measure), streams their Markdown to stdout, and writes
  * bench/results/run.json with each one's status, duration and result file.
  *
- *   npm run bench                      # quick: ann (10k + 100k, lens vs raw hnswlib vs usearch), embed, load at 20k (target ≤ 10 min on an idle box)
+ *   npm run bench                      # quick: ann at 10k (lens vs raw hnswlib vs usearch), embed, load at 20k (target ≤ 10 min)
  *   npm run bench -- --full            # every bench at full size: + e2e, quality, all ANN engines × 3 builds, load at 200k (~2 h)
  *   npm run bench -- --large           # ann also at 1M (> 15 min, ~5 GB)
  *   npm run bench -- --only ann,e2e
@@ -39,14 +39,26 @@ const quick = !args.full;
 function argsFor(name: BenchName): string[] {
   switch (name) {
     case 'embed':
-      return quick ? ['--batches', '1,32', '--workers', '1'] : [];
+      // Quick runs write their own files, so they never replace the full runs' results.
+      return quick ? ['--batches', '1,32', '--workers', '1', '--name', 'embed-quick'] : [];
     case 'ann':
-      return [...(quick ? [] : ['--full']), ...(args.large ? ['--large'] : [])];
+      // 100k (one salon-lens and one usearch build, sweeps of 3 rounds) took most of an
+      // hour on this box: `npm run bench:ann` alone or --full run it.
+      return [
+        ...(quick ? ['--sizes', '10000', '--name', 'ann-quick'] : ['--full']),
+        ...(args.large ? ['--large'] : []),
+      ];
     case 'load':
       return quick ? ['--salons', '200', '--no-cluster'] : [];
     default:
       return [];
   }
+}
+
+/** The result file a sub-bench writes with argsFor(name). */
+function resultName(name: BenchName): string {
+  if (!quick) return name;
+  return name === 'load' ? 'load-20k' : name === 'embed' || name === 'ann' ? `${name}-quick` : name;
 }
 
 function runBench(name: BenchName): Promise<number | null> {
@@ -93,7 +105,7 @@ async function main() {
       bench: name,
       exitCode,
       seconds: (performance.now() - t0) / 1000,
-      results: `bench/results/${name}.json`,
+      results: `bench/results/${resultName(name)}.json`,
     });
     console.log('');
   }

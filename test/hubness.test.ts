@@ -137,6 +137,46 @@ describe('NeighbourhoodTable', () => {
   });
 });
 
+describe('the reverse-check budget', () => {
+  it('past it, a write offers added items to their 32 nearest only: lists never better than exact, added lists exact', async () => {
+    // The added salons are one tight cluster: each added item's 32 nearest are added
+    // items, so every existing list it could enter lies further down (one-by-one checks).
+    const random = seededRandom(5);
+    const centre = Array.from({ length: 24 }, () => random() - 0.5);
+    const points = randomPoints(8, 40, 24, 11).map((p) => {
+      if (p.salon < 's6') return p;
+      const v = Float32Array.from(centre, (c) => c + 0.2 * (random() - 0.5));
+      const norm = Math.hypot(...v);
+      return { ...p, vector: v.map((x) => x / norm) };
+    });
+    const live = new Set<number>();
+    const first = points.flatMap((p, i) => (p.salon < 's6' ? [i] : []));
+    for (const i of first) live.add(i);
+    const before = await fromScratch(points, live);
+    const added = points.flatMap((p, i) => (p.salon >= 's6' ? [i] : []));
+    for (const i of added) live.add(i);
+    const copy = () => {
+      const { labels, scores } = before.buffers();
+      return NeighbourhoodTable.fromBuffers(before.k, labels.slice(), scores.slice());
+    };
+    const exact = copy();
+    const budgeted = copy();
+    const change = { added, removed: [] };
+    expect((await updateNeighbourhoods(exact, bruteSource(points, live), change)).exact).toBe(true);
+    expect((await updateNeighbourhoods(budgeted, bruteSource(points, live), change, 0)).exact).toBe(
+      false,
+    );
+    expect(snapshot(exact, live)).toEqual(snapshot(await fromScratch(points, live), live));
+    // The checks mattered here: some existing list differs without them.
+    expect(snapshot(budgeted, live)).not.toEqual(snapshot(exact, live));
+    for (const label of live) {
+      if (added.includes(label)) expect(budgeted.list(label)).toEqual(exact.list(label));
+      // A missed offer can only leave a weaker neighbour in place.
+      else expect(budgeted.radius(label)).toBeLessThanOrEqual(exact.radius(label) + 1e-12);
+    }
+  });
+});
+
 describe('complete-linkage groups', () => {
   // 0–1 strong, 1–2 strong, 0–2 weak: a chain that must not become one group.
   const scores: Record<string, number> = { '0,1': 0.5, '1,2': 0.4, '0,2': -0.3, '2,3': 0.2 };

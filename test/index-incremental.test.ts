@@ -1,8 +1,9 @@
 /**
- * Incremental saves (store format 2): a write appends a segment with only the new
- * items and vectors, records removals in the manifest, and leaves the graph file
- * alone; readers replay segments and removals on the base graph and see exactly
- * what the writer holds. Compaction rewrites the base when the appended part grows.
+ * Incremental saves (store formats 2 and 3): a write appends a segment with only the
+ * new items and vectors, records removals in the manifest, saves the salons and state
+ * rows it changed as a patch, and leaves the graph, salon and state files alone;
+ * readers replay segments and removals on the base graph, fold the patches, and see
+ * exactly what the writer holds. Compaction rewrites the base when the appended part grows.
  * A format-1 store (test/fixtures/store-v1, written by the code before format 2)
  * opens, searches and is upgraded by its first write.
  */
@@ -19,6 +20,7 @@ import {
   STORE_FORMAT_VERSION,
   verifyLens,
 } from '../src/index/index.js';
+import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/neighbourhoods.js';
 import { MAX_SEGMENTS } from '../src/index/store-files.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
@@ -79,10 +81,10 @@ async function answers(lens: Lens): Promise<string> {
 }
 
 describe('incremental saves', () => {
-  // Besides the segment, every write rewrites the small state file: it holds the
-  // neighbourhood statistics of CSLS scoring (src/index/neighbourhoods.ts), which
-  // must commit in the same write as the items they describe.
-  it('an add writes one segment (new items and vectors only) and the state file; the graph file stays', async () => {
+  // Besides the segment, a write saves a patch: the salons it added or removed and the
+  // rows of the derived state it changed (the neighbourhood statistics of CSLS scoring,
+  // src/index/neighbourhoods.ts, which must commit in the same write as the items).
+  it('an add writes one segment (new items and vectors only) and a patch; every base file stays', async () => {
     const dir = await newDir();
     const lens = await createLens(dir, { embedder });
     await lens.addSalons(salons.slice(0, 3));
@@ -93,8 +95,10 @@ describe('incremental saves', () => {
     await lens.addSalons(salons.slice(0, 4));
     const after = await readManifest(dir);
     expect(after.version).toBe(STORE_FORMAT_VERSION);
-    expect({ ...after.files, state: first.files.state }).toEqual(first.files);
+    expect(after.files).toEqual(first.files);
     expect(after.delta).toHaveLength(1);
+    expect(after.patches).toHaveLength(1);
+    expect(after.salonCount).toBe(4);
     const segment = after.delta[0];
     const added = salons[3] as Salon;
     expect(segment?.firstLabel).toBe(first.labelCount);
@@ -103,11 +107,11 @@ describe('incremental saves', () => {
     const now = await sizes(dir);
     const written = [...now.keys()].filter((name) => !before.has(name) && name !== 'lock');
     expect(written.sort()).toEqual(
-      [segment?.items.name, segment?.vectors.name, after.files.state.name].sort(),
+      [segment?.items.name, segment?.vectors.name, after.patches[0]?.name].sort(),
     );
-    // Every base file is untouched (same name, same size); only the manifest and state changed.
+    // Every base file is untouched (same name, same size); only the manifest changed.
     for (const [name, size] of before)
-      if (name !== 'manifest.json' && !name.startsWith('state.')) expect(now.get(name)).toBe(size);
+      if (name !== 'manifest.json') expect(now.get(name)).toBe(size);
 
     const reader = await openLens(dir, { embedder, readOnly: true });
     expect(await answers(reader)).toBe(await answers(lens));
@@ -119,7 +123,7 @@ describe('incremental saves', () => {
     expect((await verifyLens(dir)).ok).toBe(true);
   });
 
-  it('a removal writes only the manifest and state; replacing a salon appends its new items', async () => {
+  it('a removal writes only the manifest and a patch; replacing a salon appends its new items', async () => {
     const dir = await newDir();
     const lens = await createLens(dir, { embedder });
     const stored = copies(4);
@@ -130,15 +134,16 @@ describe('incremental saves', () => {
     const gone = stored[1] as Salon;
     await lens.removeSalons([gone.id]);
     const removed = await readManifest(dir);
-    expect({ ...removed.files, state: base.files.state }).toEqual(base.files);
+    expect(removed.files).toEqual(base.files);
     expect(removed.delta).toEqual([]);
     expect(removed.deleted).toEqual([
       expect.objectContaining({ to: expect.any(Number), generation: removed.generation }),
     ]);
     const span = removed.deleted.reduce((n, r) => n + r.to - r.from, 0);
     expect(span).toBe(gone.items.length);
+    expect(removed.patches).toHaveLength(1);
     expect([...(await readdir(dir))].filter((n) => !names.has(n))).toEqual([
-      removed.files.state.name,
+      removed.patches[0]?.name,
     ]);
 
     // Replace one salon's content: its old labels are removed, its new items appended.
@@ -188,8 +193,61 @@ describe('incremental saves', () => {
   });
 });
 
+describe('patches (salon list and derived state)', () => {
+  it('carry every changed row: a reader folds them into exactly the writer state, base files untouched', async () => {
+    const dir = await newDir();
+    const lens = await createLens(dir, { embedder });
+    const stored = copies(3);
+    await lens.addSalons(stored.slice(0, 8));
+    const base = await readManifest(dir);
+    // Adds change neighbour lists of items already stored; a change and a removal too.
+    await lens.addSalons(stored.slice(8, 11));
+    await lens.addSalons([editSalon(stored[2] as Salon, (items) => items.slice(2))]);
+    await lens.removeSalons([(stored[5] as Salon).id]);
+    await lens.writeState('marker', { n: 1 });
+    const now = await readManifest(dir);
+    expect(now.files).toEqual(base.files);
+    expect(now.patches).toHaveLength(4);
+    // The statistics as the writer holds them in memory...
+    const writerStats = await lens.readState(NEIGHBOURHOODS_STATE_KEY);
+    const reader = await openLens(dir, { embedder, readOnly: true });
+    // ...and as a reader rebuilds them from the base state file plus the patches.
+    expect(await reader.readState(NEIGHBOURHOODS_STATE_KEY)).toEqual(writerStats);
+    expect(await reader.readState('marker')).toEqual({ n: 1 });
+    expect(reader.salons()).toEqual(lens.salons());
+    expect(await answers(reader)).toBe(await answers(lens));
+    await reader.close();
+    // A write that changes one small key saves that key, not the statistics beside it.
+    expect(now.patches[3]?.bytes).toBeLessThan(200);
+    expect(base.files.state.bytes).toBeGreaterThan(5_000);
+    await lens.close();
+    expect((await verifyLens(dir)).ok).toBe(true);
+  });
+
+  it(`are folded into whole salon and state files after ${MAX_SEGMENTS}`, async () => {
+    const dir = await newDir();
+    const lens = await createLens(dir, { embedder });
+    await lens.addSalons(salons.slice(0, 2));
+    const base = await readManifest(dir);
+    for (let i = 0; i < MAX_SEGMENTS; i++) await lens.writeState('counter', i);
+    expect((await readManifest(dir)).patches).toHaveLength(MAX_SEGMENTS);
+    await lens.writeState('counter', MAX_SEGMENTS);
+    const folded = await readManifest(dir);
+    expect(folded.patches).toEqual([]);
+    expect(folded.files.state.name).not.toBe(base.files.state.name);
+    expect(folded.files.salons?.name).not.toBe(base.files.salons?.name);
+    // Items, vectors and graph are not part of the fold.
+    expect(folded.files.hnsw).toEqual(base.files.hnsw);
+    const reader = await openLens(dir, { embedder, readOnly: true });
+    expect(await reader.readState('counter')).toBe(MAX_SEGMENTS);
+    expect(reader.salons()).toEqual(lens.salons());
+    await reader.close();
+    await lens.close();
+  });
+});
+
 describe('a format-1 store (written before incremental saves)', () => {
-  it('opens, verifies and answers; its first write saves it as format 2', async () => {
+  it('opens, verifies and answers; its first write saves it in the current format', async () => {
     const dir = await newDir();
     await cp(path.join(repoRoot, 'test/fixtures/store-v1'), dir, { recursive: true });
     expect((await readManifest(dir)).version).toBe(1);
@@ -211,6 +269,10 @@ describe('a format-1 store (written before incremental saves)', () => {
     const upgraded = await readManifest(dir);
     expect(upgraded.version).toBe(STORE_FORMAT_VERSION);
     expect(upgraded.delta).toHaveLength(1);
+    // The salon list moves out of the manifest into its own file on the first write.
+    expect(upgraded.salons).toBeUndefined();
+    expect(upgraded.files.salons).toBeDefined();
+    expect(upgraded.salonCount).toBe(3);
     const again = await openLens(dir, { embedder, readOnly: true });
     expect(again.salons()).toHaveLength(3);
     expect(await again.readState('marker')).toBe('v1');

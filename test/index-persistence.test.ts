@@ -75,8 +75,9 @@ function config(dir: string, action: 'add' | 'state', pauseAt = 'never'): ChildC
 
 describe('crash consistency (child process SIGKILLed mid-write)', () => {
   it('addSalons killed after each stage and each durable save step: old or new state, never mixed', async () => {
-    // parse, embed, index and every save step (the state file with the neighbourhood
-    // statistics, an appended segment's items and vectors, the manifest switch, then cleanup)
+    // parse, embed, index and every save step (an appended segment's items and vectors,
+    // the patch with the salons and neighbourhood statistics it changed, the manifest
+    // switch, then cleanup)
     const points = [
       'parse:1',
       'embed:74',
@@ -129,15 +130,17 @@ describe('crash consistency (child process SIGKILLed mid-write)', () => {
 
 describe('corruption detection', () => {
   it('a flipped byte or a truncation in any store file is reported, naming the file', async () => {
-    // The base files plus one appended segment (items and vectors).
+    // The base files plus one appended segment (items and vectors) and two patches
+    // (the base's state marker, then the add's salons and statistics).
     const appended = await copyStore(baseDir);
     const writer = await openLens(appended, { embedder });
     await writer.addSalons(salons);
     await writer.close();
     const manifest = await readManifest(appended);
     expect(manifest.delta).toHaveLength(1);
+    expect(manifest.patches).toHaveLength(2);
     const files = ['manifest.json', ...manifestFiles(manifest).map((f) => f.name)];
-    expect(files).toHaveLength(7);
+    expect(files).toHaveLength(10);
     for (const name of files) {
       for (const damage of ['flip', 'truncate'] as const) {
         const dir = await copyStore(appended);

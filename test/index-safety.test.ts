@@ -71,14 +71,16 @@ describe('a write that reports success but leaves a short file', () => {
     const add = { action: 'add' as const, salonsFile: await writeSalonsFile(salons) };
     const points = await listFaultPoints(child, { ...add, store: await copyStore(base) });
     // Every data file of the save, by its name prefix (`items.000003.json: ...`). An add
-    // appends a segment (items, vectors) and rewrites the state file (neighbourhood
-    // statistics); the graph file is rewritten only when the store is compacted.
+    // appends a segment (items, vectors) and a patch (salons and neighbourhood statistics
+    // it changed); the graph, salon and state files are rewritten only at compaction.
     const prefixes = [
       ...new Set(
-        points.filter((p) => /^(items|vectors|hnsw|state)\./.test(p)).map((p) => p.split('.')[0]),
+        points
+          .filter((p) => /^(items|vectors|hnsw|state|salons|patch)\./.test(p))
+          .map((p) => p.split('.')[0]),
       ),
     ].map((kind) => `${kind}.`);
-    expect(prefixes.sort()).toEqual(['items.', 'state.', 'vectors.']);
+    expect(prefixes.sort()).toEqual(['items.', 'patch.', 'vectors.']);
     const outcomes = await inPool(prefixes, 2, async (prefix) => {
       const dir = await copyStore(base);
       const result = await runChild(

@@ -25,7 +25,7 @@ beforeAll(async () => {
   expect(built.code).toBe(0);
   const manifest = await readManifest(base);
   dataFiles = Object.values(manifest.files).map((f) => f.name);
-  expect(dataFiles).toHaveLength(4);
+  expect(dataFiles).toHaveLength(5);
 });
 
 afterAll(async () => {
@@ -65,9 +65,9 @@ async function expectVerifyFails(
 }
 
 describe('verify says what is wrong and what to do', () => {
-  it('a flipped byte in each of the 5 store files, a truncated manifest and data file', async () => {
+  it('a flipped byte in each of the 6 store files, a truncated manifest and data file', async () => {
     // (index-persistence.test.ts truncates every file through the API; the wording of a
-    // truncated data file is the same for all four.)
+    // truncated data file is the same for all five.)
     const cases = [
       ...['manifest.json', ...dataFiles].map((name) => ({ name, kind: 'flip' as const })),
       { name: 'manifest.json', kind: 'truncate' as const },
@@ -115,7 +115,7 @@ describe('verify says what is wrong and what to do', () => {
     await expectVerifyFails(
       noManifest,
       'manifest.json',
-      /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, state\.\d+\.json, …\)$/,
+      /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, salons\.\d+\.json, …\)$/,
       `salon-lens index <folders with your salon documents> --store ${noManifest} --force`,
     );
     const empty = await tempStoreDir('verify-empty-');

@@ -226,38 +226,64 @@ export interface NeighbourSource {
 export const REVERSE_DEPTH = 32;
 
 /**
+ * Pair checks one write may spend on those items further down. Their number grows
+ * with added × stored items (6.6 million for 1,000 items added to 20,000, ~30 s of
+ * CPU): past this budget a write offers each added item to its REVERSE_DEPTH
+ * nearest only, the same approximation the k-NN searches make. Stores of a few
+ * thousand items stay exact.
+ */
+export const REVERSE_CHECK_BUDGET = 100_000;
+
+/**
  * Bring the table up to date after a write: `removed` labels are cleared and
  * every list that pointed at one is recomputed; `added` labels get their own
  * list and are offered to the lists they enter. x enters y's list iff cos(x, y)
  * beats y's k-th neighbour: those y are x's nearest REVERSE_DEPTH, plus (checked
- * one by one) the items whose k-th neighbour is weaker than the last of those.
- * Cost per added item: two k-NN searches and a few dot products; per item that
- * lost a neighbour: one k-NN search. Nothing else is touched.
+ * one by one, within REVERSE_CHECK_BUDGET) the items whose k-th neighbour is
+ * weaker than the last of those. Cost per added item: one k-NN search (depth
+ * REVERSE_DEPTH, which also gives its own list) and a few dot products; per item
+ * that lost a neighbour: one k-NN search. Nothing else is touched. `exact` says
+ * whether the one-by-one checks ran.
  */
 export async function updateNeighbourhoods(
   table: NeighbourhoodTable,
   source: NeighbourSource,
   change: { added: readonly number[]; removed: readonly number[] },
-): Promise<{ recomputed: number }> {
+  checkBudget = REVERSE_CHECK_BUDGET,
+): Promise<{ recomputed: number; exact: boolean }> {
   const removed = new Set(change.removed);
   const stale = removed.size > 0 ? table.referencing(removed) : [];
   for (const label of removed) if (label < table.labelCount) table.clear(label);
   const added = new Set(change.added);
   const recompute = [...new Set([...stale, ...added])];
-  table.grow(Math.max(0, ...recompute) + 1);
-  for (const label of recompute) table.setList(label, await source.nearest(label, table.k));
-  if (added.size === 0) return { recomputed: recompute.length };
-
-  // Existing items by their k-th neighbour's score, weakest first. Offers only raise
-  // a k-th score, so this order, taken once, can make us check too many, never too few.
-  const weakest = [...source.labels()]
-    .filter((label) => !added.has(label))
-    .map((label) => ({ label, kth: table.kth(label) }))
-    .sort((a, b) => a.kth - b.kth);
+  // A loop, not Math.max(...recompute): a 200k-item build overflowed the call stack.
+  let highest = -1;
+  for (const label of recompute) if (label > highest) highest = label;
+  table.grow(highest + 1);
+  const existing: number[] = [];
+  for (const label of source.labels()) if (!added.has(label)) existing.push(label);
+  // Lists of items that lost a neighbour; an added item's list comes from its one
+  // deeper search below (the top k of a k-NN search with a deeper k are its k-NN).
+  for (const label of stale)
+    if (!added.has(label)) table.setList(label, await source.nearest(label, table.k));
+  const done = { recomputed: recompute.length, exact: true };
+  if (added.size === 0) return done;
   // A fresh build: no earlier item whose list could change.
-  if (weakest.length === 0) return { recomputed: recompute.length };
+  if (existing.length === 0) {
+    for (const label of added) table.setList(label, await source.nearest(label, table.k));
+    return done;
+  }
+  // Existing items' k-th neighbour scores, before any offer. Offers only raise a k-th
+  // score, so checking against these can make us check too many, never too few.
+  const kths = Float64Array.from(existing, (label) => table.kth(label)).sort();
+
+  // Each added item's nearest REVERSE_DEPTH give its own list and are offered it; the
+  // items further down that could still take it are those weaker than its last hit.
+  const deeper: Array<{ x: number; floor: number; seen: Set<number> }> = [];
+  let checks = 0;
   for (const x of added) {
     const hits = await source.nearest(x, REVERSE_DEPTH);
+    table.setList(x, hits);
     const seen = new Set<number>();
     for (const hit of hits) {
       seen.add(hit.label);
@@ -265,6 +291,14 @@ export async function updateNeighbourhoods(
     }
     if (hits.length < REVERSE_DEPTH) continue; // every candidate was a hit
     const floor = (hits.at(-1) as Neighbour).score;
+    deeper.push({ x, floor, seen });
+    checks += countBelow(kths, floor);
+  }
+  if (checks > checkBudget) return { ...done, exact: false };
+  const weakest = existing
+    .map((label) => ({ label, kth: table.kth(label) }))
+    .sort((a, b) => a.kth - b.kth);
+  for (const { x, floor, seen } of deeper) {
     for (const { label, kth } of weakest) {
       if (kth >= floor) break;
       if (seen.has(label)) continue;
@@ -272,5 +306,17 @@ export async function updateNeighbourhoods(
       if (score !== undefined) table.offer(label, x, score);
     }
   }
-  return { recomputed: recompute.length };
+  return done;
+}
+
+/** How many of the ascending `values` are below `limit` (binary search). */
+function countBelow(values: Float64Array, limit: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) < limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

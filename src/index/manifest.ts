@@ -21,10 +21,15 @@ export const STORE_FORMAT = 'salon-lens-store';
 /**
  * 2: a write appends a segment (`delta`) of new items and vectors and records removed
  * labels (`deleted`) instead of rewriting the store; the graph file is rewritten only
- * when the store is compacted. Version 1 stores (no `delta`, no `deleted`) read as a
- * version 2 store with nothing appended; the first write saves them as version 2.
+ * when the store is compacted.
+ * 3: the salon list moves out of the manifest into a base file (`files.salons`), and
+ * a write records what it changed in the salon list and the derived state as a patch
+ * file (`patches`) instead of rewriting both: the manifest stays a few KB however
+ * many salons the store holds.
+ * Version 1 and 2 stores (salons in the manifest, no patches) read as they are; the
+ * first write saves them as version 3.
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 
 const FileEntrySchema = z.object({
   /** File name inside the store folder, e.g. `vectors.000003.f32`. */
@@ -101,22 +106,57 @@ export const ManifestSchema = z.object({
     hnsw: FileEntrySchema,
     /** Derived key/value state (e.g. the cluster stage's previous centroids). */
     state: FileEntrySchema,
+    /** `StoredSalon[]` in salon order (format 3; older manifests list them in `salons`). */
+    salons: FileEntrySchema.optional(),
   }),
   /** Segments appended since the base, oldest first; a reader inserts them into the graph. */
   delta: z.array(SegmentSchema).default([]),
   /** Labels removed since the base, oldest first; a reader marks them deleted in the graph. */
   deleted: z.array(DeletedRangeSchema).default([]),
-  salons: z.array(StoredSalonSchema),
+  /**
+   * Patch files since the base's salon list and state, oldest first (state-patch.ts):
+   * each write's salons added, replaced or removed and its state changes.
+   */
+  patches: z.array(FileEntrySchema).default([]),
+  /** Salons stored (format 3; older manifests list them in `salons`). */
+  salonCount: z.number().int().nonnegative().optional(),
+  /** Up to 4 distinct folders of the salons' source files, sorted (for rebuild advice). */
+  sourceFolders: z.array(z.string()).optional(),
+  /** Formats 1 and 2 only: the salon list (format 3 keeps it in `files.salons`). */
+  salons: z.array(StoredSalonSchema).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type StoreFileKind = keyof Manifest['files'];
 
-/** Every data file a manifest names: the base files, then each appended segment's. */
-export function manifestFiles(manifest: Pick<Manifest, 'files' | 'delta'>): FileEntry[] {
+/** Every data file a manifest names: the base files, then each appended segment's, then the patches. */
+export function manifestFiles(
+  manifest: Pick<Manifest, 'files' | 'delta'> & Partial<Pick<Manifest, 'patches'>>,
+): FileEntry[] {
   return [
-    ...Object.values(manifest.files),
+    ...Object.values(manifest.files).filter((f): f is FileEntry => f !== undefined),
     ...manifest.delta.flatMap((segment) => [segment.items, segment.vectors]),
+    ...(manifest.patches ?? []),
   ];
+}
+
+/** How many salons the store holds, for any format version. */
+export function salonCountOf(manifest: Manifest): number {
+  return manifest.salonCount ?? manifest.salons?.length ?? 0;
+}
+
+/** Folders of the salons' source files (at most 4, sorted), for any format version. */
+export function sourceFoldersOf(
+  manifest: Pick<Manifest, 'sourceFolders' | 'salons'> | undefined,
+): string[] {
+  if (manifest?.sourceFolders) return manifest.sourceFolders;
+  return sourceFolders(manifest?.salons ?? []);
+}
+
+/** Up to 4 distinct folders of `salons`' sources, sorted (more than 3 means "many"). */
+export function sourceFolders(salons: readonly StoredSalon[]): string[] {
+  const folders = new Set<string>();
+  for (const salon of salons) folders.add(path.dirname(salon.source));
+  return [...folders].sort().slice(0, 4);
 }
 
 const REBUILD_HINT = (dir: string) =>
@@ -301,13 +341,15 @@ export function corrupt(
   );
 }
 
-export function generationFileName(kind: StoreFileKind, generation: number): string {
+export function generationFileName(kind: StoreFileKind | 'patch', generation: number): string {
   const ext = kind === 'vectors' ? 'f32' : kind === 'hnsw' ? 'bin' : 'json';
   return `${kind}.${String(generation).padStart(6, '0')}.${ext}`;
 }
 
 /** Generation number of a store-owned data file name, or undefined for any other name. */
 export function generationOf(name: string): number | undefined {
-  const match = /^(?:items|vectors|hnsw|state)\.(\d{6,})\.(?:json|f32|bin)$/.exec(name);
+  const match = /^(?:items|vectors|hnsw|state|salons|patch)\.(\d{6,})\.(?:json|f32|bin)$/.exec(
+    name,
+  );
   return match ? Number(match[1]) : undefined;
 }

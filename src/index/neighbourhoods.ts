@@ -121,7 +121,9 @@ export class StoredNeighbourhoods {
       this.#ids[slot] = '';
     }
     // Reuse freed slots lowest first so the saved arrays stay dense.
-    const free = this.#ids.flatMap((id, slot) => (id === '' ? [slot] : [])).reverse();
+    const free: number[] = [];
+    for (let slot = this.#ids.length - 1; slot >= 0; slot--)
+      if (this.#ids[slot] === '') free.push(slot);
     const added = change.added.map((id) => {
       const slot = free.pop() ?? this.#ids.length;
       this.#ids[slot] = id;
@@ -144,8 +146,8 @@ export class StoredNeighbourhoods {
       k: this.#table.k,
       fingerprint: contentFingerprint(storage),
       ids: [...this.#ids],
-      labels: Array.from(labels.subarray(0, slots)),
-      scores: Array.from(scores.subarray(0, slots)),
+      labels: toNumbers(labels, slots),
+      scores: toNumbers(scores, slots),
     };
   }
 
@@ -173,4 +175,11 @@ export class StoredNeighbourhoods {
       labels: () => this.#slotOf.values(),
     };
   }
+}
+
+/** The first `n` values as a plain array (Array.from on a typed array is several times slower). */
+function toNumbers(values: Int32Array | Float32Array, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = values[i] as number;
+  return out;
 }

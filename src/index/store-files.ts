@@ -21,7 +21,7 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
 import { SalonLensError, throwIfAborted } from '../errors.js';
-import { type Item, ItemSchema } from '../parse/index.js';
+import { compareSalons, type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
 import { shellCommand } from '../util/shell-quote.js';
@@ -43,9 +43,22 @@ import {
   rebuildCommand,
   type Segment,
   STORE_FORMAT_VERSION,
+  type StoredSalon,
+  StoredSalonSchema,
   type StoreFileKind,
+  salonCountOf,
   serializeManifest,
+  sourceFolders,
+  sourceFoldersOf,
 } from './manifest.js';
+import {
+  applySalonPatch,
+  applyStatePatch,
+  diffSalons,
+  diffState,
+  type PatchFile,
+  PatchFileSchema,
+} from './state-patch.js';
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -62,6 +75,13 @@ export interface StoreData {
   labelCount: number;
   hnsw: Hnsw;
   state: Record<string, unknown>;
+  /** Stored salons in salon order (date, id). */
+  salons: StoredSalon[];
+  /**
+   * The salon list and state as of the last save (replaced, never modified in place,
+   * like `salons` and `state`): a write saves only what differs from them (a patch).
+   */
+  saved: { salons: readonly StoredSalon[]; state: Readonly<Record<string, unknown>> };
   /** Label ranges removed (and marked deleted in the graph) since the last save. */
   pendingDeleted: Array<{ from: number; to: number }>;
 }
@@ -77,6 +97,13 @@ export const REPLAY_MAX_SHARE = 0.05;
 export const MAX_SEGMENTS = 32;
 /** Removed labels (dead rows in vectors and graph) before the next write compacts. */
 export const MAX_DEAD_SHARE = 0.2;
+/**
+ * Patches (salon list and state changes) a reader applies on open: once they add up
+ * to this share of the base salon and state files (and at least PATCH_MIN_BYTES), or
+ * number MAX_SEGMENTS, the next write saves both whole instead.
+ */
+export const PATCH_MAX_SHARE = 0.25;
+export const PATCH_MIN_BYTES = 1 << 20;
 
 /**
  * How the next write saves: 'append' (a new segment, graph untouched on disk) or
@@ -103,6 +130,7 @@ const ItemsFileSchema = z.object({
   labels: z.array(z.number().int().nonnegative()),
 });
 const StateFileSchema = z.record(z.string(), z.unknown());
+const SalonsFileSchema = z.array(StoredSalonSchema);
 
 /** How often a reader re-reads the manifest when a writer removed its generation mid-open. */
 const OPEN_RETRIES = 5;
@@ -198,6 +226,7 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
       throw corrupt(dir, path.join(dir, MANIFEST_FILE), 'names removed labels it does not hold');
     dead.fill(1, range.from, range.to);
   }
+  const { salons, state } = await readSalonsAndState(dir, manifest);
   // Live items by salon, each salon's items in the order they were written.
   const bySalon = new Map<string, Array<{ item: Item; label: number }>>();
   const seen = new Uint8Array(manifest.labelCount);
@@ -217,12 +246,13 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
       else bySalon.set(item.salonId, [{ item, label }]);
     }
   }
-  const ordered = manifest.salons.flatMap((salon) => bySalon.get(salon.id) ?? []);
-  if (ordered.length !== manifest.itemCount) {
+  const ordered = salons.flatMap((salon) => bySalon.get(salon.id) ?? []);
+  if (ordered.length !== manifest.itemCount || salons.length !== salonCountOf(manifest)) {
     throw corrupt(
       dir,
       path.join(dir, manifest.files.items.name),
-      `does not match the manifest (${manifest.itemCount} items, ${manifest.labelCount} labels)`,
+      `does not match the manifest (${manifest.itemCount} items, ${manifest.labelCount} labels, ` +
+        `${salonCountOf(manifest)} salons)`,
     );
   }
 
@@ -236,20 +266,6 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
     );
     await readVerified(dir, segment.vectors, { into });
   }
-
-  const stateJson = parseJson(
-    dir,
-    path.join(dir, manifest.files.state.name),
-    await readVerified(dir, manifest.files.state),
-  );
-  const state = StateFileSchema.safeParse(stateJson);
-  if (!state.success)
-    throw corrupt(
-      dir,
-      path.join(dir, manifest.files.state.name),
-      'is not a JSON object',
-      state.error,
-    );
 
   // Checksum first, structure second, graph last: hnswlib trusts its input and
   // crashes on a well-checksummed but hostile file (see hnsw-file.ts).
@@ -279,16 +295,43 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
   }
   replay(hnsw, manifest, vectors, dim);
   hnsw.setEf(manifest.hnsw.ef);
+  // In memory the salon list lives in `salons` only, whatever the format read.
+  const { salons: _legacy, ...current } = manifest;
   return {
-    manifest,
+    manifest: current,
     items: ordered.map((r) => r.item),
     labels: ordered.map((r) => r.label),
     vectors,
     labelCount: manifest.labelCount,
     hnsw,
-    state: state.data,
+    state,
+    salons,
+    saved: { salons, state },
     pendingDeleted: [],
   };
+}
+
+/** The base salon list and state, with every patch since applied in order. */
+async function readSalonsAndState(
+  dir: string,
+  manifest: Manifest,
+): Promise<{ salons: StoredSalon[]; state: Record<string, unknown> }> {
+  const read = async <T>(entry: FileEntry, schema: z.ZodType<T>, expected: string): Promise<T> => {
+    const file = path.join(dir, entry.name);
+    const parsed = schema.safeParse(parseJson(dir, file, await readVerified(dir, entry)));
+    if (!parsed.success) throw corrupt(dir, file, `is not ${expected}`, parsed.error);
+    return parsed.data;
+  };
+  const state = await read(manifest.files.state, StateFileSchema, 'a JSON object');
+  let salons = manifest.files.salons
+    ? await read(manifest.files.salons, SalonsFileSchema, 'a list of salons')
+    : (manifest.salons ?? []);
+  for (const entry of manifest.patches) {
+    const patch: PatchFile = await read(entry, PatchFileSchema, 'a store patch');
+    salons = applySalonPatch(salons, patch.salons, compareSalons);
+    applyStatePatch(state, patch.state);
+  }
+  return { salons, state };
 }
 
 /** The graph file's structural problem, or undefined; a file that vanished meanwhile is MissingFile. */
@@ -380,8 +423,8 @@ export interface SaveOptions {
 
 type SaveInput = Omit<StoreData, 'manifest' | 'pendingDeleted'> & {
   pendingDeleted?: StoreData['pendingDeleted'];
-  manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt' | 'delta' | 'deleted'> &
-    Partial<Pick<Manifest, 'files' | 'delta' | 'deleted'>>;
+  manifest: Omit<Manifest, 'files' | 'generation' | 'updatedAt' | 'delta' | 'deleted' | 'patches'> &
+    Partial<Pick<Manifest, 'files' | 'delta' | 'deleted' | 'patches'>>;
 };
 
 /**
@@ -398,14 +441,22 @@ export async function saveGeneration(
   const append =
     options.mode === 'append' && previous !== undefined && data.labelCount >= previous.labelCount;
   const itemsChanged = changed.has('items') || changed.has('vectors') || changed.has('hnsw');
-  const kinds: StoreFileKind[] = ['items', 'vectors', 'hnsw', 'state'].filter(
-    (kind) => !previous || (kind === 'state' ? changed.has('state') : itemsChanged && !append),
-  ) as StoreFileKind[];
+  const compacting = !previous || (itemsChanged && !append);
+  // The salon list and state: a patch of what changed since the last save, or whole.
+  const patch = compacting ? undefined : patchBytes(data, previous);
+  const kinds: StoreFileKind[] = (['items', 'vectors', 'hnsw', 'salons', 'state'] as const).filter(
+    (kind) => (kind === 'salons' || kind === 'state' ? patch === undefined : compacting),
+  );
   const previousLabels = previous?.labelCount ?? 0;
   const newLabels = append && itemsChanged ? data.labelCount - previousLabels : 0;
-  const total = kinds.length + (newLabels > 0 ? 2 : 0) + 2; // + manifest switch + cleanup
+  const patchCount = patch && patch.byteLength > 0 ? 1 : 0;
+  const total = kinds.length + (newLabels > 0 ? 2 : 0) + patchCount + 2; // + manifest + cleanup
   let done = 0;
-  const step = (name: string) => options.onStep?.({ step: name, done: ++done, total });
+  const written = new Set<string>();
+  const step = (name: string) => {
+    written.add(name);
+    options.onStep?.({ step: name, done: ++done, total });
+  };
   const files = { ...(previous?.files ?? {}) } as Manifest['files'];
   for (const kind of kinds) {
     throwIfAborted(options.signal, 'save');
@@ -423,16 +474,27 @@ export async function saveGeneration(
       );
     }
   }
+  const patches = patch === undefined ? [] : [...(previous?.patches ?? [])];
+  if (patch && patch.byteLength > 0) {
+    throwIfAborted(options.signal, 'save');
+    const name = generationFileName('patch', generation);
+    patches.push(await writeBytes(dir, name, patch));
+    step(name);
+  }
+  const { salons: _legacy, ...rest } = data.manifest;
   const manifest: Manifest = {
-    ...data.manifest,
+    ...rest,
     version: STORE_FORMAT_VERSION,
     generation,
     updatedAt: new Date().toISOString(),
     itemCount: data.items.length,
     labelCount: data.labelCount,
+    salonCount: data.salons.length,
+    sourceFolders: sourceFolders(data.salons),
     files,
     delta,
     deleted,
+    patches,
   };
   throwIfAborted(options.signal, 'save');
   // Nothing is trusted because a write call returned: a full disk made hnswlib's
@@ -441,10 +503,6 @@ export async function saveGeneration(
   // files its new holder swept) and again after the read-back (to keep the window
   // before the rename short).
   await options.beforeCommit?.();
-  const written = new Set([
-    ...kinds.map((kind) => files[kind].name),
-    ...(newLabels > 0 ? delta.slice(-1).flatMap((seg) => [seg.items.name, seg.vectors.name]) : []),
-  ]);
   await verifyBeforeSwitch(dir, manifest, written);
   await options.beforeCommit?.();
   // The commit point: before this rename the old generation is current, after it the new one.
@@ -457,6 +515,32 @@ export async function saveGeneration(
   await removeUnreferenced(dir, manifest).catch(() => undefined);
   step('cleanup');
   return manifest;
+}
+
+/**
+ * The patch file's bytes for what `data` changed in the salon list and state since
+ * its last save (empty when nothing did), or undefined when both should be saved
+ * whole instead: no base salon file yet (an older format), or the patches would
+ * pass PATCH_MAX_SHARE of the base or MAX_SEGMENTS files.
+ */
+function patchBytes(data: SaveInput, previous: SaveInput['manifest']): Buffer | undefined {
+  const base = previous.files;
+  if (!base?.salons) return undefined;
+  const body: PatchFile = {
+    salons: diffSalons(data.saved.salons, data.salons),
+    state: diffState(data.saved.state, data.state),
+  };
+  if (
+    body.salons.upsert.length === 0 &&
+    body.salons.remove.length === 0 &&
+    Object.keys(body.state).length === 0
+  )
+    return Buffer.alloc(0);
+  const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
+  const chain = (previous.patches ?? []).reduce((n, p) => n + p.bytes, bytes.byteLength);
+  const limit = Math.max(PATCH_MIN_BYTES, PATCH_MAX_SHARE * (base.salons.bytes + base.state.bytes));
+  if (chain > limit || (previous.patches ?? []).length + 1 > MAX_SEGMENTS) return undefined;
+  return bytes;
 }
 
 /**
@@ -555,7 +639,10 @@ async function writeDataFile(
   dir: string,
   name: string,
   kind: StoreFileKind,
-  data: Pick<StoreData, 'items' | 'labels' | 'vectors' | 'labelCount' | 'hnsw' | 'state'>,
+  data: Pick<
+    StoreData,
+    'items' | 'labels' | 'vectors' | 'labelCount' | 'hnsw' | 'state' | 'salons'
+  >,
   dim: number,
 ): Promise<FileEntry> {
   const file = path.join(dir, name);
@@ -579,7 +666,12 @@ async function writeDataFile(
       new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.labelCount * dim * 4),
     );
   }
-  const json = kind === 'items' ? { items: data.items, labels: data.labels } : data.state;
+  const json =
+    kind === 'items'
+      ? { items: data.items, labels: data.labels }
+      : kind === 'salons'
+        ? data.salons
+        : data.state;
   return writeBytes(dir, name, Buffer.from(`${JSON.stringify(json)}\n`));
 }
 
@@ -676,7 +768,7 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
     ok: problems.length === 0,
     generation: manifest.generation,
     itemCount: manifest.itemCount,
-    salonCount: manifest.salons.length,
+    salonCount: salonCountOf(manifest),
     embedder: manifest.embedder,
     problems,
     ...(problems.length > 0 ? { advice } : {}),
@@ -742,7 +834,7 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
  * salon documents' folders, so the advice is a command the user can run as is.
  */
 function rebuildAdvice(dir: string, manifest?: Manifest): string {
-  const folders = [...new Set((manifest?.salons ?? []).map((s) => path.dirname(s.source)))].sort();
+  const folders = sourceFoldersOf(manifest);
   const from =
     folders.length > 0 && folders.length <= 3 ? folders : ['<folders with your salon documents>'];
   return (
