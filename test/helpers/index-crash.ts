@@ -34,13 +34,19 @@ import { repoRoot } from './shared-data.js';
 
 export interface ChildConfig {
   store: string;
+  /** 'force': replace the store (createLens with force, a new embedder dim) and add the salons. */
   action: 'add' | 'remove' | 'state' | 'cycle' | 'force';
-  /** JSON file holding the Salon[] to add (see writeSalonsFile). */
+  /** JSON file holding the Salon[] to add (add, cycle, force; see writeSalonsFile). */
   salonsFile?: string;
+  /** Salon ids (remove, cycle). */
   ids?: string[];
+  /** writeState value (state). */
   value?: string;
+  /** `<stage>:<done>`: block at that progress event and print PAUSED. */
   pauseAt?: string;
+  /** Writes of the 'cycle' action. */
   rounds?: number;
+  /** The hashing embedder's dim (default 64). */
   dim?: number;
 }
 
