@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThemesResultSchema } from '../src/cluster/index.js';
-import { SearchHitSchema } from '../src/index/index.js';
+import { readManifest, SearchHitSchema } from '../src/index/index.js';
 import { type CliResult, runCli, runCliAsync } from './helpers/cli.js';
 import { examplesDir, repoRoot } from './helpers/shared-data.js';
 
@@ -27,6 +27,18 @@ function workDir(prefix: string): string {
 }
 
 const run = (cwd: string, args: string[]): CliResult => runCli(args, { cwd, env: noEnvStore });
+/**
+ * The examples in `cwd`/.salon-lens with the hashing embedder, built in-process where
+ * the CLI's `index` is not what is tested (it is in the main job, prune and stray tests).
+ */
+async function hashingStore(cwd: string): Promise<void> {
+  const { SalonLens } = await import('../src/index.js');
+  const lens = await SalonLens.create(path.join(cwd, '.salon-lens'), {
+    embedder: { backend: 'hashing' },
+  });
+  await lens.add([path.join(cwd, 'examples/salons')]);
+  await lens.close();
+}
 /** Independent commands run two at a time (the CLI's start-up dominates these tests). */
 const runAll = (cwd: string, commands: string[][]): Promise<CliResult[]> =>
   Promise.all(commands.map((args) => runCliAsync(args, { cwd, env: noEnvStore })));
@@ -114,9 +126,9 @@ describe('the README main job, then every read command with no --store', () => {
 describe('tables and salon ids (hashing store, default --store)', () => {
   let cwd: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     cwd = workDir('tables');
-    run(cwd, ['index', 'examples/salons', '--embedder', 'hashing', '--quiet']);
+    await hashingStore(cwd);
   });
 
   it('prints a fitted table with the score explained per mode, --wide for full text', async () => {
@@ -234,12 +246,13 @@ describe('read commands while another process holds the write lock', () => {
   let cwd: string;
   let holder: ChildProcess | undefined;
   let before: number;
-  const generation = () => json(run(cwd, ['verify', '--json'])).generation as number;
+  // Read in-process: what is tested is which commands write, not verify.
+  const generation = async () => (await readManifest(path.join(cwd, '.salon-lens'))).generation;
 
   beforeAll(async () => {
     cwd = workDir('locked');
-    run(cwd, ['index', 'examples/salons', '--embedder', 'hashing', '--quiet']);
-    before = generation();
+    await hashingStore(cwd);
+    before = await generation();
     // A writer in another process (as `index` would be mid-run), through the public API.
     const api = pathToFileURL(path.join(repoRoot, 'dist/index.js')).href;
     holder = spawn(
@@ -280,11 +293,11 @@ describe('read commands while another process holds the write lock', () => {
   });
 
   it('saves theme state only once the store is free', async () => {
-    expect(generation()).toBe(before); // themes ran while busy: nothing written
+    expect(await generation()).toBe(before); // themes ran while busy: nothing written
     holder?.stdin?.write('release\n');
     await new Promise((resolve) => holder?.on('exit', resolve));
     expect(run(cwd, ['themes']).code).toBe(0);
-    expect(generation()).toBe(before + 1); // free: theme ids saved
+    expect(await generation()).toBe(before + 1); // free: theme ids saved
   });
 });
 

@@ -5,66 +5,43 @@
  * the same moment never mix; readers in another process keep searching, always from
  * one consistent generation, while a writer saves again and again.
  */
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { isSalonLensError } from '../src/errors.js';
-import { createLens, type Lens, openLens, verifyLens } from '../src/index/index.js';
+import { type Lens, openLens, verifyLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
-import { runCliAsync } from './helpers/cli.js';
+import { requireBuiltCli, runCliAsync } from './helpers/cli.js';
 import {
   copyStore,
-  crashChild,
+  crashFixture,
   expectOneOf,
+  fingerprintAfter as fingerprintOf,
   listFaultPoints,
   removeCopies,
   runChild,
+  storeWith as store,
   writeSalonsFile,
 } from './helpers/index-crash.js';
-import { hashingEmbedder } from './helpers/index-embedders.js';
-import { exampleSalons, storeFingerprint, tempStoreDir } from './helpers/index-store.js';
-import { cliPath } from './helpers/shared-data.js';
 
 let child: string;
 let salons: Salon[];
 let embedder: Embedder;
 
 beforeAll(async () => {
-  child = await crashChild();
-  salons = await exampleSalons();
-  embedder = await hashingEmbedder(64);
+  ({ child, salons, embedder } = await crashFixture({ prefix: 'conc-' }));
 });
 
-const made: string[] = [];
-afterAll(async () => {
-  await removeCopies();
-  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeCopies);
 
-/** A store holding `initial`, and the state after adding `more` to it (in-process). */
-async function storeWith(initial: Salon[]): Promise<string> {
-  const dir = await tempStoreDir('conc-');
-  made.push(dir);
-  const lens = await createLens(dir, { embedder });
-  if (initial.length > 0) await lens.addSalons(initial);
-  await lens.close();
-  return dir;
-}
-
-async function fingerprintAfter(base: string, ...writes: Salon[][]): Promise<string> {
-  const dir = await copyStore(base);
-  for (const more of writes) {
-    const lens = await openLens(dir, { embedder });
-    await lens.addSalons(more);
-    await lens.close();
-  }
-  return storeFingerprint(dir, embedder);
-}
+/** A store holding `initial`. */
+const storeWith = (initial: Salon[]) => store(embedder, initial, { prefix: 'conc-' });
+/** The state of a copy of `base` after adding each of `writes` to it, in order (in-process). */
+const fingerprintAfter = (base: string, ...writes: Salon[][]) =>
+  fingerprintOf(base, embedder, ...writes);
 
 describe('two writers', () => {
   it('the second writer gets STORE_LOCKED (CLI: exit 1, clear message); the first completes alone', async () => {
-    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+    requireBuiltCli();
     const base = await storeWith(salons.slice(0, 1));
     const first = salons.slice(1, 3);
     const second = salons.slice(3);
@@ -116,7 +93,7 @@ describe('two writers', () => {
   }, 120_000);
 
   it('two CLI writers started together: each run ends as one writer’s complete result, never a mix', async () => {
-    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+    requireBuiltCli();
     const a = salons.slice(1, 3);
     const b = salons.slice(3);
     const base = await storeWith(salons.slice(0, 1));

@@ -16,16 +16,17 @@ import type { Salon } from '../src/parse/index.js';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import {
   copyStore,
-  crashChild,
+  crashFixture,
   inPool,
   listFaultPoints,
   removeCopies,
   runChild,
+  scratchDir,
   writeSalonsFile,
 } from './helpers/index-crash.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
-import { exampleSalons, storeFingerprint, tempStoreDir } from './helpers/index-store.js';
-import { cliPath, examplesDir } from './helpers/shared-data.js';
+import { storeFingerprint } from './helpers/index-store.js';
+import { examplesDir } from './helpers/shared-data.js';
 
 let child: string;
 let oldEmbedder: Embedder; // the store's (hashing@64)
@@ -33,26 +34,22 @@ let newEmbedder: Embedder; // the rebuild's (hashing@32, as the crash child uses
 let salons: Salon[];
 let base: string;
 let before: string;
-const made: string[] = [];
 
 beforeAll(async () => {
-  child = await crashChild();
-  oldEmbedder = await hashingEmbedder(64);
+  ({
+    child,
+    embedder: oldEmbedder,
+    salons,
+    base,
+    before,
+  } = await crashFixture({
+    prefix: 'force-',
+    marker: 'before',
+  }));
   newEmbedder = await hashingEmbedder(32);
-  salons = await exampleSalons();
-  base = await tempStoreDir('force-');
-  made.push(base);
-  const lens = await createLens(base, { embedder: oldEmbedder });
-  await lens.addSalons(salons.slice(0, 2));
-  await lens.writeState('marker', 'before');
-  await lens.close();
-  before = await storeFingerprint(base, oldEmbedder);
 });
 
-afterAll(async () => {
-  await removeCopies();
-  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeCopies);
 
 /** Verified, and equal to the old store or the complete rebuild (each with its own embedder). */
 async function stateOf(dir: string, after: string): Promise<'before' | 'after'> {
@@ -133,22 +130,14 @@ describe('index --force is atomic', () => {
 
 describe('a store without its manifest', () => {
   it('plain index refuses with STORE_CORRUPT and the exact, shell-quoted command; nothing is deleted; the command works', async () => {
-    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
-    const parent = await tempStoreDir('nomanifest-');
-    made.push(parent);
+    const parent = await scratchDir('nomanifest-');
     // A store path a shell would mangle: spaces, a quote, $(...) and ;
     const dir = path.join(parent, "my store's $(touch pwned); x");
     await mkdir(dir);
-    const built = runCli([
-      'index',
-      examplesDir,
-      '--store',
-      dir,
-      '--embedder',
-      'hashing',
-      '--quiet',
-    ]);
-    expect(built.code, built.stderr).toBe(0);
+    // Built in-process (the CLI's own index is tested below, on this store).
+    const built = await createLens(dir, { embedder: oldEmbedder });
+    await built.addSalons(salons);
+    await built.close();
     await rm(path.join(dir, 'manifest.json'));
     const files = (await readdir(dir)).sort();
 

@@ -14,24 +14,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { isSalonLensError } from '../src/errors.js';
-import { createLens, openLens, readManifest, verifyLens } from '../src/index/index.js';
+import { openLens, readManifest, verifyLens } from '../src/index/index.js';
 import { serializeManifest } from '../src/index/manifest.js';
 import type { Salon } from '../src/parse/index.js';
 import { sha256 } from '../src/util/hash.js';
-import { runCliAsync } from './helpers/cli.js';
+import { requireBuiltCli, runCliAsync } from './helpers/cli.js';
 import {
   copyStore,
-  crashChild,
+  crashFixture,
   expectOneOf,
+  fingerprintAfter,
   inPool,
   listFaultPoints,
   removeCopies,
   runChild,
   writeSalonsFile,
 } from './helpers/index-crash.js';
-import { hashingEmbedder } from './helpers/index-embedders.js';
-import { exampleSalons, storeFingerprint, tempStoreDir } from './helpers/index-store.js';
-import { cliPath, repoRoot } from './helpers/shared-data.js';
+import { storeFingerprint } from './helpers/index-store.js';
 
 let child: string;
 let embedder: Embedder;
@@ -42,29 +41,15 @@ let before: string;
 const tally: Record<string, number> = {};
 
 beforeAll(async () => {
-  child = await crashChild();
-  embedder = await hashingEmbedder(64);
-  salons = await exampleSalons();
-  base = await tempStoreDir('safety-');
-  const lens = await createLens(base, { embedder });
-  await lens.addSalons(salons.slice(0, 2));
-  await lens.close();
-  before = await storeFingerprint(base, embedder);
+  ({ child, embedder, salons, base, before } = await crashFixture({ prefix: 'safety-' }));
 });
 
 afterAll(async () => {
   process.stderr.write(`[safety] ${JSON.stringify(tally)}\n`);
   await removeCopies();
-  await rm(base, { recursive: true, force: true });
 });
 
-async function fingerprintAfterAdding(more: Salon[]): Promise<string> {
-  const dir = await copyStore(base);
-  const lens = await openLens(dir, { embedder });
-  await lens.addSalons(more);
-  await lens.close();
-  return storeFingerprint(dir, embedder);
-}
+const fingerprintAfterAdding = (more: Salon[]) => fingerprintAfter(base, embedder, more);
 
 describe('a write that reports success but leaves a short file', () => {
   it('each data file cut to half after its write returned: the save fails, the old state stays', async () => {
@@ -126,7 +111,7 @@ describe('a graph file with hostile bytes and recomputed checksums', () => {
   };
 
   it('search exits 1 with STORE_CORRUPT naming the graph file (no crash); verify reports it', async () => {
-    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+    requireBuiltCli();
     const names = Object.keys(cases);
     await inPool(names, 2, async (name) => {
       const dir = await hostileGraph(cases[name] as (b: Buffer) => void);
@@ -231,17 +216,15 @@ describe('the write lock', () => {
   });
 
   it('a CLI writer in a real separate PID namespace is refused while a writer holds the lock', async (ctx) => {
-    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+    requireBuiltCli();
     if (!(await canUnshare())) ctx.skip(); // needs root (unshare --pid)
     const dir = await copyStore(base);
     const holder = await openLens(dir, { embedder });
     try {
-      const result = await inNewPidNamespace([
-        'index',
-        ...salons.slice(3).map((s) => s.source),
-        '--store',
-        dir,
-      ]);
+      const result = await runCliAsync(
+        ['index', ...salons.slice(3).map((s) => s.source), '--store', dir],
+        { wrapper: ['unshare', '--pid', '--fork', '--mount-proc'] },
+      );
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toMatch(/is locked by process \d+/);
     } finally {
@@ -251,24 +234,6 @@ describe('the write lock', () => {
     tally.lockTakeovers = (tally.lockTakeovers ?? 0) + 1;
   }, 60_000);
 });
-
-function inNewPidNamespace(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(
-      'unshare',
-      ['--pid', '--fork', '--mount-proc', process.execPath, cliPath, ...args],
-      {
-        cwd: repoRoot,
-      },
-    );
-    let stderr = '';
-    proc.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    proc.on('error', reject);
-    proc.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
-  });
-}
 
 async function canUnshare(): Promise<boolean> {
   if (process.platform !== 'linux') return false;

@@ -4,7 +4,7 @@
  * a cap on text sent to the model, one clear line for file-system errors, and one
  * validation path for dates and k in the CLI and the API.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,23 +13,29 @@ import { SalonLens } from '../src/api/salon-lens.js';
 import { createEmbedder, MAX_EMBED_CHARS } from '../src/embed/index.js';
 import { isSalonLensError } from '../src/errors.js';
 import { loadSalons, parseSalon } from '../src/parse/index.js';
-import { runCli, runCliAsync } from './helpers/cli.js';
+import { requireBuiltCli, runCli, runCliAsync } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
-import { cliPath, examplesDir, repoRoot } from './helpers/shared-data.js';
+import { cliPath, examplesDir } from './helpers/shared-data.js';
 
 let work: string;
 /** The examples indexed with the hashing embedder, shared by the read-only tests. */
 let examplesStore: string;
 beforeAll(async () => {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+  requireBuiltCli();
   work = await tempStoreDir('input-');
   examplesStore = path.join(work, 'examples-store');
-  const built = runCli(['index', examplesDir, '--store', examplesStore, '--embedder', 'hashing']);
-  expect(built.code, built.stderr).toBe(0);
+  await examplesStoreAt(examplesStore);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
+
+/** The examples in a new store at `dir`, built in-process (where the CLI's index is not what is tested). */
+async function examplesStoreAt(dir: string): Promise<void> {
+  const lens = await SalonLens.create(dir, { embedder: { backend: 'hashing' } });
+  await lens.add([examplesDir]);
+  await lens.close();
+}
 
 const doc = (header: string | undefined, bullets: string[]) =>
   `${header ? `These are the takeaways from the conversation: ${header}\n\n` : ''}# Insights\n\n${bullets.map((b) => `- ${b}`).join('\n')}\n`;
@@ -131,16 +137,7 @@ describe('report never reads its own output', () => {
 describe('advice is shell-safe', () => {
   it('verify’s rebuild command passes a hostile store path as one literal word', async () => {
     const dir = path.join(work, 'it\'s $(touch pwned); `id` "x"');
-    const built = runCli([
-      'index',
-      examplesDir,
-      '--store',
-      dir,
-      '--embedder',
-      'hashing',
-      '--quiet',
-    ]);
-    expect(built.code, built.stderr).toBe(0);
+    await examplesStoreAt(dir);
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
     await rm(path.join(dir, manifest.files.items.name));
     const verify = runCli(['verify', '--store', dir]);
@@ -171,13 +168,12 @@ describe('text sent to the model is capped', () => {
       'big.md': doc('2024-02-02 Ai salon - Big', [`${'the model reads a window '.repeat(42_000)}`]),
     });
     const started = Date.now();
-    const result = await runCliWithin(60_000, [
-      'index',
-      dir,
-      '--store',
-      path.join(work, 'huge-store'),
-      '--quiet',
-    ]);
+    const result = await runCliAsync(
+      ['index', dir, '--store', path.join(work, 'huge-store'), '--quiet'],
+      {
+        killAfterMs: 60_000,
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`only its first ${MAX_EMBED_CHARS} are embedded`);
     process.stderr.write(`[input] 1 MB item indexed in ${Date.now() - started} ms\n`);
@@ -216,23 +212,19 @@ describe('file-system errors are one line naming the file and the fix', () => {
     if (process.getuid?.() !== 0 || !hasSetpriv()) ctx.skip(); // needs root to switch user
     await chmod(work, 0o755); // the other user may walk into the test folder, no more
     const store = path.join(work, 'root-owned-store');
-    expect(runCli(['index', examplesDir, '--store', store, '--embedder', 'hashing']).code).toBe(0);
+    await examplesStoreAt(store);
     const secret = await folder('secret', { 'private.md': doc('2024-03-03 Ai salon - P', ['x']) });
     await chmod(path.join(secret, 'private.md'), 0o600);
     const asNobody = (args: string[]) =>
-      spawnSync(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, ...args],
-        { cwd: repoRoot, encoding: 'utf8' },
-      );
+      runCli(args, { wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
     const locked = asNobody(['index', examplesDir, '--store', store, '--quiet']);
-    expect(locked.status).toBe(1);
+    expect(locked.code).toBe(1);
     expect(locked.stderr.trim().split('\n')).toHaveLength(1);
     expect(locked.stderr).toMatch(
       new RegExp(`${store}/lock: permission denied: give your user access`),
     );
     const unreadable = asNobody(['parse', secret]);
-    expect(unreadable.status).toBe(1);
+    expect(unreadable.code).toBe(1);
     expect(unreadable.stderr.trim()).toBe(
       `salon-lens: ${path.join(secret, 'private.md')}: permission denied: give your user read access to it (chmod/chown) or leave it out`,
     );
@@ -386,24 +378,6 @@ describe('validation: symlinks, dates, k, empty salons', () => {
     ]);
   });
 });
-
-function runCliWithin(
-  ms: number,
-  args: string[],
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot });
-    let stderr = '';
-    proc.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
 
 function hasSetpriv(): boolean {
   return spawnSync('setpriv', ['--version']).status === 0;

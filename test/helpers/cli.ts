@@ -9,28 +9,47 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): CliResult {
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * A command the CLI runs under, e.g. `['unshare', '--pid', '--fork', '--mount-proc']`
+   * or `['setpriv', '--reuid=65534', …]`: it is given `node <cli> <args>`.
+   */
+  wrapper?: string[];
+  /** SIGKILL the run after this many ms (its code is then -1). */
+  killAfterMs?: number;
+}
+
+/** Throws a clear error when dist/ is missing (run `npm run build`). */
+export function requireBuiltCli(): void {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
-  const result = spawnSync(process.execPath, [cliPath, ...args], {
+}
+
+function command(args: string[], wrapper: string[] = []): [string, string[]] {
+  const full = [...wrapper, process.execPath, cliPath, ...args];
+  return [full[0] as string, full.slice(1)];
+}
+
+export function runCli(args: string[], options: CliOptions = {}): CliResult {
+  requireBuiltCli();
+  const [file, argv] = command(args, options.wrapper);
+  const result = spawnSync(file, argv, {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
-    timeout: 600_000,
+    timeout: options.killAfterMs ?? 600_000,
+    killSignal: 'SIGKILL',
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Like runCli, without blocking: for CLI runs that overlap (races, or two at a time on two cores). */
-export function runCliAsync(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliResult> {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first`);
+export function runCliAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  requireBuiltCli();
+  const [file, argv] = command(args, options.wrapper);
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cliPath, ...args], {
+    const proc = spawn(file, argv, {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
     });
@@ -42,7 +61,14 @@ export function runCliAsync(
     proc.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
+    const timer =
+      options.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => proc.kill('SIGKILL'), options.killAfterMs);
     proc.on('error', reject);
-    proc.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }

@@ -22,21 +22,8 @@ import { createInterface } from 'node:readline';
 import { createEmbedder } from '../../src/embed/index.js';
 import { createLens, openLens } from '../../src/index/index.js';
 import type { Salon } from '../../src/parse/index.js';
-
-interface ChildConfig {
-  store: string;
-  /** 'force': replace the store (createLens with force, a new embedder dim) and add the salons. */
-  action: 'add' | 'remove' | 'state' | 'cycle' | 'force';
-  /** JSON file with the parsed salons to add (add, cycle). */
-  salonsFile?: string;
-  /** Salon ids (remove, cycle). */
-  ids?: string[];
-  /** writeState value (state). */
-  value?: string;
-  pauseAt?: string;
-  rounds?: number;
-  dim?: number;
-}
+// Type only (erased from the bundle): the harness and the child share one config shape.
+import type { ChildConfig } from './index-crash.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 

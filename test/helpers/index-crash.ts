@@ -20,20 +20,33 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { expect } from 'vitest';
 import type { Embedder } from '../../src/embed/index.js';
-import { manifestFiles, openLens, readManifest, verifyLens } from '../../src/index/index.js';
+import {
+  createLens,
+  manifestFiles,
+  openLens,
+  readManifest,
+  verifyLens,
+} from '../../src/index/index.js';
 import type { Salon } from '../../src/parse/index.js';
-import { storeFingerprint, tempStoreDir } from './index-store.js';
+import { hashingEmbedder } from './index-embedders.js';
+import { exampleSalons, storeFingerprint, tempStoreDir } from './index-store.js';
 import { repoRoot } from './shared-data.js';
 
 export interface ChildConfig {
   store: string;
+  /** 'force': replace the store (createLens with force, a new embedder dim) and add the salons. */
   action: 'add' | 'remove' | 'state' | 'cycle' | 'force';
-  /** JSON file holding the Salon[] to add (see writeSalonsFile). */
+  /** JSON file holding the Salon[] to add (add, cycle, force; see writeSalonsFile). */
   salonsFile?: string;
+  /** Salon ids (remove, cycle). */
   ids?: string[];
+  /** writeState value (state). */
   value?: string;
+  /** `<stage>:<done>`: block at that progress event and print PAUSED. */
   pauseAt?: string;
+  /** Writes of the 'cycle' action. */
   rounds?: number;
+  /** The hashing embedder's dim (default 64). */
   dim?: number;
 }
 
@@ -166,8 +179,7 @@ export async function listFaultPoints(script: string, config: ChildConfig): Prom
 
 /** Write parsed salons where a child can read them (its `salonsFile`). */
 export async function writeSalonsFile(salons: readonly Salon[]): Promise<string> {
-  const dir = await tempStoreDir('salons-');
-  copies.push(dir);
+  const dir = await scratchDir('salons-');
   const file = path.join(dir, 'salons.json');
   await writeFile(file, JSON.stringify(salons));
   return file;
@@ -175,14 +187,114 @@ export async function writeSalonsFile(salons: readonly Salon[]): Promise<string>
 
 const copies: string[] = [];
 
+/** A temp folder that removeCopies deletes. */
+export async function scratchDir(prefix = 'copy-'): Promise<string> {
+  const dir = await tempStoreDir(prefix);
+  copies.push(dir);
+  return dir;
+}
+
 export async function copyStore(from: string): Promise<string> {
-  const to = await tempStoreDir('copy-');
+  const to = await scratchDir('copy-');
   await cp(from, to, { recursive: true });
-  copies.push(to);
   return to;
 }
 
-/** Delete every folder copyStore and writeSalonsFile made in this process (call in afterAll). */
+/** A new store (a scratchDir) holding `salons`, with the state `marker` when one is given. */
+export async function storeWith(
+  embedder: Embedder,
+  salons: readonly Salon[],
+  options: { prefix?: string; marker?: string } = {},
+): Promise<string> {
+  const dir = await scratchDir(options.prefix ?? 'store-');
+  const lens = await createLens(dir, { embedder });
+  if (salons.length > 0) await lens.addSalons([...salons]);
+  if (options.marker !== undefined) await lens.writeState('marker', options.marker);
+  await lens.close();
+  return dir;
+}
+
+/** Fingerprint of a copy of `base` after each of `writes` was added to it, in order (in-process). */
+export async function fingerprintAfter(
+  base: string,
+  embedder: Embedder,
+  ...writes: Salon[][]
+): Promise<string> {
+  const dir = await copyStore(base);
+  for (const more of writes) {
+    const lens = await openLens(dir, { embedder });
+    await lens.addSalons(more);
+    await lens.close();
+  }
+  return storeFingerprint(dir, embedder);
+}
+
+export interface CrashFixture {
+  /** The bundled child writer (crashChild). */
+  child: string;
+  /** hashing@64, as the child uses by default. */
+  embedder: Embedder;
+  salons: Salon[];
+  /** A store holding the first two example salons (and the marker, if asked). */
+  base: string;
+  /** storeFingerprint of `base`. */
+  before: string;
+}
+
+/**
+ * What the crash, safety and concurrency test files start from (call in beforeAll;
+ * removeCopies in afterAll deletes the base store with the copies).
+ */
+export async function crashFixture(
+  options: { prefix?: string; marker?: string } = {},
+): Promise<CrashFixture> {
+  const [child, embedder, salons] = await Promise.all([
+    crashChild(),
+    hashingEmbedder(64),
+    exampleSalons(),
+  ]);
+  const base = await storeWith(embedder, salons.slice(0, 2), options);
+  return { child, embedder, salons, base, before: await storeFingerprint(base, embedder) };
+}
+
+/**
+ * A deterministic sample of a write's kill points that keeps every class of step:
+ * the lock steps, every manifest step (the commit switch and its neighbours), the
+ * first clean-up and, across the data files, each step kind (temp-created, -written,
+ * -fsynced, renamed, dir-fsynced) at least once and each file at least once (a
+ * diagonal: file j mod F with step kind j mod K). Every data write happens before
+ * the manifest steps, so a kill at a manifest step still sees the effect of every
+ * data write; what is dropped are repeats of the same step on another file.
+ * Returns the chosen points with their 0-based index in `points`.
+ */
+export function sampleKillPoints(points: readonly string[]): Array<{ label: string; i: number }> {
+  const all = points.map((label, i) => ({ label, i }));
+  const isData = (label: string) => !/^(lock|manifest\.json|cleanup):/.test(label);
+  const file = (label: string) => label.slice(0, label.indexOf(':'));
+  const kind = (label: string) => label.slice(label.indexOf(':') + 1).trim();
+  const data = all.filter((p) => isData(p.label));
+  const files = [...new Set(data.map((p) => file(p.label)))];
+  const kinds = [...new Set(data.map((p) => kind(p.label)))];
+  const chosen = new Set<number>();
+  for (let j = 0; j < Math.max(files.length, kinds.length); j++) {
+    const ofFile = data.filter((p) => file(p.label) === files[j % files.length]);
+    // A file without that kind of step (the graph file has no temp-created): its first step.
+    const pick = ofFile.find((p) => kind(p.label) === kinds[j % kinds.length]) ?? ofFile[0];
+    if (pick) chosen.add(pick.i);
+  }
+  for (const k of kinds) {
+    const covered = data.some((p) => chosen.has(p.i) && kind(p.label) === k);
+    if (!covered) chosen.add((data.find((p) => kind(p.label) === k) as { i: number }).i);
+  }
+  const firstCleanup = all.find((p) => p.label.startsWith('cleanup:'));
+  for (const p of all) {
+    if (!isData(p.label) && (!p.label.startsWith('cleanup:') || p === firstCleanup))
+      chosen.add(p.i);
+  }
+  return all.filter((p) => chosen.has(p.i));
+}
+
+/** Delete every folder scratchDir, copyStore, storeWith and writeSalonsFile made in this process (call in afterAll). */
 export async function removeCopies(): Promise<void> {
   await Promise.all(copies.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
