@@ -51,13 +51,6 @@ import {
   type VectorSearchOptions,
   VectorSearchOptionsSchema,
 } from './options.js';
-import {
-  createPgStore,
-  openPgStore,
-  pgStoreExists,
-  readPgEmbedder,
-  verifyPgStore,
-} from './pg-store.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
 import {
@@ -786,7 +779,7 @@ export async function createLens(location: string, options: CreateLensOptions): 
   const storage =
     address.kind === 'folder'
       ? await createFileStore(address.dir, rest)
-      : await createPgStore(address, rest);
+      : await (await postgres()).createPgStore(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
@@ -802,7 +795,7 @@ export async function openLens(location: string, options: OpenLensOptions): Prom
   const storage =
     address.kind === 'folder'
       ? await openFileStore(address.dir, rest)
-      : await openPgStore(address, rest);
+      : await (await postgres()).openPgStore(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
@@ -815,7 +808,9 @@ export function verifyLens(
   options: { schema?: string } = {},
 ): Promise<VerifyReport> {
   const address = parseStoreAddress(location, options);
-  return address.kind === 'folder' ? verifyStore(address.dir) : verifyPgStore(address);
+  return address.kind === 'folder'
+    ? verifyStore(address.dir)
+    : postgres().then((pg) => pg.verifyPgStore(address));
 }
 
 /** Whether a store exists at `location` (folder or Postgres URL). */
@@ -824,7 +819,7 @@ export async function lensExists(
   options: { schema?: string } = {},
 ): Promise<boolean> {
   const address = parseStoreAddress(location, options);
-  if (address.kind === 'postgres') return pgStoreExists(address);
+  if (address.kind === 'postgres') return (await postgres()).pgStoreExists(address);
   return readManifest(address.dir).then(
     () => true,
     (error) => {
@@ -840,6 +835,14 @@ export async function storedEmbedderId(
   options: { schema?: string } = {},
 ): Promise<string> {
   const address = parseStoreAddress(location, options);
-  if (address.kind === 'postgres') return readPgEmbedder(address);
+  if (address.kind === 'postgres') return (await postgres()).readPgEmbedder(address);
   return (await readManifest(address.dir)).embedder.id;
+}
+
+/**
+ * The Postgres store, loaded on first use: the `pg` client costs a quarter of the CLI's
+ * start-up, and folder stores never need it.
+ */
+function postgres(): Promise<typeof import('./pg-store.js')> {
+  return import('./pg-store.js');
 }
