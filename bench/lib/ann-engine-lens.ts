@@ -108,8 +108,9 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
       const started: Array<[string, number]> = [];
       lens = await createLens(workDir, { embedder, hnsw });
       vectorApi = 'searchVector' in lens ? (lens as unknown as VectorApi) : undefined;
-      const onProgress = (p: { stage: string }) => {
+      const onProgress = (p: { stage: string; done: number; total: number }) => {
         if (started.at(-1)?.[0] !== p.stage) started.push([p.stage, performance.now()]);
+        ctx.onBuildProgress?.(p);
       };
       // Item index = salon number × 100 + (line − 1).
       const vectorOf = (item: Salon['items'][number]) =>
@@ -153,7 +154,9 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
     },
     async extra() {
       const l = lens as Lens;
-      return { recallCheck: await l.recallCheck({ sample: 200 }), info: l.manifest };
+      // Each sample is one exact search: at 1M that is seconds apiece.
+      const sample = ds.n >= 1_000_000 ? 20 : 200;
+      return { recallCheck: await l.recallCheck({ sample }), info: l.manifest };
     },
     async close() {
       await lens?.close();
