@@ -31,6 +31,7 @@ import {
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
+  EXACT_ROWS_PER_EF,
   effectiveEf,
   filteredEf,
   LENS_DEFAULTS,
@@ -194,9 +195,10 @@ export class FileStore implements LensStorage {
   }
 
   /**
-   * Top-k by cosine among items passing the filter. Small filtered subsets are
-   * searched exactly; otherwise HNSW runs with the filter inside the graph search,
-   * and if it comes back short of k matches (a very selective filter) we fall back
+   * Top-k by cosine among items passing the filter. Filtered subsets small enough
+   * for a scan to cost no more than the graph walk are searched exactly; otherwise
+   * HNSW runs with the filter inside the graph search, with ef scaled to the share of
+   * items passing (filteredEf), and if it comes back short of k matches we fall back
    * to exact.
    */
   async nearest(query: NearestQuery): Promise<ScoredItem[]> {
@@ -212,7 +214,7 @@ export class FileStore implements LensStorage {
     if (ef !== this.#ef) hnsw.setEf(ef);
     try {
       let hits: Scored[];
-      if (method === 'exact' || (method === 'auto' && keep && matching <= LENS_DEFAULTS.exactBelow))
+      if (method === 'exact' || (method === 'auto' && keep && this.#exactIsCheaper(matching, ef)))
         hits = this.#exact(q, want, keep, within);
       else {
         hits = this.#ann(q, want, keep);
@@ -222,6 +224,11 @@ export class FileStore implements LensStorage {
     } finally {
       if (ef !== this.#ef) hnsw.setEf(this.#ef);
     }
+  }
+
+  /** A filtered search this small scans its items: as fast as the graph, and exact. */
+  #exactIsCheaper(matching: number, ef: number): boolean {
+    return matching <= LENS_DEFAULTS.exactBelow || matching <= EXACT_ROWS_PER_EF * ef;
   }
 
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
