@@ -190,7 +190,8 @@ export class VectorRows {
       return;
     }
     const at = (label - this.#tailFrom) * this.dim;
-    if (at + this.dim > this.#tail.length) throw new RangeError(`no vector row ${label}`);
+    // Below the tail without a file: the files were closed (the store is closed).
+    if (at < 0 || at + this.dim > this.#tail.length) throw new RangeError(`no vector row ${label}`);
     into.set(this.#tail.subarray(at, at + this.dim));
   }
 }
