@@ -85,12 +85,13 @@ export const EXACT_ROWS_PER_EF = 24;
  * search keeps `ef` passing items in its list but walks every node, so it sees a
  * passing neighbour only `matching / total` of the time; ef ÷ that fraction keeps
  * the list as deep as an unfiltered search's, capped at FILTERED_EF_GROWTH × ef and
- * rounded up to a multiple of 16.
+ * rounded to a multiple of 16 (to the nearest one, so a filter that leaves out one
+ * salon, as similarTo and the CSLS statistics do, keeps the ef as it is).
  */
 export function filteredEf(ef: number, matching: number, total: number): number {
   if (matching >= total || matching <= 0) return ef;
   const scaled = Math.min(ef / (matching / total), ef * FILTERED_EF_GROWTH);
-  return Math.max(ef, Math.ceil(scaled / 16) * 16);
+  return Math.max(ef, Math.round(scaled / 16) * 16);
 }
 
 export const SEARCH_MODES = ['vector', 'lexical', 'hybrid'] as const;
