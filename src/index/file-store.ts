@@ -1,7 +1,8 @@
 /**
  * The embedded file store: salons' items, their vectors and an HNSW graph in one
- * folder (format in manifest.ts, generations in store-files.ts), held in memory
- * and searched there.
+ * folder (format in manifest.ts, generations in store-files.ts). Items and the
+ * graph are held in memory; vectors are read from their files when exact search,
+ * scores or rows need them (vector-rows.ts): the graph holds the other copy.
  *
  *   const store = await openFileStore('.lens', { embedder, readOnly: true });
  *   const hits = store.nearest({ vector, k: 5, filter: { section: 'question' } });
