@@ -6,7 +6,7 @@
  * return the saved bytes exactly, so exact scores do not change. Rows written since
  * the last save stay in memory until the save puts them in a file (`rebase`).
  *
- *   const rows = await VectorRows.open(dir, manifest);
+ *   const rows = VectorRows.open(dir, manifest);
  *   const v = rows.row(label);                        // a fresh Float32Array
  *   rows.scan(sortedLabels, (label, view) => ...);   // batched reads in label order
  *
