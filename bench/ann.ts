@@ -230,6 +230,7 @@ async function main() {
               progressFile: `${out}.progress.json`,
             },
             async (progress) => {
+              if (progress.at === running?.at) return; // nothing new since the last poll
               running = progress;
               log(
                 `  ${progress.engine} n=${progress.n}: ${progress.phase}${progress.total ? ` ${progress.done}/${progress.total}` : ''} after ${Math.round(progress.elapsedMs / 1000)} s (load ${progress.loadAverage.join(' ')})`,
