@@ -35,7 +35,7 @@ import {
 import type { HnswParams } from './lib/ann-engine.js';
 import { ENGINE_NAMES, type EngineName, engineSpec, isEngineName } from './lib/ann-engines.js';
 import { renderSize, type SizeSummary, summarizeSize } from './lib/ann-report.js';
-import type { WorkerResult, WorkerTask } from './lib/ann-worker.js';
+import type { WorkerProgress, WorkerResult, WorkerTask } from './lib/ann-worker.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { REPO_ROOT, writeResults } from './lib/results.js';
 import { snapshotSource } from './lib/src-snapshot.js';
@@ -86,9 +86,22 @@ function enginesFor(n: number): EngineName[] {
   });
 }
 
-async function runWorker(task: WorkerTask): Promise<WorkerResult | { error: string }> {
+/**
+ * Run one worker. Meanwhile its progress file is polled every minute and handed to
+ * `onProgress` (the partial JSON then shows how far a long build got).
+ */
+async function runWorker(
+  task: WorkerTask,
+  onProgress: (progress: WorkerProgress) => Promise<void>,
+): Promise<WorkerResult | { error: string }> {
   const taskFile = `${task.outFile}.task.json`;
   await writeFile(taskFile, JSON.stringify(task));
+  const poll = setInterval(() => {
+    if (!task.progressFile) return;
+    readFile(task.progressFile, 'utf8')
+      .then((text) => onProgress(JSON.parse(text) as WorkerProgress))
+      .catch(() => undefined);
+  }, 60_000);
   const worker = path.join(REPO_ROOT, 'bench/lib/ann-worker.ts');
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', worker, taskFile], {
@@ -101,6 +114,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult | { error: stri
     );
     child.on('exit', (c) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolve(c);
     });
   });
@@ -130,10 +144,14 @@ async function main() {
   const errors: string[] = [];
   const markdown: string[] = [];
   const datasets: Record<string, unknown> = {};
+  /** The worker running now and what it last reported (partial JSON only). */
+  let running: WorkerProgress | undefined;
+  let lastSummaries: SizeSummary[] = [];
   const save = (status: 'partial' | 'complete', sized: SizeSummary[]) =>
     writeResults(String(args.name), {
       bench: 'ann',
       status,
+      ...(status === 'partial' && running ? { running } : {}),
       machine,
       command: `npm run bench:ann -- ${process.argv.slice(2).join(' ')}`.trim(),
       source,
@@ -195,27 +213,40 @@ async function main() {
         for (const engine of list) {
           log(`n=${n} build ${r + 1}/${builds}: ${engine}`);
           const out = path.join(scratch, `${n}-${engine}-${r}.json`);
-          const result = await runWorker({
-            datasetDir,
-            engine,
-            hnsw,
-            queries,
-            filteredQueries: Number(args['filtered-queries']),
-            slowQueries: Number(args['slow-queries']),
-            passes: Number(args.passes),
-            sweep: r === 0 ? sweep : [],
-            sweepRepeats,
-            workDir: await mkdtemp(path.join(scratch, `${engine}-`)),
-            outFile: out,
-            lensModule: source.lensModule,
-          });
+          const result = await runWorker(
+            {
+              datasetDir,
+              engine,
+              hnsw,
+              queries,
+              filteredQueries: Number(args['filtered-queries']),
+              slowQueries: Number(args['slow-queries']),
+              passes: Number(args.passes),
+              sweep: r === 0 ? sweep : [],
+              sweepRepeats,
+              workDir: await mkdtemp(path.join(scratch, `${engine}-`)),
+              outFile: out,
+              lensModule: source.lensModule,
+              progressFile: `${out}.progress.json`,
+            },
+            async (progress) => {
+              if (progress.at === running?.at) return; // nothing new since the last poll
+              running = progress;
+              log(
+                `  ${progress.engine} n=${progress.n}: ${progress.phase}${progress.total ? ` ${progress.done}/${progress.total}` : ''} after ${Math.round(progress.elapsedMs / 1000)} s (load ${progress.loadAverage.join(' ')})`,
+              );
+              await save('partial', lastSummaries);
+            },
+          );
+          running = undefined;
           if ('error' in result) {
             errors.push(`n=${n} build ${r + 1}: ${result.error}`);
             log(`  ${result.error}`);
           } else byEngine.get(engine)?.push(result);
           raw[String(n)] = Object.fromEntries(byEngine);
           const partial = summarizeSize(n, byEngine, { defaultEf: hnsw.ef, targets: TARGETS });
-          await save('partial', [...summaries, partial]);
+          lastSummaries = [...summaries, partial];
+          await save('partial', lastSummaries);
         }
       }
       const summary = summarizeSize(n, byEngine, { defaultEf: hnsw.ef, targets: TARGETS });

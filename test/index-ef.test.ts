@@ -5,7 +5,12 @@
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createLens, LENS_DEFAULTS, openLens } from '../src/index/index.js';
-import { EF_SCALE_FROM, effectiveEf } from '../src/index/options.js';
+import {
+  EF_SCALE_FROM,
+  effectiveEf,
+  FILTERED_EF_GROWTH,
+  filteredEf,
+} from '../src/index/options.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { exampleSalons, tempStoreDir } from './helpers/index-store.js';
 
@@ -19,6 +24,20 @@ describe('effectiveEf', () => {
     const grows = [2e5, 5e5, 1e6, 2e6].map((n) => effectiveEf(128, n));
     expect([...grows].sort((a, b) => a - b)).toEqual(grows);
     for (const ef of grows) expect(ef % 16).toBe(0);
+  });
+
+  it('a filtered graph search divides the ef by the share of items passing, capped', () => {
+    expect(filteredEf(128, 100_000, 100_000)).toBe(128);
+    expect(filteredEf(128, 50_000, 100_000)).toBe(256);
+    // 39% of the items (a question filter): 128 / 0.39 = 328.2, to a multiple of 16.
+    expect(filteredEf(128, 39_000, 100_000)).toBe(336);
+    expect(filteredEf(128, 15_000, 100_000)).toBe(848);
+    // Leaving out one salon of a thousand (similarTo, CSLS statistics) changes nothing.
+    expect(filteredEf(128, 99_900, 100_000)).toBe(128);
+    expect(filteredEf(128, 100, 100_000)).toBe(128 * FILTERED_EF_GROWTH);
+    const shares = [0.9, 0.5, 0.2, 0.1, 0.05].map((f) => filteredEf(100, f * 1e6, 1e6));
+    expect([...shares].sort((a, b) => a - b)).toEqual(shares);
+    for (const ef of shares) expect(ef).toBeGreaterThanOrEqual(100);
   });
 
   it('a small store searches with the stored ef; openLens({ ef }) and setEf override it', async () => {

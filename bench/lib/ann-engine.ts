@@ -26,6 +26,8 @@ export interface EngineContext {
   workDir: string;
   /** salon-lens entry to load (a frozen copy of src/, see src-snapshot.ts); default: src/. */
   lensModule?: string;
+  /** Build progress, for engines that report it (the 1M build runs for an hour or more). */
+  onBuildProgress?: (progress: { stage: string; done: number; total: number }) => void;
 }
 
 /** A query variant an engine runs: a filter, and for salon-lens optionally `exact: true`. */

@@ -39,7 +39,24 @@ export interface WorkerTask {
   outFile: string;
   /** Frozen copy of src/index/index.ts to load salon-lens from (see src-snapshot.ts). */
   lensModule?: string;
+  /** Where to write build progress every 30 s (read by bench/ann.ts for its partial JSON). */
+  progressFile?: string;
 }
+
+/** What a worker has reached, written while it runs. */
+export interface WorkerProgress {
+  engine: EngineName;
+  n: number;
+  phase: string;
+  done?: number;
+  total?: number;
+  elapsedMs: number;
+  rssMiB: number;
+  loadAverage: number[];
+  at: string;
+}
+
+const PROGRESS_EVERY_MS = 30_000;
 
 export interface PassFigures {
   p50Ms: number;
@@ -196,16 +213,38 @@ async function main() {
   const ds = await loadAnnDataset(task.datasetDir);
   const spec = engineSpec(task.engine);
   const create = await spec.load();
+  const started = performance.now();
+  let lastWrite = 0;
+  const progress = (phase: string, p: { done?: number; total?: number } = {}, force = false) => {
+    const now = performance.now();
+    if (!task.progressFile || (!force && now - lastWrite < PROGRESS_EVERY_MS)) return;
+    lastWrite = now;
+    const report: WorkerProgress = {
+      engine: task.engine,
+      n: ds.n,
+      phase,
+      ...p,
+      elapsedMs: Math.round(now - started),
+      rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      at: new Date().toISOString(),
+    };
+    // Fire and forget: progress must never stall or fail the measurement.
+    writeFile(task.progressFile, JSON.stringify(report)).catch(() => undefined);
+  };
   const engine = create({
     ds,
     hnsw: task.hnsw,
     workDir: task.workDir,
     ...(task.lensModule ? { lensModule: task.lensModule } : {}),
+    onBuildProgress: (p) => progress(`build: ${p.stage}`, p),
   });
 
   settle();
   const before = process.memoryUsage();
+  progress('build', {}, true);
   const built = await engine.build();
+  progress('built, querying', {}, true);
   settle();
   const after = process.memoryUsage();
   const disk = await engine.diskBytes();
@@ -228,6 +267,7 @@ async function main() {
     });
     const recall = recallOver(answers, ds.truth[mode.filter]);
     modes.push({ mode, queries: count, recall, passes: timed.passes });
+    progress(`queried ${mode.name}: recall@10 ${recall.toFixed(4)}`, {}, true);
     process.stderr.write(
       `    ${task.engine} ${mode.name}: recall@10 ${recall.toFixed(4)}, p50 ${timed.passes.map((p) => p.p50Ms.toFixed(3)).join('/')} ms\n`,
     );

@@ -1,7 +1,8 @@
 /**
  * The embedded file store: salons' items, their vectors and an HNSW graph in one
- * folder (format in manifest.ts, generations in store-files.ts), held in memory
- * and searched there.
+ * folder (format in manifest.ts, generations in store-files.ts). Items and the
+ * graph are held in memory; vectors are read from their files when exact search,
+ * scores or rows need them (vector-rows.ts): the graph holds the other copy.
  *
  *   const store = await openFileStore('.lens', { embedder, readOnly: true });
  *   const hits = store.nearest({ vector, k: 5, filter: { section: 'question' } });
@@ -31,7 +32,9 @@ import {
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
+  EXACT_ROWS_PER_EF,
   effectiveEf,
+  filteredEf,
   LENS_DEFAULTS,
   type LensProgress,
   type OpenLensOptions,
@@ -57,6 +60,7 @@ import {
   saveGeneration,
   saveMode,
 } from './store-files.js';
+import { VectorRows } from './vector-rows.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -116,6 +120,8 @@ export class FileStore implements LensStorage {
   /** Posting lists: each salon's run of positions, each section's positions. */
   #salonRuns = new Map<string, [number, number]>();
   #sectionLists = new Map<string, number[]>();
+  /** Labels of all stored items, ascending (built on the first unfiltered exact search). */
+  #liveLabels: Int32Array | undefined;
 
   private constructor(
     readonly location: string,
@@ -179,7 +185,7 @@ export class FileStore implements LensStorage {
     const out: StoredRow[] = [];
     const items = this.#data.items;
     for (let p = 0; p < items.length; p++) {
-      if (keep === undefined || keep(p)) out.push(this.#rowAt(p));
+      if (keep === undefined || keep(p)) out.push(this.#lazyRowAt(p));
     }
     return out;
   }
@@ -190,9 +196,10 @@ export class FileStore implements LensStorage {
   }
 
   /**
-   * Top-k by cosine among items passing the filter. Small filtered subsets are
-   * searched exactly; otherwise HNSW runs with the filter inside the graph search,
-   * and if it comes back short of k matches (a very selective filter) we fall back
+   * Top-k by cosine among items passing the filter. Filtered subsets small enough
+   * for a scan to cost no more than the graph walk are searched exactly; otherwise
+   * HNSW runs with the filter inside the graph search, with ef scaled to the share of
+   * items passing (filteredEf), and if it comes back short of k matches we fall back
    * to exact.
    */
   async nearest(query: NearestQuery): Promise<ScoredItem[]> {
@@ -202,10 +209,13 @@ export class FileStore implements LensStorage {
     const want = Math.min(k, matching);
     if (want === 0) return [];
     const hnsw = this.#data.hnsw;
-    if (query.ef !== undefined) hnsw.setEf(query.ef);
+    const base = query.ef ?? this.#ef;
+    // A filtered graph search keeps its list deep in passing items (see filteredEf).
+    const ef = keep ? filteredEf(base, matching, this.#data.items.length) : base;
+    if (ef !== this.#ef) hnsw.setEf(ef);
     try {
       let hits: Scored[];
-      if (method === 'exact' || (method === 'auto' && keep && matching <= LENS_DEFAULTS.exactBelow))
+      if (method === 'exact' || (method === 'auto' && keep && this.#exactIsCheaper(matching, ef)))
         hits = this.#exact(q, want, keep, within);
       else {
         hits = this.#ann(q, want, keep);
@@ -213,8 +223,13 @@ export class FileStore implements LensStorage {
       }
       return hits.map((h) => this.#scoredItem(h));
     } finally {
-      if (query.ef !== undefined) hnsw.setEf(this.#ef);
+      if (ef !== this.#ef) hnsw.setEf(this.#ef);
     }
+  }
+
+  /** A filtered search this small scans its items: as fast as the graph, and exact. */
+  #exactIsCheaper(matching: number, ef: number): boolean {
+    return matching <= LENS_DEFAULTS.exactBelow || matching <= EXACT_ROWS_PER_EF * ef;
   }
 
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
@@ -272,6 +287,7 @@ export class FileStore implements LensStorage {
   }
 
   async close(): Promise<void> {
+    this.#data.vectors.close();
     await this.#lock?.release();
     this.#lock = undefined;
   }
@@ -304,6 +320,7 @@ export class FileStore implements LensStorage {
           return undefined; // lock lost: this lens can no longer write anyway
         });
         if (reloaded) {
+          this.#data.vectors.close();
           this.#data = reloaded;
           this.#data.hnsw.setEf(this.#ef);
           this.#reindex();
@@ -324,7 +341,6 @@ export class FileStore implements LensStorage {
   async #apply(changes: SalonChanges): Promise<void> {
     const { upsert: replace, signal, onProgress: progress } = changes;
     const data = this.#data;
-    const dim = data.manifest.embedder.dim;
     const dropped = new Set([...replace.map((r) => r.salon.id), ...changes.remove]);
     const pending = replace.flatMap(({ salon }) => salon.items);
     const removing = data.items.reduce((n, item) => n + (dropped.has(item.salonId) ? 1 : 0), 0);
@@ -335,7 +351,7 @@ export class FileStore implements LensStorage {
       const label = data.labels[pos] as number;
       if (dropped.has(item.salonId)) {
         data.hnsw.markDelete(label);
-        data.vectors.fill(0, label * dim, (label + 1) * dim);
+        data.vectors.clear(label);
         addLabel(data.pendingDeleted, label);
       } else {
         kept.push({ item, label });
@@ -362,7 +378,7 @@ export class FileStore implements LensStorage {
       for (const [i, item] of chunk.entries()) {
         const vector = vectors[i] as Float32Array;
         const label = free.pop() ?? data.labelCount++;
-        data.vectors.set(vector, label * dim);
+        data.vectors.set(label, vector);
         data.hnsw.addPoint(toArray(vector), label);
         rows.push({ item, label });
         const v = start + i + 1;
@@ -403,20 +419,15 @@ export class FileStore implements LensStorage {
 
   /**
    * Make room for `labels` HNSW points and vector rows (grows, never shrinks), with
-   * headroom: growing to the exact size copied the whole graph and every vector
-   * (~440 MB at 200k items, ~2 s) on each small add.
+   * headroom for the graph: growing it to the exact size copied the whole graph
+   * (hundreds of MB at 200k items) on each small add.
    */
   #ensureCapacity(labels: number): void {
     const data = this.#data;
-    const dim = data.manifest.embedder.dim;
     const max = data.hnsw.getMaxElements();
     if (labels > max) data.hnsw.resizeIndex(withHeadroom(labels, max));
-    if (labels * dim > data.vectors.length) {
-      const rows = withHeadroom(labels, data.vectors.length / dim);
-      const grown = new Float32Array(Math.max(rows, INITIAL_CAPACITY) * dim);
-      grown.set(data.vectors);
-      data.vectors = grown;
-    }
+    // Only unsaved rows live in memory (vector-rows.ts), so growing them copies little.
+    data.vectors.reserve(labels);
   }
 
   async #save(
@@ -439,6 +450,11 @@ export class FileStore implements LensStorage {
     });
     this.#data.manifest = manifest;
     this.#data.saved = { salons: this.#data.salons, state: this.#data.state };
+    // From now on vectors are read from the files just saved (committed: a failure
+    // to open them leaves the rows in memory, which is still correct).
+    try {
+      this.#data.vectors.rebase(this.location, manifest);
+    } catch {}
     this.#unsaved = undefined;
     this.#data.pendingDeleted = [];
     this.#saveMode = 'append';
@@ -461,6 +477,7 @@ export class FileStore implements LensStorage {
       this.#salonRuns.set(salonId, [start, p]);
     }
     this.#sectionLists.clear();
+    this.#liveLabels = undefined;
     this.#bm25 = undefined;
     this.#subsets.clear();
     if (this.#efGiven === undefined && this.#ef !== undefined) {
@@ -486,14 +503,26 @@ export class FileStore implements LensStorage {
     return list;
   }
 
+  /** A position's vector, read from the vectors file (or memory, before a save). */
   #vectorAt(pos: number): Float32Array {
-    const dim = this.#data.manifest.embedder.dim;
-    const label = this.#data.labels[pos] as number;
-    return this.#data.vectors.subarray(label * dim, (label + 1) * dim);
+    return this.#data.vectors.row(this.#data.labels[pos] as number);
   }
 
   #rowAt(pos: number): StoredRow {
     return { item: this.#data.items[pos] as Item, vector: this.#vectorAt(pos) };
+  }
+
+  /** A row whose vector is read when first asked for (many callers want only items). */
+  #lazyRowAt(pos: number): StoredRow {
+    const at = (p: number) => this.#vectorAt(p);
+    let vector: Float32Array | undefined;
+    return {
+      item: this.#data.items[pos] as Item,
+      get vector() {
+        vector ??= at(pos);
+        return vector;
+      },
+    };
   }
 
   #scoredItem(h: Scored): ScoredItem {
@@ -622,29 +651,44 @@ export class FileStore implements LensStorage {
     return out.sort(this.#compare);
   }
 
-  /** Brute-force top-k over all items, or over the positions in `within` only. */
+  /**
+   * Brute-force top-k over all items, or over the positions in `within` only. Rows
+   * are read in label order (file order), so neighbouring rows come in one read;
+   * the top-k is the same in any order (ties go by item id).
+   */
   #exact(
     q: Float32Array,
     k: number,
     keep?: (pos: number) => boolean,
     within?: readonly number[],
   ): Scored[] {
-    const n = within ? within.length : this.#data.items.length;
+    const labels = this.#data.labels;
+    const posByLabel = this.#posByLabel;
+    let wanted: Int32Array;
+    if (within) {
+      wanted = new Int32Array(within.length);
+      let n = 0;
+      for (const pos of within) if (!keep || keep(pos)) wanted[n++] = labels[pos] as number;
+      wanted = wanted.subarray(0, n).sort();
+    } else {
+      this.#liveLabels ??= Int32Array.from(labels).sort();
+      wanted = this.#liveLabels;
+    }
     const top: Scored[] = [];
-    for (let c = 0; c < n; c++) {
-      const pos = within ? (within[c] as number) : c;
-      if (keep && !keep(pos)) continue;
-      const candidate = { pos, score: dot(q, this.#vectorAt(pos)) };
+    this.#data.vectors.scan(wanted, (label, row) => {
+      const pos = posByLabel[label] as number;
+      if (!within && keep && !keep(pos)) return;
+      const candidate = { pos, score: dot(q, row) };
       if (top.length === k) {
         const worst = top[k - 1] as Scored;
-        if (this.#compare(candidate, worst) >= 0) continue;
+        if (this.#compare(candidate, worst) >= 0) return;
         top.pop();
       }
       // Insertion keeps `top` sorted; k is small, so this beats sorting n scores.
       let i = top.length;
       while (i > 0 && this.#compare(candidate, top[i - 1] as Scored) < 0) i--;
       top.splice(i, 0, candidate);
-    }
+    });
     return top;
   }
 }
@@ -720,7 +764,7 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
         manifest: base,
         items: [] as Item[],
         labels: [] as number[],
-        vectors: new Float32Array(0),
+        vectors: VectorRows.empty(embedder.dim),
         labelCount: 0,
         hnsw,
         state: {},

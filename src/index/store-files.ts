@@ -25,6 +25,7 @@ import { compareSalons, type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
 import { sha256 } from '../util/hash.js';
 import { shellCommand } from '../util/shell-quote.js';
+import { toArray } from '../util/vector.js';
 import { faultPoint } from './fault-points.js';
 import { checkHnswFile } from './hnsw-file.js';
 import {
@@ -59,6 +60,7 @@ import {
   type PatchFile,
   PatchFileSchema,
 } from './state-patch.js';
+import { VectorRows } from './vector-rows.js';
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -70,8 +72,8 @@ export interface StoreData {
   items: Item[];
   /** `labels[i]` is the HNSW label (and vectors row) of `items[i]`. */
   labels: number[];
-  /** Row `label` holds that label's vector; rows past `labelCount` are spare capacity. */
-  vectors: Float32Array;
+  /** Row `label` holds that label's vector (read from the vectors files on demand). */
+  vectors: VectorRows;
   labelCount: number;
   hnsw: Hnsw;
   state: Record<string, unknown>;
@@ -256,16 +258,36 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
     );
   }
 
-  // Read straight into the owned, aligned buffer the lens keeps (no second copy).
-  const vectors = new Float32Array(manifest.labelCount * dim);
-  for (const segment of segments) {
-    const into = new Uint8Array(
-      vectors.buffer,
-      segment.firstLabel * rowBytes,
-      segment.vectors.bytes,
-    );
-    await readVerified(dir, segment.vectors, { into });
+  // Verified here, then read row by row when needed (hnswlib holds the other copy).
+  for (const segment of segments) await readVerified(dir, segment.vectors, { mode: 'check' });
+  let vectors: VectorRows;
+  try {
+    vectors = VectorRows.open(dir, manifest);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new MissingFile(e.path ?? dir);
+    throw error;
   }
+  try {
+    return await loadGraphAndState(dir, manifest, ordered, vectors, base.labelCount, {
+      salons,
+      state,
+    });
+  } catch (error) {
+    vectors.close();
+    throw error;
+  }
+}
+
+async function loadGraphAndState(
+  dir: string,
+  manifest: Manifest,
+  ordered: Array<{ item: Item; label: number }>,
+  vectors: VectorRows,
+  baseLabels: number,
+  { salons, state }: Pick<StoreData, 'salons' | 'state'>,
+): Promise<StoreData> {
+  const { dim } = manifest.embedder;
 
   // Checksum first, structure second, graph last: hnswlib trusts its input and
   // crashes on a well-checksummed but hostile file (see hnsw-file.ts).
@@ -286,14 +308,10 @@ async function loadFiles(dir: string, manifest: Manifest): Promise<StoreData> {
     if (gone) throw new MissingFile(hnswPath);
     throw corrupt(dir, hnswPath, 'cannot be read by hnswlib', error);
   }
-  if (hnsw.getCurrentCount() !== base.labelCount) {
-    throw corrupt(
-      dir,
-      hnswPath,
-      `holds ${hnsw.getCurrentCount()} points, expected ${base.labelCount}`,
-    );
+  if (hnsw.getCurrentCount() !== baseLabels) {
+    throw corrupt(dir, hnswPath, `holds ${hnsw.getCurrentCount()} points, expected ${baseLabels}`);
   }
-  replay(hnsw, manifest, vectors, dim);
+  replay(hnsw, manifest, vectors);
   hnsw.setEf(manifest.hnsw.ef);
   // In memory the salon list lives in `salons` only, whatever the format read.
   const { salons: _legacy, ...current } = manifest;
@@ -354,7 +372,7 @@ async function graphProblem(file: string, manifest: Manifest): Promise<string | 
  * its removed labels deleted, then insert its new points (the writer's order too:
  * removals change which neighbours an insert links to).
  */
-function replay(hnsw: Hnsw, manifest: Manifest, vectors: Float32Array, dim: number): void {
+function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): void {
   if (manifest.delta.length === 0 && manifest.deleted.length === 0) return;
   const baseGeneration = generationOf(manifest.files.hnsw.name) ?? -1;
   if (manifest.labelCount > hnsw.getMaxElements()) hnsw.resizeIndex(manifest.labelCount);
@@ -367,7 +385,6 @@ function replay(hnsw: Hnsw, manifest: Manifest, vectors: Float32Array, dim: numb
     segmentOf.set(g, segment);
     generations.add(g);
   }
-  const row: number[] = new Array(dim);
   for (const g of [...generations].sort((a, b) => a - b)) {
     for (const r of manifest.deleted) {
       if (r.generation !== g) continue;
@@ -376,9 +393,7 @@ function replay(hnsw: Hnsw, manifest: Manifest, vectors: Float32Array, dim: numb
     const segment = segmentOf.get(g);
     if (!segment) continue;
     for (let label = segment.firstLabel; label < segment.firstLabel + segment.labelCount; label++) {
-      const at = label * dim;
-      for (let d = 0; d < dim; d++) row[d] = vectors[at + d] as number;
-      hnsw.addPoint(row, label);
+      hnsw.addPoint(toArray(vectors.row(label)), label);
     }
   }
 }
@@ -461,7 +476,7 @@ export async function saveGeneration(
   for (const kind of kinds) {
     throwIfAborted(options.signal, 'save');
     const name = generationFileName(kind, generation);
-    files[kind] = await writeDataFile(dir, name, kind, data, data.manifest.embedder.dim);
+    files[kind] = await writeDataFile(dir, name, kind, data);
     step(name);
   }
   let delta = append ? [...(previous?.delta ?? [])] : [];
@@ -593,7 +608,6 @@ async function writeSegment(
   step: (name: string) => void,
   options: SaveOptions,
 ): Promise<Segment> {
-  const dim = data.manifest.embedder.dim;
   const labelCount = data.labelCount - firstLabel;
   // In insertion order (= label order: an append never reuses labels), which is
   // also the order a reader replays them in.
@@ -616,11 +630,7 @@ async function writeSegment(
   const vectors = await writeBytes(
     dir,
     vectorsName,
-    new Uint8Array(
-      data.vectors.buffer,
-      data.vectors.byteOffset + firstLabel * dim * 4,
-      labelCount * dim * 4,
-    ),
+    data.vectors.bytes(firstLabel, data.labelCount),
   );
   step(vectorsName);
   return { items, vectors, firstLabel, labelCount };
@@ -643,7 +653,6 @@ async function writeDataFile(
     StoreData,
     'items' | 'labels' | 'vectors' | 'labelCount' | 'hnsw' | 'state' | 'salons'
   >,
-  dim: number,
 ): Promise<FileEntry> {
   const file = path.join(dir, name);
   // The file is named at its rename for the test seam's short-write mode (fault-points.ts).
@@ -660,11 +669,7 @@ async function writeDataFile(
   }
   if (kind === 'vectors') {
     // Rows in use only; spare capacity past labelCount is not persisted.
-    return writeBytes(
-      dir,
-      name,
-      new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.labelCount * dim * 4),
-    );
+    return writeBytes(dir, name, data.vectors.bytes(0, data.labelCount));
   }
   const json =
     kind === 'items'
@@ -748,7 +753,7 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
   if (problems.length === 0) {
     // Deep check: the files also agree with each other and hnswlib can read the graph.
     try {
-      await loadFiles(dir, manifest);
+      (await loadFiles(dir, manifest)).vectors.close();
     } catch (error) {
       if (error instanceof MissingFile) problems.push({ file: error.file, problem: 'is missing' });
       else if (error instanceof SalonLensError) {
