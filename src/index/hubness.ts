@@ -236,7 +236,10 @@ export async function updateNeighbourhoods(
   for (const label of removed) if (label < table.labelCount) table.clear(label);
   const added = new Set(change.added);
   const recompute = [...new Set([...stale, ...added])];
-  table.grow(Math.max(0, ...recompute) + 1);
+  // A loop, not Math.max(...recompute): spreading a 1M-item add overflowed the stack.
+  let highest = 0;
+  for (const label of recompute) if (label > highest) highest = label;
+  table.grow(highest + 1);
   for (const label of recompute) table.setList(label, await source.nearest(label, table.k));
   if (added.size === 0) return { recomputed: recompute.length };
 
