@@ -109,6 +109,21 @@ describe('NeighbourhoodTable', () => {
     expect(snapshot(copy, [0, 1])).toEqual(snapshot(table, [0, 1]));
   });
 
+  it('takes an add of 300,000 items at once (the label list is not spread into a call)', async () => {
+    const n = 300_000;
+    const labels = Array.from({ length: n }, (_, i) => i);
+    // Items in salons of one: none has a neighbour, which keeps this about the sizes.
+    const none = {
+      nearest: () => [],
+      pairScore: () => undefined,
+      labels: () => labels,
+    };
+    const table = new NeighbourhoodTable(5);
+    const { recomputed } = await updateNeighbourhoods(table, none, { added: labels, removed: [] });
+    expect(recomputed).toBe(n);
+    expect(table.labelCount).toBeGreaterThanOrEqual(n);
+  });
+
   it('a query ignores its own stored copy when measuring its neighbourhood', () => {
     expect(queryRadius([1, 0.8, 0.6, 0.4], 2)).toBeCloseTo(0.7, 12);
     expect(queryRadius([], 5)).toBe(0);
