@@ -44,6 +44,25 @@ async function cslsView(lens: Lens): Promise<string[]> {
 }
 
 describe('neighbourhood statistics in the store', () => {
+  it('are updated in place, and a write that fails after updating them leaves the saved ones in use', async () => {
+    const lens = await fresh(salons.slice(0, 3));
+    const before = await cslsView(lens);
+    const stop = new AbortController();
+    await expect(
+      lens.addSalons(salons.slice(3), {
+        signal: stop.signal,
+        // The statistics are already updated when the save starts.
+        onProgress: (p) => {
+          if (p.stage === 'save') stop.abort();
+        },
+      }),
+    ).rejects.toThrow(/abort/i);
+    expect(await cslsView(lens)).toEqual(before);
+    // The next write starts from the saved statistics and still equals a fresh build.
+    await lens.addSalons(salons.slice(3));
+    expect(await cslsView(lens)).toEqual(await cslsView(await fresh(salons)));
+  });
+
   it('are saved with the items and equal a from-scratch build after adds, a change and a removal', async () => {
     const lens = await fresh([]);
     for (const salon of salons) await lens.addSalons([salon]);

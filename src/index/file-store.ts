@@ -112,7 +112,8 @@ export class FileStore implements LensStorage {
   /** How the next save writes items and graph (set by #apply, see saveMode). */
   #saveMode: 'append' | 'full' = 'append';
   // Derived lookups, rebuilt whenever #data changes.
-  #posById = new Map<string, number>();
+  /** Item id → HNSW label (a label stays put while positions shift). */
+  #labelById = new Map<string, number>();
   #posByLabel = new Int32Array(0);
   #salonById = new Map<string, StoredSalon>();
   #bm25: Bm25Index | undefined;
@@ -191,7 +192,7 @@ export class FileStore implements LensStorage {
   }
 
   async row(itemId: string): Promise<StoredRow | undefined> {
-    const pos = this.#posById.get(itemId);
+    const pos = this.#posOf(itemId);
     return pos === undefined ? undefined : this.#rowAt(pos);
   }
 
@@ -245,7 +246,7 @@ export class FileStore implements LensStorage {
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
     return itemIds.map((id) => {
-      const pos = this.#posById.get(id);
+      const pos = this.#posOf(id);
       return pos === undefined ? Number.NaN : dot(vector, this.#vectorAt(pos));
     });
   }
@@ -259,10 +260,7 @@ export class FileStore implements LensStorage {
   async applyChanges(changes: SalonChanges): Promise<{ removedItems: number }> {
     let removedItems = 0;
     await this.#mutate(changes.signal, async () => {
-      const before = new Set(this.#posById.keys());
-      await this.#apply(changes);
-      for (const id of this.#posById.keys()) before.delete(id);
-      removedItems = before.size;
+      removedItems = await this.#apply(changes);
       const changed = new Set<StoreFileKind>(['items', 'vectors', 'hnsw']);
       const derived = await changes.derivedState?.();
       if (derived) {
@@ -274,9 +272,10 @@ export class FileStore implements LensStorage {
     return { removedItems };
   }
 
-  async readState(key: string): Promise<unknown> {
+  async readState(key: string, options: { shared?: boolean } = {}): Promise<unknown> {
+    // Safe to share: the state is replaced on write, never modified in place.
     const value = this.#data.state[key];
-    return value === undefined ? undefined : structuredClone(value);
+    return value === undefined || options.shared ? value : structuredClone(value);
   }
 
   async writeState(key: string, value: unknown): Promise<void> {
@@ -336,37 +335,52 @@ export class FileStore implements LensStorage {
    * Replace the items of upserted salons, drop removed salons, embed and insert
    * the new items (a chunk at a time). A write saved as an append gives new items
    * new labels (its segment is the labels past the last save); one saved in full
-   * reuses freed labels lowest first, which keeps the vectors dense.
+   * reuses freed labels lowest first, which keeps the vectors dense. Returns how
+   * many stored items are gone after the change.
    */
-  async #apply(changes: SalonChanges): Promise<void> {
+  async #apply(changes: SalonChanges): Promise<number> {
     const { upsert: replace, signal, onProgress: progress } = changes;
     const data = this.#data;
     const dropped = new Set([...replace.map((r) => r.salon.id), ...changes.remove]);
     const pending = replace.flatMap(({ salon }) => salon.items);
-    const removing = data.items.reduce((n, item) => n + (dropped.has(item.salonId) ? 1 : 0), 0);
+    // Work goes by salon runs (posting lists), not by item: an add of 10 salons to a
+    // 200k-item store used to spend most of its JS time in passes over every item.
+    const runs = this.#salonRuns;
+    const droppedRuns: Array<[number, number]> = [];
+    for (const id of dropped) {
+      const run = runs.get(id);
+      if (run) droppedRuns.push(run);
+    }
+    let removing = 0;
+    for (const [start, end] of droppedRuns) removing += end - start;
     this.#saveMode = saveMode(data.manifest, pending.length, removing);
-    const kept: Array<{ item: Item; label: number }> = [];
-    const used = new Uint8Array(data.labelCount);
-    data.items.forEach((item, pos) => {
-      const label = data.labels[pos] as number;
-      if (dropped.has(item.salonId)) {
+    const droppedIds: string[] = [];
+    for (const [start, end] of droppedRuns) {
+      for (let pos = start; pos < end; pos++) {
+        const label = data.labels[pos] as number;
         data.hnsw.markDelete(label);
         data.vectors.clear(label);
         addLabel(data.pendingDeleted, label);
-      } else {
-        kept.push({ item, label });
-        used[label] = 1;
+        const id = (data.items[pos] as Item).id;
+        this.#labelById.delete(id);
+        droppedIds.push(id);
       }
-    });
+    }
     // pop() from the end yields the lowest label first.
     const free: number[] = [];
-    if (this.#saveMode === 'full')
+    if (this.#saveMode === 'full') {
+      const used = new Uint8Array(data.labelCount);
+      for (const label of data.labels) used[label] = 1;
+      for (const [start, end] of droppedRuns)
+        for (let pos = start; pos < end; pos++) used[data.labels[pos] as number] = 0;
       for (let l = data.labelCount - 1; l >= 0; l--) if (used[l] === 0) free.push(l);
+    }
 
     const total = pending.length;
     // Size HNSW and the vectors buffer once for the whole call (no repeated doubling).
     this.#ensureCapacity(data.labelCount + Math.max(0, total - free.length));
-    const rows: Array<{ item: Item; label: number }> = [];
+    const added = new Map<string, { items: Item[]; labels: number[] }>();
+    for (const { salon } of replace) added.set(salon.id, { items: [], labels: [] });
     for (let start = 0; start < total; start += EMBED_CHUNK) {
       const chunk = pending.slice(start, start + EMBED_CHUNK);
       const vectors = await changes.embed(
@@ -380,7 +394,10 @@ export class FileStore implements LensStorage {
         const label = free.pop() ?? data.labelCount++;
         data.vectors.set(label, vector);
         data.hnsw.addPoint(toArray(vector), label);
-        rows.push({ item, label });
+        const into = added.get(item.salonId) as { items: Item[]; labels: number[] };
+        into.items.push(item);
+        into.labels.push(label);
+        this.#labelById.set(item.id, label);
         const v = start + i + 1;
         if (v % INDEX_BATCH === 0) {
           progress({ stage: 'index', done: v, total });
@@ -391,7 +408,8 @@ export class FileStore implements LensStorage {
     }
     if (total > 0) progress({ stage: 'index', done: total, total });
 
-    // New salon list and item order: salon order, then document order.
+    // New salon list and item order: salon order, then document order. A kept salon's
+    // items are copied as the run they already form.
     const salonList = data.salons.filter((s) => !dropped.has(s.id));
     for (const { salon, contentHash } of replace) {
       salonList.push({
@@ -404,17 +422,29 @@ export class FileStore implements LensStorage {
       });
     }
     salonList.sort(compareSalons);
-    const bySalon = new Map<string, Array<{ item: Item; label: number }>>();
-    for (const row of kept.concat(rows)) {
-      const list = bySalon.get(row.item.salonId);
-      if (list) list.push(row);
-      else bySalon.set(row.item.salonId, [row]);
+    const items: Item[] = [];
+    const labels: number[] = [];
+    for (const salon of salonList) {
+      const fresh = added.get(salon.id);
+      if (fresh) {
+        for (const [i, item] of fresh.items.entries()) {
+          items.push(item);
+          labels.push(fresh.labels[i] as number);
+        }
+        continue;
+      }
+      const [start, end] = runs.get(salon.id) ?? [0, 0];
+      for (let pos = start; pos < end; pos++) {
+        items.push(data.items[pos] as Item);
+        labels.push(data.labels[pos] as number);
+      }
     }
-    const ordered = salonList.flatMap((s) => bySalon.get(s.id) ?? []);
-    data.items = ordered.map((r) => r.item);
-    data.labels = ordered.map((r) => r.label);
+    data.items = items;
+    data.labels = labels;
     data.salons = salonList;
-    this.#reindex();
+    this.#reindex(false);
+    // Removed: ids stored before and not after (an edited salon keeps the ids it still has).
+    return droppedIds.filter((id) => !this.#labelById.has(id)).length;
   }
 
   /**
@@ -460,13 +490,20 @@ export class FileStore implements LensStorage {
     this.#saveMode = 'append';
   }
 
-  #reindex(): void {
+  /**
+   * Rebuild the lookups after #data changed. `labelsById` false: #apply kept
+   * #labelById up to date itself (a map of every item id is the costly one to rebuild;
+   * an item keeps its label while positions shift).
+   */
+  #reindex(labelsById = true): void {
     const data = this.#data;
-    this.#posById = new Map(data.items.map((item, pos) => [item.id, pos]));
+    if (labelsById) {
+      this.#labelById = new Map();
+      for (const [pos, item] of data.items.entries())
+        this.#labelById.set(item.id, data.labels[pos] as number);
+    }
     this.#posByLabel = new Int32Array(data.labelCount).fill(-1);
-    data.labels.forEach((label, pos) => {
-      this.#posByLabel[label] = pos;
-    });
+    for (const [pos, label] of data.labels.entries()) this.#posByLabel[label] = pos;
     this.#salonById = new Map(data.salons.map((s) => [s.id, s]));
     // Items are in salon order, so each salon's items are one run of positions.
     this.#salonRuns = new Map();
@@ -484,6 +521,13 @@ export class FileStore implements LensStorage {
       this.#ef = effectiveEf(data.manifest.hnsw.ef, data.items.length);
       data.hnsw.setEf(this.#ef);
     }
+  }
+
+  #posOf(itemId: string): number | undefined {
+    const label = this.#labelById.get(itemId);
+    if (label === undefined) return undefined;
+    const pos = this.#posByLabel[label] ?? -1;
+    return pos >= 0 ? pos : undefined;
   }
 
   /** Positions of one section's items, ascending (built once per generation). */
@@ -606,20 +650,30 @@ export class FileStore implements LensStorage {
     for (const salonId of not ?? []) matching -= base.perSalon.get(salonId) ?? 0;
     const skip = new Set<number>();
     for (const id of f.excludeItems ?? []) {
-      const pos = this.#posById.get(id);
+      const pos = this.#posOf(id);
       if (pos === undefined || skip.has(pos)) continue;
       skip.add(pos);
       const item = items[pos] as Item;
       if ((base.keep === undefined || base.keep(pos)) && !not?.has(item.salonId)) matching--;
     }
     const baseKeep = base.keep;
-    const keep =
-      !not && skip.size === 0
-        ? baseKeep
-        : (pos: number) =>
-            !skip.has(pos) &&
-            (baseKeep === undefined || baseKeep(pos)) &&
-            !not?.has((items[pos] as Item).salonId);
+    // An excluded salon is one run of positions: a range test, not a string lookup per
+    // candidate (the graph search calls this for every node it visits; the statistics'
+    // k-NN searches of an add spent more time here than in hnswlib).
+    const excluded: Array<[number, number]> = [];
+    for (const salonId of not ?? []) {
+      const run = this.#salonRuns.get(salonId);
+      if (run) excluded.push(run);
+    }
+    const outside = (pos: number) => {
+      for (const [start, end] of excluded) if (pos >= start && pos < end) return false;
+      return true;
+    };
+    let keep = baseKeep;
+    if (skip.size > 0)
+      keep = (pos) => !skip.has(pos) && (baseKeep === undefined || baseKeep(pos)) && outside(pos);
+    else if (excluded.length > 0)
+      keep = baseKeep ? (pos) => baseKeep(pos) && outside(pos) : outside;
     return { keep, matching, within: base.positions };
   }
 

@@ -710,7 +710,9 @@ export class Lens {
   /**
    * One atomic write that also brings the neighbourhood statistics up to date:
    * items of the `touchedSalons` stored now count as removed, `addedIds` as added.
-   * The statistics are updated on a copy inside the write and adopted only once it commits.
+   * The statistics are updated in place inside the write (a copy of them cost an
+   * add to a 200k-item store ~0.15 s); if the write fails they are dropped and
+   * loaded again from the saved generation on next use.
    */
   async #applyChanges(
     changes: Omit<SalonChanges, 'derivedState'>,
@@ -722,18 +724,23 @@ export class Lens {
       touchedSalons.length === 0
         ? []
         : (await this.#storage.rows({ salon: touchedSalons })).map((r) => r.item.id);
-    let next: StoredNeighbourhoods | undefined;
-    const result = await this.#storage.applyChanges({
-      ...changes,
-      derivedState: async () => {
-        next = current.clone();
-        await next.update(this.#storage, { removed, added: addedIds });
-        return { [NEIGHBOURHOODS_STATE_KEY]: next.toState(this.#storage) };
-      },
-    });
-    // Stores that do not call derivedState rebuild the statistics on next use.
-    this.#neighbourhoods = next ? Promise.resolve(next) : undefined;
-    return result;
+    let updated = false;
+    try {
+      const result = await this.#storage.applyChanges({
+        ...changes,
+        derivedState: async () => {
+          updated = true;
+          await current.update(this.#storage, { removed, added: addedIds });
+          return { [NEIGHBOURHOODS_STATE_KEY]: current.toState(this.#storage) };
+        },
+      });
+      // Stores that do not call derivedState rebuild the statistics on next use.
+      if (!updated) this.#neighbourhoods = undefined;
+      return result;
+    } catch (error) {
+      if (updated) this.#neighbourhoods = undefined;
+      throw error;
+    }
   }
 
   #hits(list: readonly RankedItem[], scoring: SearchHit['scoring']): SearchHit[] {

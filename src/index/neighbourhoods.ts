@@ -48,10 +48,22 @@ export class StoredNeighbourhoods {
   #ids: string[];
   #slotOf: Map<string, number>;
   #table: NeighbourhoodTable;
+  /**
+   * The arrays of the last state saved or loaded. The next state starts as a copy of
+   * them with the changed slots written in: converting every slot of a 200k-item
+   * table from typed arrays cost each add ~0.1 s. Never modified in place (the store
+   * keeps them as its saved state to diff against).
+   */
+  #emitted: { labels: readonly number[]; scores: readonly number[] } | undefined;
 
-  private constructor(ids: string[], table: NeighbourhoodTable) {
+  private constructor(
+    ids: string[],
+    table: NeighbourhoodTable,
+    emitted?: { labels: readonly number[]; scores: readonly number[] },
+  ) {
     this.#ids = ids;
     this.#table = table;
+    this.#emitted = emitted;
     this.#slotOf = new Map();
     ids.forEach((id, slot) => {
       if (id !== '') this.#slotOf.set(id, slot);
@@ -60,7 +72,7 @@ export class StoredNeighbourhoods {
 
   /** The saved statistics if they describe exactly what `storage` holds, else undefined. */
   static async load(storage: LensStorage): Promise<StoredNeighbourhoods | undefined> {
-    const saved = (await storage.readState(NEIGHBOURHOODS_STATE_KEY)) as
+    const saved = (await storage.readState(NEIGHBOURHOODS_STATE_KEY, { shared: true })) as
       | SavedNeighbourhoods
       | undefined;
     if (
@@ -75,7 +87,7 @@ export class StoredNeighbourhoods {
       Int32Array.from(saved.labels),
       Float32Array.from(saved.scores),
     );
-    return new StoredNeighbourhoods(saved.ids, table);
+    return new StoredNeighbourhoods(saved.ids, table, saved);
   }
 
   /** From scratch: one k-NN search per stored item. */
@@ -86,15 +98,6 @@ export class StoredNeighbourhoods {
       added: (await storage.rows()).map((r) => r.item.id),
     });
     return stats;
-  }
-
-  /** A copy to update, so a failed write leaves this one as it was. */
-  clone(): StoredNeighbourhoods {
-    const { labels, scores } = this.#table.buffers();
-    return new StoredNeighbourhoods(
-      [...this.#ids],
-      NeighbourhoodTable.fromBuffers(this.#table.k, labels.slice(), scores.slice()),
-    );
   }
 
   /** r of a stored item (0 if unknown or it has no neighbour in another salon). */
@@ -141,13 +144,19 @@ export class StoredNeighbourhoods {
   toState(storage: LensStorage): SavedNeighbourhoods {
     const { labels, scores } = this.#table.buffers();
     const slots = this.#ids.length * this.#table.k;
+    const changed = this.#table.takeChanged();
+    const k = this.#table.k;
+    const emitted = {
+      labels: refreshed(this.#emitted?.labels, labels, slots, changed, k),
+      scores: refreshed(this.#emitted?.scores, scores, slots, changed, k),
+    };
+    this.#emitted = emitted;
     return {
       format: 1,
       k: this.#table.k,
       fingerprint: contentFingerprint(storage),
       ids: [...this.#ids],
-      labels: toNumbers(labels, slots),
-      scores: toNumbers(scores, slots),
+      ...emitted,
     };
   }
 
@@ -177,9 +186,23 @@ export class StoredNeighbourhoods {
   }
 }
 
-/** The first `n` values as a plain array (Array.from on a typed array is several times slower). */
-function toNumbers(values: Int32Array | Float32Array, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = values[i] as number;
+/**
+ * The first `n` values as a plain array: a copy of `previous` (a block copy) with the
+ * lists of `changed` labels written in, and any slots past its end. Built by push, so
+ * the array stays packed (`new Array(n)` of a million slots is a slow dictionary array).
+ */
+function refreshed(
+  previous: readonly number[] | undefined,
+  values: Int32Array | Float32Array,
+  n: number,
+  changed: ReadonlySet<number>,
+  k: number,
+): number[] {
+  const out = previous ? previous.slice(0, n) : [];
+  for (const label of changed) {
+    const end = Math.min((label + 1) * k, out.length);
+    for (let i = label * k; i < end; i++) out[i] = values[i] as number;
+  }
+  for (let i = out.length; i < n; i++) out.push(values[i] as number);
   return out;
 }

@@ -111,8 +111,12 @@ export interface LensStorage {
   setEf(ef: number): void;
   /** Apply `changes` atomically. Returns how many stored items no longer exist. */
   applyChanges(changes: SalonChanges): Promise<{ removedItems: number }>;
-  /** A copy of the derived-state JSON value stored under `key`, or undefined. */
-  readState(key: string): Promise<unknown>;
+  /**
+   * The derived-state JSON value stored under `key`, or undefined: a copy, unless
+   * `shared` (then the caller must not modify it; the statistics of a large store
+   * are millions of numbers, and copying them was a measurable part of opening).
+   */
+  readState(key: string, options?: { shared?: boolean }): Promise<unknown>;
   /** Store a JSON value under `key`, atomically. */
   writeState(key: string, value: unknown): Promise<void>;
   /** Release locks, connections and memory. Called once. */
