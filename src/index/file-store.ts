@@ -644,6 +644,9 @@ export class FileStore implements LensStorage {
     within: readonly number[] | undefined;
   } {
     const base = this.#subset(f);
+    // Most queries exclude nothing: no sets or closures to build.
+    if (f.excludeSalon === undefined && (f.excludeItems?.length ?? 0) === 0)
+      return { keep: base.keep, matching: base.count, within: base.positions };
     const not = f.excludeSalon === undefined ? undefined : new Set([f.excludeSalon].flat());
     const items = this.#data.items;
     let matching = base.count;

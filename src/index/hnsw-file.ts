@@ -82,31 +82,32 @@ export async function checkHnswFile(
       }
     }
 
-    // Upper levels: read every element's length prefix and lists, then check that
-    // each neighbour on level l exists on level l (its own list for l is read there).
+    // Upper levels: every element's length prefix and lists, read as one block (a
+    // read per element was 200k awaited reads, most of a 36 s open at 200k items),
+    // then check that each neighbour on level l exists on level l.
     const levels = new Uint8Array(h.count);
     const upper: Array<{ element: number; lists: Buffer }> = [];
     const perLevel = 4 + 4 * h.maxM;
-    let at = HEADER_BYTES + h.count * h.sizeDataPerElement;
-    const word = Buffer.alloc(4);
+    const start = HEADER_BYTES + h.count * h.sizeDataPerElement;
+    const tail = Buffer.alloc(size - start);
+    await readFully(handle, tail, tail.length, start);
+    let at = 0;
     for (let i = 0; i < h.count; i++) {
-      if (at + 4 > size) return `ends inside the upper-level links of element ${i} (cut short)`;
-      await readFully(handle, word, 4, at);
+      if (at + 4 > tail.length)
+        return `ends inside the upper-level links of element ${i} (cut short)`;
+      const length = tail.readUInt32LE(at);
       at += 4;
-      const length = word.readUInt32LE(0);
       if (length === 0) continue;
       if (length % perLevel !== 0 || length / perLevel > 64) {
         return `graph element ${i} has an upper-level link block of ${length} bytes`;
       }
-      if (at + length > size)
+      if (at + length > tail.length)
         return `ends inside the upper-level links of element ${i} (cut short)`;
-      const lists = Buffer.alloc(length);
-      await readFully(handle, lists, length, at);
-      at += length;
       levels[i] = length / perLevel;
-      upper.push({ element: i, lists });
+      upper.push({ element: i, lists: tail.subarray(at, at + length) });
+      at += length;
     }
-    if (at !== size) return `has ${size - at} bytes past the end of the graph`;
+    if (at !== tail.length) return `has ${tail.length - at} bytes past the end of the graph`;
     for (const { element, lists } of upper) {
       for (let level = 1; level <= (levels[element] as number); level++) {
         const offset = (level - 1) * perLevel;

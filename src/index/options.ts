@@ -15,6 +15,7 @@ import {
   QUESTION_SCORINGS,
   type QuestionScoring,
   SCORINGS,
+  type Scoring,
 } from '../util/csls.js';
 
 export const LENS_DEFAULTS = {
@@ -249,9 +250,10 @@ const SEARCH_DEFAULTS: ParsedSearchOptions = {
 };
 
 /**
- * `parseOptions(SearchOptionsSchema, …)` with a fast path for `{}` and `{ k }`, the
- * shapes of most queries: zod took ~6 µs of a ~100 µs query. Anything else (and any
- * invalid k) goes through the schema, so errors read the same.
+ * `parseOptions(SearchOptionsSchema, …)` with a fast path for the shapes of most
+ * queries: any of `k`, `scoring` and `exact`, with valid values (zod took ~6 µs of a
+ * query whose graph search takes ~200 µs at 10k items). Anything else, and any
+ * invalid value, goes through the schema, so errors read the same.
  */
 export function parseSearchOptions(
   options: SearchOptions | VectorSearchOptions | undefined,
@@ -260,15 +262,21 @@ export function parseSearchOptions(
 ): ParsedSearchOptions {
   if (options === undefined || options === null) return { ...SEARCH_DEFAULTS };
   if (typeof options === 'object' && Object.getPrototypeOf(options) === Object.prototype) {
-    let keys = 0;
+    const parsed = { ...SEARCH_DEFAULTS };
+    let simple = true;
     for (const key in options) {
-      keys++;
-      if (key !== 'k') keys = Number.POSITIVE_INFINITY;
+      const value = (options as Record<string, unknown>)[key];
+      if (key === 'k' && typeof value === 'number' && Number.isInteger(value) && value > 0)
+        parsed.k = value;
+      else if (key === 'scoring' && SCORINGS.includes(value as Scoring))
+        parsed.scoring = value as Scoring;
+      else if (key === 'exact' && typeof value === 'boolean') parsed.exact = value;
+      else if (value !== undefined || (key !== 'k' && key !== 'scoring' && key !== 'exact')) {
+        simple = false;
+        break;
+      }
     }
-    const k = options.k;
-    if (keys === 0) return { ...SEARCH_DEFAULTS };
-    if (keys === 1 && typeof k === 'number' && Number.isInteger(k) && k > 0)
-      return { ...SEARCH_DEFAULTS, k };
+    if (simple) return parsed;
   }
   return { mode: LENS_DEFAULTS.mode, ...parseOptions(schema, options, what) };
 }
