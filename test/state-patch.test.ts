@@ -11,6 +11,7 @@ import {
   applyStatePatch,
   diffSalons,
   diffState,
+  stateJson,
 } from '../src/index/state-patch.js';
 import { compareSalons } from '../src/parse/index.js';
 import { seededRandom } from '../src/util/random.js';
@@ -69,6 +70,40 @@ describe('state patches', () => {
     expect(bytes).toBeLessThan(300);
     expect(JSON.stringify(before).length).toBeGreaterThan(1_000_000);
     expect(diffState(before, before)).toEqual({});
+  });
+
+  it('typed arrays in memory: diffed element by element and written as plain JSON arrays', () => {
+    const random = seededRandom(11);
+    // What a reader has (plain arrays from the file) and what the writer holds next (typed).
+    const plain = table(2_000, random);
+    const typed = {
+      ...plain,
+      labels: Int32Array.from(plain.labels),
+      scores: Float32Array.from(plain.scores),
+    };
+    const before = { stats: plain };
+    // Same numbers, other array type: nothing to save.
+    expect(diffState(before, { stats: typed })).toEqual({});
+    typed.labels[42] = -1;
+    typed.scores[7_000] = 0.25;
+    const grown = { ...typed, labels: new Int32Array(typed.labels.length + 3).fill(9) };
+    grown.labels.set(typed.labels);
+    const patch = diffState(before, { stats: grown });
+    const text = stateJson(patch);
+    expect(text.length).toBeLessThan(300);
+    const copy = structuredClone(before) as Record<string, unknown>;
+    applyStatePatch(copy, JSON.parse(text));
+    expect(copy).toEqual(JSON.parse(stateJson({ stats: grown })));
+    // Written whole, typed arrays are plain arrays (never {"0": …} objects).
+    expect(JSON.parse(stateJson({ a: new Float32Array([0.5, 1]) }))).toEqual({ a: [0.5, 1] });
+    // Typed to typed (the writer's saved state against its next one).
+    const next = { ...grown, scores: grown.scores.slice() };
+    next.scores[3] = 0.75;
+    expect(stateJson(diffState({ stats: grown }, { stats: next }))).toBe(
+      JSON.stringify({
+        stats: { fields: { scores: { length: next.scores.length, ranges: [[3, [0.75]]] } } },
+      }),
+    );
   });
 
   it('salon lists: upserts and removals applied in salon order', () => {

@@ -40,6 +40,7 @@ import {
   type OpenLensOptions,
   OpenLensOptionsSchema,
 } from './options.js';
+import { stateJson } from './state-patch.js';
 import {
   dot,
   embedderMismatch,
@@ -273,9 +274,11 @@ export class FileStore implements LensStorage {
   }
 
   async readState(key: string, options: { shared?: boolean } = {}): Promise<unknown> {
-    // Safe to share: the state is replaced on write, never modified in place.
+    // Safe to share: the state is replaced on write, never modified in place. A copy
+    // goes through JSON, so typed arrays read back as the plain arrays a reader of
+    // the saved file gets (state-patch.ts).
     const value = this.#data.state[key];
-    return value === undefined || options.shared ? value : structuredClone(value);
+    return value === undefined || options.shared ? value : JSON.parse(stateJson(value));
   }
 
   async writeState(key: string, value: unknown): Promise<void> {

@@ -71,8 +71,6 @@ export interface Neighbour {
 export class NeighbourhoodTable {
   #labels: Int32Array;
   #scores: Float32Array;
-  /** Labels whose list changed since the last takeChanged() (a save writes only those). */
-  #changed = new Set<number>();
 
   constructor(
     readonly k: number = NEIGHBOURHOOD_K,
@@ -105,13 +103,6 @@ export class NeighbourhoodTable {
     return { labels: this.#labels, scores: this.#scores };
   }
 
-  /** Labels whose list changed since the last call (slots past the old end excepted). */
-  takeChanged(): Set<number> {
-    const changed = this.#changed;
-    this.#changed = new Set();
-    return changed;
-  }
-
   /**
    * Make room for `labelCount` labels (grows, never shrinks), with 1/8 headroom:
    * each add grew the table again, copying every slot.
@@ -129,7 +120,6 @@ export class NeighbourhoodTable {
 
   /** Empty the list of `label`. */
   clear(label: number): void {
-    this.#changed.add(label);
     this.#labels.fill(-1, label * this.k, (label + 1) * this.k);
     this.#scores.fill(0, label * this.k, (label + 1) * this.k);
   }
@@ -148,7 +138,6 @@ export class NeighbourhoodTable {
   /** Replace the list with the best k of `hits` (any order). */
   setList(label: number, hits: readonly Neighbour[]): void {
     const sorted = [...hits].sort(compareNeighbours).slice(0, this.k);
-    this.#changed.add(label);
     for (let j = 0; j < this.k; j++) {
       const hit = sorted[j];
       this.#labels[label * this.k + j] = hit ? hit.label : -1;
@@ -169,7 +158,6 @@ export class NeighbourhoodTable {
       if (at === this.k && (l < 0 || score > (this.#scores[start + j] as number))) at = j;
     }
     if (at === this.k) return false;
-    this.#changed.add(label);
     for (let j = this.k - 1; j > at; j--) {
       this.#labels[start + j] = this.#labels[start + j - 1] as number;
       this.#scores[start + j] = this.#scores[start + j - 1] as number;

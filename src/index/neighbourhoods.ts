@@ -31,8 +31,9 @@ interface SavedNeighbourhoods {
   /** Slot → item id ('' = free slot). */
   ids: string[];
   /** Per slot, k neighbour slots (−1 = empty) and their cosines. */
-  labels: number[];
-  scores: number[];
+  /** Plain arrays as read from a store file; typed arrays as this class writes them. */
+  labels: ArrayLike<number>;
+  scores: ArrayLike<number>;
 }
 
 /** Identifies the stored content: the salons and their content hashes. */
@@ -48,22 +49,9 @@ export class StoredNeighbourhoods {
   #ids: string[];
   #slotOf: Map<string, number>;
   #table: NeighbourhoodTable;
-  /**
-   * The arrays of the last state saved or loaded. The next state starts as a copy of
-   * them with the changed slots written in: converting every slot of a 200k-item
-   * table from typed arrays cost each add ~0.1 s. Never modified in place (the store
-   * keeps them as its saved state to diff against).
-   */
-  #emitted: { labels: readonly number[]; scores: readonly number[] } | undefined;
-
-  private constructor(
-    ids: string[],
-    table: NeighbourhoodTable,
-    emitted?: { labels: readonly number[]; scores: readonly number[] },
-  ) {
+  private constructor(ids: string[], table: NeighbourhoodTable) {
     this.#ids = ids;
     this.#table = table;
-    this.#emitted = emitted;
     this.#slotOf = new Map();
     ids.forEach((id, slot) => {
       if (id !== '') this.#slotOf.set(id, slot);
@@ -87,7 +75,7 @@ export class StoredNeighbourhoods {
       Int32Array.from(saved.labels),
       Float32Array.from(saved.scores),
     );
-    return new StoredNeighbourhoods(saved.ids, table, saved);
+    return new StoredNeighbourhoods(saved.ids, table);
   }
 
   /** From scratch: one k-NN search per stored item. */
@@ -144,19 +132,15 @@ export class StoredNeighbourhoods {
   toState(storage: LensStorage): SavedNeighbourhoods {
     const { labels, scores } = this.#table.buffers();
     const slots = this.#ids.length * this.#table.k;
-    const changed = this.#table.takeChanged();
-    const k = this.#table.k;
-    const emitted = {
-      labels: refreshed(this.#emitted?.labels, labels, slots, changed, k),
-      scores: refreshed(this.#emitted?.scores, scores, slots, changed, k),
-    };
-    this.#emitted = emitted;
+    // Typed copies (block copies): the store writes them as plain JSON arrays and
+    // diffs them element by element (state-patch.ts).
     return {
       format: 1,
       k: this.#table.k,
       fingerprint: contentFingerprint(storage),
       ids: [...this.#ids],
-      ...emitted,
+      labels: labels.slice(0, slots),
+      scores: scores.slice(0, slots),
     };
   }
 
@@ -184,25 +168,4 @@ export class StoredNeighbourhoods {
       labels: () => this.#slotOf.values(),
     };
   }
-}
-
-/**
- * The first `n` values as a plain array: a copy of `previous` (a block copy) with the
- * lists of `changed` labels written in, and any slots past its end. Built by push, so
- * the array stays packed (`new Array(n)` of a million slots is a slow dictionary array).
- */
-function refreshed(
-  previous: readonly number[] | undefined,
-  values: Int32Array | Float32Array,
-  n: number,
-  changed: ReadonlySet<number>,
-  k: number,
-): number[] {
-  const out = previous ? previous.slice(0, n) : [];
-  for (const label of changed) {
-    const end = Math.min((label + 1) * k, out.length);
-    for (let i = label * k; i < end; i++) out[i] = values[i] as number;
-  }
-  for (let i = out.length; i < n; i++) out.push(values[i] as number);
-  return out;
 }

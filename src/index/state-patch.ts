@@ -9,9 +9,14 @@
  *   applyStatePatch(state, patch);                        // state now equals data.state
  *
  * The diff is structural and generic (no knowledge of what a key means), so it
- * cannot miss a row a writer changed: arrays of primitives (the statistics' ids,
- * labels and scores) are diffed element by element into ranges; anything else that
- * changed is replaced whole.
+ * cannot miss a row a writer changed: arrays of primitives (the statistics' ids)
+ * and typed arrays (their labels and scores) are diffed element by element into
+ * ranges; anything else that changed is replaced whole.
+ *
+ * State values are JSON, except that a field may be a typed array while in memory:
+ * the statistics of a 200k-item store are two million numbers, and copying them
+ * into plain arrays on every write cost an add ~0.25 s. `stateJson` writes typed
+ * arrays as plain JSON arrays, so readers always see plain arrays.
  */
 import { z } from 'zod';
 import { type StoredSalon, StoredSalonSchema } from './manifest.js';
@@ -43,8 +48,24 @@ export type PatchFile = z.infer<typeof PatchFileSchema>;
 
 type Json = Record<string, unknown>;
 
+function isTypedArray(value: unknown): value is Int32Array | Float32Array | Float64Array {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
 function isPlainObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !isTypedArray(value)
+  );
+}
+
+/** A list diffed element by element: a typed array, or a plain array of primitives. */
+function isFlatList(value: unknown): value is ArrayLike<unknown> {
+  return isTypedArray(value) || (Array.isArray(value) && value.every(isPrimitive));
+}
+
+/** JSON text of a state value (or patch): typed arrays are written as plain arrays. */
+export function stateJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (isTypedArray(v) ? Array.from(v) : v));
 }
 
 function isPrimitive(value: unknown): boolean {
@@ -72,7 +93,7 @@ function diffFields(before: Json, after: Json): Record<string, FieldPatch> {
   for (const [field, value] of Object.entries(after)) {
     const old = before[field];
     if (old === value) continue;
-    if (Array.isArray(old) && Array.isArray(value) && value.every(isPrimitive)) {
+    if ((Array.isArray(old) || isTypedArray(old)) && isFlatList(value)) {
       const ranges = diffArray(old, value);
       if (ranges.length > 0 || old.length !== value.length)
         out[field] = { length: value.length, ranges };
@@ -83,9 +104,11 @@ function diffFields(before: Json, after: Json): Record<string, FieldPatch> {
 
 /** Ranges [start, values] of `after` where it differs from `before` (elements compared with ===). */
 function diffArray(
-  before: readonly unknown[],
-  after: readonly unknown[],
+  before: ArrayLike<unknown>,
+  after: ArrayLike<unknown>,
 ): Array<[number, unknown[]]> {
+  const slice = (start: number, end: number) =>
+    Array.prototype.slice.call(after, start, end) as unknown[];
   const ranges: Array<[number, unknown[]]> = [];
   let start = -1;
   let end = -1; // one past the last differing element of the open run
@@ -95,18 +118,18 @@ function diffArray(
       end = i + 1;
       continue;
     }
-    if (start >= 0) ranges.push([start, after.slice(start, end)]);
+    if (start >= 0) ranges.push([start, slice(start, end)]);
     start = i;
     end = i + 1;
   }
-  if (start >= 0) ranges.push([start, after.slice(start, end)]);
+  if (start >= 0) ranges.push([start, slice(start, end)]);
   return ranges;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (isPrimitive(a) || isPrimitive(b)) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
+  return stateJson(a) === stateJson(b);
 }
 
 /** Apply `patch` to `state` in place (state was just read from disk: nobody else holds it). */

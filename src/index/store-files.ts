@@ -59,6 +59,7 @@ import {
   diffState,
   type PatchFile,
   PatchFileSchema,
+  stateJson,
 } from './state-patch.js';
 import { VectorRows } from './vector-rows.js';
 
@@ -551,7 +552,7 @@ function patchBytes(data: SaveInput, previous: SaveInput['manifest']): Buffer | 
     Object.keys(body.state).length === 0
   )
     return Buffer.alloc(0);
-  const bytes = Buffer.from(`${JSON.stringify(body)}\n`);
+  const bytes = Buffer.from(`${stateJson(body)}\n`);
   const chain = (previous.patches ?? []).reduce((n, p) => n + p.bytes, bytes.byteLength);
   const limit = Math.max(PATCH_MIN_BYTES, PATCH_MAX_SHARE * (base.salons.bytes + base.state.bytes));
   if (chain > limit || (previous.patches ?? []).length + 1 > MAX_SEGMENTS) return undefined;
@@ -677,7 +678,12 @@ async function writeDataFile(
       : kind === 'salons'
         ? data.salons
         : data.state;
-  return writeBytes(dir, name, Buffer.from(`${JSON.stringify(json)}\n`));
+  // stateJson: the state may hold typed arrays (state-patch.ts); the rest is plain JSON.
+  return writeBytes(
+    dir,
+    name,
+    Buffer.from(`${kind === 'state' ? stateJson(json) : JSON.stringify(json)}\n`),
+  );
 }
 
 /** Highest generation named by any store file in `dir` (manifest or orphan), or -1. */
