@@ -7,6 +7,7 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkHnswFile } from '../src/index/hnsw-file.js';
+import { seededRandom } from '../src/util/random.js';
 import { tempStoreDir } from './helpers/index-store.js';
 
 const DIM = 8;
@@ -20,9 +21,12 @@ beforeAll(async () => {
   file = path.join(dir, 'graph.bin');
   const index = new hnswlib.HierarchicalNSW('cosine', DIM);
   index.initIndex(COUNT, M, 50, 7);
-  let seed = 1;
-  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
-  for (let i = 0; i < COUNT; i++) index.addPoint(Array.from({ length: DIM }, random), i);
+  const random = seededRandom(1);
+  for (let i = 0; i < COUNT; i++)
+    index.addPoint(
+      Array.from({ length: DIM }, () => random() - 0.5),
+      i,
+    );
   await index.writeIndex(file);
   bytes = await readFile(file);
 });

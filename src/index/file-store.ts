@@ -383,7 +383,6 @@ export class FileStore implements LensStorage {
     // Size HNSW and the vectors buffer once for the whole call (no repeated doubling).
     this.#ensureCapacity(data.labelCount + Math.max(0, total - free.length));
     const added = new Map<string, { items: Item[]; labels: number[] }>();
-    for (const { salon } of replace) added.set(salon.id, { items: [], labels: [] });
     for (let start = 0; start < total; start += EMBED_CHUNK) {
       const chunk = pending.slice(start, start + EMBED_CHUNK);
       const vectors = await changes.embed(
@@ -397,7 +396,11 @@ export class FileStore implements LensStorage {
         const label = free.pop() ?? data.labelCount++;
         data.vectors.set(label, vector);
         data.hnsw.addPoint(toArray(vector), label);
-        const into = added.get(item.salonId) as { items: Item[]; labels: number[] };
+        let into = added.get(item.salonId);
+        if (!into) {
+          into = { items: [], labels: [] };
+          added.set(item.salonId, into);
+        }
         into.items.push(item);
         into.labels.push(label);
         this.#labelById.set(item.id, label);

@@ -30,8 +30,10 @@ interface SavedNeighbourhoods {
   fingerprint: string;
   /** Slot → item id ('' = free slot). */
   ids: string[];
-  /** Per slot, k neighbour slots (−1 = empty) and their cosines. */
-  /** Plain arrays as read from a store file; typed arrays as this class writes them. */
+  /**
+   * Per slot, k neighbour slots (−1 = empty) and their cosines: plain arrays as read
+   * from a store file, typed arrays as this class writes them.
+   */
   labels: ArrayLike<number>;
   scores: ArrayLike<number>;
 }
@@ -49,6 +51,7 @@ export class StoredNeighbourhoods {
   #ids: string[];
   #slotOf: Map<string, number>;
   #table: NeighbourhoodTable;
+
   private constructor(ids: string[], table: NeighbourhoodTable) {
     this.#ids = ids;
     this.#table = table;
