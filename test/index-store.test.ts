@@ -81,7 +81,7 @@ describe('addSalons', () => {
     expect((await lens.snapshot()).items.map((i) => i.id)).toEqual(
       salons.flatMap((s) => s.items.map((i) => i.id)),
     );
-    expect([...new Set(events)]).toEqual(['parse', 'embed', 'index', 'save']);
+    expect([...new Set(events)]).toEqual(['parse', 'embed', 'index', 'statistics', 'save']);
   });
 
   it('reads paths too, and reports progress that only grows and ends complete', async () => {
@@ -499,7 +499,7 @@ describe('abort', () => {
     const { dir, lens } = await newLens();
     await lens.addSalons(salons.slice(0, 2));
     const before = await storeFingerprint(dir, embedder);
-    for (const stage of ['parse', 'embed', 'index', 'save'] as const) {
+    for (const stage of ['parse', 'embed', 'index', 'statistics', 'save'] as const) {
       const controller = new AbortController();
       await expectCode(
         lens.addSalons(salons, {

@@ -35,6 +35,7 @@ const UNITS: Record<string, string> = {
   parse: 'documents',
   embed: 'items',
   index: 'items',
+  statistics: 'items',
   save: 'files',
 };
 

@@ -238,6 +238,9 @@ export const REVERSE_DEPTH = 32;
  */
 export const REVERSE_CHECK_BUDGET = 100_000;
 
+/** k-NN searches between two progress reports. */
+const PROGRESS_EVERY = 1024;
+
 /**
  * Bring the table up to date after a write: `removed` labels are cleared and
  * every list that pointed at one is recomputed; `added` labels get their own
@@ -254,6 +257,7 @@ export async function updateNeighbourhoods(
   source: NeighbourSource,
   change: { added: readonly number[]; removed: readonly number[] },
   checkBudget = REVERSE_CHECK_BUDGET,
+  onProgress: (done: number, total: number) => void = () => {},
 ): Promise<{ recomputed: number; exact: boolean }> {
   const removed = new Set(change.removed);
   const stale = removed.size > 0 ? table.referencing(removed) : [];
@@ -266,15 +270,27 @@ export async function updateNeighbourhoods(
   table.grow(highest + 1);
   const existing: number[] = [];
   for (const label of source.labels()) if (!added.has(label)) existing.push(label);
+  // One k-NN search per recomputed list: the unit of progress.
+  let searched = 0;
+  const searchedOne = () => {
+    if (++searched % PROGRESS_EVERY === 0 || searched === recompute.length)
+      onProgress(searched, recompute.length);
+  };
   // Lists of items that lost a neighbour; an added item's list comes from its one
   // deeper search below (the top k of a k-NN search with a deeper k are its k-NN).
-  for (const label of stale)
-    if (!added.has(label)) table.setList(label, await source.nearest(label, table.k));
+  for (const label of stale) {
+    if (added.has(label)) continue;
+    table.setList(label, await source.nearest(label, table.k));
+    searchedOne();
+  }
   const done = { recomputed: recompute.length, exact: true };
   if (added.size === 0) return done;
   // A fresh build: no earlier item whose list could change.
   if (existing.length === 0) {
-    for (const label of added) table.setList(label, await source.nearest(label, table.k));
+    for (const label of added) {
+      table.setList(label, await source.nearest(label, table.k));
+      searchedOne();
+    }
     return done;
   }
   // Existing items' k-th neighbour scores, before any offer. Offers only raise a k-th
@@ -287,6 +303,7 @@ export async function updateNeighbourhoods(
   let checks = 0;
   for (const x of added) {
     const hits = await source.nearest(x, REVERSE_DEPTH);
+    searchedOne();
     table.setList(x, hits);
     const seen = new Set<number>();
     for (const hit of hits) {

@@ -730,7 +730,9 @@ export class Lens {
         ...changes,
         derivedState: async () => {
           updated = true;
-          await current.update(this.#storage, { removed, added: addedIds });
+          await current.update(this.#storage, { removed, added: addedIds }, (done, total) =>
+            changes.onProgress({ stage: 'statistics', done, total }),
+          );
           return { [NEIGHBOURHOODS_STATE_KEY]: current.toState(this.#storage) };
         },
       });

@@ -105,6 +105,7 @@ export class StoredNeighbourhoods {
   async update(
     storage: LensStorage,
     change: { removed: string[]; added: string[] },
+    onProgress?: (done: number, total: number) => void,
   ): Promise<number> {
     const removed: number[] = [];
     for (const id of change.removed) {
@@ -124,10 +125,13 @@ export class StoredNeighbourhoods {
       this.#slotOf.set(id, slot);
       return slot;
     });
-    const { recomputed } = await updateNeighbourhoods(this.#table, this.#source(storage), {
-      added,
-      removed,
-    });
+    const { recomputed } = await updateNeighbourhoods(
+      this.#table,
+      this.#source(storage),
+      { added, removed },
+      undefined,
+      onProgress,
+    );
     return recomputed;
   }
 

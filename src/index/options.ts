@@ -108,7 +108,11 @@ export const SEARCH_MODES = ['vector', 'lexical', 'hybrid'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
 export interface LensProgress {
-  stage: 'parse' | 'embed' | 'index' | 'save';
+  /**
+   * 'statistics': each new item's nearest items of other salons (for CSLS), after the
+   * graph inserts; at 1M items it is the longest stage of a build.
+   */
+  stage: 'parse' | 'embed' | 'index' | 'statistics' | 'save';
   done: number;
   total: number;
 }
