@@ -109,7 +109,7 @@ describe('NeighbourhoodTable', () => {
     expect(snapshot(copy, [0, 1])).toEqual(snapshot(table, [0, 1]));
   });
 
-  it('takes an add of 300,000 items at once (the label list is not spread into a call)', async () => {
+  it('takes an add of 300,000 items at once (the label list is not spread into a call), reporting progress', async () => {
     const n = 300_000;
     const labels = Array.from({ length: n }, (_, i) => i);
     // Items in salons of one: none has a neighbour, which keeps this about the sizes.
@@ -119,9 +119,20 @@ describe('NeighbourhoodTable', () => {
       labels: () => labels,
     };
     const table = new NeighbourhoodTable(5);
-    const { recomputed } = await updateNeighbourhoods(table, none, { added: labels, removed: [] });
+    const progress: Array<[number, number]> = [];
+    const { recomputed } = await updateNeighbourhoods(
+      table,
+      none,
+      { added: labels, removed: [] },
+      { onProgress: (done, total) => progress.push([done, total]) },
+    );
     expect(recomputed).toBe(n);
     expect(table.labelCount).toBeGreaterThanOrEqual(n);
+    // One report per 1,024 searches, then the last: a long build is never silent.
+    expect(progress).toHaveLength(Math.ceil(n / 1024));
+    expect(
+      progress.every(([done, total], i) => total === n && done === Math.min(n, (i + 1) * 1024)),
+    ).toBe(true);
   });
 
   it('a query ignores its own stored copy when measuring its neighbourhood', () => {
@@ -178,9 +189,10 @@ describe('the reverse-check budget', () => {
     const budgeted = copy();
     const change = { added, removed: [] };
     expect((await updateNeighbourhoods(exact, bruteSource(points, live), change)).exact).toBe(true);
-    expect((await updateNeighbourhoods(budgeted, bruteSource(points, live), change, 0)).exact).toBe(
-      false,
-    );
+    expect(
+      (await updateNeighbourhoods(budgeted, bruteSource(points, live), change, { checkBudget: 0 }))
+        .exact,
+    ).toBe(false);
     expect(snapshot(exact, live)).toEqual(snapshot(await fromScratch(points, live), live));
     // The checks mattered here: some existing list differs without them.
     expect(snapshot(budgeted, live)).not.toEqual(snapshot(exact, live));

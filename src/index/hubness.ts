@@ -256,8 +256,14 @@ export async function updateNeighbourhoods(
   table: NeighbourhoodTable,
   source: NeighbourSource,
   change: { added: readonly number[]; removed: readonly number[] },
-  checkBudget = REVERSE_CHECK_BUDGET,
-  onProgress: (done: number, total: number) => void = () => {},
+  {
+    checkBudget = REVERSE_CHECK_BUDGET,
+    onProgress = () => {},
+  }: {
+    checkBudget?: number;
+    /** After every PROGRESS_EVERY k-NN searches and the last: how many of how many lists. */
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<{ recomputed: number; exact: boolean }> {
   const removed = new Set(change.removed);
   const stale = removed.size > 0 ? table.referencing(removed) : [];

@@ -129,8 +129,7 @@ export class StoredNeighbourhoods {
       this.#table,
       this.#source(storage),
       { added, removed },
-      undefined,
-      onProgress,
+      { onProgress },
     );
     return recomputed;
   }
