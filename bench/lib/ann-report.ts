@@ -6,6 +6,7 @@
  *   const summary = summarizeSize(n, results, { defaultEf: 128, targets: [0.95, 0.98] });
  *   console.log(renderSize(summary, ds));
  */
+import { effectiveEf } from '../../src/index/options.js';
 import { engineLabel } from './ann-engines.js';
 import type { PassFigures, SweepPoint, WorkerResult } from './ann-worker.js';
 import { median, type Summary, summarize } from './stats.js';
@@ -236,9 +237,10 @@ export function summarizeSize(
   const plain = lens?.modes.find((m) => m.filter === 'none' && !m.mode.includes('exact'));
   if (plain) {
     const ok = plain.recall >= 0.98;
-    // The ef the lens chose for its size (LensInfo), else the stored default.
+    // The ef the lens searches with at this size: the stored one (LensInfo, else the
+    // default) grown with the store past 100k items (effectiveEf).
     const info = lens?.extra?.info as { hnsw?: { ef?: number } } | undefined;
-    const ef = info?.hnsw?.ef ?? opts.defaultEf;
+    const ef = effectiveEf(info?.hnsw?.ef ?? opts.defaultEf, n);
     goals.push(
       `recall@10 at the default ef (${ef} for this size) on ${count}: ${plain.recall.toFixed(4)} — goal ≥ 0.98 ${ok ? 'MET' : 'NOT MET'}`,
     );
