@@ -252,6 +252,10 @@ export class FileStore implements LensStorage {
     });
   }
 
+  get ef(): number {
+    return this.#ef;
+  }
+
   setEf(ef: number): void {
     this.#efGiven = ef;
     this.#ef = ef;

@@ -437,7 +437,8 @@ export class Lens {
     const o = parseOptions(RecallCheckOptionsSchema, options, 'recallCheck options');
     const all = await this.#storage.rows();
     const n = all.length;
-    const ef = o.ef ?? this.manifest.hnsw.ef;
+    // The ef queries use (grown with the store past 100k items), not the stored one.
+    const ef = o.ef ?? this.#storage.ef;
     if (n < 2) return { recall: 1, k: o.k, ef, queries: 0 };
     const queries = Math.min(o.sample, n);
     const k = Math.min(o.k, n - 1);

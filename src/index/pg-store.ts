@@ -399,6 +399,10 @@ export class PgStore implements LensStorage {
     });
   }
 
+  get ef(): number {
+    return this.#ef;
+  }
+
   setEf(ef: number): void {
     this.#ef = Math.min(ef, PG_MAX_EF);
     // Applied before the next query on this connection (queries run in order).

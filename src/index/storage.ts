@@ -109,6 +109,8 @@ export interface LensStorage {
   scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]>;
   /** Query-time index breadth for this session (not saved). */
   setEf(ef: number): void;
+  /** The ef queries use now: set by the caller, or the store's grown with its size. */
+  readonly ef: number;
   /** Apply `changes` atomically. Returns how many stored items no longer exist. */
   applyChanges(changes: SalonChanges): Promise<{ removedItems: number }>;
   /**
