@@ -73,12 +73,12 @@ export const EF_SCALE_FROM = 100_000;
  * The ef a store searches with when none is given: the stored ef up to 100k items,
  * then × (1 + 2·log10(n / 100k)), rounded up to a multiple of 16 (384 at 1M for the
  * stored 128). Measured on the ANN bench (M 16, efConstruction 200):
- * - the easy data (noise 0.3): recall@10 at ef 128 fell from 0.9997 (100k) to 0.9695
- *   (1M); ef 256 gave 0.9955;
+ * - an earlier, easier dataset (bench/results/ann-large.json, 2026-11-26): recall@10 at
+ *   ef 128 fell from 0.9997 (100k) to 0.9695 (1M); ef 256 gave 0.9955;
  * - the hard data (noise 1.5): ef 128 gives 0.9939 at 100k, but at 1M ef 256 gave only
  *   0.9585, and 384 / 512 / 768 gave 0.9825 / 0.985 / 0.989 (raw hnswlib-node; the
  *   lens's graph measured the same at 128 and 256, bench/results/ann-1m-raw-ef.json).
- * The earlier rule (× (1 + log10)) came from the easy data alone.
+ * The earlier rule (× (1 + log10)) came from that dataset alone.
  */
 export function effectiveEf(storedEf: number, items: number): number {
   if (items <= EF_SCALE_FROM) return storedEf;
