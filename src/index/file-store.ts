@@ -43,6 +43,7 @@ import {
 import { stateJson } from './state-patch.js';
 import {
   dot,
+  dotAt,
   embedderMismatch,
   type LensStorage,
   type NearestQuery,
@@ -77,6 +78,13 @@ const INDEX_BATCH = 256;
 const EMBED_CHUNK = 4096;
 /** Compiled filters kept per generation (similarQuestions asks one filter per question). */
 const SUBSET_CACHE = 8;
+/**
+ * Most bytes of vectors one filtered subset may keep in memory for repeated exact
+ * scans (one subset at a time). similarQuestions runs one search per question with
+ * the same filter: at 20,000 items each re-read every question's row from the file,
+ * 8,000 times (about 22 of its 33 s).
+ */
+const PACKED_SUBSET_BYTES = 16 * 1024 * 1024;
 
 interface Scored {
   pos: number;
@@ -95,6 +103,8 @@ interface Subset {
   positions: number[] | undefined;
   count: number;
   perSalon: Map<string, number>;
+  /** Labels of `positions`, ascending, and their rows in that order (see #packed). */
+  packed?: { labels: Int32Array; rows: Float32Array };
 }
 
 export class FileStore implements LensStorage {
@@ -124,6 +134,8 @@ export class FileStore implements LensStorage {
   #sectionLists = new Map<string, number[]>();
   /** Labels of all stored items, ascending (built on the first unfiltered exact search). */
   #liveLabels: Int32Array | undefined;
+  /** The one subset whose rows are held in memory (PACKED_SUBSET_BYTES). */
+  #packedSubset: Subset | undefined;
 
   private constructor(
     readonly location: string,
@@ -207,7 +219,7 @@ export class FileStore implements LensStorage {
   async nearest(query: NearestQuery): Promise<ScoredItem[]> {
     const { vector: q, k } = query;
     const method = query.method ?? 'auto';
-    const { keep, matching, within } = this.#refine(query.filter ?? {});
+    const { keep, matching, subset, excludes } = this.#refine(query.filter ?? {});
     const want = Math.min(k, matching);
     if (want === 0) return [];
     const hnsw = this.#data.hnsw;
@@ -218,10 +230,11 @@ export class FileStore implements LensStorage {
     try {
       let hits: Scored[];
       if (method === 'exact' || (method === 'auto' && keep && this.#exactIsCheaper(matching, ef)))
-        hits = this.#exact(q, want, keep, within);
+        hits = this.#exact(q, want, keep, subset, excludes);
       else {
         hits = this.#ann(q, want, keep);
-        if (method === 'auto' && hits.length < want) hits = this.#exact(q, want, keep, within);
+        if (method === 'auto' && hits.length < want)
+          hits = this.#exact(q, want, keep, subset, excludes);
       }
       return hits.map((h) => this.#scoredItem(h));
     } finally {
@@ -527,6 +540,7 @@ export class FileStore implements LensStorage {
     this.#liveLabels = undefined;
     this.#bm25 = undefined;
     this.#subsets.clear();
+    this.#packedSubset = undefined;
     if (this.#efGiven === undefined && this.#ef !== undefined) {
       this.#ef = effectiveEf(data.manifest.hnsw.ef, data.items.length);
       data.hnsw.setEf(this.#ef);
@@ -647,16 +661,21 @@ export class FileStore implements LensStorage {
     return subset;
   }
 
-  /** The whole filter as a position predicate, with its match count and a superset to scan. */
+  /**
+   * The whole filter as a position predicate, with its match count, the subset of
+   * the salon/section/date part, and the exclusions alone (`excludes`: what a scan
+   * of the subset's own positions still has to test).
+   */
   #refine(f: StorageFilter): {
     keep: ((pos: number) => boolean) | undefined;
     matching: number;
-    within: readonly number[] | undefined;
+    subset: Subset;
+    excludes?: (pos: number) => boolean;
   } {
     const base = this.#subset(f);
     // Most queries exclude nothing: no sets or closures to build.
     if (f.excludeSalon === undefined && (f.excludeItems?.length ?? 0) === 0)
-      return { keep: base.keep, matching: base.count, within: base.positions };
+      return { keep: base.keep, matching: base.count, subset: base };
     const not = f.excludeSalon === undefined ? undefined : new Set([f.excludeSalon].flat());
     const items = this.#data.items;
     let matching = base.count;
@@ -682,12 +701,9 @@ export class FileStore implements LensStorage {
       for (const [start, end] of excluded) if (pos >= start && pos < end) return false;
       return true;
     };
-    let keep = baseKeep;
-    if (skip.size > 0)
-      keep = (pos) => !skip.has(pos) && (baseKeep === undefined || baseKeep(pos)) && outside(pos);
-    else if (excluded.length > 0)
-      keep = baseKeep ? (pos) => baseKeep(pos) && outside(pos) : outside;
-    return { keep, matching, within: base.positions };
+    const excludes = skip.size > 0 ? (pos: number) => !skip.has(pos) && outside(pos) : outside;
+    const keep = baseKeep ? (pos: number) => baseKeep(pos) && excludes(pos) : excludes;
+    return { keep, matching, subset: base, excludes };
   }
 
   #compare = (a: Scored, b: Scored): number => {
@@ -719,18 +735,47 @@ export class FileStore implements LensStorage {
   }
 
   /**
-   * Brute-force top-k over all items, or over the positions in `within` only. Rows
-   * are read in label order (file order), so neighbouring rows come in one read;
-   * the top-k is the same in any order (ties go by item id).
+   * Brute-force top-k over all items, or over the positions of a filtered subset only.
+   * Rows are read in label order (file order), so neighbouring rows come in one read;
+   * the top-k is the same in any order (ties go by item id). A subset searched
+   * exactly a second time keeps its rows in memory, if small (#packed).
    */
   #exact(
     q: Float32Array,
     k: number,
     keep?: (pos: number) => boolean,
-    within?: readonly number[],
+    subset?: Subset,
+    excludes?: (pos: number) => boolean,
   ): Scored[] {
     const labels = this.#data.labels;
     const posByLabel = this.#posByLabel;
+    const within = subset?.positions;
+    // A subset's positions already pass its part of the filter: test the rest only.
+    const test = within ? excludes : keep;
+    const top: Scored[] = [];
+    const visit = (label: number, rows: Float32Array, at: number) => {
+      const pos = posByLabel[label] as number;
+      if (test && !test(pos)) return;
+      const score = dotAt(q, rows, at);
+      if (top.length === k) {
+        const worst = top[k - 1] as Scored;
+        if (score < worst.score) return;
+        if (this.#compare({ pos, score }, worst) >= 0) return;
+        top.pop();
+      }
+      const candidate = { pos, score };
+      // Insertion keeps `top` sorted; k is small, so this beats sorting n scores.
+      let i = top.length;
+      while (i > 0 && this.#compare(candidate, top[i - 1] as Scored) < 0) i--;
+      top.splice(i, 0, candidate);
+    };
+    const packed = subset && within ? this.#packed(subset, within) : undefined;
+    if (packed) {
+      const dim = this.#data.vectors.dim;
+      for (let i = 0; i < packed.labels.length; i++)
+        visit(packed.labels[i] as number, packed.rows, i * dim);
+      return top;
+    }
     let wanted: Int32Array;
     if (within) {
       wanted = new Int32Array(within.length);
@@ -741,22 +786,31 @@ export class FileStore implements LensStorage {
       this.#liveLabels ??= Int32Array.from(labels).sort();
       wanted = this.#liveLabels;
     }
-    const top: Scored[] = [];
-    this.#data.vectors.scan(wanted, (label, row) => {
-      const pos = posByLabel[label] as number;
-      if (!within && keep && !keep(pos)) return;
-      const candidate = { pos, score: dot(q, row) };
-      if (top.length === k) {
-        const worst = top[k - 1] as Scored;
-        if (this.#compare(candidate, worst) >= 0) return;
-        top.pop();
-      }
-      // Insertion keeps `top` sorted; k is small, so this beats sorting n scores.
-      let i = top.length;
-      while (i > 0 && this.#compare(candidate, top[i - 1] as Scored) < 0) i--;
-      top.splice(i, 0, candidate);
-    });
+    this.#data.vectors.scan(wanted, (label, row) => visit(label, row, 0));
     return top;
+  }
+
+  /**
+   * The rows of a subset held in memory, for the second and later exact scans of it:
+   * only one subset at a time, and only within PACKED_SUBSET_BYTES (memory otherwise
+   * holds no second copy of the vectors). undefined: read from the file.
+   */
+  #packed(subset: Subset, within: readonly number[]): Subset['packed'] {
+    if (subset.packed) return subset.packed;
+    const dim = this.#data.vectors.dim;
+    if (within.length * dim * 4 > PACKED_SUBSET_BYTES) return undefined;
+    if (this.#packedSubset !== subset) {
+      // First scan of this subset: read as usual; pack if it is scanned again.
+      if (this.#packedSubset) this.#packedSubset.packed = undefined;
+      this.#packedSubset = subset;
+      return undefined;
+    }
+    const labels = Int32Array.from(within, (pos) => this.#data.labels[pos] as number).sort();
+    const rows = new Float32Array(labels.length * dim);
+    let i = 0;
+    this.#data.vectors.scan(labels, (_label, row) => rows.set(row, dim * i++));
+    subset.packed = { labels, rows };
+    return subset.packed;
   }
 }
 

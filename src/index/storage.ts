@@ -127,8 +127,13 @@ export interface LensStorage {
 
 /** Cosine of two unit vectors, accumulated in the same order everywhere so scores tie exactly. */
 export function dot(a: Float32Array, b: Float32Array): number {
+  return dotAt(a, b, 0);
+}
+
+/** dot(a, the row of `rows` starting at `at`), without a subarray per row. */
+export function dotAt(a: Float32Array, rows: Float32Array, at: number): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (rows[at + i] as number);
   return s;
 }
 
