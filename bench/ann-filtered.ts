@@ -1,11 +1,14 @@
 /**
  * Recall@10 and latency per query mode (no filter, the two section filters, one
- * salon, `exact: true`) of a saved lens store, read-only, at the store's default ef:
- * the filtered-search rules (ef scaled by the share of items passing, exact scan when
- * that is as cheap) measured without rebuilding the store. Truth and queries come
- * from bench:ann's cached dataset the store was built from (bench/lib/ann-data.ts).
+ * salon, `exact: true`) of a saved lens store, read-only, at the store's default ef
+ * and optionally at other base efs (`--ef`, set with lens.setEf; each mode then
+ * searches at the ef the lens derives from it, printed as `searchEf`): the
+ * filtered-search rules (filteredEf, exact scan when that is as cheap) measured
+ * without rebuilding the store. Truth and queries come from bench:ann's cached
+ * dataset the store was built from (bench/lib/ann-data.ts).
  *
  *   npx tsx bench/ann-filtered.ts --dataset /tmp/salon-lens-bench/ann-real-100000-… --store /tmp/lens100k
+ *   npx tsx bench/ann-filtered.ts --dataset … --store … --ef default,128,256 --name ann-1m-filtered-ef
  *
  * Writes bench/results/<name>.json (default ann-filtered).
  */
@@ -14,8 +17,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Embedder } from '../src/embed/index.js';
 import { openLens, type SearchOptions } from '../src/index/index.js';
+import { EXACT_ROWS_PER_EF, filteredEf, LENS_DEFAULTS } from '../src/index/options.js';
 import {
   FILTER_NAMES,
+  type FilterName,
+  filterSelectivity,
   K,
   loadAnnDataset,
   recallOf,
@@ -33,6 +39,8 @@ const { values: args } = parseArgs({
     store: { type: 'string' },
     queries: { type: 'string', default: '300' },
     'exact-queries': { type: 'string', default: '20' },
+    /** Base efs to measure at, comma-separated; `default` is the store's own. */
+    ef: { type: 'string', default: 'default' },
     name: { type: 'string', default: 'ann-filtered' },
   },
 });
@@ -55,8 +63,30 @@ const modes = [
   ...FILTER_NAMES.map((filter) => ({ filter, exact: false })),
   { filter: 'none' as const, exact: true },
 ];
+const defaultEf = lens.manifest.hnsw.ef;
+const baseEfs = String(args.ef)
+  .split(',')
+  .map((e) => (e === 'default' ? defaultEf : Number(e)));
 const results = [];
-for (const { filter, exact } of modes) {
+for (const [point, baseEf] of baseEfs.entries()) {
+  lens.setEf(baseEf);
+  for (const { filter, exact } of modes) {
+    // Exact answers do not depend on the ef: measured once, at the first base ef.
+    if (!exact || point === 0) results.push(await measure(baseEf, filter, exact));
+  }
+}
+
+/** The ef the store searches a filter with, or 'exact' when it scans (FileStore.nearest). */
+function searchEfOf(baseEf: number, filter: FilterName, exact: boolean): number | 'exact' {
+  if (exact) return 'exact';
+  const passing = Math.round(filterSelectivity(ds, filter) * ds.n);
+  if (passing >= ds.n) return baseEf;
+  const ef = filteredEf(baseEf, passing, ds.n);
+  const scans = passing <= LENS_DEFAULTS.exactBelow || passing <= EXACT_ROWS_PER_EF * ef;
+  return scans ? 'exact' : ef;
+}
+
+async function measure(baseEf: number, filter: FilterName, exact: boolean) {
   const count = Math.min(ds.queryCount, Number(exact ? args['exact-queries'] : args.queries));
   const latencies: number[] = [];
   let recall = 0;
@@ -73,6 +103,8 @@ for (const { filter, exact } of modes) {
   }
   const row = {
     mode: exact ? 'exact: true' : filter === 'none' ? 'no filter' : filter,
+    baseEf,
+    searchEf: searchEfOf(baseEf, filter, exact),
     queries: count,
     recall: Math.round((recall / count) * 10_000) / 10_000,
     p50Ms: Math.round(percentile(latencies, 0.5) * 100) / 100,
@@ -80,9 +112,8 @@ for (const { filter, exact } of modes) {
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
   console.log(JSON.stringify(row));
-  results.push(row);
+  return row;
 }
-const ef = lens.manifest.hnsw.ef;
 await lens.close();
 const file = await writeResults(String(args.name), {
   bench: 'ann-filtered',
@@ -94,7 +125,7 @@ const file = await writeResults(String(args.name), {
   machine: machineInfo(),
   n: ds.n,
   noise: ds.noise,
-  defaultEf: ef,
+  defaultEf,
   results,
 });
 process.stderr.write(`wrote ${file}\n`);

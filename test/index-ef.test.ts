@@ -42,6 +42,20 @@ describe('effectiveEf', () => {
     for (const ef of shares) expect(ef).toBeGreaterThanOrEqual(100);
   });
 
+  it('past 100k items the filter factor grows with the store (1 / share, to the size scale)', () => {
+    // 1M: both section filters reach the cap, 8 × 384 (the share alone gave 992 for
+    // questions, recall@10 0.907 on the hard bench data).
+    expect(filteredEf(384, 390_000, 1_000_000)).toBe(384 * FILTERED_EF_GROWTH);
+    expect(filteredEf(384, 150_000, 1_000_000)).toBe(384 * FILTERED_EF_GROWTH);
+    // 200k: between the 100k rule (× 2.56) and the cap: 2.56 ^ 1.60 = 4.5.
+    expect(filteredEf(208, 78_000, 200_000)).toBe(944);
+    // Leaving out one salon still changes nothing, at any size.
+    expect(filteredEf(384, 999_900, 1_000_000)).toBe(384);
+    expect(filteredEf(208, 199_900, 200_000)).toBe(208);
+    const sizes = [1e5, 2e5, 5e5, 1e6].map((n) => filteredEf(256, 0.39 * n, n));
+    expect([...sizes].sort((a, b) => a - b)).toEqual(sizes);
+  });
+
   it('a small store searches with the stored ef; openLens({ ef }) and setEf override it', async () => {
     const embedder = await hashingEmbedder(64);
     const dir = await tempStoreDir('ef-');
