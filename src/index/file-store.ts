@@ -608,26 +608,10 @@ export class FileStore implements LensStorage {
     const only = f.salon === undefined ? undefined : new Set([f.salon].flat());
     const { dateFrom, dateTo } = f;
     const items = this.#data.items;
-    const salonById = this.#salonById;
-    const keep =
-      !sections && !only && !dateFrom && !dateTo
-        ? undefined
-        : (pos: number) => {
-            const item = items[pos];
-            if (!item) return false;
-            if (sections && !sections.has(item.section)) return false;
-            if (only && !only.has(item.salonId)) return false;
-            if (dateFrom || dateTo) {
-              const date = salonById.get(item.salonId)?.date;
-              if (!date) return false;
-              if (dateFrom && date < dateFrom) return false;
-              if (dateTo && date > dateTo) return false;
-            }
-            return true;
-          };
+    const filtered = sections || only || dateFrom || dateTo;
     // Candidates come from posting lists, never from a pass over every item: a salon's
     // items are one run of positions (salon order), and each section has its list.
-    const positions: number[] | undefined = keep ? [] : undefined;
+    const positions: number[] | undefined = filtered ? [] : undefined;
     const perSalon = new Map<string, number>();
     if (only || dateFrom || dateTo) {
       for (const salon of this.#data.salons) {
@@ -653,7 +637,16 @@ export class FileStore implements LensStorage {
     } else {
       for (const [salonId, [start, end]] of this.#salonRuns) perSalon.set(salonId, end - start);
     }
-    const subset = { keep, positions, count: positions?.length ?? items.length, perSalon };
+    // The graph search calls `keep` for every node it visits: a byte per item answers
+    // without looking up the item's section, salon or date.
+    let keep: Subset['keep'];
+    if (positions) {
+      const passes = new Uint8Array(items.length);
+      for (const p of positions) passes[p] = 1;
+      keep = (pos: number) => passes[pos] === 1;
+    }
+    const count = positions?.length ?? items.length;
+    const subset = { keep, positions, count, perSalon };
     if (this.#subsets.size >= SUBSET_CACHE) {
       this.#subsets.delete(this.#subsets.keys().next().value as string);
     }

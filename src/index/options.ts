@@ -106,11 +106,13 @@ export const EXACT_ROWS_PER_EF = 24;
  * passing neighbour only `matching / total` of the time: up to 100k items, ef ÷ that
  * share keeps the list as deep as an unfiltered search's (a question filter, 39% of
  * the items, 0.964 recall@10 at 100k in the ANN bench). In larger stores that share
- * is not enough: at 1M (default ef 384) it gave 0.907 for questions and 0.927 for
- * disagreements (15%); 2,496 gave 0.961 and 0.979 (raw hnswlib-node on the lens's
- * graph parameters, bench/results/ann-1m-filtered-ef.json). So the factor 1 / share
- * is raised to the store's size scale (1 at 100k, 3 at 1M, as for effectiveEf):
- * the longer walk from where the query lands to the passing items compounds with
+ * is not enough: on a 1M store (hard bench data, bench/results/ann-1m-filtered-ef.json)
+ * recall@10 for questions / disagreements (15%) by filtered ef was:
+ *   992: 0.901 / 0.923 (the 1/share rule from ef 384, for questions);
+ *   1,536: 0.937 / 0.951;  2,048: 0.952 / 0.967;  2,496: 0.964 / 0.977;
+ *   3,072: 0.972 / 0.982 (this rule, for both).
+ * So the factor 1 / share is raised to the store's size scale (1 at 100k, 3 at 1M,
+ * as in effectiveEf), an empirical fit to those two sizes: the longer walk from where the query lands to the passing items compounds with
  * the denser graph. Capped at FILTERED_EF_GROWTH × ef and rounded to a multiple of
  * 16, to the nearest one, so a filter that leaves out one salon, as similarTo and the
  * CSLS statistics do, keeps the ef as it is at any size.
