@@ -694,6 +694,8 @@ export class FileStore implements LensStorage {
       for (const [start, end] of excluded) if (pos >= start && pos < end) return false;
       return true;
     };
+    // Exclusions that name nothing stored leave the filter as it was (no callback).
+    if (skip.size === 0 && excluded.length === 0) return { keep: baseKeep, matching, subset: base };
     const excludes = skip.size > 0 ? (pos: number) => !skip.has(pos) && outside(pos) : outside;
     const keep = baseKeep ? (pos: number) => baseKeep(pos) && excludes(pos) : excludes;
     return { keep, matching, subset: base, excludes };
@@ -773,7 +775,7 @@ export class FileStore implements LensStorage {
     if (within) {
       wanted = new Int32Array(within.length);
       let n = 0;
-      for (const pos of within) if (!keep || keep(pos)) wanted[n++] = labels[pos] as number;
+      for (const pos of within) if (!test || test(pos)) wanted[n++] = labels[pos] as number;
       wanted = wanted.subarray(0, n).sort();
     } else {
       this.#liveLabels ??= Int32Array.from(labels).sort();
