@@ -638,12 +638,18 @@ export class FileStore implements LensStorage {
       for (const [salonId, [start, end]] of this.#salonRuns) perSalon.set(salonId, end - start);
     }
     // The graph search calls `keep` for every node it visits: a byte per item answers
-    // without looking up the item's section, salon or date.
+    // without looking up the item's section, salon or date. Built on first use: exact
+    // scans of a subset (a one-salon filter, a new subset per query) never call it.
     let keep: Subset['keep'];
     if (positions) {
-      const passes = new Uint8Array(items.length);
-      for (const p of positions) passes[p] = 1;
-      keep = (pos: number) => passes[pos] === 1;
+      let passes: Uint8Array | undefined;
+      keep = (pos: number) => {
+        if (!passes) {
+          passes = new Uint8Array(items.length);
+          for (const p of positions) passes[p] = 1;
+        }
+        return passes[pos] === 1;
+      };
     }
     const count = positions?.length ?? items.length;
     const subset = { keep, positions, count, perSalon };
