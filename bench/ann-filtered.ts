@@ -17,7 +17,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Embedder } from '../src/embed/index.js';
 import { openLens, type SearchOptions } from '../src/index/index.js';
-import { EXACT_ROWS_PER_EF, filteredEf, LENS_DEFAULTS } from '../src/index/options.js';
+import { filteredEf, filteredSearchScans } from '../src/index/options.js';
 import {
   FILTER_NAMES,
   type FilterName,
@@ -82,8 +82,7 @@ function searchEfOf(baseEf: number, filter: FilterName, exact: boolean): number 
   const passing = Math.round(filterSelectivity(ds, filter) * ds.n);
   if (passing >= ds.n) return baseEf;
   const ef = filteredEf(baseEf, passing, ds.n);
-  const scans = passing <= LENS_DEFAULTS.exactBelow || passing <= EXACT_ROWS_PER_EF * ef;
-  return scans ? 'exact' : ef;
+  return filteredSearchScans(passing, ef) ? 'exact' : ef;
 }
 
 async function measure(baseEf: number, filter: FilterName, exact: boolean) {

@@ -32,10 +32,9 @@ import {
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
-  EXACT_ROWS_PER_EF,
   effectiveEf,
   filteredEf,
-  LENS_DEFAULTS,
+  filteredSearchScans,
   type LensProgress,
   type OpenLensOptions,
   OpenLensOptionsSchema,
@@ -229,7 +228,7 @@ export class FileStore implements LensStorage {
     if (ef !== this.#ef) hnsw.setEf(ef);
     try {
       let hits: Scored[];
-      if (method === 'exact' || (method === 'auto' && keep && this.#exactIsCheaper(matching, ef)))
+      if (method === 'exact' || (method === 'auto' && keep && filteredSearchScans(matching, ef)))
         hits = this.#exact(q, want, keep, subset, excludes);
       else {
         hits = this.#ann(q, want, keep);
@@ -240,11 +239,6 @@ export class FileStore implements LensStorage {
     } finally {
       if (ef !== this.#ef) hnsw.setEf(this.#ef);
     }
-  }
-
-  /** A filtered search this small scans its items: as fast as the graph, and exact. */
-  #exactIsCheaper(matching: number, ef: number): boolean {
-    return matching <= LENS_DEFAULTS.exactBelow || matching <= EXACT_ROWS_PER_EF * ef;
   }
 
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
@@ -754,10 +748,7 @@ export class FileStore implements LensStorage {
     // A subset's positions already pass its part of the filter: test the rest only.
     const test = within ? excludes : keep;
     const top: Scored[] = [];
-    const visit = (label: number, rows: Float32Array, at: number) => {
-      const pos = posByLabel[label] as number;
-      if (test && !test(pos)) return;
-      const score = dotAt(q, rows, at);
+    const offer = (pos: number, score: number) => {
       if (top.length === k) {
         const worst = top[k - 1] as Scored;
         if (score < worst.score) return;
@@ -770,24 +761,31 @@ export class FileStore implements LensStorage {
       while (i > 0 && this.#compare(candidate, top[i - 1] as Scored) < 0) i--;
       top.splice(i, 0, candidate);
     };
-    const packed = subset && within ? this.#packed(subset, within) : undefined;
+    const packed = subset ? this.#packed(subset) : undefined;
     if (packed) {
       const dim = this.#data.vectors.dim;
-      for (let i = 0; i < packed.labels.length; i++)
-        visit(packed.labels[i] as number, packed.rows, i * dim);
+      for (let i = 0; i < packed.labels.length; i++) {
+        const pos = posByLabel[packed.labels[i] as number] as number;
+        if (!test || test(pos)) offer(pos, dotAt(q, packed.rows, i * dim));
+      }
       return top;
     }
-    let wanted: Int32Array;
     if (within) {
-      wanted = new Int32Array(within.length);
+      // Only the rows that pass are read (and so need no second test).
+      let wanted = new Int32Array(within.length);
       let n = 0;
       for (const pos of within) if (!test || test(pos)) wanted[n++] = labels[pos] as number;
       wanted = wanted.subarray(0, n).sort();
-    } else {
-      this.#liveLabels ??= Int32Array.from(labels).sort();
-      wanted = this.#liveLabels;
+      this.#data.vectors.scan(wanted, (label, row) =>
+        offer(posByLabel[label] as number, dot(q, row)),
+      );
+      return top;
     }
-    this.#data.vectors.scan(wanted, (label, row) => visit(label, row, 0));
+    this.#liveLabels ??= Int32Array.from(labels).sort();
+    this.#data.vectors.scan(this.#liveLabels, (label, row) => {
+      const pos = posByLabel[label] as number;
+      if (!test || test(pos)) offer(pos, dot(q, row));
+    });
     return top;
   }
 
@@ -796,10 +794,11 @@ export class FileStore implements LensStorage {
    * only one subset at a time, and only within PACKED_SUBSET_BYTES (memory otherwise
    * holds no second copy of the vectors). undefined: read from the file.
    */
-  #packed(subset: Subset, within: readonly number[]): Subset['packed'] {
+  #packed(subset: Subset): Subset['packed'] {
     if (subset.packed) return subset.packed;
+    const within = subset.positions;
     const dim = this.#data.vectors.dim;
-    if (within.length * dim * 4 > PACKED_SUBSET_BYTES) return undefined;
+    if (!within || within.length * dim * 4 > PACKED_SUBSET_BYTES) return undefined;
     if (this.#packedSubset !== subset) {
       // First scan of this subset: read as usual; pack if it is scanned again.
       if (this.#packedSubset) this.#packedSubset.packed = undefined;

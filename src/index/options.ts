@@ -100,6 +100,11 @@ export const FILTERED_EF_GROWTH = 8;
  */
 export const EXACT_ROWS_PER_EF = 24;
 
+/** Whether a filtered search over `matching` items at this (filtered) ef scans them exactly. */
+export function filteredSearchScans(matching: number, ef: number): boolean {
+  return matching <= LENS_DEFAULTS.exactBelow || matching <= EXACT_ROWS_PER_EF * ef;
+}
+
 /**
  * The ef of a graph search with a filter passing `matching` of `total` items. The
  * search keeps `ef` passing items in its list but walks every node, so it sees a
@@ -112,10 +117,11 @@ export const EXACT_ROWS_PER_EF = 24;
  *   1,536: 0.937 / 0.951;  2,048: 0.952 / 0.967;  2,496: 0.964 / 0.977;
  *   3,072: 0.972 / 0.982 (this rule, for both).
  * So the factor 1 / share is raised to the store's size scale (1 at 100k, 3 at 1M,
- * as in effectiveEf), an empirical fit to those two sizes: the longer walk from where the query lands to the passing items compounds with
- * the denser graph. Capped at FILTERED_EF_GROWTH × ef and rounded to a multiple of
- * 16, to the nearest one, so a filter that leaves out one salon, as similarTo and the
- * CSLS statistics do, keeps the ef as it is at any size.
+ * as in effectiveEf), an empirical fit to those two sizes: the longer walk from where
+ * the query lands to the passing items compounds with the denser graph. Capped at
+ * FILTERED_EF_GROWTH × ef and rounded to a multiple of 16, to the nearest one, so a
+ * filter that leaves out one salon, as similarTo and the CSLS statistics do, keeps the
+ * ef as it is at any size.
  */
 export function filteredEf(ef: number, matching: number, total: number): number {
   if (matching >= total || matching <= 0) return ef;
