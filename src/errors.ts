@@ -19,7 +19,7 @@ export const ERROR_CODES = [
   'STORE_EXISTS',
   'STORE_CORRUPT', // checksum mismatch, truncated file, unreadable manifest
   'STORE_LOCKED', // another writer holds the lock
-  'STORE_UNAVAILABLE', // the database server cannot be reached, refused the login, or lacks pgvector
+  'STORE_UNAVAILABLE', // the database server cannot be reached, refused the login, lost the connection, timed out, or lacks pgvector
   'EMBEDDER_MISMATCH', // store built with another embedder
   'STORE_READ_ONLY', // a write was asked of a lens opened with readOnly
   'STORE_WRITE_FAILED', // a save could not be verified on disk before its commit; the store is unchanged
@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'ITEM_NOT_FOUND', // an item id that the store does not hold
   'ABORTED', // an AbortSignal fired
   'INPUT_TOO_LARGE', // a document is over the configured size limit
+  'STORE_PERMISSION_DENIED', // the database role lacks a privilege the command needs (the message names it)
+  'SCHEMA_IN_USE', // a Postgres schema holds objects salon-lens did not create; nothing is dropped
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

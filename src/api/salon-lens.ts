@@ -73,6 +73,11 @@ export type ThemesOptions = ClusterOptions & {
    * @default true, or false for a read-only lens
    */
   persist?: boolean | 'when-free';
+  /**
+   * With `'when-free'`: told why the state was not saved when the store refused the
+   * write (a role that may only read), so a caller can say it once.
+   */
+  onNotSaved?: (reason: string) => void;
 };
 
 export interface ReportResult {
@@ -226,7 +231,7 @@ export class SalonLens {
    * the previous centroids are kept in the store (unless read-only or `persist: false`).
    */
   async themes(options: ThemesOptions = {}): Promise<ThemesResult> {
-    const { persist = !this.#lens.readOnly, ...clusterOptions } = options;
+    const { persist = !this.#lens.readOnly, onNotSaved, ...clusterOptions } = options;
     const snapshot = await this.#lens.snapshot();
     if (snapshot.items.length === 0) {
       throw new SalonLensError(
@@ -254,7 +259,7 @@ export class SalonLens {
       previous,
     );
     throwIfAborted(clusterOptions.signal, 'themes');
-    if (persist === 'when-free') await this.#saveWhenFree(THEME_STATE_KEY, state);
+    if (persist === 'when-free') await this.#saveWhenFree(THEME_STATE_KEY, state, onNotSaved);
     else if (persist) await this.#lens.writeState(THEME_STATE_KEY, state);
     return result;
   }
@@ -265,7 +270,11 @@ export class SalonLens {
    * A busy store or one this user cannot write to is not an error: the state only
    * keeps theme ids stable, and the next run saves it.
    */
-  async #saveWhenFree(key: string, value: unknown): Promise<boolean> {
+  async #saveWhenFree(
+    key: string,
+    value: unknown,
+    onNotSaved?: (reason: string) => void,
+  ): Promise<boolean> {
     if (!this.#lens.readOnly) {
       await this.#lens.writeState(key, value);
       return true;
@@ -283,6 +292,10 @@ export class SalonLens {
     try {
       await writer.#lens.writeState(key, value);
       return true;
+    } catch (error) {
+      if (!isSalonLensError(error, 'STORE_PERMISSION_DENIED')) throw error;
+      onNotSaved?.(error.message);
+      return false;
     } finally {
       await writer.close();
     }

@@ -20,6 +20,17 @@ import type { StoreAddress } from './address.js';
 import { bm25Term, tokenize } from './bm25.js';
 import { faultPoint } from './fault-points.js';
 import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
+import { connectStore, waitForWriteLock } from './pg-connect.js';
+import { createPrivilegeError, extensionError } from './pg-errors.js';
+import {
+  claimStaging,
+  dropAbandonedStaging,
+  foreignObjects,
+  newStagingName,
+  schemaInUse,
+  swapStaging,
+  tablesOf,
+} from './pg-schema.js';
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
@@ -165,23 +176,8 @@ function hasFilter(f: StorageFilter): boolean {
   );
 }
 
-/** A connected client whose search_path is the store's schema (plus pgvector's). */
-async function connect(address: PgAddress): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: address.connectionString });
-  try {
-    await client.connect();
-  } catch (cause) {
-    throw new SalonLensError(
-      'STORE_UNAVAILABLE',
-      `Cannot connect to the Postgres store ${address.display}: ${(cause as Error).message}. ` +
-        'Check the URL (or the PGHOST/PGPORT/PGUSER/PGPASSWORD variables) and that the server is running.',
-      { details: { store: address.display }, cause },
-    );
-  }
-  // A dropped connection must not crash the process; the next query reports it.
-  client.on('error', () => {});
-  return client;
-}
+/** A connected client (timeouts, mapped errors: pg-connect.ts). */
+const connect = connectStore;
 
 async function usePath(client: pg.Client, schema: string): Promise<void> {
   const ext = await client.query<{ nspname: string }>(
@@ -194,10 +190,15 @@ async function usePath(client: pg.Client, schema: string): Promise<void> {
 }
 
 async function readMeta(client: pg.Client, schema: string): Promise<Meta | undefined> {
-  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [
-    `${quoteIdent(schema)}.meta`,
-  ]);
-  if (!exists.rows[0]?.t) return undefined;
+  // A `meta` table of someone else's (other columns) is no store: not an SQL error.
+  const shape = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_attribute
+     WHERE attrelid = to_regclass($1) AND NOT attisdropped
+       AND ((attname = 'key' AND atttypid = 'text'::regtype)
+         OR (attname = 'value' AND atttypid = 'jsonb'::regtype))`,
+    [`${quoteIdent(schema)}.meta`],
+  );
+  if (shape.rows[0]?.n !== 2) return undefined;
   const r = await client.query<{ value: Meta }>(
     `SELECT value FROM ${quoteIdent(schema)}.meta WHERE key = 'store'`,
   );
@@ -241,6 +242,11 @@ export class PgStore implements LensStorage {
   #salonOrder = new Map<string, number>();
   /** Total BM25 token count of the stored items, for the generation it was read at. */
   #lengths: { generation: number; total: number } | undefined;
+  /**
+   * Set while this store replaces an existing one (create with force) and has not
+   * committed a write: the schema it is built in, swapped in by that first commit.
+   */
+  #staging: string | undefined;
 
   private constructor(address: PgAddress, reader: pg.Client, meta: Meta, readOnly: boolean) {
     this.#address = address;
@@ -257,8 +263,10 @@ export class PgStore implements LensStorage {
     meta: Meta,
     readOnly: boolean,
     ef?: number,
+    staging?: string,
   ): Promise<PgStore> {
     const store = new PgStore(address, reader, meta, readOnly);
+    store.#staging = staging;
     await reader.query('SET hnsw.iterative_scan = strict_order');
     await store.#applyEf(ef ?? meta.hnsw.ef);
     await store.#loadSalons();
@@ -500,6 +508,13 @@ export class PgStore implements LensStorage {
   }
 
   async close(): Promise<void> {
+    if (this.#staging) {
+      // A rebuild that never committed: the old store stands; its staging schema goes.
+      await this.#reader
+        .query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.#staging)} CASCADE`)
+        .catch(() => undefined);
+      this.#staging = undefined;
+    }
     await Promise.all([
       this.#reader.end().catch(() => undefined),
       this.#writer?.end().catch(() => undefined),
@@ -601,7 +616,7 @@ export class PgStore implements LensStorage {
   async #writerClient(): Promise<pg.Client> {
     if (!this.#writer) {
       this.#writer = await connect(this.#address);
-      await usePath(this.#writer, this.#address.schema);
+      await usePath(this.#writer, this.#staging ?? this.#address.schema);
     }
     return this.#writer;
   }
@@ -618,9 +633,7 @@ export class PgStore implements LensStorage {
     const client = await this.#writerClient();
     await client.query('BEGIN');
     try {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `salon-lens:${this.#address.schema}`,
-      ]);
+      await waitForWriteLock(client, this.#address);
       faultPoint('pg: locked');
       await fn(client);
       throwIfAborted(signal, 'save');
@@ -630,8 +643,16 @@ export class PgStore implements LensStorage {
          WHERE key = 'store'`,
         [new Date().toISOString()],
       );
+      if (this.#staging) {
+        await swapStaging(client, this.#staging, this.#address.schema, STORE_TABLES);
+      }
       faultPoint('pg: before commit');
       await client.query('COMMIT');
+      if (this.#staging) {
+        this.#staging = undefined;
+        await usePath(client, this.#address.schema);
+        await usePath(this.#reader, this.#address.schema);
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw signal?.aborted && !(error instanceof SalonLensError && error.code === 'ABORTED')
@@ -664,9 +685,14 @@ function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
     CREATE TABLE ${s}.state (key text PRIMARY KEY, value jsonb NOT NULL);`;
 }
 
+/** The tables a store creates (and the only ones it ever drops). */
+const STORE_TABLES = tablesOf(schemaSql('s', 1, LENS_DEFAULTS.hnsw));
+
 /**
  * Create an empty store in the URL's schema (created if missing). An existing store
- * is STORE_EXISTS unless `force`, which drops its four tables (and nothing else).
+ * is STORE_EXISTS unless `force`, which builds the new store in a staging schema and
+ * replaces the old one's tables only when its first write commits (see pg-schema.ts).
+ * A schema holding anything salon-lens did not create is refused (SCHEMA_IN_USE).
  */
 export async function createPgStore(
   address: PgAddress,
@@ -674,34 +700,46 @@ export async function createPgStore(
 ): Promise<PgStore> {
   const o = parseOptions(CreateLensOptionsSchema, options, 'createLens options');
   const client = await connect(address);
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS vector').catch((cause) => {
-      throw new SalonLensError(
-        'STORE_UNAVAILABLE',
-        `The Postgres server at ${address.display} has no pgvector extension (CREATE EXTENSION vector failed: ${(cause as Error).message}). Install pgvector 0.8 or later.`,
-        { details: { store: address.display }, cause },
-      );
+  const ddl = (sql: string) =>
+    client.query(sql).catch((error: unknown) => {
+      throw createPrivilegeError(error, address);
     });
-    const s = quoteIdent(address.schema);
+  try {
+    const installed = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`);
+    if (installed.rowCount === 0) {
+      await client.query('CREATE EXTENSION IF NOT EXISTS vector').catch((cause: unknown) => {
+        throw extensionError(cause, address);
+      });
+    }
     await client.query('BEGIN');
     try {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `salon-lens:${address.schema}`,
+      await waitForWriteLock(client, address);
+      // CREATE SCHEMA IF NOT EXISTS asks for CREATE on the database even when the schema exists.
+      const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+        address.schema,
       ]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      if (schemaExists.rowCount === 0) await ddl(`CREATE SCHEMA ${quoteIdent(address.schema)}`);
       const previous = await readMeta(client, address.schema);
-      if (previous && !o.force) {
+      const marked = previous?.format === PG_STORE_FORMAT;
+      if (marked && !o.force) {
         throw new SalonLensError(
           'STORE_EXISTS',
           `A lens store already exists in schema "${address.schema}" of ${address.display}. Open it instead, or pass force to replace it.`,
           { details: { dir: address.display } },
         );
       }
-      await client.query(
-        `DROP TABLE IF EXISTS ${s}.items, ${s}.salons, ${s}.state, ${s}.meta CASCADE`,
-      );
-      await usePath(client, address.schema);
-      await client.query(schemaSql(address.schema, o.embedder.dim, o.hnsw));
+      const foreign = await foreignObjects(client, address.schema, STORE_TABLES, marked);
+      if (foreign.length > 0) throw schemaInUse(address, foreign);
+      let staging: string | undefined;
+      if (marked) {
+        await dropAbandonedStaging(client, address.schema);
+        staging = newStagingName(address.schema);
+        await claimStaging(client, staging);
+        await ddl(`CREATE SCHEMA ${quoteIdent(staging)}`);
+      }
+      const home = staging ?? address.schema;
+      await usePath(client, home);
+      await ddl(schemaSql(home, o.embedder.dim, o.hnsw));
       const meta: Meta = {
         format: PG_STORE_FORMAT,
         version: PG_STORE_VERSION,
@@ -711,11 +749,12 @@ export async function createPgStore(
         generation: 1,
         updatedAt: new Date().toISOString(),
       };
-      await client.query(`INSERT INTO ${s}.meta (key, value) VALUES ('store', $1::jsonb)`, [
-        JSON.stringify(meta),
-      ]);
+      await client.query(
+        `INSERT INTO ${quoteIdent(home)}.meta (key, value) VALUES ('store', $1::jsonb)`,
+        [JSON.stringify(meta)],
+      );
       await client.query('COMMIT');
-      return await PgStore._open(address, client, meta, false);
+      return await PgStore._open(address, client, meta, false, undefined, staging);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

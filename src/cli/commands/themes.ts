@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { redact } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { guideFromFile, guideFromList } from '../guide-flags.js';
-import { printJson } from '../io.js';
+import { info, printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parsePositiveInt } from '../option-parsers.js';
 import { addStoreOption } from '../store-option.js';
@@ -62,6 +62,10 @@ export function registerThemes(program: Command): void {
       assertHasItems(lens, redact(flags.store));
       const result = await lens.themes({
         persist: 'when-free',
+        onNotSaved: () =>
+          info(
+            'warning: theme ids were not saved (this role may only read the store); ids may change next run.',
+          ),
         k: flags.k,
         ...(flags.seed ? { seed: flags.seed } : {}),
         ...(flags.minSize ? { minSize: flags.minSize } : {}),
