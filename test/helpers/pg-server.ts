@@ -13,6 +13,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 
 export interface PgServer {
@@ -65,7 +66,7 @@ export function withSchema(url: string, schema: string): string {
  */
 export function describePg(
   name: string,
-  fn: (server: () => PgServer) => void,
+  fn: (server: () => PgServer, kind: PgKind) => void,
   options: { only?: PgKind } = {},
 ): void {
   const kinds: PgKind[] = options.only ? [options.only] : ['pglite', 'server'];
@@ -83,7 +84,30 @@ export function describePg(
       fn(() => {
         if (!pg) throw new Error('the Postgres server has not started');
         return pg;
-      });
+      }, kind);
     });
   }
+}
+
+/** Run SQL on the server as its URL's user (test setup: schemas, roles, locks). */
+export async function runSql(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `url` logging in as `role` instead (the test server trusts local logins). */
+export function asRole(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = '';
+  return u.toString();
 }
