@@ -131,6 +131,6 @@ function timeoutParam(url: URL, name: string, unit: number): number | undefined 
 export function redact(location: string): string {
   if (!isPostgresUrl(location)) return location;
   return location
-    .replace(/^(postgres(?:ql)?:(?:\/\/)?[^:@/?#]*):[^]*@/i, '$1@')
+    .replace(/^(postgres(?:ql)?:(?:\/\/)?[^:@/?#]*):[\s\S]*@/i, '$1@')
     .replace(new RegExp(`([?&](?:${SECRET_PARAMS.join('|')})=)[^&#]*`, 'gi'), '$1***');
 }

@@ -12,7 +12,7 @@
  * Scores are recomputed in JS from the stored float32 vectors, exactly as the file
  * store computes them, so both stores rank and tie the same way.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Embedder } from '../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import { compareSalons, type Item } from '../parse/index.js';
@@ -20,6 +20,13 @@ import type { StoreAddress } from './address.js';
 import { bm25Term, tokenize } from './bm25.js';
 import { faultPoint } from './fault-points.js';
 import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
+import {
+  type CreateLensOptions,
+  CreateLensOptionsSchema,
+  LENS_DEFAULTS,
+  type OpenLensOptions,
+  OpenLensOptionsSchema,
+} from './options.js';
 import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
 import {
@@ -31,13 +38,6 @@ import {
   swapStaging,
   tablesOf,
 } from './pg-schema.js';
-import {
-  type CreateLensOptions,
-  CreateLensOptionsSchema,
-  LENS_DEFAULTS,
-  type OpenLensOptions,
-  OpenLensOptionsSchema,
-} from './options.js';
 import {
   compareScored,
   dot,
