@@ -165,6 +165,8 @@ describePg('Postgres store', (server, kind) => {
       // Give B time to embed and reach its transaction, then let A commit.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       release();
+      expect((await a).outcome).toBe('finished');
+      expect((await b).outcome).toBe('finished');
       const seen = await reader;
       const lens = await openLens(url, { embedder, readOnly: true });
       expect(lens.salons().map((s) => s.id)).toEqual(salons.map((s) => s.id));
