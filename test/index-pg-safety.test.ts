@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { SalonLensError } from '../src/errors.js';
 import { createLens, parseStoreAddress, redact, verifyLens } from '../src/index/index.js';
+import { tablesOf } from '../src/index/pg-schema.js';
 import type { Salon } from '../src/parse/index.js';
 import { runCliAsync } from './helpers/cli.js';
 import { crashChild, listFaultPoints, runChild, writeSalonsFile } from './helpers/index-crash.js';
@@ -124,6 +125,12 @@ describe('schema names and URLs', () => {
       );
     }
     expect(parseStoreAddress('postgres://u@h/db?schema=lens_2').kind).toBe('postgres');
+  });
+
+  it('knows its own tables from its DDL, IF NOT EXISTS and quoting included', () => {
+    expect(
+      tablesOf('CREATE TABLE "s".meta (k text); CREATE TABLE IF NOT EXISTS "s".stats (v int);'),
+    ).toEqual(['meta', 'stats']);
   });
 
   it('never shows a password, whatever shape of URL carries it', () => {

@@ -27,7 +27,9 @@ function quoteIdent(name: string): string {
 
 /** The tables a store's DDL creates, by name (so a table added to the DDL is covered). */
 export function tablesOf(ddl: string): string[] {
-  return [...ddl.matchAll(/CREATE TABLE\s+(?:"[^"]*"\.)?"?(\w+)"?/gi)].map((m) => m[1] as string);
+  return [...ddl.matchAll(/CREATE TABLE\s+(?:IF NOT EXISTS\s+)?(?:"[^"]*"\.)?"?(\w+)"?/gi)].map(
+    (m) => m[1] as string,
+  );
 }
 
 /**
