@@ -326,8 +326,10 @@ export class FileStore implements LensStorage {
           () => true,
           () => false,
         );
-        if (ours)
-          await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
+        if (ours) {
+          const held = () => this.#lock?.assertHeld() ?? Promise.resolve();
+          await removeUnreferenced(this.location, this.#data.manifest, held).catch(() => undefined);
+        }
         const reloaded = await loadGeneration(this.location).catch((reloadError: unknown) => {
           if (ours) throw reloadError;
           return undefined; // lock lost: this lens can no longer write anyway
@@ -494,6 +496,7 @@ export class FileStore implements LensStorage {
       onStep: (s) => progress({ stage: 'save', done: s.done, total: s.total }),
       // Whoever deleted or took over our lock may be saving too: do not commit over it.
       beforeCommit: () => lock?.assertHeld() ?? Promise.resolve(),
+      beforeStep: () => lock?.assertHeld() ?? Promise.resolve(),
     });
     this.#data.manifest = manifest;
     this.#data.saved = { salons: this.#data.salons, state: this.#data.state };
@@ -915,6 +918,7 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
       changed: new Set(['items', 'vectors', 'hnsw', 'state']),
       generation,
       beforeCommit: () => lock.assertHeld(),
+      beforeStep: () => lock.assertHeld(),
     });
     return FileStore._make(dir, { ...data, manifest }, lock);
   } catch (error) {

@@ -435,6 +435,13 @@ export interface SaveOptions {
    * abandons the save (the writer re-checks here that it still owns the lock).
    */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Runs before each data file is put in place and before the clean-up; throwing
+   * abandons the save. The writer checks its lock here: a writer paused past the
+   * lock's takeover (stopped, suspended) must not touch names that the writer that
+   * took over may have committed or be writing.
+   */
+  beforeStep?: () => Promise<void>;
 }
 
 type SaveInput = Omit<StoreData, 'manifest' | 'pendingDeleted'> & {
@@ -473,11 +480,25 @@ export async function saveGeneration(
     written.add(name);
     options.onStep?.({ step: name, done: ++done, total });
   };
+  // Data files are never put over an existing name (see writeBytes), and each one
+  // is written only while the lock is still ours.
+  const guarded = async <T>(name: string, write: () => Promise<T>): Promise<T> => {
+    await options.beforeStep?.();
+    try {
+      return await write();
+    } catch (error) {
+      // A lost lock explains any failure here (its new holder swept our temp files).
+      await options.beforeStep?.();
+      throw (error as NodeJS.ErrnoException).code === 'EEXIST'
+        ? nameTaken(dir, path.join(dir, name), error)
+        : error;
+    }
+  };
   const files = { ...(previous?.files ?? {}) } as Manifest['files'];
   for (const kind of kinds) {
     throwIfAborted(options.signal, 'save');
     const name = generationFileName(kind, generation);
-    files[kind] = await writeDataFile(dir, name, kind, data);
+    files[kind] = await guarded(name, () => writeDataFile(dir, name, kind, data));
     step(name);
   }
   let delta = append ? [...(previous?.delta ?? [])] : [];
@@ -486,7 +507,7 @@ export async function saveGeneration(
     deleted = deleted.concat((data.pendingDeleted ?? []).map((r) => ({ ...r, generation })));
     if (newLabels > 0) {
       delta = delta.concat(
-        await writeSegment(dir, data, previousLabels, generation, step, options),
+        await writeSegment(dir, data, previousLabels, generation, step, options, guarded),
       );
     }
   }
@@ -494,7 +515,7 @@ export async function saveGeneration(
   if (patch && patch.byteLength > 0) {
     throwIfAborted(options.signal, 'save');
     const name = generationFileName('patch', generation);
-    patches.push(await writeBytes(dir, name, patch));
+    patches.push(await guarded(name, () => writeBytes(dir, name, patch)));
     step(name);
   }
   const { salons: _legacy, ...rest } = data.manifest;
@@ -528,7 +549,7 @@ export async function saveGeneration(
   step(MANIFEST_FILE);
   // Past the commit point nothing may fail the save: leftovers that cannot be
   // removed now are swept by the next writer's open.
-  await removeUnreferenced(dir, manifest).catch(() => undefined);
+  await removeUnreferenced(dir, manifest, options.beforeStep).catch(() => undefined);
   step('cleanup');
   return manifest;
 }
@@ -600,6 +621,16 @@ async function verifyBeforeSwitch(
   }
 }
 
+/** A data file name already taken: by a writer that took the lock over meanwhile, or a stray one. */
+function nameTaken(dir: string, file: string, cause: unknown): SalonLensError {
+  return new SalonLensError(
+    'STORE_WRITE_FAILED',
+    `Saving store ${dir} failed: ${file} was created by another process during this save, so ` +
+      'it was left as it is. Nothing was changed: the store stays as it was. Run this again.',
+    { details: { dir, file }, cause },
+  );
+}
+
 /** The items and vectors of labels `firstLabel`.. as one appended segment. */
 async function writeSegment(
   dir: string,
@@ -608,6 +639,7 @@ async function writeSegment(
   generation: number,
   step: (name: string) => void,
   options: SaveOptions,
+  guarded: <T>(name: string, write: () => Promise<T>) => Promise<T>,
 ): Promise<Segment> {
   const labelCount = data.labelCount - firstLabel;
   // In insertion order (= label order: an append never reuses labels), which is
@@ -618,20 +650,20 @@ async function writeSegment(
     .sort((a, b) => a.label - b.label);
   const itemsName = generationFileName('items', generation);
   throwIfAborted(options.signal, 'save');
-  const items = await writeBytes(
-    dir,
-    itemsName,
-    Buffer.from(
-      `${JSON.stringify({ items: rows.map((r) => data.items[r.pos]), labels: rows.map((r) => r.label) })}\n`,
+  const items = await guarded(itemsName, () =>
+    writeBytes(
+      dir,
+      itemsName,
+      Buffer.from(
+        `${JSON.stringify({ items: rows.map((r) => data.items[r.pos]), labels: rows.map((r) => r.label) })}\n`,
+      ),
     ),
   );
   step(itemsName);
   const vectorsName = generationFileName('vectors', generation);
   throwIfAborted(options.signal, 'save');
-  const vectors = await writeBytes(
-    dir,
-    vectorsName,
-    data.vectors.bytes(firstLabel, data.labelCount),
+  const vectors = await guarded(vectorsName, () =>
+    writeBytes(dir, vectorsName, data.vectors.bytes(firstLabel, data.labelCount)),
   );
   step(vectorsName);
   return { items, vectors, firstLabel, labelCount };
@@ -642,6 +674,7 @@ async function writeBytes(dir: string, name: string, bytes: Uint8Array): Promise
   await writeFileAtomic(file, bytes, {
     // Named at its rename for the test seam's short-write mode, like writeDataFile.
     onStep: (step) => faultPoint(`${name}: ${step}`, step === 'renamed' ? { file } : undefined),
+    replace: false,
   });
   return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
@@ -664,7 +697,7 @@ async function writeDataFile(
     const tmp = tempPathFor(file);
     await data.hnsw.writeIndex(tmp);
     onStep('temp-written');
-    await commitTempFile(tmp, file, { onStep });
+    await commitTempFile(tmp, file, { onStep, replace: false });
     // Streamed: the graph file can be hundreds of MB.
     return { name, ...(await hashFile(file)) };
   }
@@ -699,17 +732,20 @@ export async function highestGeneration(dir: string, manifest?: Manifest): Promi
 /**
  * Delete data files no manifest refers to and temp files of interrupted writes.
  * Only names this module creates are touched; anything else in the folder stays.
- * Called only by the lock holder, so no other writer's temp file can be in flight.
+ * Called only by the lock holder, so no other writer's temp file can be in flight;
+ * `stillHeld` (checked before each removal) stops a holder that lost the lock.
  */
 export async function removeUnreferenced(
   dir: string,
   manifest: Manifest | undefined,
+  stillHeld?: () => Promise<void>,
 ): Promise<string[]> {
   const keep = new Set(manifest ? manifestFiles(manifest).map((f) => f.name) : []);
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
     const ours = generationOf(name) !== undefined || (isTempPath(name) && isStoreTemp(name));
     if (!ours || keep.has(name)) continue;
+    await stillHeld?.();
     await unlink(path.join(dir, name)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
