@@ -9,12 +9,14 @@
  * test does not wait a minute.
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLoadCorpus } from '../bench/load-corpus.js';
 import { createEmbedder, type Embedder } from '../src/embed/index.js';
-import { openLens, verifyLens } from '../src/index/index.js';
-import { LOCK_FILE } from '../src/index/lock.js';
+import { createLens, openLens, verifyLens } from '../src/index/index.js';
+import { LOCK_FILE, setHeartbeatInterval } from '../src/index/lock.js';
 import type { Salon } from '../src/parse/index.js';
 import { requireBuiltCli, runCliAsync } from './helpers/cli.js';
 import {
@@ -165,4 +167,40 @@ describe('a writer paused past the lock takeover', () => {
     expect(held.sort()).toEqual([...salons.slice(0, 2), ...theirs].map((s) => s.id).sort());
     expect((await verifyLens(dir)).ok).toBe(true);
   }, 120_000);
+});
+
+describe('the lock heartbeat through a long write', () => {
+  it('keeps refreshing the lock during the statistics stage (k-NN searches that never wait for I/O)', async () => {
+    // 1,600 items: the statistics stage runs 1,600 in-memory k-NN searches, long enough
+    // for many beats of a 10 ms heartbeat (the real one beats every 5 s against a 60 s
+    // takeover; at 60,000 items the old code went 84 s without one).
+    const folder = await scratchDir('heartbeat-');
+    const corpus = await writeLoadCorpus(path.join(folder, 'salons'), {
+      salons: 40,
+      itemsPerSalon: 40,
+      seed: 5,
+    });
+    const dir = path.join(folder, 'store');
+    const previous = setHeartbeatInterval(10);
+    const refreshes: number[] = [];
+    const started: number[] = [];
+    try {
+      const lens = await createLens(dir, { embedder });
+      await lens.addSalons([corpus.dir], {
+        onProgress: (p) => {
+          if (p.stage !== 'statistics') return;
+          started.push(performance.now());
+          refreshes.push(statSync(path.join(dir, LOCK_FILE)).mtimeMs);
+        },
+      });
+      await lens.close();
+    } finally {
+      setHeartbeatInterval(previous);
+    }
+    // Progress every 1,024 searches and at the end: 1024, 1600.
+    expect(refreshes.length).toBeGreaterThanOrEqual(2);
+    const stage = (started.at(-1) as number) - (started[0] as number);
+    // The lock was touched between the stage's first and last progress report.
+    expect(new Set(refreshes).size, `stage of ${stage.toFixed(0)} ms`).toBeGreaterThan(1);
+  }, 60_000);
 });

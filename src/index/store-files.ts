@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { SalonLensError, throwIfAborted } from '../errors.js';
 import { compareSalons, type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
+import { pacer } from '../util/event-loop.js';
 import { sha256 } from '../util/hash.js';
 import { shellCommand } from '../util/shell-quote.js';
 import { toArray } from '../util/vector.js';
@@ -312,7 +313,7 @@ async function loadGraphAndState(
   if (hnsw.getCurrentCount() !== baseLabels) {
     throw corrupt(dir, hnswPath, `holds ${hnsw.getCurrentCount()} points, expected ${baseLabels}`);
   }
-  replay(hnsw, manifest, vectors);
+  await replay(hnsw, manifest, vectors);
   hnsw.setEf(manifest.hnsw.ef);
   // In memory the salon list lives in `salons` only, whatever the format read.
   const { salons: _legacy, ...current } = manifest;
@@ -371,10 +372,13 @@ async function graphProblem(file: string, manifest: Manifest): Promise<string | 
 /**
  * Bring the base graph up to the manifest: per write since the base, in order, mark
  * its removed labels deleted, then insert its new points (the writer's order too:
- * removals change which neighbours an insert links to).
+ * removals change which neighbours an insert links to). Thousands of inserts: the
+ * event loop gets a turn now and then (a writer opening holds the lock, whose
+ * heartbeat must keep beating).
  */
-function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): void {
+async function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): Promise<void> {
   if (manifest.delta.length === 0 && manifest.deleted.length === 0) return;
+  const pace = pacer();
   const baseGeneration = generationOf(manifest.files.hnsw.name) ?? -1;
   if (manifest.labelCount > hnsw.getMaxElements()) hnsw.resizeIndex(manifest.labelCount);
   const generations = new Set<number>();
@@ -395,6 +399,7 @@ function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): void {
     if (!segment) continue;
     for (let label = segment.firstLabel; label < segment.firstLabel + segment.labelCount; label++) {
       hnsw.addPoint(toArray(vectors.row(label)), label);
+      await pace();
     }
   }
 }
