@@ -204,3 +204,41 @@ describe('the lock heartbeat through a long write', () => {
     expect(new Set(refreshes).size, `stage of ${stage.toFixed(0)} ms`).toBeGreaterThan(1);
   }, 60_000);
 });
+
+describe('verify beside a writer', () => {
+  it('a compaction that lands between verify reading the manifest and the files: verify checks the new generation and passes', async () => {
+    requireBuiltCli();
+    const dir = await copyStore(base);
+    const before = (await verifyLens(dir)).generation as number;
+    // Held right after reading the manifest (the seam's first point in a verify run).
+    const verify = spawn(process.execPath, [cliPath, 'verify', '--store', dir, '--json'], {
+      cwd: repoRoot,
+      env: { ...process.env, SALON_LENS_FAULT_POINTS: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    verify.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => verify.on('exit', resolve));
+    const paused = await new Promise<boolean>((resolve) => {
+      verify.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('verify: manifest read PAUSED')) resolve(true);
+      });
+      void exited.then(() => resolve(false));
+    });
+    expect(paused, stderr).toBe(true);
+    // Removing one of the two salons frees more than 20% of the labels: the write
+    // compacts, and its clean-up deletes the files of the generation verify read.
+    const writer = await openLens(dir, { embedder });
+    await writer.removeSalons([(salons[0] as Salon).id]);
+    await writer.close();
+    verify.stdin.end('\n');
+    expect(await exited, stdout).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.ok).toBe(true);
+    expect(report.generation).toBeGreaterThan(before);
+  }, 60_000);
+});

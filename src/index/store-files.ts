@@ -777,16 +777,47 @@ export interface VerifyReport {
   advice?: string;
 }
 
-/** Check the manifest and every file it names, without an embedder. Never throws for a damaged store. */
+/**
+ * Check the manifest and every file it names, without an embedder. Never throws for
+ * a damaged store. Like open, it checks one generation: a writer that commits and
+ * removes the old files while verify reads them makes it start over with the new
+ * manifest (damage is reported only when the manifest stayed the same).
+ */
 export async function verifyStore(dir: string): Promise<VerifyReport> {
-  let manifest: Manifest;
-  try {
-    manifest = await readManifest(dir);
-  } catch (error) {
-    if (error instanceof SalonLensError) return manifestProblem(dir, error);
-    const unreadable = systemProblem(path.join(dir, MANIFEST_FILE), error);
-    return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
+  for (let attempt = 0; ; attempt++) {
+    let manifest: Manifest;
+    try {
+      manifest = await readManifest(dir);
+    } catch (error) {
+      if (error instanceof SalonLensError) return manifestProblem(dir, error);
+      const unreadable = systemProblem(path.join(dir, MANIFEST_FILE), error);
+      return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
+    }
+    faultPoint('verify: manifest read');
+    const { problems, unreadable } = await checkGeneration(dir, manifest);
+    if (problems.length > 0 && attempt < OPEN_RETRIES) {
+      const now = await readManifest(dir).catch(() => undefined);
+      if (now && now.generation !== manifest.generation) continue;
+    }
+    const advice = unreadable ? accessAdvice(dir) : rebuildAdvice(dir, manifest);
+    return {
+      dir,
+      ok: problems.length === 0,
+      generation: manifest.generation,
+      itemCount: manifest.itemCount,
+      salonCount: salonCountOf(manifest),
+      embedder: manifest.embedder,
+      problems,
+      ...(problems.length > 0 ? { advice } : {}),
+    };
   }
+}
+
+/** Problems of the files `manifest` names: each file alone, then (if all pass) together. */
+async function checkGeneration(
+  dir: string,
+  manifest: Manifest,
+): Promise<{ problems: FileProblem[]; unreadable: boolean }> {
   const problems: FileProblem[] = [];
   for (const entry of manifestFiles(manifest)) {
     const file = path.join(dir, entry.name);
@@ -814,17 +845,7 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
       }
     }
   }
-  const advice = unreadable ? accessAdvice(dir) : rebuildAdvice(dir, manifest);
-  return {
-    dir,
-    ok: problems.length === 0,
-    generation: manifest.generation,
-    itemCount: manifest.itemCount,
-    salonCount: salonCountOf(manifest),
-    embedder: manifest.embedder,
-    problems,
-    ...(problems.length > 0 ? { advice } : {}),
-  };
+  return { problems, unreadable };
 }
 
 /** A file verify could not read at all (permissions, I/O): reported, never thrown. */
