@@ -5,7 +5,7 @@
  * must not be rebuilt. Also: a missing file and a garbage manifest stop `search`
  * with the file named, and the advised command repairs the store.
  */
-import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, STORE_FORMAT_VERSION } from '../src/index/index.js';
@@ -124,7 +124,12 @@ describe('verify says what is wrong and what to do', () => {
       noManifest,
       'manifest.json',
       /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, salons\.\d+\.json, …\)$/,
-      `salon-lens index <folders with your salon documents> --store ${noManifest} --force`,
+      // Without a manifest the salon files still record every source: each is named.
+      `salon-lens index ${(await readdir(examplesDir))
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => path.join(examplesDir, f))
+        .join(' ')} --store ${noManifest} --force`,
     );
     const empty = await tempStoreDir('verify-empty-');
     made.push(empty);

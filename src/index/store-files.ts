@@ -16,7 +16,7 @@
  *   const data = await loadGeneration(dir);                  // verified, or STORE_CORRUPT
  *   const next = await saveGeneration(dir, data, { changed: new Set(['state']), generation });
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
@@ -43,6 +43,7 @@ import {
   readCheckedFile,
   readManifest,
   rebuildCommand,
+  rebuildPaths,
   type Segment,
   STORE_FORMAT_VERSION,
   type StoredSalon,
@@ -765,6 +766,26 @@ function isStoreTemp(name: string): boolean {
   return base === MANIFEST_FILE || generationOf(base) !== undefined;
 }
 
+/**
+ * Source paths of every salon the folder's salon and patch files record (any
+ * generation; unreadable files are passed over). Without a manifest this is what
+ * the store held: a rebuild that names only a command's own paths would drop the rest.
+ */
+export async function recordedSources(dir: string): Promise<string[]> {
+  const sources = new Set<string>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^(salons|patch)\./.test(name) || generationOf(name) === undefined) continue;
+    try {
+      const json: unknown = JSON.parse(await readFile(path.join(dir, name), 'utf8'));
+      const salons = name.startsWith('salons.')
+        ? SalonsFileSchema.safeParse(json).data
+        : PatchFileSchema.safeParse(json).data?.salons.upsert;
+      for (const salon of salons ?? []) sources.add(salon.source);
+    } catch {}
+  }
+  return [...sources].sort();
+}
+
 export interface VerifyReport {
   dir: string;
   ok: boolean;
@@ -891,7 +912,7 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
       dir,
       ok: false,
       problems: [{ file, problem: `is missing, but the folder holds store data files (${shown})` }],
-      advice: rebuildAdvice(dir),
+      advice: rebuildAdvice(dir, undefined, await recordedSources(dir)),
     };
   }
   return {
@@ -904,12 +925,17 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
 
 /**
  * What to do about a damaged store. When the manifest is readable it names the
- * salon documents' folders, so the advice is a command the user can run as is.
+ * salon documents' folders, without one the `sources` the salon files record, so
+ * the advice is a command the user can run as is.
  */
-function rebuildAdvice(dir: string, manifest?: Manifest): string {
+function rebuildAdvice(dir: string, manifest?: Manifest, sources: readonly string[] = []): string {
   const folders = sourceFoldersOf(manifest);
   const from =
-    folders.length > 0 && folders.length <= 3 ? folders : ['<folders with your salon documents>'];
+    sources.length > 0
+      ? rebuildPaths(sources)
+      : folders.length > 0 && folders.length <= 3
+        ? folders
+        : ['<folders with your salon documents>'];
   return (
     'The store is damaged and cannot be used as is (nothing was changed); your salon documents ' +
     `are the source of truth. Rebuild it from them: ${rebuildCommand(from, dir)}`

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
 import { isSalonLensError, SalonLensError } from '../../errors.js';
-import { redact } from '../../index/index.js';
+import { rebuildPaths, redact } from '../../index/index.js';
 import { shellCommand } from '../../util/shell-quote.js';
 import {
   addEmbedderFlags,
@@ -35,15 +35,20 @@ export function interruptSignal(): { signal: AbortSignal; done: () => void } {
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
 }
 
-/** A store that lost its manifest: name the very command that rebuilds it from these paths. */
+/**
+ * A store that lost its manifest: name the very command that rebuilds it from these
+ * paths and from every source its salon files record (which these paths may not cover).
+ */
 function withExactRebuild(error: unknown, paths: string[], flags: IndexFlags): unknown {
   if (!isSalonLensError(error, 'STORE_CORRUPT') || error.details.reason !== 'manifest-missing') {
     return error;
   }
+  const recorded = (error.details.sources ?? []) as string[];
   const command = shellCommand([
     'salon-lens',
     'index',
     ...paths,
+    ...rebuildPaths(recorded, paths),
     '--store',
     flags.store,
     '--force',
@@ -51,7 +56,7 @@ function withExactRebuild(error: unknown, paths: string[], flags: IndexFlags): u
   ]);
   return new SalonLensError(
     'STORE_CORRUPT',
-    `Store ${flags.store} is damaged: ${error.details.problem}. Nothing was deleted. ` +
+    `Store ${flags.store} is damaged: ${error.details.file} ${error.details.problem}. Nothing was deleted. ` +
       `Rebuild it from your salon documents with: ${command}`,
     { details: error.details, cause: error },
   );
