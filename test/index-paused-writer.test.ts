@@ -49,6 +49,32 @@ async function ageLock(dir: string): Promise<void> {
   await utimes(path.join(dir, LOCK_FILE), old, old);
 }
 
+/**
+ * The built CLI run with the pause seam at its `point`-th step: resolves once it
+ * is held there (`held`), or when it exited without reaching it.
+ */
+async function cliHeldAt(args: string[], point: number) {
+  const proc = spawn(process.execPath, [cliPath, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, SALON_LENS_FAULT_POINTS: String(point) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  const held = await new Promise<boolean>((resolve) => {
+    proc.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('PAUSED')) resolve(true);
+    });
+    void exited.then(() => resolve(false));
+  });
+  return { proc, held, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
 describe('a writer paused past the lock takeover', () => {
   it('resumes after another writer took over and committed: it fails, and the other writer’s generation stays intact', async () => {
     const mine = salons.slice(2, 4);
@@ -132,28 +158,17 @@ describe('a writer paused past the lock takeover', () => {
     );
     expect(pauseAt).toBeDefined();
 
-    const writer = spawn(process.execPath, [cliPath, ...args(mine, dir)], {
-      cwd: repoRoot,
-      env: { ...process.env, SALON_LENS_FAULT_POINTS: pauseAt?.[1] },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => writer.on('exit', resolve));
-    await new Promise<void>((resolve) => {
-      writer.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('PAUSED')) resolve();
-      });
-    });
-    writer.kill('SIGSTOP');
+    const writer = await cliHeldAt(args(mine, dir), Number(pauseAt?.[1]));
+    expect(writer.held, writer.stderr()).toBe(true);
+    writer.proc.kill('SIGSTOP');
     // Stopped: no heartbeat. After the takeover time another writer may take the lock.
     await ageLock(dir);
     const other = await runCliAsync(args(theirs, dir));
     expect(other.code, other.stderr).toBe(0);
-    writer.stdin.write('\n'); // lets the pause seam go on once the process runs again
-    writer.kill('SIGCONT');
-    expect(await exited).toBe(1);
-    expect(stderr).toMatch(/no longer locked by this writer/);
+    writer.proc.stdin.write('\n'); // lets the pause seam go on once the process runs again
+    writer.proc.kill('SIGCONT');
+    expect(await writer.exited).toBe(1);
+    expect(writer.stderr()).toMatch(/no longer locked by this writer/);
 
     const verified = await runCliAsync(['verify', '--store', dir, '--json']);
     expect(verified.code, verified.stdout).toBe(0);
@@ -211,33 +226,16 @@ describe('verify beside a writer', () => {
     const dir = await copyStore(base);
     const before = (await verifyLens(dir)).generation as number;
     // Held right after reading the manifest (the seam's first point in a verify run).
-    const verify = spawn(process.execPath, [cliPath, 'verify', '--store', dir, '--json'], {
-      cwd: repoRoot,
-      env: { ...process.env, SALON_LENS_FAULT_POINTS: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    verify.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => verify.on('exit', resolve));
-    const paused = await new Promise<boolean>((resolve) => {
-      verify.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('verify: manifest read PAUSED')) resolve(true);
-      });
-      void exited.then(() => resolve(false));
-    });
-    expect(paused, stderr).toBe(true);
+    const verify = await cliHeldAt(['verify', '--store', dir, '--json'], 1);
+    expect(verify.stderr()).toContain('verify: manifest read PAUSED');
     // Removing one of the two salons frees more than 20% of the labels: the write
     // compacts, and its clean-up deletes the files of the generation verify read.
     const writer = await openLens(dir, { embedder });
     await writer.removeSalons([(salons[0] as Salon).id]);
     await writer.close();
-    verify.stdin.end('\n');
-    expect(await exited, stdout).toBe(0);
-    const report = JSON.parse(stdout);
+    verify.proc.stdin.end('\n');
+    expect(await verify.exited, verify.stdout()).toBe(0);
+    const report = JSON.parse(verify.stdout());
     expect(report.ok).toBe(true);
     expect(report.generation).toBeGreaterThan(before);
   }, 60_000);
