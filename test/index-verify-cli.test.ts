@@ -40,6 +40,12 @@ async function damaged(damage: (dir: string) => Promise<void>): Promise<string> 
   return dir;
 }
 
+/** The example documents the store was built from, as a rebuild names them. */
+async function recordedSources(): Promise<string> {
+  const names = (await readdir(examplesDir)).filter((f) => f.endsWith('.md')).sort();
+  return names.map((f) => path.join(examplesDir, f)).join(' ');
+}
+
 const REBUILD = (dir: string) =>
   `Rebuild it from them: salon-lens index ${examplesDir} --store ${dir} --force`;
 
@@ -96,10 +102,10 @@ describe('verify says what is wrong and what to do', () => {
           : kind === 'flip'
             ? /^fails its checksum \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)$/
             : /^has \d+ bytes, expected \d+ \(truncated or overwritten\)$/;
-      // With the manifest damaged its list of salon folders is lost: a placeholder remains.
+      // With the manifest damaged, the salon files still record every source: each is named.
       const advice =
         name === 'manifest.json'
-          ? `salon-lens index <folders with your salon documents> --store ${dir} --force`
+          ? `salon-lens index ${await recordedSources()} --store ${dir} --force`
           : REBUILD(dir);
       await expectVerifyFails(dir, name, problem, advice);
     });
@@ -125,11 +131,7 @@ describe('verify says what is wrong and what to do', () => {
       'manifest.json',
       /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, salons\.\d+\.json, …\)$/,
       // Without a manifest the salon files still record every source: each is named.
-      `salon-lens index ${(await readdir(examplesDir))
-        .filter((f) => f.endsWith('.md'))
-        .sort()
-        .map((f) => path.join(examplesDir, f))
-        .join(' ')} --store ${noManifest} --force`,
+      `salon-lens index ${await recordedSources()} --store ${noManifest} --force`,
     );
     const empty = await tempStoreDir('verify-empty-');
     made.push(empty);

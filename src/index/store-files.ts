@@ -919,7 +919,7 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
     dir,
     ok: false,
     problems: [{ file, problem: String(error.details.problem ?? error.message) }],
-    advice: rebuildAdvice(dir),
+    advice: rebuildAdvice(dir, undefined, await recordedSources(dir)),
   };
 }
 
