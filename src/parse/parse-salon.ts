@@ -77,6 +77,14 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
 
     if (!identity && !section) {
       const header = readHeader(line);
+      if (header?.impossibleDate) {
+        throw new SalonParseError(
+          source,
+          lineNo,
+          'a real calendar date (YYYY-MM-DD) in the recording header',
+          `"${header.impossibleDate}", which is no day of the calendar`,
+        );
+      }
       if (header) {
         identity = header;
         return;
