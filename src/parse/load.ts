@@ -169,7 +169,8 @@ export function compareSalons(
   return byDate !== 0 ? byDate : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function isOwnReport(bytes: Uint8Array): boolean {
+/** Whether these bytes open like a Markdown report salon-lens wrote (its marker, or the older heading). */
+export function isOwnReport(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096))
     .toString('utf8')
     .replace(/^\uFEFF/, '')
