@@ -9,7 +9,7 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSalon } from '../src/parse/index.js';
-import { requireBuiltCli, runCli } from './helpers/cli.js';
+import { indexExamplesWithHashing, requireBuiltCli, runCli } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { cliPath, examplesDir, repoRoot } from './helpers/shared-data.js';
 
@@ -92,34 +92,21 @@ describe('search --query-file and index --from-file', () => {
   let store: string;
   beforeAll(() => {
     store = path.join(work, 'examples-store');
-    const run = runCli([
-      'index',
-      examplesDir,
-      '--store',
-      store,
-      '--embedder',
-      'hashing',
-      '--quiet',
-    ]);
-    expect(run.code, run.stderr).toBe(0);
+    indexExamplesWithHashing(store, examplesDir);
   });
 
   it('--query-file reads a file; an empty, binary or missing one, or both forms at once, is refused', async () => {
+    const search = (...args: string[]) => runCli(['search', ...args, '--store', store]);
     const file = path.join(work, 'query.txt');
     await writeFile(file, 'who owns the data\n');
-    const fromFile = runCli(['search', '--query-file', file, '--store', store, '--json']);
-    const fromArg = runCli(['search', 'who owns the data', '--store', store, '--json']);
+    const fromFile = search('--query-file', file, '--json');
     expect(fromFile.code, fromFile.stderr).toBe(0);
-    expect(JSON.parse(fromFile.stdout)).toEqual(JSON.parse(fromArg.stdout));
+    expect(JSON.parse(fromFile.stdout)).toEqual(
+      JSON.parse(search('who owns the data', '--json').stdout),
+    );
 
     await writeFile(path.join(work, 'empty.txt'), '\n');
-    const empty = runCli([
-      'search',
-      '--query-file',
-      path.join(work, 'empty.txt'),
-      '--store',
-      store,
-    ]);
+    const empty = search('--query-file', path.join(work, 'empty.txt'));
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('the query is empty');
     const binary = runWithStdin(
@@ -128,19 +115,13 @@ describe('search --query-file and index --from-file', () => {
     );
     expect(binary.code).toBe(1);
     expect(binary.stderr).toContain('--query-file - (stdin):1: expected a text document');
-    const missing = runCli([
-      'search',
-      '--query-file',
-      path.join(work, 'nope.txt'),
-      '--store',
-      store,
-    ]);
+    const missing = search('--query-file', path.join(work, 'nope.txt'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.txt: cannot be read (ENOENT)');
-    const both = runCli(['search', 'x', '--query-file', file, '--store', store]);
+    const both = search('x', '--query-file', file);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('not both');
-    const neither = runCli(['search', '--store', store]);
+    const neither = search();
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain("missing required argument 'query'");
   });
@@ -284,9 +265,7 @@ describe('a FIFO or a device named *.md inside a folder', () => {
 describe('themes --guide-file', () => {
   it('refuses a binary file (NUL bytes or invalid UTF-8) naming the option and file', async () => {
     const store = path.join(work, 'guide-store');
-    expect(
-      runCli(['index', examplesDir, '--store', store, '--embedder', 'hashing', '--quiet']).code,
-    ).toBe(0);
+    indexExamplesWithHashing(store, examplesDir);
     const nul = path.join(work, 'guide.bin');
     await writeFile(nul, Buffer.from('privacy\ncopyright\n\u0000\u0001\u0002binary'));
     const invalid = path.join(work, 'guide.txt');

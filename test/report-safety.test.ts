@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { themeKeywords, themeTitles } from '../src/cluster/keywords.js';
 import { renderHtml, renderJson, renderMarkdown } from '../src/report/index.js';
-import { requireBuiltCli, runCli } from './helpers/cli.js';
+import { indexExamplesWithHashing, requireBuiltCli, runCli } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { makeReportData } from './helpers/report-fixture.js';
 import { examplesDir } from './helpers/shared-data.js';
@@ -109,16 +109,7 @@ describe('report --out next to files the user wrote', () => {
   let store: string;
   beforeAll(() => {
     store = path.join(work, 'out-store');
-    const run = runCli([
-      'index',
-      examplesDir,
-      '--store',
-      store,
-      '--embedder',
-      'hashing',
-      '--quiet',
-    ]);
-    expect(run.code, run.stderr).toBe(0);
+    indexExamplesWithHashing(store, examplesDir);
   });
 
   it.each([
