@@ -190,6 +190,14 @@ describe('recording headers with impossible dates', () => {
     expect(run.stderr).toContain(
       `${file}:2: expected a real calendar date (YYYY-MM-DD) in the recording header, found "${date}"`,
     );
+    // Without a header, the file name's date must be real too.
+    const named = path.join(dir, `${date} notes.md`);
+    await writeFile(named, '# Insights\n\n- one\n');
+    const byName = runCli(['parse', named]);
+    expect(byName.code).toBe(1);
+    expect(byName.stderr).toContain(
+      `${named}:1: expected a recording header, or a real calendar date`,
+    );
     // A real day still parses, and is the salon's date.
     expect(parseSalon(doc('2024-02-29 Ai salon - leap.m4a', ['x']), { source: 'a.md' }).date).toBe(
       '2024-02-29',
