@@ -174,4 +174,49 @@ describe('a store without its manifest', () => {
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     expect((await verifyLens(dir)).ok).toBe(true);
   }, 120_000);
+
+  it('indexing another document: the advice also names every source the salon files record, and following it keeps every salon', async () => {
+    const dir = path.join(await scratchDir('nomanifest-'), 'store');
+    const held = salons.slice(0, 4);
+    const extra = salons[4] as Salon;
+    const built = await createLens(dir, { embedder: oldEmbedder });
+    await built.addSalons(held.slice(0, 3));
+    // A second write: the fourth salon is recorded in a patch file, not the salon file.
+    await built.addSalons(held.slice(3));
+    await built.close();
+    await rm(path.join(dir, 'manifest.json'));
+
+    const args = ['index', extra.source, '--store', dir, '--embedder', 'hashing', '--quiet'];
+    const refused = await runCliAsync(args);
+    expect(refused.code).toBe(1);
+    // The message names its subject: the missing manifest.
+    expect(refused.stderr).toContain(
+      `Store ${dir} is damaged: ${path.join(dir, 'manifest.json')} is missing, but the folder holds`,
+    );
+    const command = /with: (salon-lens index .*)$/m.exec(refused.stderr)?.[1] as string;
+    const words = execFileSync(
+      'sh',
+      ['-c', `printf '%s\\n' ${command.slice('salon-lens '.length)}`],
+      {
+        encoding: 'utf8',
+      },
+    )
+      .trimEnd()
+      .split('\n');
+    expect(words).toEqual([
+      'index',
+      extra.source,
+      ...held.map((s) => s.source).sort(),
+      '--store',
+      dir,
+      '--force',
+      '--embedder',
+      'hashing',
+    ]);
+    const rebuilt = runCli(words);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const report = await verifyLens(dir);
+    expect(report.ok).toBe(true);
+    expect(report.salonCount).toBe(5);
+  }, 120_000);
 });

@@ -6,8 +6,9 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
+import { openFileStore } from '../src/index/file-store.js';
 import { createLens, type Lens, openLens } from '../src/index/index.js';
-import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/neighbourhoods.js';
+import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from '../src/index/neighbourhoods.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { editSalon, exampleSalons, tempStoreDir } from './helpers/index-store.js';
@@ -96,6 +97,55 @@ describe('neighbourhood statistics in the store', () => {
     const reader = await openLens(dir, { embedder, readOnly: true });
     open.push(reader);
     expect(await cslsView(reader)).toEqual(view);
+  });
+});
+
+describe('statistics written one process per write (as the CLI runs)', () => {
+  /** Open a writer, run one write, close: each write starts from the saved statistics. */
+  async function write(dir: string, run: (lens: Lens) => Promise<unknown>): Promise<void> {
+    const lens = await openLens(dir, { embedder });
+    await run(lens);
+    await lens.close();
+  }
+
+  /** A reader's saved statistics, or undefined when it would have to rebuild them. */
+  async function savedStats(dir: string) {
+    const store = await openFileStore(dir, { embedder, readOnly: true });
+    try {
+      return await StoredNeighbourhoods.load(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('after an edit (a question becomes an insight), a growing add, a removal and an add, scores equal a fresh build and readers never rebuild', async () => {
+    const [a, b, c, d, e] = salons as [Salon, Salon, Salon, Salon, Salon];
+    const lens = await fresh([a, b, c, e]);
+    const dir = lens.dir;
+    await lens.close();
+    open.splice(open.indexOf(lens), 1);
+    // Same item count, but the item ids change: e's first question is now an insight.
+    // (Small next to the store, so the write appends and saves a patch, not the whole state.)
+    const first = e.items.findIndex((item) => item.section === 'question');
+    const edited = editSalon(e, (items) =>
+      items.map((item, i) => (i === first ? { ...item, section: 'insight' as const } : item)),
+    );
+    expect(edited.items.map((i) => i.id)).not.toEqual(e.items.map((i) => i.id));
+    const steps: Array<{ name: string; run: (lens: Lens) => Promise<unknown>; now: Salon[] }> = [
+      { name: 'edit', run: (l) => l.addSalons([edited]), now: [a, b, c, edited] },
+      { name: 'add (grows)', run: (l) => l.addSalons([d]), now: [a, b, c, d, edited] },
+      { name: 'remove', run: (l) => l.removeSalons([a.id]), now: [b, c, d, edited] },
+      { name: 'add again', run: (l) => l.addSalons([a]), now: [a, b, c, d, edited] },
+    ];
+    for (const step of steps) {
+      await write(dir, step.run);
+      // A reader uses the saved statistics (no rebuild on every command)...
+      expect(await savedStats(dir), step.name).toBeDefined();
+      const reader = await openLens(dir, { embedder, readOnly: true });
+      open.push(reader);
+      // ...and they score like statistics built from scratch for the same salons.
+      expect(await cslsView(reader), step.name).toEqual(await cslsView(await fresh(step.now)));
+    }
   });
 });
 

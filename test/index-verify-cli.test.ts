@@ -5,7 +5,7 @@
  * must not be rebuilt. Also: a missing file and a garbage manifest stop `search`
  * with the file named, and the advised command repairs the store.
  */
-import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, STORE_FORMAT_VERSION } from '../src/index/index.js';
@@ -38,6 +38,12 @@ async function damaged(damage: (dir: string) => Promise<void>): Promise<string> 
   await cp(base, dir, { recursive: true });
   await damage(dir);
   return dir;
+}
+
+/** The example documents the store was built from, as a rebuild names them. */
+async function recordedSources(): Promise<string> {
+  const names = (await readdir(examplesDir)).filter((f) => f.endsWith('.md')).sort();
+  return names.map((f) => path.join(examplesDir, f)).join(' ');
 }
 
 const REBUILD = (dir: string) =>
@@ -96,10 +102,10 @@ describe('verify says what is wrong and what to do', () => {
           : kind === 'flip'
             ? /^fails its checksum \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)$/
             : /^has \d+ bytes, expected \d+ \(truncated or overwritten\)$/;
-      // With the manifest damaged its list of salon folders is lost: a placeholder remains.
+      // With the manifest damaged, the salon files still record every source: each is named.
       const advice =
         name === 'manifest.json'
-          ? `salon-lens index <folders with your salon documents> --store ${dir} --force`
+          ? `salon-lens index ${await recordedSources()} --store ${dir} --force`
           : REBUILD(dir);
       await expectVerifyFails(dir, name, problem, advice);
     });
@@ -124,7 +130,8 @@ describe('verify says what is wrong and what to do', () => {
       noManifest,
       'manifest.json',
       /^is missing, but the folder holds store data files \(hnsw\.\d+\.bin, items\.\d+\.json, salons\.\d+\.json, …\)$/,
-      `salon-lens index <folders with your salon documents> --store ${noManifest} --force`,
+      // Without a manifest the salon files still record every source: each is named.
+      `salon-lens index ${await recordedSources()} --store ${noManifest} --force`,
     );
     const empty = await tempStoreDir('verify-empty-');
     made.push(empty);

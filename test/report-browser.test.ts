@@ -227,6 +227,41 @@ describe.skipIf(!CHROMIUM)('HTML report in Chromium', () => {
     await phone.page.close();
   });
 
+  it('a 5,000-character word in titles, keywords and items scrolls no page sideways (390 and 1280 px)', async () => {
+    const word = 'x'.repeat(5000);
+    // A copy: the fixture's items are shared with the other tests.
+    const data = structuredClone(makeReportData());
+    const [theme] = data.themes.themes;
+    if (!theme) throw new Error('fixture has a theme');
+    theme.label = `${word} · style`;
+    theme.keywords = [word, ...theme.keywords];
+    data.title = `Report ${word}`;
+    const [salon] = data.salons;
+    if (salon) salon.title = `Salon ${word}`;
+    const [item] = data.items;
+    if (item) item.text = `Insight ${word} end`;
+    for (const r of theme.representatives) r.text = `Insight ${word} end`;
+    const markup = renderHtml(data);
+    for (const viewport of [
+      { width: 390, height: 844 },
+      { width: 1280, height: 900 },
+    ]) {
+      const { page, errors } = await open(markup, `long-word-${viewport.width}`, viewport);
+      expect(errors).toEqual([]);
+      // Titles, labels and keywords show the word cut short with an ellipsis; items wrap.
+      expect(await page.locator('h1').textContent()).toBe(`Report ${'x'.repeat(39)}…`);
+      expect(await page.locator('ul.chips li').first().textContent()).toBe(`${'x'.repeat(39)}…`);
+      expect(await page.locator('span.text', { hasText: word }).count()).toBeGreaterThan(0);
+      // Open every theme card: their contents must wrap too.
+      for (const summary of await page.locator('details.theme > summary').all())
+        await summary.click();
+      expect(await page.evaluate<number>(OVERFLOW), `at ${viewport.width} px`).toBeLessThanOrEqual(
+        0,
+      );
+      await page.close();
+    }
+  });
+
   it('never runs injected markup, even with the CSP removed (escaping alone holds)', async () => {
     const markup = renderHtml(makeReportData());
     const withoutCsp = markup.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');

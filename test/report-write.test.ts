@@ -19,7 +19,13 @@ describe('writeReport', () => {
     const outDir = path.join(dir, 'nested', 'out');
     await writeReport(makeReportData(), { outDir, formats: ['md'] });
     await writeFile(path.join(outDir, 'report.html'), 'stale');
-    const paths = await writeReport(makeReportData(), { outDir });
+    // Not salon-lens's (no marker): refused, and nothing is written.
+    await expect(writeReport(makeReportData(), { outDir })).rejects.toThrow(
+      /report\.html exists and was not written by salon-lens/,
+    );
+    expect((await readdir(outDir)).sort()).toEqual(['report.html', 'report.md']);
+    expect(await readFile(path.join(outDir, 'report.html'), 'utf8')).toBe('stale');
+    const paths = await writeReport(makeReportData(), { outDir, overwrite: true });
     expect(paths).toEqual({
       md: path.join(outDir, 'report.md'),
       html: path.join(outDir, 'report.html'),

@@ -60,6 +60,8 @@ export const ReportOptionsSchema = z.strictObject({
     .array(z.enum(REPORT_FORMATS))
     .min(1)
     .default([...REPORT_FORMATS]),
+  /** Replace report files in outDir that salon-lens did not write. @default false */
+  overwrite: z.boolean().optional(),
   /** Report heading. @default 'AI salon themes' */
   title: z.string().min(1).optional(),
   /** Timestamp shown in the report. @default now (pass one for byte-identical reruns) */

@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type GuideEntry, GuideSchema } from '../cluster/index.js';
-import { SalonLensError } from '../errors.js';
+import { isSalonLensError, SalonLensError } from '../errors.js';
+import { decodeDocument } from '../parse/decode.js';
 
 function invalid(where: string, expected: string): SalonLensError {
   return new SalonLensError('INVALID_OPTIONS', `${where}: expected ${expected}`, {
@@ -32,9 +33,9 @@ export function guideFromList(value: string): GuideEntry[] {
 /** `--guide-file` contents, by extension (.json, else lines of text). */
 export async function guideFromFile(file: string): Promise<GuideEntry[]> {
   const where = `--guide-file ${file}`;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new SalonLensError(
       'INVALID_OPTIONS',
@@ -42,6 +43,7 @@ export async function guideFromFile(file: string): Promise<GuideEntry[]> {
       { details: { option: '--guide-file', file }, cause: error },
     );
   }
+  const text = guideText(bytes, file, where);
   if (path.extname(file).toLowerCase() === '.json') {
     let parsed: unknown;
     try {
@@ -69,6 +71,25 @@ export async function guideFromFile(file: string): Promise<GuideEntry[]> {
         : { name: line.slice(0, colon).trim() };
     });
   return checked(entries, where);
+}
+
+/** Theme names are short: a guide file of more than this is not one. */
+const MAX_GUIDE_BYTES = 1 << 20;
+
+/**
+ * The file as text, refused as salon documents are when it is binary (NUL bytes,
+ * invalid UTF-8, mostly control characters): read as lines, random bytes became
+ * dozens of "guided" themes with garbage names.
+ */
+function guideText(bytes: Buffer, file: string, where: string): string {
+  try {
+    return decodeDocument(bytes, { file, maxBytes: MAX_GUIDE_BYTES });
+  } catch (error) {
+    if (!isSalonLensError(error)) throw error;
+    const found = error.details.found ?? `over ${MAX_GUIDE_BYTES} bytes`;
+    const line = error.details.line === undefined ? '' : ` (line ${error.details.line})`;
+    throw invalid(where, `a text file of theme names, found ${found}${line}`);
+  }
 }
 
 function checked(entries: unknown[], where: string): GuideEntry[] {

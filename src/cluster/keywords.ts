@@ -240,9 +240,17 @@ export function tokenize(text: string): string[] {
   );
 }
 
+/** Longer "words" are pasted hashes, URLs run together or junk: never a theme's label. */
+const MAX_KEYWORD_CHARS = 40;
+
 function isContent(token: string): boolean {
   // Pure numbers and one-letter tokens make poor labels.
-  return token.length > 1 && !/^\d+$/.test(token) && !STOPWORDS.has(token);
+  return (
+    token.length > 1 &&
+    token.length <= MAX_KEYWORD_CHARS &&
+    !/^\d+$/.test(token) &&
+    !STOPWORDS.has(token)
+  );
 }
 
 type Nlp = typeof import('compromise').default;

@@ -21,6 +21,7 @@ import { SalonLensError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
 import { runBatches } from './batching.js';
 import { availableCores, type TransformersEmbedderOptions } from './options.js';
+import { disableOnnxRuntimeTelemetry } from './ort-telemetry.js';
 import type { EmbedCallOptions, Embedder, EmbedderThresholds } from './types.js';
 
 export const TRANSFORMERS_DEFAULT_MODEL = 'Xenova/all-MiniLM-L6-v2';
@@ -115,6 +116,7 @@ export const TRANSFORMERS_VERSION = '4.3.1';
  * salon-lens leaves it out and only this import asks for it.
  */
 async function importTransformers(): Promise<typeof import('@huggingface/transformers')> {
+  disableOnnxRuntimeTelemetry();
   try {
     return await import('@huggingface/transformers');
   } catch (error) {

@@ -1,7 +1,8 @@
 /**
  * Named points in the store's write path where a crash test may stop the process:
  * after each step that changes the folder (temp file created, written, fsynced,
- * renamed, folder fsynced, leftover removed, lock taken). A TEST SEAM, inert unless
+ * renamed, folder fsynced, leftover removed, lock taken), and one read step (`verify:
+ * manifest read`, where a verify can be held while a writer commits). A TEST SEAM, inert unless
  * the environment variable `SALON_LENS_FAULT_POINTS` is set:
  *
  *   SALON_LENS_FAULT_POINTS=trace  each point prints `[fault-point] <n> <label>` on stderr

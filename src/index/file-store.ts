@@ -19,11 +19,12 @@ import { toArray } from '../util/vector.js';
 import { type Bm25Index, buildBm25 } from './bm25.js';
 import { acquireWriteLock, type WriteLock } from './lock.js';
 import {
-  corrupt,
   generationOf,
   MANIFEST_FILE,
   type Manifest,
   readManifest,
+  rebuildCommand,
+  rebuildPaths,
   STORE_FORMAT,
   STORE_FORMAT_VERSION,
   type StoredSalon,
@@ -56,6 +57,7 @@ import {
   type Hnsw,
   highestGeneration,
   loadGeneration,
+  recordedSources,
   removeUnreferenced,
   type StoreData,
   saveGeneration,
@@ -326,8 +328,10 @@ export class FileStore implements LensStorage {
           () => true,
           () => false,
         );
-        if (ours)
-          await removeUnreferenced(this.location, this.#data.manifest).catch(() => undefined);
+        if (ours) {
+          const held = () => this.#lock?.assertHeld() ?? Promise.resolve();
+          await removeUnreferenced(this.location, this.#data.manifest, held).catch(() => undefined);
+        }
         const reloaded = await loadGeneration(this.location).catch((reloadError: unknown) => {
           if (ours) throw reloadError;
           return undefined; // lock lost: this lens can no longer write anyway
@@ -494,6 +498,7 @@ export class FileStore implements LensStorage {
       onStep: (s) => progress({ stage: 'save', done: s.done, total: s.total }),
       // Whoever deleted or took over our lock may be saving too: do not commit over it.
       beforeCommit: () => lock?.assertHeld() ?? Promise.resolve(),
+      beforeStep: () => lock?.assertHeld() ?? Promise.resolve(),
     });
     this.#data.manifest = manifest;
     this.#data.saved = { salons: this.#data.salons, state: this.#data.state };
@@ -856,7 +861,7 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
     }
     if (previous && !o.force) throw existsError(dir);
     const orphans = previous ? [] : await storeDataFiles(dir);
-    if (orphans.length > 0 && !o.force) throw manifestMissing(dir, orphans);
+    if (orphans.length > 0 && !o.force) throw await manifestMissing(dir, orphans);
 
     const { embedder } = o;
     const base = {
@@ -915,6 +920,7 @@ export async function createFileStore(dir: string, options: CreateLensOptions): 
       changed: new Set(['items', 'vectors', 'hnsw', 'state']),
       generation,
       beforeCommit: () => lock.assertHeld(),
+      beforeStep: () => lock.assertHeld(),
     });
     return FileStore._make(dir, { ...data, manifest }, lock);
   } catch (error) {
@@ -929,15 +935,22 @@ async function storeDataFiles(dir: string): Promise<string[]> {
   return names.filter((n) => generationOf(n) !== undefined).sort();
 }
 
-function manifestMissing(dir: string, orphans: readonly string[]): SalonLensError {
+/**
+ * The refusal to create a store over one that lost its manifest. Its rebuild advice
+ * names every source the salon files record (`details.sources`): the salons the
+ * store held, which a rebuild from the caller's paths alone would drop.
+ */
+async function manifestMissing(dir: string, orphans: readonly string[]): Promise<SalonLensError> {
   const shown = orphans.slice(0, 3).join(', ') + (orphans.length > 3 ? ', …' : '');
-  const error = corrupt(
-    dir,
-    path.join(dir, MANIFEST_FILE),
-    `is missing, but the folder holds store data files (${shown}); they were left as they are`,
+  const file = path.join(dir, MANIFEST_FILE);
+  const problem = `is missing, but the folder holds store data files (${shown}); they were left as they are`;
+  const sources = await recordedSources(dir);
+  const from = sources.length > 0 ? rebuildPaths(sources) : ['<folders>'];
+  return new SalonLensError(
+    'STORE_CORRUPT',
+    `Store file ${file} ${problem}. Rebuild it from your salon documents: ${rebuildCommand(from, dir)}`,
+    { details: { dir, file, problem, reason: 'manifest-missing', sources } },
   );
-  error.details.reason = 'manifest-missing';
-  return error;
 }
 
 function existsError(dir: string): SalonLensError {

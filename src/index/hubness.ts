@@ -31,6 +31,7 @@
  * the items whose neighbourhoods changed (see `updateNeighbourhoods`).
  */
 import { NEIGHBOURHOOD_K } from '../util/csls.js';
+import { pacer } from '../util/event-loop.js';
 
 export {
   csls,
@@ -276,18 +277,22 @@ export async function updateNeighbourhoods(
   table.grow(highest + 1);
   const existing: number[] = [];
   for (const label of source.labels()) if (!added.has(label)) existing.push(label);
-  // One k-NN search per recomputed list: the unit of progress.
+  // One k-NN search per recomputed list: the unit of progress. Each also gives the
+  // event loop a turn now and then: the searches never wait for I/O, and the write
+  // lock's heartbeat must keep beating through this stage (see pacer).
   let searched = 0;
-  const searchedOne = () => {
+  const pace = pacer();
+  const searchedOne = async () => {
     if (++searched % PROGRESS_EVERY === 0 || searched === recompute.length)
       onProgress(searched, recompute.length);
+    await pace();
   };
   // Lists of items that lost a neighbour; an added item's list comes from its one
   // deeper search below (the top k of a k-NN search with a deeper k are its k-NN).
   for (const label of stale) {
     if (added.has(label)) continue;
     table.setList(label, await source.nearest(label, table.k));
-    searchedOne();
+    await searchedOne();
   }
   const done = { recomputed: recompute.length, exact: true };
   if (added.size === 0) return done;
@@ -295,7 +300,7 @@ export async function updateNeighbourhoods(
   if (existing.length === 0) {
     for (const label of added) {
       table.setList(label, await source.nearest(label, table.k));
-      searchedOne();
+      await searchedOne();
     }
     return done;
   }
@@ -309,7 +314,7 @@ export async function updateNeighbourhoods(
   let checks = 0;
   for (const x of added) {
     const hits = await source.nearest(x, REVERSE_DEPTH);
-    searchedOne();
+    await searchedOne();
     table.setList(x, hits);
     const seen = new Set<number>();
     for (const hit of hits) {
@@ -331,6 +336,7 @@ export async function updateNeighbourhoods(
       if (seen.has(label)) continue;
       const score = await source.pairScore(x, label);
       if (score !== undefined) table.offer(label, x, score);
+      await pace();
     }
   }
   return done;

@@ -28,6 +28,7 @@ export {
   ManifestSchema,
   manifestFiles,
   readManifest,
+  rebuildPaths,
   STORE_FORMAT_VERSION,
 } from './manifest.js';
 export {

@@ -147,6 +147,8 @@ export class Lens {
   #neighbourhoods: Promise<StoredNeighbourhoods> | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Reads in flight: a write waits for those begun before it (see #read). */
+  #reads = new Set<Promise<unknown>>();
 
   /** The store's vector dimension. */
   readonly #dim: number;
@@ -309,7 +311,11 @@ export class Lens {
    * reciprocal-rank-fusion score in hybrid mode (always best first); `cosine` is
    * the plain cosine (vector and hybrid modes).
    */
-  async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+  search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.#read(() => this.#search(text, options));
+  }
+
+  async #search(text: string, options: SearchOptions): Promise<SearchHit[]> {
     this.#assertOpen();
     const query = parseOptions(QUERY_SCHEMA, text, 'search query');
     const { k, exact, mode, scoring, ...filter } = parseSearchOptions(options);
@@ -335,9 +341,13 @@ export class Lens {
    * elsewhere): like `search` in vector mode, without embedding a text. The vector
    * needs the store's dimension; it is normalised.
    */
-  async searchVector(
+  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): Promise<SearchHit[]> {
+    return this.#read(() => this.#searchVector(vector, options));
+  }
+
+  async #searchVector(
     vector: ArrayLike<number>,
-    options: VectorSearchOptions = {},
+    options: VectorSearchOptions,
   ): Promise<SearchHit[]> {
     this.#assertOpen();
     const {
@@ -363,7 +373,11 @@ export class Lens {
   }
 
   /** Items closest to a stored item (itself excluded). */
-  async similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
+  similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
+    return this.#read(() => this.#similarTo(itemId, options));
+  }
+
+  async #similarTo(itemId: string, options: SimilarToOptions): Promise<SearchHit[]> {
     this.#assertOpen();
     const { k, exact, crossSalonOnly, scoring, ...filter } = parseOptions(
       SimilarToOptionsSchema,
@@ -404,7 +418,11 @@ export class Lens {
    * (highest weakest link) first with every link's score. 'average' and 'single'
    * are the older merge rules, largest groups first.
    */
-  async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
+  similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
+    return this.#read(() => this.#similarQuestions(options));
+  }
+
+  async #similarQuestions(options: SimilarQuestionsOptions): Promise<SimilarQuestionGroup[]> {
     this.#assertOpen();
     const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
     const threshold =
@@ -432,7 +450,11 @@ export class Lens {
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
-  async recallCheck(options: RecallCheckOptions = {}): Promise<RecallReport> {
+  recallCheck(options: RecallCheckOptions = {}): Promise<RecallReport> {
+    return this.#read(() => this.#recallCheck(options));
+  }
+
+  async #recallCheck(options: RecallCheckOptions): Promise<RecallReport> {
     this.#assertOpen();
     const o = parseOptions(RecallCheckOptionsSchema, options, 'recallCheck options');
     const all = await this.#storage.rows();
@@ -476,7 +498,11 @@ export class Lens {
   }
 
   /** Everything the cluster stage needs, in stable order (salon order, then document order). */
-  async snapshot(): Promise<LensSnapshot> {
+  snapshot(): Promise<LensSnapshot> {
+    return this.#read(() => this.#snapshot());
+  }
+
+  async #snapshot(): Promise<LensSnapshot> {
     this.#assertOpen();
     const rows = await this.#storage.rows();
     return {
@@ -488,8 +514,10 @@ export class Lens {
 
   /** A copy of the JSON value stored under `key`, or undefined. */
   readState(key: string): Promise<unknown> {
-    this.#assertOpen();
-    return this.#storage.readState(parseOptions(StateKeySchema, key, 'state key'));
+    return this.#read(async () => {
+      this.#assertOpen();
+      return this.#storage.readState(parseOptions(StateKeySchema, key, 'state key'));
+    });
   }
 
   /** Store a JSON value under `key` (atomically, checksummed, like all store files). */
@@ -519,7 +547,9 @@ export class Lens {
   /** Release the write lock and native memory. Safe to call twice. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    const reads = [...this.#reads];
     const done = this.#queue.then(async () => {
+      await Promise.allSettled(reads);
       if (this.#closed) return;
       this.#closed = true;
       await this.#storage.close();
@@ -530,6 +560,18 @@ export class Lens {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * Run a read after the writes queued before it, never beside one: every answer
+   * comes from one complete state (before a write, or after it commits or rolls back).
+   */
+  #read<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#reads.add(run);
+    const done = () => this.#reads.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
   #assertOpen(): void {
     if (this.#closed) {
       throw new SalonLensError(
@@ -539,9 +581,15 @@ export class Lens {
     }
   }
 
-  /** Serialise writes within this process (the storage serialises processes). */
+  /**
+   * Serialise writes within this process (the storage serialises processes). A
+   * write changes the lens's memory in place (graph, items, statistics) before it
+   * commits, so it starts only once the reads begun before it have answered.
+   */
   #exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
+    const reads = [...this.#reads];
+    const run = this.#queue.then(async () => {
+      await Promise.allSettled(reads);
       this.#assertOpen();
       if (this.readOnly) {
         throw new SalonLensError(

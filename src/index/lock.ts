@@ -21,8 +21,8 @@
  * the lock only while it still holds this acquisition's token.
  */
 import { randomBytes } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
-import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync, utimesSync } from 'node:fs';
+import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -36,6 +36,17 @@ const GARBLED_LOCK_GRACE_MS = 5_000;
 export const HEARTBEAT_MS = 5_000;
 /** A lock not refreshed for this long is abandoned (twelve missed heartbeats). */
 export const STALE_AFTER_MS = 60_000;
+let heartbeatMs = HEARTBEAT_MS;
+
+/**
+ * @internal Tests only: the heartbeat interval of locks acquired from now on (a
+ * test of a short write needs beats milliseconds apart). Returns the previous one.
+ */
+export function setHeartbeatInterval(ms: number): number {
+  const previous = heartbeatMs;
+  heartbeatMs = ms;
+  return previous;
+}
 
 const LockInfoSchema = z.object({
   pid: z.number().int(),
@@ -101,21 +112,27 @@ function heldLock(dir: string, file: string, mine: LockInfo): WriteLock {
   let lost = false;
   const owned = async () => (await readLock(file))?.info.token === mine.token;
   // The heartbeat never keeps the process alive, and stops once the lock is gone
-  // (a read that fails for another reason is simply tried again next time).
+  // (a read that fails for another reason is simply tried again next time). Each
+  // beat is synchronous (a lock file is a few hundred bytes): a busy write gives
+  // the event loop few turns, and an async read and touch needed several of them.
   const timer = setInterval(() => {
-    owned().then(
-      async (ours) => {
-        if (ours) {
-          const now = new Date();
-          await utimes(file, now, now).catch(() => undefined);
-        } else {
-          lost = true;
-          clearInterval(timer);
-        }
-      },
-      () => undefined,
-    );
-  }, HEARTBEAT_MS);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+      text = '';
+    }
+    if (tokenOf(text) === mine.token) {
+      const now = new Date();
+      try {
+        utimesSync(file, now, now);
+      } catch {}
+    } else {
+      lost = true;
+      clearInterval(timer);
+    }
+  }, heartbeatMs);
   timer.unref();
   return {
     file,
@@ -162,6 +179,15 @@ function lockedError(
           `${STALE_AFTER_MS / 1000} s; if you are sure no writer is running: ${shellCommand(['rm', file])}`,
     { details: { dir, file, holder } },
   );
+}
+
+/** The token in a lock file's text (undefined if garbled or absent). */
+function tokenOf(text: string): string | undefined {
+  try {
+    return LockInfoSchema.parse(JSON.parse(text)).token;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The lock file's content and age in ms; undefined when it is absent. */

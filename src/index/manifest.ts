@@ -159,6 +159,25 @@ export function sourceFolders(salons: readonly StoredSalon[]): string[] {
   return [...folders].sort().slice(0, 4);
 }
 
+/** Sources a rebuild names one by one; past this many, their folders (a command stays pasteable). */
+const REBUILD_FILES_MAX = 20;
+
+/**
+ * What a rebuild command names to cover every recorded source beside the paths
+ * `given` (a source equal to or inside one of them is covered): the files
+ * themselves, or (more than REBUILD_FILES_MAX) every folder holding one.
+ */
+export function rebuildPaths(sources: readonly string[], given: readonly string[] = []): string[] {
+  const roots = given.map((p) => path.resolve(p));
+  const covered = (source: string) => {
+    const full = path.resolve(source);
+    return roots.some((root) => full === root || full.startsWith(root + path.sep));
+  };
+  const unique = [...new Set(sources)].filter((source) => !covered(source)).sort();
+  if (unique.length <= REBUILD_FILES_MAX) return unique;
+  return [...new Set(unique.map((source) => path.dirname(source)))].sort();
+}
+
 const REBUILD_HINT = (dir: string) =>
   `Rebuild it from your salon documents: ${rebuildCommand(['<folders>'], dir)}`;
 

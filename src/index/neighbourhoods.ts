@@ -78,7 +78,9 @@ export class StoredNeighbourhoods {
       Int32Array.from(saved.labels),
       Float32Array.from(saved.scores),
     );
-    return new StoredNeighbourhoods(saved.ids, table);
+    // A copy: `update` changes ids in place, and the saved state must keep the
+    // last-saved ids, or the next write's patch never records an id change.
+    return new StoredNeighbourhoods([...saved.ids], table);
   }
 
   /** From scratch: one k-NN search per stored item. */

@@ -16,13 +16,14 @@
  *   const data = await loadGeneration(dir);                  // verified, or STORE_CORRUPT
  *   const next = await saveGeneration(dir, data, { changed: new Set(['state']), generation });
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
 import { SalonLensError, throwIfAborted } from '../errors.js';
 import { compareSalons, type Item, ItemSchema } from '../parse/index.js';
 import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
+import { pacer } from '../util/event-loop.js';
 import { sha256 } from '../util/hash.js';
 import { shellCommand } from '../util/shell-quote.js';
 import { toArray } from '../util/vector.js';
@@ -42,6 +43,7 @@ import {
   readCheckedFile,
   readManifest,
   rebuildCommand,
+  rebuildPaths,
   type Segment,
   STORE_FORMAT_VERSION,
   type StoredSalon,
@@ -312,7 +314,7 @@ async function loadGraphAndState(
   if (hnsw.getCurrentCount() !== baseLabels) {
     throw corrupt(dir, hnswPath, `holds ${hnsw.getCurrentCount()} points, expected ${baseLabels}`);
   }
-  replay(hnsw, manifest, vectors);
+  await replay(hnsw, manifest, vectors);
   hnsw.setEf(manifest.hnsw.ef);
   // In memory the salon list lives in `salons` only, whatever the format read.
   const { salons: _legacy, ...current } = manifest;
@@ -371,10 +373,13 @@ async function graphProblem(file: string, manifest: Manifest): Promise<string | 
 /**
  * Bring the base graph up to the manifest: per write since the base, in order, mark
  * its removed labels deleted, then insert its new points (the writer's order too:
- * removals change which neighbours an insert links to).
+ * removals change which neighbours an insert links to). Thousands of inserts: the
+ * event loop gets a turn now and then (a writer opening holds the lock, whose
+ * heartbeat must keep beating).
  */
-function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): void {
+async function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): Promise<void> {
   if (manifest.delta.length === 0 && manifest.deleted.length === 0) return;
+  const pace = pacer();
   const baseGeneration = generationOf(manifest.files.hnsw.name) ?? -1;
   if (manifest.labelCount > hnsw.getMaxElements()) hnsw.resizeIndex(manifest.labelCount);
   const generations = new Set<number>();
@@ -395,6 +400,7 @@ function replay(hnsw: Hnsw, manifest: Manifest, vectors: VectorRows): void {
     if (!segment) continue;
     for (let label = segment.firstLabel; label < segment.firstLabel + segment.labelCount; label++) {
       hnsw.addPoint(toArray(vectors.row(label)), label);
+      await pace();
     }
   }
 }
@@ -435,6 +441,13 @@ export interface SaveOptions {
    * abandons the save (the writer re-checks here that it still owns the lock).
    */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Runs before each data file is put in place and before the clean-up; throwing
+   * abandons the save. The writer checks its lock here: a writer paused past the
+   * lock's takeover (stopped, suspended) must not touch names that the writer that
+   * took over may have committed or be writing.
+   */
+  beforeStep?: () => Promise<void>;
 }
 
 type SaveInput = Omit<StoreData, 'manifest' | 'pendingDeleted'> & {
@@ -473,11 +486,25 @@ export async function saveGeneration(
     written.add(name);
     options.onStep?.({ step: name, done: ++done, total });
   };
+  // Data files are never put over an existing name (see writeBytes), and each one
+  // is written only while the lock is still ours.
+  const guarded = async <T>(name: string, write: () => Promise<T>): Promise<T> => {
+    await options.beforeStep?.();
+    try {
+      return await write();
+    } catch (error) {
+      // A lost lock explains any failure here (its new holder swept our temp files).
+      await options.beforeStep?.();
+      throw (error as NodeJS.ErrnoException).code === 'EEXIST'
+        ? nameTaken(dir, path.join(dir, name), error)
+        : error;
+    }
+  };
   const files = { ...(previous?.files ?? {}) } as Manifest['files'];
   for (const kind of kinds) {
     throwIfAborted(options.signal, 'save');
     const name = generationFileName(kind, generation);
-    files[kind] = await writeDataFile(dir, name, kind, data);
+    files[kind] = await guarded(name, () => writeDataFile(dir, name, kind, data));
     step(name);
   }
   let delta = append ? [...(previous?.delta ?? [])] : [];
@@ -486,7 +513,7 @@ export async function saveGeneration(
     deleted = deleted.concat((data.pendingDeleted ?? []).map((r) => ({ ...r, generation })));
     if (newLabels > 0) {
       delta = delta.concat(
-        await writeSegment(dir, data, previousLabels, generation, step, options),
+        await writeSegment(dir, data, previousLabels, generation, step, options, guarded),
       );
     }
   }
@@ -494,7 +521,7 @@ export async function saveGeneration(
   if (patch && patch.byteLength > 0) {
     throwIfAborted(options.signal, 'save');
     const name = generationFileName('patch', generation);
-    patches.push(await writeBytes(dir, name, patch));
+    patches.push(await guarded(name, () => writeBytes(dir, name, patch)));
     step(name);
   }
   const { salons: _legacy, ...rest } = data.manifest;
@@ -528,7 +555,7 @@ export async function saveGeneration(
   step(MANIFEST_FILE);
   // Past the commit point nothing may fail the save: leftovers that cannot be
   // removed now are swept by the next writer's open.
-  await removeUnreferenced(dir, manifest).catch(() => undefined);
+  await removeUnreferenced(dir, manifest, options.beforeStep).catch(() => undefined);
   step('cleanup');
   return manifest;
 }
@@ -600,6 +627,16 @@ async function verifyBeforeSwitch(
   }
 }
 
+/** A data file name already taken: by a writer that took the lock over meanwhile, or a stray one. */
+function nameTaken(dir: string, file: string, cause: unknown): SalonLensError {
+  return new SalonLensError(
+    'STORE_WRITE_FAILED',
+    `Saving store ${dir} failed: ${file} was created by another process during this save, so ` +
+      'it was left as it is. Nothing was changed: the store stays as it was. Run this again.',
+    { details: { dir, file }, cause },
+  );
+}
+
 /** The items and vectors of labels `firstLabel`.. as one appended segment. */
 async function writeSegment(
   dir: string,
@@ -608,6 +645,7 @@ async function writeSegment(
   generation: number,
   step: (name: string) => void,
   options: SaveOptions,
+  guarded: <T>(name: string, write: () => Promise<T>) => Promise<T>,
 ): Promise<Segment> {
   const labelCount = data.labelCount - firstLabel;
   // In insertion order (= label order: an append never reuses labels), which is
@@ -618,20 +656,20 @@ async function writeSegment(
     .sort((a, b) => a.label - b.label);
   const itemsName = generationFileName('items', generation);
   throwIfAborted(options.signal, 'save');
-  const items = await writeBytes(
-    dir,
-    itemsName,
-    Buffer.from(
-      `${JSON.stringify({ items: rows.map((r) => data.items[r.pos]), labels: rows.map((r) => r.label) })}\n`,
+  const items = await guarded(itemsName, () =>
+    writeBytes(
+      dir,
+      itemsName,
+      Buffer.from(
+        `${JSON.stringify({ items: rows.map((r) => data.items[r.pos]), labels: rows.map((r) => r.label) })}\n`,
+      ),
     ),
   );
   step(itemsName);
   const vectorsName = generationFileName('vectors', generation);
   throwIfAborted(options.signal, 'save');
-  const vectors = await writeBytes(
-    dir,
-    vectorsName,
-    data.vectors.bytes(firstLabel, data.labelCount),
+  const vectors = await guarded(vectorsName, () =>
+    writeBytes(dir, vectorsName, data.vectors.bytes(firstLabel, data.labelCount)),
   );
   step(vectorsName);
   return { items, vectors, firstLabel, labelCount };
@@ -642,6 +680,7 @@ async function writeBytes(dir: string, name: string, bytes: Uint8Array): Promise
   await writeFileAtomic(file, bytes, {
     // Named at its rename for the test seam's short-write mode, like writeDataFile.
     onStep: (step) => faultPoint(`${name}: ${step}`, step === 'renamed' ? { file } : undefined),
+    replace: false,
   });
   return { name, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
@@ -664,7 +703,7 @@ async function writeDataFile(
     const tmp = tempPathFor(file);
     await data.hnsw.writeIndex(tmp);
     onStep('temp-written');
-    await commitTempFile(tmp, file, { onStep });
+    await commitTempFile(tmp, file, { onStep, replace: false });
     // Streamed: the graph file can be hundreds of MB.
     return { name, ...(await hashFile(file)) };
   }
@@ -699,17 +738,20 @@ export async function highestGeneration(dir: string, manifest?: Manifest): Promi
 /**
  * Delete data files no manifest refers to and temp files of interrupted writes.
  * Only names this module creates are touched; anything else in the folder stays.
- * Called only by the lock holder, so no other writer's temp file can be in flight.
+ * Called only by the lock holder, so no other writer's temp file can be in flight;
+ * `stillHeld` (checked before each removal) stops a holder that lost the lock.
  */
 export async function removeUnreferenced(
   dir: string,
   manifest: Manifest | undefined,
+  stillHeld?: () => Promise<void>,
 ): Promise<string[]> {
   const keep = new Set(manifest ? manifestFiles(manifest).map((f) => f.name) : []);
   const removed: string[] = [];
   for (const name of await readdir(dir)) {
     const ours = generationOf(name) !== undefined || (isTempPath(name) && isStoreTemp(name));
     if (!ours || keep.has(name)) continue;
+    await stillHeld?.();
     await unlink(path.join(dir, name)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
@@ -724,6 +766,26 @@ function isStoreTemp(name: string): boolean {
   return base === MANIFEST_FILE || generationOf(base) !== undefined;
 }
 
+/**
+ * Source paths of every salon the folder's salon and patch files record (any
+ * generation; unreadable files are passed over). Without a manifest this is what
+ * the store held: a rebuild that names only a command's own paths would drop the rest.
+ */
+export async function recordedSources(dir: string): Promise<string[]> {
+  const sources = new Set<string>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^(salons|patch)\./.test(name) || generationOf(name) === undefined) continue;
+    try {
+      const json: unknown = JSON.parse(await readFile(path.join(dir, name), 'utf8'));
+      const salons = name.startsWith('salons.')
+        ? SalonsFileSchema.safeParse(json).data
+        : PatchFileSchema.safeParse(json).data?.salons.upsert;
+      for (const salon of salons ?? []) sources.add(salon.source);
+    } catch {}
+  }
+  return [...sources].sort();
+}
+
 export interface VerifyReport {
   dir: string;
   ok: boolean;
@@ -736,16 +798,47 @@ export interface VerifyReport {
   advice?: string;
 }
 
-/** Check the manifest and every file it names, without an embedder. Never throws for a damaged store. */
+/**
+ * Check the manifest and every file it names, without an embedder. Never throws for
+ * a damaged store. Like open, it checks one generation: a writer that commits and
+ * removes the old files while verify reads them makes it start over with the new
+ * manifest (damage is reported only when the manifest stayed the same).
+ */
 export async function verifyStore(dir: string): Promise<VerifyReport> {
-  let manifest: Manifest;
-  try {
-    manifest = await readManifest(dir);
-  } catch (error) {
-    if (error instanceof SalonLensError) return manifestProblem(dir, error);
-    const unreadable = systemProblem(path.join(dir, MANIFEST_FILE), error);
-    return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
+  for (let attempt = 0; ; attempt++) {
+    let manifest: Manifest;
+    try {
+      manifest = await readManifest(dir);
+    } catch (error) {
+      if (error instanceof SalonLensError) return manifestProblem(dir, error);
+      const unreadable = systemProblem(path.join(dir, MANIFEST_FILE), error);
+      return { dir, ok: false, problems: [unreadable], advice: accessAdvice(dir) };
+    }
+    faultPoint('verify: manifest read');
+    const { problems, unreadable } = await checkGeneration(dir, manifest);
+    if (problems.length > 0 && attempt < OPEN_RETRIES) {
+      const now = await readManifest(dir).catch(() => undefined);
+      if (now && now.generation !== manifest.generation) continue;
+    }
+    const advice = unreadable ? accessAdvice(dir) : rebuildAdvice(dir, manifest);
+    return {
+      dir,
+      ok: problems.length === 0,
+      generation: manifest.generation,
+      itemCount: manifest.itemCount,
+      salonCount: salonCountOf(manifest),
+      embedder: manifest.embedder,
+      problems,
+      ...(problems.length > 0 ? { advice } : {}),
+    };
   }
+}
+
+/** Problems of the files `manifest` names: each file alone, then (if all pass) together. */
+async function checkGeneration(
+  dir: string,
+  manifest: Manifest,
+): Promise<{ problems: FileProblem[]; unreadable: boolean }> {
   const problems: FileProblem[] = [];
   for (const entry of manifestFiles(manifest)) {
     const file = path.join(dir, entry.name);
@@ -773,17 +866,7 @@ export async function verifyStore(dir: string): Promise<VerifyReport> {
       }
     }
   }
-  const advice = unreadable ? accessAdvice(dir) : rebuildAdvice(dir, manifest);
-  return {
-    dir,
-    ok: problems.length === 0,
-    generation: manifest.generation,
-    itemCount: manifest.itemCount,
-    salonCount: salonCountOf(manifest),
-    embedder: manifest.embedder,
-    problems,
-    ...(problems.length > 0 ? { advice } : {}),
-  };
+  return { problems, unreadable };
 }
 
 /** A file verify could not read at all (permissions, I/O): reported, never thrown. */
@@ -829,25 +912,30 @@ async function manifestProblem(dir: string, error: SalonLensError): Promise<Veri
       dir,
       ok: false,
       problems: [{ file, problem: `is missing, but the folder holds store data files (${shown})` }],
-      advice: rebuildAdvice(dir),
+      advice: rebuildAdvice(dir, undefined, await recordedSources(dir)),
     };
   }
   return {
     dir,
     ok: false,
     problems: [{ file, problem: String(error.details.problem ?? error.message) }],
-    advice: rebuildAdvice(dir),
+    advice: rebuildAdvice(dir, undefined, await recordedSources(dir)),
   };
 }
 
 /**
  * What to do about a damaged store. When the manifest is readable it names the
- * salon documents' folders, so the advice is a command the user can run as is.
+ * salon documents' folders, without one the `sources` the salon files record, so
+ * the advice is a command the user can run as is.
  */
-function rebuildAdvice(dir: string, manifest?: Manifest): string {
+function rebuildAdvice(dir: string, manifest?: Manifest, sources: readonly string[] = []): string {
   const folders = sourceFoldersOf(manifest);
   const from =
-    folders.length > 0 && folders.length <= 3 ? folders : ['<folders with your salon documents>'];
+    sources.length > 0
+      ? rebuildPaths(sources)
+      : folders.length > 0 && folders.length <= 3
+        ? folders
+        : ['<folders with your salon documents>'];
   return (
     'The store is damaged and cannot be used as is (nothing was changed); your salon documents ' +
     `are the source of truth. Rebuild it from them: ${rebuildCommand(from, dir)}`

@@ -16,6 +16,12 @@ export interface SalonIdentity {
    * so `a/notes.md` and `b/notes.md` get different ids.
    */
   folder?: string;
+  /**
+   * A `YYYY-MM-DD` in the name that is no calendar day (`2024-02-30`): the salon
+   * would be undated and every --from/--to search would leave it out unseen, so
+   * a recording header that holds one is refused (see parseSalon).
+   */
+  impossibleDate?: string;
 }
 
 /** Longest title part of an id, in characters; longer titles are cut and hashed. */
@@ -49,7 +55,9 @@ function identityFromName(raw: string): SalonIdentity {
     .replace(SERIES_PREFIX, '')
     .replace(/-/g, (m, i, s) => (isWordDash(s, i) ? m : ' '));
   const clean = title.replace(/\s+/g, ' ').trim();
-  return { date, title: clean.length > 0 ? clean : (date ?? 'untitled') };
+  const identity: SalonIdentity = { date, title: clean.length > 0 ? clean : (date ?? 'untitled') };
+  if (dated?.[1] && !date) identity.impossibleDate = dated[1];
+  return identity;
 }
 
 /** Keep hyphens inside words ("open-source"), turn separator dashes into spaces. */
@@ -67,11 +75,13 @@ export function isRealDate(iso: string): boolean {
 /**
  * `2023-11-25` + `Copyright & Creativity` → `2023-11-25-copyright-creativity`.
  *
- * Ids of ASCII (and accented Latin) titles are exactly what they always were, so
- * existing stores keep theirs. A short hash of the title is appended only when the
- * ASCII slug would lose information and so could collide: letters, digits or
- * symbols of another script or emoji (`2023-11-25-3f9a2c1b` for `人工智能`), or a
- * title cut at MAX_SLUG_TITLE characters. Headerless documents also carry a hash
+ * Ids of ASCII titles are exactly what they always were, so existing stores keep
+ * theirs. A short hash of the title is appended only when the ASCII slug would
+ * lose information and so could collide: any letter, digit or symbol outside
+ * ASCII, accented Latin included (`Über KI` and `Uber KI` on one day would
+ * otherwise share `…-uber-ki`, and indexing one would replace the other), another
+ * script or emoji (`2023-11-25-3f9a2c1b` for `人工智能`), or a title cut at
+ * MAX_SLUG_TITLE characters. Headerless documents also carry a hash
  * of their folder's name (see SalonIdentity.folder).
  */
 export function salonSlug(identity: SalonIdentity): string {
@@ -80,8 +90,8 @@ export function salonSlug(identity: SalonIdentity): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  // Letters, digits or symbols outside ASCII that the slug below drops.
-  const lost = /(?![\p{ASCII}])[\p{L}\p{N}\p{So}\p{Extended_Pictographic}]/u.test(ascii);
+  // Letters, digits or symbols outside ASCII that the slug folds (é → e) or drops.
+  const lost = NON_ASCII_MEANING.test(identity.title);
   const long = words.length > MAX_SLUG_TITLE;
   if (long)
     words = words
@@ -94,6 +104,8 @@ export function salonSlug(identity: SalonIdentity): string {
   const id = parts.filter((p): p is string => !!p && p.length > 0).join('-');
   return id.length > 0 ? id : 'salon';
 }
+
+const NON_ASCII_MEANING = /(?![\p{ASCII}])[\p{L}\p{N}\p{M}\p{So}\p{Extended_Pictographic}]/u;
 
 function shortHash(text: string): string {
   return sha256(text).slice(0, 8);

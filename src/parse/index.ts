@@ -9,6 +9,7 @@ export { isRealDate } from './header.js';
 export { isInstruction } from './instructions.js';
 export {
   compareSalons,
+  isOwnReport,
   type LoadOptions,
   type LoadResult,
   type LoadWarning,

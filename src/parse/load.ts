@@ -39,7 +39,10 @@ export interface LoadResult {
   salons: Salon[];
   /** File-level warnings (collapsed duplicates). Per-line warnings live on each salon. */
   warnings: LoadWarning[];
-  /** Documents left out under `skipInvalid`, each with the error that made it invalid. */
+  /**
+   * Documents left out under `skipInvalid`, each with the error that made it invalid,
+   * and (always) entries of a folder named like documents that are no regular file.
+   */
   skipped: LoadWarning[];
 }
 
@@ -59,6 +62,8 @@ interface WalkContext {
   seen: Set<string>;
   exclude: Set<string>;
   warnings: LoadWarning[];
+  /** Entries named like documents that are no regular file (FIFOs, devices). */
+  skipped: LoadWarning[];
 }
 export async function loadSalons(
   pathsOrDirs: readonly string[],
@@ -72,12 +77,12 @@ export async function loadSalons(
   for (const dir of options.exclude ?? []) {
     exclude.add(await realpath(dir).catch(() => path.resolve(dir)));
   }
-  const context: WalkContext = { seen: new Set(), exclude, warnings };
+  const skipped: LoadWarning[] = [];
+  const context: WalkContext = { seen: new Set(), exclude, warnings, skipped };
   const files: string[] = [];
   for (const input of pathsOrDirs) files.push(...(await listDocuments(input, context)));
 
   const byId = new Map<string, Salon>();
-  const skipped: LoadWarning[] = [];
   const unique = [...new Set(files)];
   for (const [done, file] of unique.entries()) {
     options.onProgress?.({ stage: 'parse', done, total: unique.length });
@@ -164,7 +169,8 @@ export function compareSalons(
   return byDate !== 0 ? byDate : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function isOwnReport(bytes: Uint8Array): boolean {
+/** Whether these bytes open like a Markdown report salon-lens wrote (its marker, or the older heading). */
+export function isOwnReport(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096))
     .toString('utf8')
     .replace(/^\uFEFF/, '')
@@ -219,6 +225,14 @@ async function listDocuments(input: string, context: WalkContext): Promise<strin
   return found;
 }
 
+type SpecialFile = Pick<import('node:fs').Stats, 'isFIFO' | 'isSocket' | 'isCharacterDevice'>;
+
+function specialKind(entry: SpecialFile): string {
+  if (entry.isFIFO()) return 'a named pipe (FIFO)';
+  if (entry.isSocket()) return 'a socket';
+  return entry.isCharacterDevice() ? 'a character device' : 'a device';
+}
+
 async function walk(dir: string, context: WalkContext): Promise<string[]> {
   const real = await realpath(dir).catch((cause) => {
     throw inputError(dir, cause);
@@ -234,6 +248,7 @@ async function walk(dir: string, context: WalkContext): Promise<string[]> {
     // Hidden folders (.git, .lens stores) and installed packages are never salons.
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);
+    let special: SpecialFile = entry;
     let kind: 'dir' | 'file' | 'other' = entry.isDirectory()
       ? 'dir'
       : entry.isFile()
@@ -250,10 +265,17 @@ async function walk(dir: string, context: WalkContext): Promise<string[]> {
         continue;
       }
       kind = target.isDirectory() ? 'dir' : target.isFile() ? 'file' : 'other';
+      special = target;
     }
     if (kind === 'dir') out.push(...(await walk(full, context)));
-    else if (kind === 'file' && DOCUMENT_EXT.test(entry.name) && !/^readme\./i.test(entry.name)) {
-      out.push(full);
+    else if (DOCUMENT_EXT.test(entry.name) && !/^readme\./i.test(entry.name)) {
+      if (kind === 'file') out.push(full);
+      // A FIFO, device or socket named like a document: reading it could block
+      // forever or never end (a link to /dev/zero), so it is not read, but said.
+      else {
+        const what = `${specialKind(special)}, not a regular file`;
+        context.skipped.push({ file: full, message: `${full}: ${what}; not read` });
+      }
     }
   }
   return out;

@@ -77,6 +77,14 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
 
     if (!identity && !section) {
       const header = readHeader(line);
+      if (header?.impossibleDate) {
+        throw new SalonParseError(
+          source,
+          lineNo,
+          'a real calendar date (YYYY-MM-DD) in the recording header',
+          `"${header.impossibleDate}", which is no day of the calendar`,
+        );
+      }
       if (header) {
         identity = header;
         return;
@@ -151,6 +159,15 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
     ...identityFromFileName(source),
     ...(options.folder !== undefined ? { folder: options.folder } : {}),
   };
+  if (salonIdentity.impossibleDate) {
+    // No header: the date comes from the file name, and must be a real day as well.
+    throw new SalonParseError(
+      source,
+      firstContent + 1,
+      'a recording header, or a real calendar date (YYYY-MM-DD) in the file name',
+      `"${salonIdentity.impossibleDate}" in the file name, which is no day of the calendar`,
+    );
+  }
   const id = salonSlug(salonIdentity);
   const items = buildItems(id, drafts, warn);
   for (const heading of headings) {

@@ -2,14 +2,17 @@
  * The HTML report's whole stylesheet, inlined into the page (the CSP allows
  * inline styles only, so nothing can be fetched). Fluid layout: one column,
  * max ~64rem wide; tables scroll sideways inside their own box on phones
- * instead of widening the page.
+ * instead of widening the page. Text breaks anywhere when it must (body's
+ * overflow-wrap): one unbroken 5,000-character word in an item once widened the
+ * page by 60,000 px, and `anywhere` (unlike `break-word`) also lets table cells,
+ * grid and flex items shrink below such a word.
  */
 export const REPORT_CSS = `
 :root { color-scheme: light; --fg: #1b1b1f; --muted: #55585f; --line: #dcdde1; --card: #ffffff;
   --bg: #f5f5f7; --accent: #1f4e8c; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; background: var(--bg); color: var(--fg); line-height: 1.55;
+body { margin: 0; background: var(--bg); color: var(--fg); line-height: 1.55; overflow-wrap: anywhere;
   font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 a { color: var(--accent); }
 a:focus-visible, [tabindex]:focus-visible, summary:focus-visible { outline: 3px solid #e69f00; outline-offset: 2px; }

@@ -36,6 +36,7 @@ export {
   REPORT_FORMATS,
   type ReportFormat,
   type ReportPaths,
+  refuseForeignReports,
   type WriteReportOptions,
   WriteReportOptionsSchema,
   writeReport,

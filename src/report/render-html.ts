@@ -8,6 +8,7 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import { showControls } from '../util/control-chars.js';
 import { RECURRING_SALONS } from './glance.js';
 import { html, type SafeHtml, unsafeRaw } from './html.js';
 import { keySvg, renderLegend, renderMap } from './html-map.js';
@@ -65,7 +66,9 @@ ${themes(view)}
 </body>
 </html>
 `;
-  return page.value;
+  // Titles, file names and items show control characters as `\u001b`: browsers
+  // ignore most, but a bidi override reorders text and `cat report.html` obeys ESC.
+  return showControls(page.value, { keepLayout: true });
 }
 
 /** Links to themes, "3. Copyright (5 salons)"; `detail` says what the list is ranked by. */

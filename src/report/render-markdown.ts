@@ -11,6 +11,7 @@
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
 import { REPORT_MARKER } from '../parse/index.js';
+import { showControls } from '../util/control-chars.js';
 import { RECURRING_SALONS } from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import {
@@ -39,7 +40,9 @@ export function renderMarkdown(data: ReportData): string {
     recurringQuestions(view),
     themes(view),
   ];
-  return `${blocks.join('\n\n').trimEnd()}\n`;
+  // Read in terminals (`cat report.md`) as much as rendered: no control character
+  // from a document may reach the file raw (escapeMarkdown handles the syntax).
+  return showControls(`${blocks.join('\n\n').trimEnd()}\n`, { keepLayout: true });
 }
 
 function header(view: ReportView): string {

@@ -51,11 +51,30 @@ export interface ReportView {
   glance: Glance;
 }
 
+/** Longest word shown in a title, label or keyword; longer ones end in "…". */
+export const MAX_TITLE_WORD = 40;
+
+/**
+ * `text` with every word over MAX_TITLE_WORD characters cut and ellipsized: a
+ * 5,000-character "word" in items once became a theme title and widened the HTML
+ * report's page by 60,000 px (item text itself is kept and wraps, see html-styles.ts).
+ */
+export function shortenLongWords(text: string): string {
+  return text.replace(
+    new RegExp(`\\S{${MAX_TITLE_WORD + 1},}`, 'gu'),
+    (word) =>
+      `${Array.from(word)
+        .slice(0, MAX_TITLE_WORD - 1)
+        .join('')}…`,
+  );
+}
+
 export function createReportView(data: ReportData): ReportView {
   const salons: SalonView[] = [...data.salons].sort(bySalonDate).map((salon, i) => ({
     ...salon,
+    title: shortenLongWords(salon.title),
     key: `S${i + 1}`,
-    label: salon.date ? `${salon.date} · ${salon.title}` : salon.title,
+    label: shortenLongWords(salon.date ? `${salon.date} · ${salon.title}` : salon.title),
     total: salon.counts.insight + salon.counts.question + salon.counts.disagreement,
   }));
   const salonIndex = new Map(salons.map((s, i) => [s.id, i]));
@@ -70,7 +89,11 @@ export function createReportView(data: ReportData): ReportView {
       if (index !== undefined) countsBySalon[index] = (countsBySalon[index] ?? 0) + 1;
     }
     return {
-      theme,
+      theme: {
+        ...theme,
+        label: shortenLongWords(theme.label),
+        keywords: theme.keywords.map(shortenLongWords),
+      },
       number: i + 1,
       style: themeStyle(i),
       countsBySalon,
@@ -81,7 +104,7 @@ export function createReportView(data: ReportData): ReportView {
   const salonById = new Map(salons.map((s) => [s.id, s]));
 
   return {
-    title: data.title ?? DEFAULT_TITLE,
+    title: shortenLongWords(data.title ?? DEFAULT_TITLE),
     builtAt: data.builtAt,
     data,
     salons,

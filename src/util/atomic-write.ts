@@ -12,7 +12,7 @@
  *   await commitTempFile(tmp, 'store/hnsw.000002.bin');
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -28,6 +28,12 @@ export type AtomicWriteStep =
 
 export interface AtomicWriteOptions {
   onStep?: (step: AtomicWriteStep) => void;
+  /**
+   * false: never replace an existing `file` (EEXIST instead). The temp file is
+   * hard-linked into place, which fails if the name exists, so a writer that lost
+   * its lock while paused cannot put its file over one another writer committed.
+   */
+  replace?: boolean;
 }
 
 /** Suffix every temp file carries, so a cleaner can recognise (and remove) leftovers. */
@@ -81,7 +87,8 @@ export async function commitTempFile(
   try {
     await fsyncFile(tmp);
     options.onStep?.('temp-fsynced');
-    await rename(tmp, file);
+    if (options.replace === false) await linkNoReplace(tmp, file);
+    else await rename(tmp, file);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
     throw error;
@@ -90,6 +97,33 @@ export async function commitTempFile(
   await fsyncDir(path.dirname(file));
   options.onStep?.('dir-fsynced');
 }
+
+/** Put `tmp` in place as `file` unless `file` exists (EEXIST), then drop the temp name. */
+async function linkNoReplace(tmp: string, file: string): Promise<void> {
+  try {
+    await link(tmp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || !NO_HARD_LINKS.has(code ?? '')) throw error;
+    // A file system without hard links (FAT, some network shares): check, then rename.
+    // Not atomic, but still never over a file that is already there when we look.
+    const exists = await stat(file).then(
+      () => true,
+      () => false,
+    );
+    if (exists)
+      throw Object.assign(new Error(`EEXIST: file already exists, ${file}`), {
+        code: 'EEXIST',
+        path: file,
+      });
+    await rename(tmp, file);
+    return;
+  }
+  await unlink(tmp);
+}
+
+/** Errors of link(2) that mean "this file system has no hard links". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
 /** Write `data` to `file` atomically (temp + fsync + rename + folder fsync). */
 export async function writeFileAtomic(

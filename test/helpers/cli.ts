@@ -72,3 +72,9 @@ export function runCliAsync(args: string[], options: CliOptions = {}): Promise<C
     });
   });
 }
+
+/** The examples indexed by the CLI into `store` with the hashing embedder (fast), asserting success. */
+export function indexExamplesWithHashing(store: string, examples: string): void {
+  const run = runCli(['index', examples, '--store', store, '--embedder', 'hashing', '--quiet']);
+  if (run.code !== 0) throw new Error(`index of the examples failed: ${run.stderr}`);
+}

@@ -8,14 +8,15 @@
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
 import { isSalonLensError, SalonLensError } from '../../errors.js';
-import { redact } from '../../index/index.js';
+import { rebuildPaths, redact } from '../../index/index.js';
 import { shellCommand } from '../../util/shell-quote.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
-import { info, printJson } from '../io.js';
+import { readPathList } from '../input-files.js';
+import { info, printJson, UsageError } from '../io.js';
 import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
 import { parsePositiveInt } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
@@ -35,15 +36,20 @@ export function interruptSignal(): { signal: AbortSignal; done: () => void } {
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
 }
 
-/** A store that lost its manifest: name the very command that rebuilds it from these paths. */
+/**
+ * A store that lost its manifest: name the very command that rebuilds it from these
+ * paths and from every source its salon files record (which these paths may not cover).
+ */
 function withExactRebuild(error: unknown, paths: string[], flags: IndexFlags): unknown {
   if (!isSalonLensError(error, 'STORE_CORRUPT') || error.details.reason !== 'manifest-missing') {
     return error;
   }
+  const recorded = (error.details.sources ?? []) as string[];
   const command = shellCommand([
     'salon-lens',
     'index',
     ...paths,
+    ...rebuildPaths(recorded, paths),
     '--store',
     flags.store,
     '--force',
@@ -51,7 +57,7 @@ function withExactRebuild(error: unknown, paths: string[], flags: IndexFlags): u
   ]);
   return new SalonLensError(
     'STORE_CORRUPT',
-    `Store ${flags.store} is damaged: ${error.details.problem}. Nothing was deleted. ` +
+    `Store ${flags.store} is damaged: ${error.details.file} ${error.details.problem}. Nothing was deleted. ` +
       `Rebuild it from your salon documents with: ${command}`,
     { details: error.details, cause: error },
   );
@@ -63,6 +69,7 @@ interface IndexFlags extends EmbedderFlags, LoadFlags {
   prune?: boolean;
   json?: boolean;
   quiet?: boolean;
+  fromFile?: string;
 }
 
 export function registerIndex(program: Command): void {
@@ -71,15 +78,25 @@ export function registerIndex(program: Command): void {
     .description(
       'add salon documents to a lens store (created if missing); changed salons are replaced',
     )
-    .argument('<paths...>', 'salon files (.md/.txt) or folders');
+    .argument('[paths...]', 'salon files (.md/.txt) or folders (or --from-file)');
   addStoreOption(command)
     .option('--force', 'replace an existing store instead of updating it')
     .option('--prune', 'remove stored salons whose document under these folders no longer exists')
     .option('--skip-invalid', SKIP_INVALID_HELP)
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--quiet', 'no progress on stderr')
-    .option('--json', 'print the summary as JSON on stdout');
-  addEmbedderFlags(command).action(async (paths: string[], flags: IndexFlags) => {
+    .option('--json', 'print the summary as JSON on stdout')
+    .option(
+      '--from-file <file>',
+      'also read paths from a file, one a line or NUL-separated (find -print0); - reads stdin',
+    );
+  addEmbedderFlags(command).action(async (argPaths: string[], flags: IndexFlags) => {
+    const paths = flags.fromFile
+      ? [...argPaths, ...(await readPathList(flags.fromFile))]
+      : argPaths;
+    if (paths.length === 0) {
+      throw new UsageError("missing required argument 'paths' (or --from-file <file|->)");
+    }
     const progress = createProgress('index', { quiet: flags.quiet });
     const { salons, skipped } = await loadDocuments(paths, flags, progress.update);
     warnLongItems(salons);

@@ -19,8 +19,11 @@ export function registerParse(program: Command): void {
     .option('--wide', 'show dropped lines in full instead of fitting the terminal width')
     .action(
       async (paths: string[], opts: { json?: boolean; maxBytes?: number; wide?: boolean }) => {
-        const { salons, warnings } = await loadSalons(paths, { maxBytes: opts.maxBytes });
+        const { salons, warnings, skipped } = await loadSalons(paths, {
+          maxBytes: opts.maxBytes,
+        });
         for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
+        for (const s of skipped) info(`skipped: ${s.message}`);
         if (opts.json) {
           printJson(salons);
           return;

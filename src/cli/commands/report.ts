@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
 import { type AddSummary, redact } from '../../index/index.js';
-import { REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
+import { REPORT_FORMATS, type ReportFormat, refuseForeignReports } from '../../report/index.js';
 import {
   addEmbedderFlags,
   type EmbedderFlags,
@@ -30,6 +30,7 @@ interface ReportFlags extends EmbedderFlags, LoadFlags {
   format: ReportFormat[];
   k: number | 'auto';
   title?: string;
+  overwrite?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -56,6 +57,7 @@ export function registerReport(program: Command): void {
     .argument('[paths...]', 'salon files (.md/.txt) or folders');
   addStoreOption(command)
     .option('--out <dir>', 'report folder', 'salon-report')
+    .option('--overwrite', 'replace report files in --out that salon-lens did not write')
     .option('--format <list>', `comma-separated: ${REPORT_FORMATS.join(',')}`, parseFormats, [
       ...REPORT_FORMATS,
     ])
@@ -65,6 +67,8 @@ export function registerReport(program: Command): void {
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print a summary (paths, counts) as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: ReportFlags) => {
+    // A user's own report.md in --out is refused before anything is indexed.
+    if (!flags.overwrite) await refuseForeignReports(flags.out, flags.format);
     const progress = createProgress('report', { quiet: flags.quiet });
     // Never read what this tool wrote: the store and the report folder (when they sit
     // inside a salons folder); loadSalons also recognises a moved report by its marker.
@@ -95,6 +99,7 @@ export function registerReport(program: Command): void {
       const report = await lens.report({
         outDir: flags.out,
         formats: flags.format,
+        overwrite: flags.overwrite ?? false,
         themes: { k: flags.k },
         ...(flags.title ? { title: flags.title } : {}),
         onProgress: progress.update,

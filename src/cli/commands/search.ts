@@ -15,7 +15,8 @@ import {
 } from '../../index/index.js';
 import { SECTIONS, type Section } from '../../parse/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
-import { printJson } from '../io.js';
+import { readQueryFile } from '../input-files.js';
+import { printJson, UsageError } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parseChoice, parseIsoDate, parsePositiveInt } from '../option-parsers.js';
 import { assertKnownSalons } from '../salon-ids.js';
@@ -37,6 +38,19 @@ interface SearchFlags extends EmbedderFlags {
   ef?: number;
   wide?: boolean;
   json?: boolean;
+  queryFile?: string;
+}
+
+/** The query argument or the --query-file's text: exactly one of the two. */
+async function queryFrom(argument: string | undefined, file: string | undefined): Promise<string> {
+  if (argument !== undefined && file !== undefined) {
+    throw new UsageError('give the query as an argument or with --query-file, not both');
+  }
+  if (file !== undefined) return readQueryFile(file);
+  if (argument === undefined) {
+    throw new UsageError("missing required argument 'query' (or --query-file <file|->)");
+  }
+  return argument;
 }
 
 /** What the score column means in each mode: the header names it, the line under the table explains it. */
@@ -63,7 +77,7 @@ export function registerSearch(program: Command): void {
   const command = program
     .command('search')
     .description('find the items closest in meaning to a query')
-    .argument('<query>', 'what to look for, in your own words');
+    .argument('[query]', 'what to look for, in your own words (or --query-file)');
   addStoreOption(command)
     .option('-k, --k <n>', 'number of results', parsePositiveInt, 10)
     .option('--section <section>', `only ${SECTIONS.join(', ')} items`, parseChoice(SECTIONS))
@@ -85,8 +99,10 @@ export function registerSearch(program: Command): void {
     .option('--exact', 'brute-force search instead of the HNSW index')
     .option('--ef <n>', 'HNSW query candidate list size (recall vs speed)', parsePositiveInt)
     .option('--wide', 'show full item text instead of fitting the terminal width')
-    .option('--json', 'print hits as JSON on stdout');
-  addEmbedderFlags(command).action(async (query: string, flags: SearchFlags) => {
+    .option('--json', 'print hits as JSON on stdout')
+    .option('--query-file <file>', 'read the query from a file, or from stdin with -');
+  addEmbedderFlags(command).action(async (argument: string | undefined, flags: SearchFlags) => {
+    const query = await queryFrom(argument, flags.queryFile);
     warnLongQuery(query);
     const lens = await openForReading(flags, { ef: flags.ef });
     try {

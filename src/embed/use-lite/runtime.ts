@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { SalonLensError } from '../../errors.js';
+import { disableOnnxRuntimeTelemetry } from '../ort-telemetry.js';
 
 /** The version package.json pins; named in the install hint. */
 export const ONNXRUNTIME_NODE_VERSION = '1.30.0';
@@ -38,6 +39,7 @@ export interface OnnxRuntime {
 
 export function loadOnnxRuntimeNode(threads: number): OnnxRuntime {
   let ort: OrtModule;
+  disableOnnxRuntimeTelemetry();
   try {
     ort = createRequire(import.meta.url)('onnxruntime-node') as OrtModule;
   } catch (error) {
