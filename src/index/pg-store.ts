@@ -19,6 +19,15 @@ import { compareSalons, type Item } from '../parse/index.js';
 import type { StoreAddress } from './address.js';
 import { bm25Term, tokenize } from './bm25.js';
 import { faultPoint } from './fault-points.js';
+import {
+  isStatisticsValue,
+  readStatistics,
+  STATISTICS_KEY,
+  STATISTICS_TABLE_SQL,
+  StatisticsCache,
+  writeStatistics,
+} from './pg-statistics.js';
+import { stateJson } from './state-patch.js';
 import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
 import {
   type CreateLensOptions,
@@ -241,13 +250,22 @@ export class PgStore implements LensStorage {
   #salonOrder = new Map<string, number>();
   /** Total BM25 token count of the stored items, for the generation it was read at. */
   #lengths: { generation: number; total: number } | undefined;
+  /** The saved statistics' blocks as last read or written (pg-statistics.ts). */
+  readonly #statistics: StatisticsCache;
 
-  private constructor(address: PgAddress, reader: pg.Client, meta: Meta, readOnly: boolean) {
+  private constructor(
+    address: PgAddress,
+    reader: pg.Client,
+    meta: Meta,
+    readOnly: boolean,
+    statistics = new StatisticsCache(),
+  ) {
     this.#address = address;
     this.#reader = reader;
     this.#meta = meta;
     this.#readOnly = readOnly;
     this.#ef = meta.hnsw.ef;
+    this.#statistics = statistics;
   }
 
   /** @internal use createPgStore / openPgStore */
@@ -263,6 +281,19 @@ export class PgStore implements LensStorage {
     await store.#applyEf(ef ?? meta.hnsw.ef);
     await store.#loadSalons();
     return store;
+  }
+
+  /**
+   * The store as the open transaction on `client` sees it (rows it wrote included),
+   * for derived state computed inside a write. Never closed: the client is the writer's.
+   */
+  async #pendingView(client: pg.Client, meta: Meta): Promise<PgStore> {
+    const view = new PgStore(this.#address, client, meta, true, this.#statistics);
+    await client.query('SET LOCAL hnsw.iterative_scan = strict_order');
+    await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(1, Math.min(this.#ef, PG_MAX_EF))}`);
+    view.#ef = this.#ef;
+    await view.#loadSalons();
+    return view;
   }
 
   get location(): string {
@@ -428,13 +459,15 @@ export class PgStore implements LensStorage {
       throwIfAborted(signal, 'addSalons');
     }
     const removed = new Set<string>();
-    await this.#transaction(signal, async (client) => {
+    await this.#transaction(signal, async (client, base) => {
+      const salonsBefore = changes.derivedState ? await readSalons(client) : [];
       const ids = [...changes.upsert.map((u) => u.salon.id), ...changes.remove];
       const dropped = await client.query<{ id: string }>(
         'DELETE FROM items WHERE salon_id = ANY($1) RETURNING id',
         [ids],
       );
-      for (const row of dropped.rows) removed.add(row.id);
+      const replacedItemIds = dropped.rows.map((row) => row.id);
+      for (const id of replacedItemIds) removed.add(id);
       await client.query('DELETE FROM salons WHERE id = ANY($1)', [ids]);
       faultPoint('pg: old rows deleted');
       const salons = changes.upsert.map((u) => u.salon);
@@ -477,11 +510,58 @@ export class PgStore implements LensStorage {
         progress({ stage: 'index', done, total: pending.length });
         faultPoint(`pg: inserted ${done} items`);
       }
+      if (!changes.derivedState) return undefined;
+      const view = await this.#pendingView(client, base);
+      const derived = await changes.derivedState({ storage: view, replacedItemIds, salonsBefore });
+      throwIfAborted(signal, 'addSalons');
+      faultPoint('pg: statistics computed');
+      return this.#writeDerived(client, base.generation, derived);
     });
     return { removedItems: removed.size };
   }
 
+  /**
+   * Derived state into the write's transaction: the statistics into their table
+   * (changed blocks only), anything else as a JSON row. Returns what to do once the
+   * transaction commits.
+   */
+  async #writeDerived(
+    client: pg.Client,
+    generation: number,
+    derived: Record<string, unknown>,
+  ): Promise<() => void> {
+    const done: Array<() => void> = [];
+    for (const [key, value] of Object.entries(derived)) {
+      if (key === STATISTICS_KEY && isStatisticsValue(value)) {
+        const { commit } = await writeStatistics(
+          client,
+          quoteIdent(this.#address.schema),
+          this.#statistics,
+          { base: generation, next: generation + 1 },
+          value,
+        );
+        done.push(commit);
+      } else {
+        await client.query(
+          `INSERT INTO state (key, value) VALUES ($1, $2::jsonb)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          [key, stateJson(value)],
+        );
+      }
+    }
+    return () => {
+      for (const commit of done) commit();
+    };
+  }
+
   async readState(key: string): Promise<unknown> {
+    if (key === STATISTICS_KEY)
+      return readStatistics(
+        this.#reader,
+        quoteIdent(this.#address.schema),
+        this.#statistics,
+        this.#meta.generation,
+      );
     const r = await this.#reader.query<{ value: unknown }>(
       'SELECT value FROM state WHERE key = $1',
       [key],
@@ -490,13 +570,9 @@ export class PgStore implements LensStorage {
   }
 
   async writeState(key: string, value: unknown): Promise<void> {
-    await this.#transaction(undefined, async (client) => {
-      await client.query(
-        `INSERT INTO state (key, value) VALUES ($1, $2::jsonb)
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-        [key, JSON.stringify(value)],
-      );
-    });
+    await this.#transaction(undefined, (client, base) =>
+      this.#writeDerived(client, base.generation, { [key]: value }),
+    );
   }
 
   async close(): Promise<void> {
@@ -510,24 +586,7 @@ export class PgStore implements LensStorage {
   // ---------------------------------------------------------------- internals
 
   async #loadSalons(): Promise<void> {
-    const r = await this.#reader.query<{
-      id: string;
-      title: string;
-      date: string | null;
-      source: string;
-      content_hash: string;
-      item_count: number;
-    }>('SELECT id, title, date, source, content_hash, item_count FROM salons');
-    this.#salons = r.rows
-      .map((s) => ({
-        id: s.id,
-        title: s.title,
-        ...(s.date ? { date: s.date } : {}),
-        source: s.source,
-        contentHash: s.content_hash,
-        itemCount: s.item_count,
-      }))
-      .sort(compareSalons);
+    this.#salons = await readSalons(this.#reader);
     this.#salonById = new Map(this.#salons.map((s) => [s.id, s]));
     this.#salonOrder = new Map(this.#salons.map((s, i) => [s.id, i]));
   }
@@ -613,16 +672,21 @@ export class PgStore implements LensStorage {
    */
   async #transaction(
     signal: AbortSignal | undefined,
-    fn: (client: pg.Client) => Promise<void>,
+    fn: (client: pg.Client, base: Meta) => Promise<(() => void) | undefined>,
   ): Promise<void> {
     const client = await this.#writerClient();
     await client.query('BEGIN');
+    let afterCommit: (() => void) | undefined;
     try {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `salon-lens:${this.#address.schema}`,
       ]);
       faultPoint('pg: locked');
-      await fn(client);
+      // The generation this write builds on, read under the lock.
+      const base = await client.query<{ value: Meta }>(
+        `SELECT value FROM meta WHERE key = 'store'`,
+      );
+      afterCommit = await fn(client, base.rows[0]?.value ?? this.#meta);
       throwIfAborted(signal, 'save');
       await client.query(
         `UPDATE meta SET value = jsonb_set(jsonb_set(value, '{generation}',
@@ -632,6 +696,7 @@ export class PgStore implements LensStorage {
       );
       faultPoint('pg: before commit');
       await client.query('COMMIT');
+      afterCommit?.();
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw signal?.aborted && !(error instanceof SalonLensError && error.code === 'ABORTED')
@@ -640,6 +705,28 @@ export class PgStore implements LensStorage {
     }
     await this.refresh();
   }
+}
+
+/** The stored salons, in salon order, as `client` sees them. */
+async function readSalons(client: pg.Client): Promise<StoredSalon[]> {
+  const r = await client.query<{
+    id: string;
+    title: string;
+    date: string | null;
+    source: string;
+    content_hash: string;
+    item_count: number;
+  }>('SELECT id, title, date, source, content_hash, item_count FROM salons');
+  return r.rows
+    .map((s) => ({
+      id: s.id,
+      title: s.title,
+      ...(s.date ? { date: s.date } : {}),
+      source: s.source,
+      contentHash: s.content_hash,
+      itemCount: s.item_count,
+    }))
+    .sort(compareSalons);
 }
 
 function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
@@ -661,7 +748,8 @@ function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
     CREATE INDEX items_embedding_hnsw ON ${s}.items
       USING hnsw (embedding vector_cosine_ops) WITH (m = ${hnsw.m}, ef_construction = ${hnsw.efConstruction});
     CREATE INDEX items_terms ON ${s}.items USING gin (terms);
-    CREATE TABLE ${s}.state (key text PRIMARY KEY, value jsonb NOT NULL);`;
+    CREATE TABLE ${s}.state (key text PRIMARY KEY, value jsonb NOT NULL);
+    ${STATISTICS_TABLE_SQL(s)};`;
 }
 
 /**
@@ -698,7 +786,7 @@ export async function createPgStore(
         );
       }
       await client.query(
-        `DROP TABLE IF EXISTS ${s}.items, ${s}.salons, ${s}.state, ${s}.meta CASCADE`,
+        `DROP TABLE IF EXISTS ${s}.items, ${s}.salons, ${s}.state, ${s}.statistics, ${s}.meta CASCADE`,
       );
       await usePath(client, address.schema);
       await client.query(schemaSql(address.schema, o.embedder.dim, o.hnsw));
