@@ -10,7 +10,11 @@
  *   const r = (await stats.current(storage)).radius(itemId);
  *   await storage.applyChanges({ ..., derivedState: (p) => stats.derive(p, addedIds, progress) });
  */
-import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods, salonsFingerprint } from './neighbourhoods.js';
+import {
+  NEIGHBOURHOODS_STATE_KEY,
+  StoredNeighbourhoods,
+  salonsFingerprint,
+} from './neighbourhoods.js';
 import type { LensStorage, PendingWrite } from './storage.js';
 
 interface Held {
@@ -20,8 +24,8 @@ interface Held {
   fingerprint: string;
 }
 
-/** How often statistics were built from scratch in this process (tests read it). */
-export const statisticsBuilds = { count: 0 };
+/** How often this process rebuilt the statistics of a store holding items (tests read it). */
+export const statisticsRebuilds = { count: 0 };
 
 export class LensStatistics {
   #held: Promise<Held> | undefined;
@@ -38,7 +42,7 @@ export class LensStatistics {
     const loading = (async (): Promise<Held> => {
       const fingerprint = salonsFingerprint(storage.info().embedder.id, storage.salons());
       const stats =
-        (await StoredNeighbourhoods.load(storage, fingerprint)) ?? (await build(storage));
+        (await StoredNeighbourhoods.load(storage, fingerprint)) ?? (await rebuild(storage));
       return { stats, generation, fingerprint };
     })();
     this.#held = loading;
@@ -72,7 +76,10 @@ export class LensStatistics {
         { removed: [...pending.replacedItemIds], added: [...addedIds] },
         onProgress,
       );
-    } else stats = await build(storage, onProgress);
+    } else if (pending.salonsBefore.length === 0) {
+      // A first write: its items are all there is, nothing to rebuild.
+      stats = await StoredNeighbourhoods.build(storage, onProgress);
+    } else stats = await rebuild(storage, onProgress);
     const fingerprint = salonsFingerprint(embedderId, storage.salons());
     this.#pending = { stats, fingerprint };
     return { [NEIGHBOURHOODS_STATE_KEY]: stats.toState(storage) };
@@ -92,10 +99,10 @@ export class LensStatistics {
   }
 }
 
-function build(
+function rebuild(
   storage: LensStorage,
   onProgress?: (done: number, total: number) => void,
 ): Promise<StoredNeighbourhoods> {
-  statisticsBuilds.count++;
+  statisticsRebuilds.count++;
   return StoredNeighbourhoods.build(storage, onProgress);
 }

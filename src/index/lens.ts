@@ -26,9 +26,9 @@ import { unitVector } from '../util/vector.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
+import { LensStatistics } from './lens-statistics.js';
 import type { StoredSalon } from './manifest.js';
 import { readManifest } from './manifest.js';
-import { LensStatistics } from './lens-statistics.js';
 import type { StoredNeighbourhoods } from './neighbourhoods.js';
 import {
   type AddSalonsOptions,

@@ -85,7 +85,9 @@ function block(value: StatisticsValue, b: number) {
   const from = b * BLOCK_SLOTS;
   const to = Math.min(value.ids.length, from + BLOCK_SLOTS);
   const ids = value.ids.slice(from, to);
-  const labels = Buffer.from(Int32Array.from(sliceOf(value.labels, from * value.k, to * value.k)).buffer);
+  const labels = Buffer.from(
+    Int32Array.from(sliceOf(value.labels, from * value.k, to * value.k)).buffer,
+  );
   const scores = Buffer.from(
     Float32Array.from(sliceOf(value.scores, from * value.k, to * value.k)).buffer,
   );
@@ -140,7 +142,14 @@ export async function readStatistics(
   }
   if (ids.length !== header.slots) return undefined;
   cache.remember(generation, blocks);
-  return { format: header.format, k: header.k, fingerprint: header.fingerprint, ids, labels, scores };
+  return {
+    format: header.format,
+    k: header.k,
+    fingerprint: header.fingerprint,
+    ids,
+    labels,
+    scores,
+  };
 }
 
 /** An aligned copy (a Buffer from the pg driver may start at any byte offset). */
@@ -172,7 +181,7 @@ export async function writeStatistics(
     const next = block(value, b);
     blocks.push(next.key);
     const old = before?.[b];
-    if (!old || !old.equals(next.key)) changed.push({ ...next, b });
+    if (!old?.equals(next.key)) changed.push({ ...next, b });
   }
   for (let start = 0; start < changed.length; start += 64) {
     const batch = changed.slice(start, start + 64);

@@ -19,6 +19,14 @@ import { compareSalons, type Item } from '../parse/index.js';
 import type { StoreAddress } from './address.js';
 import { bm25Term, tokenize } from './bm25.js';
 import { faultPoint } from './fault-points.js';
+import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
+import {
+  type CreateLensOptions,
+  CreateLensOptionsSchema,
+  LENS_DEFAULTS,
+  type OpenLensOptions,
+  OpenLensOptionsSchema,
+} from './options.js';
 import {
   isStatisticsValue,
   readStatistics,
@@ -28,14 +36,6 @@ import {
   writeStatistics,
 } from './pg-statistics.js';
 import { stateJson } from './state-patch.js';
-import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
-import {
-  type CreateLensOptions,
-  CreateLensOptionsSchema,
-  LENS_DEFAULTS,
-  type OpenLensOptions,
-  OpenLensOptionsSchema,
-} from './options.js';
 import {
   compareScored,
   dot,
