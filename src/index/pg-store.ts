@@ -35,6 +35,7 @@ import {
   StatisticsCache,
   writeStatistics,
 } from './pg-statistics.js';
+import { runIndexSearch, vectorLiteral, vectorQuerySql } from './pg-queries.js';
 import { stateJson } from './state-patch.js';
 import {
   compareScored,
@@ -100,10 +101,6 @@ function parseVector(text: string): Float32Array {
   return Float32Array.from(JSON.parse(text) as number[]);
 }
 
-/** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
-function vectorLiteral(v: Float32Array): string {
-  return `[${Array.from(v).join(',')}]`;
-}
 
 /** `{"a","b"}`: a text[] literal, every element quoted. */
 function arrayLiteral(values: readonly string[]): string {
@@ -641,14 +638,17 @@ export class PgStore implements LensStorage {
   ): Promise<ScoredItem[]> {
     const params: unknown[] = [vectorLiteral(q)];
     const w = whereOf(filter, params);
-    const order = exact ? '(i.embedding <=> $1::vector) + 0, i.id' : 'i.embedding <=> $1::vector';
-    const limit = exact ? k + RERANK_MARGIN : k;
-    const r = await this.#reader.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM ${fromOf(w.joinSalons)} ${w.sql}
-       ORDER BY ${order} LIMIT ${limit}`,
-      params,
+    const sql = vectorQuerySql(
+      ITEM_COLUMNS,
+      fromOf(w.joinSalons),
+      w.sql,
+      exact ? k + RERANK_MARGIN : k,
+      exact,
     );
-    return r.rows
+    const rows = exact
+      ? (await this.#reader.query<ItemRow>(sql, params)).rows
+      : await runIndexSearch<ItemRow>(this.#reader, sql, params);
+    return rows
       .map((row) => ({
         item: itemOf(row),
         score: dot(q, parseVector(row.embedding as string)),
@@ -743,6 +743,8 @@ function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
       ordinal integer NOT NULL, line integer NOT NULL,
       embedding vector(${dim}) NOT NULL,
       terms text[] NOT NULL);
+    -- Vectors inline (not TOASTed): a full scan read 9× the pages, 13.6 vs 1.7 ms at 2,000 items.
+    ALTER TABLE ${s}.items ALTER COLUMN embedding SET STORAGE MAIN;
     CREATE INDEX items_salon ON ${s}.items (salon_id, doc_index);
     CREATE INDEX items_section ON ${s}.items (section);
     CREATE INDEX items_embedding_hnsw ON ${s}.items
