@@ -196,7 +196,9 @@ if (process.argv[2] === '--first') {
     ),
   );
   const loadAfter = machineInfo().loadAverage;
-  console.log(`load average before ${machine.loadAverage.join(' / ')}, after ${loadAfter.join(' / ')}`);
+  console.log(
+    `load average before ${machine.loadAverage.join(' / ')}, after ${loadAfter.join(' / ')}`,
+  );
   const name = items === 10_000 ? 'pg' : `pg-${items}`;
   console.log(await writeResults(name, { machine, loadAfter, items, dim, rows }));
 }

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
-import { createLens, type Lens, openLens } from '../src/index/index.js';
+import { createLens, type Lens, openLens, verifyLens } from '../src/index/index.js';
 import { statisticsRebuilds } from '../src/index/lens-statistics.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
@@ -149,5 +149,20 @@ describe('Postgres neighbourhood statistics', () => {
     expect(await cslsView(c)).toEqual(await cslsView(scratch));
     expect(statisticsRebuilds.count - builds).toBe(1);
     await Promise.all([a.close(), b.close(), c.close(), scratch.close()]);
+  });
+
+  it('verify reports that vector queries plan a scan of the HNSW index', async () => {
+    const { url, schema } = newSchema();
+    const lens = await createLens(url, { embedder });
+    expect((await verifyLens(url)).indexScan).toBeUndefined();
+    await lens.addSalons(salons);
+    await lens.close();
+    expect(await verifyLens(url)).toMatchObject({ ok: true, indexScan: true });
+    await sql(`DROP INDEX "${schema}".items_embedding_hnsw`);
+    const report = await verifyLens(url);
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.problem)).toContain(
+      'has no HNSW cosine index on embedding',
+    );
   });
 });

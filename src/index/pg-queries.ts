@@ -70,7 +70,8 @@ export async function runIndexSearch<R extends pg.QueryResultRow>(
 
 /**
  * Whether a vector query on `items` plans an HNSW index scan, with the settings
- * the store searches with. Undefined when the table holds no vector to ask with.
+ * the store searches with at the widest ef (the planner's HNSW cost grows with
+ * it). Undefined when the table holds no vector to ask with.
  */
 export async function plansIndexScan(
   client: pg.Client,
@@ -82,12 +83,12 @@ export async function plansIndexScan(
   const v = sample.rows[0]?.v;
   if (v === undefined) return undefined;
   const results = (await client.query(
-    `BEGIN; SET LOCAL enable_sort = off;
+    `BEGIN; SET LOCAL enable_sort = off; SET LOCAL hnsw.ef_search = 1000;
      EXPLAIN (FORMAT JSON) SELECT id FROM ${schema}.items
        ORDER BY embedding <=> ${client.escapeLiteral(v)}::vector LIMIT 10;
      ROLLBACK`,
   )) as unknown as pg.QueryResult<{ 'QUERY PLAN': unknown }>[];
-  const plan = JSON.stringify(results[2]?.rows[0]?.['QUERY PLAN'] ?? '');
+  const plan = JSON.stringify(results[3]?.rows[0]?.['QUERY PLAN'] ?? '');
   // Rows in distance order from an index scan: only a vector index gives that order.
   return plan.includes('"Node Type":"Index Scan"');
 }

@@ -27,6 +27,7 @@ import {
   type OpenLensOptions,
   OpenLensOptionsSchema,
 } from './options.js';
+import { plansIndexScan, runIndexSearch, vectorLiteral, vectorQuerySql } from './pg-queries.js';
 import {
   isStatisticsValue,
   readStatistics,
@@ -35,7 +36,6 @@ import {
   StatisticsCache,
   writeStatistics,
 } from './pg-statistics.js';
-import { runIndexSearch, vectorLiteral, vectorQuerySql } from './pg-queries.js';
 import { stateJson } from './state-patch.js';
 import {
   compareScored,
@@ -100,7 +100,6 @@ function itemOf(r: ItemRow): Item {
 function parseVector(text: string): Float32Array {
   return Float32Array.from(JSON.parse(text) as number[]);
 }
-
 
 /** `{"a","b"}`: a text[] literal, every element quoted. */
 function arrayLiteral(values: readonly string[]): string {
@@ -903,6 +902,7 @@ export async function verifyPgStore(address: PgAddress): Promise<VerifyReport> {
     }
     let itemCount: number | undefined;
     let salonCount: number | undefined;
+    let indexScan: boolean | undefined;
     if (problems.length === 0) {
       const counts = await client.query<{ salon_id: string; expected: number; actual: string }>(
         `SELECT s.id AS salon_id, s.item_count AS expected, count(i.id) AS actual
@@ -938,6 +938,13 @@ export async function verifyPgStore(address: PgAddress): Promise<VerifyReport> {
       );
       if (index.rowCount === 0) {
         problems.push({ file: where('items'), problem: 'has no HNSW cosine index on embedding' });
+      } else {
+        indexScan = await plansIndexScan(client, s);
+        if (indexScan === false)
+          problems.push({
+            file: where('items'),
+            problem: 'vector queries do not plan a scan of the HNSW index (EXPLAIN)',
+          });
       }
     }
     return {
@@ -947,6 +954,7 @@ export async function verifyPgStore(address: PgAddress): Promise<VerifyReport> {
       ...(itemCount !== undefined ? { itemCount } : {}),
       ...(salonCount !== undefined ? { salonCount } : {}),
       embedder: meta.embedder,
+      ...(indexScan !== undefined ? { indexScan } : {}),
       problems,
       ...(problems.length > 0 ? { advice: rebuildAdvice(dir) } : {}),
     };
