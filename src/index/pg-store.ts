@@ -246,6 +246,8 @@ export class PgStore implements LensStorage {
   #salonOrder = new Map<string, number>();
   /** Total BM25 token count of the stored items, for the generation it was read at. */
   #lengths: { generation: number; total: number } | undefined;
+  /** Rows read so far, in a view of a pending write only (the write's own k-NN searches reread them). */
+  #pendingRows: Map<string, StoredRow> | undefined;
   /** The saved statistics' blocks as last read or written (pg-statistics.ts). */
   readonly #statistics: StatisticsCache;
 
@@ -285,6 +287,7 @@ export class PgStore implements LensStorage {
    */
   async #pendingView(client: pg.Client, meta: Meta): Promise<PgStore> {
     const view = new PgStore(this.#address, client, meta, true, this.#statistics);
+    view.#pendingRows = new Map();
     await client.query('SET LOCAL hnsw.iterative_scan = strict_order');
     await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(1, Math.min(this.#ef, PG_MAX_EF))}`);
     view.#ef = this.#ef;
@@ -323,6 +326,7 @@ export class PgStore implements LensStorage {
   }
 
   async refresh(): Promise<void> {
+    if (this.#pendingRows) return; // a view inside a write: nobody else can write now
     const r = await this.#reader.query<{ value: Meta }>(
       `SELECT value FROM meta WHERE key = 'store'`,
     );
@@ -351,13 +355,18 @@ export class PgStore implements LensStorage {
   }
 
   async row(itemId: string): Promise<StoredRow | undefined> {
+    const known = this.#pendingRows?.get(itemId);
+    if (known) return known;
     await this.refresh();
     const r = await this.#reader.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM items i WHERE i.id = $1`,
       [itemId],
     );
     const row = r.rows[0];
-    return row ? { item: itemOf(row), vector: parseVector(row.embedding as string) } : undefined;
+    if (!row) return undefined;
+    const stored = { item: itemOf(row), vector: parseVector(row.embedding as string) };
+    this.#pendingRows?.set(itemId, stored);
+    return stored;
   }
 
   /**
@@ -415,11 +424,19 @@ export class PgStore implements LensStorage {
   }
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
-    const r = await this.#reader.query<{ id: string; embedding: string }>(
-      'SELECT id, embedding::text AS embedding FROM items WHERE id = ANY($1)',
-      [[...itemIds]],
+    const cached = this.#pendingRows;
+    const missing = cached ? itemIds.filter((id) => !cached.has(id)) : itemIds;
+    const r =
+      missing.length === 0
+        ? { rows: [] }
+        : await this.#reader.query<{ id: string; embedding: string }>(
+            'SELECT id, embedding::text AS embedding FROM items WHERE id = ANY($1)',
+            [[...missing]],
+          );
+    const byId = new Map<string, Float32Array | undefined>(
+      r.rows.map((row) => [row.id, parseVector(row.embedding)]),
     );
-    const byId = new Map(r.rows.map((row) => [row.id, parseVector(row.embedding)]));
+    if (cached) for (const id of itemIds) if (!byId.has(id)) byId.set(id, cached.get(id)?.vector);
     return itemIds.map((id) => {
       const v = byId.get(id);
       return v ? dot(vector, v) : Number.NaN;
@@ -616,6 +633,8 @@ export class PgStore implements LensStorage {
 
   /** Items passing `filter`, counted up to `cap` (the only question is: more than cap?). */
   async #count(filter: StorageFilter, cap: number): Promise<number> {
+    const bySalon = this.#countBySalon(filter);
+    if (bySalon !== undefined) return bySalon;
     const params: unknown[] = [];
     const w = whereOf(filter, params);
     const r = await this.#reader.query<{ n: string }>(
@@ -623,6 +642,19 @@ export class PgStore implements LensStorage {
       params,
     );
     return Number(r.rows[0]?.n ?? 0);
+  }
+
+  /** Items passing a filter on salons only, from the salon list in memory (no query). */
+  #countBySalon(f: StorageFilter): number | undefined {
+    const { salon, excludeSalon, ...rest } = f;
+    if (Object.values(rest).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0)))
+      return undefined;
+    const only = salon === undefined ? undefined : new Set([salon].flat());
+    const skip = new Set([excludeSalon ?? []].flat());
+    let n = 0;
+    for (const s of this.#salons)
+      if ((!only || only.has(s.id)) && !skip.has(s.id)) n += s.itemCount;
+    return n;
   }
 
   /**
