@@ -20,6 +20,14 @@ export function vectorLiteral(v: Float32Array): string {
   return `[${Array.from(v).join(',')}]`;
 }
 
+/** pgvector's binary form (vector_send: uint16 dim, uint16 unused, big-endian float32s). */
+export function vectorFromBinary(bytes: Buffer): Float32Array {
+  const dim = bytes.readUInt16BE(0);
+  const out = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) out[i] = bytes.readFloatBE(4 + 4 * i);
+  return out;
+}
+
 /**
  * `sql` with its $n parameters written in as literals (for a simple-protocol
  * message, which takes no parameters). Strings go through the driver's quoting;
