@@ -110,29 +110,40 @@ async function tableExists(client: pg.Client, schema: string): Promise<boolean> 
 
 /**
  * The saved statistics, or undefined (never saved, or by a version without the
- * table). Remembers the blocks in `cache` for `generation`, the generation the
- * client's reads see.
+ * table). Remembers the blocks in `cache` for the generation they were read at.
  */
 export async function readStatistics(
   client: pg.Client,
   schema: string,
   cache: StatisticsCache,
-  generation: number,
 ): Promise<StatisticsValue | undefined> {
-  const head = await client.query<{ value: Header }>(
-    `SELECT value FROM ${schema}.state WHERE key = $1`,
+  if (!(await tableExists(client, schema))) return undefined;
+  // One statement, so header, blocks and generation come from one snapshot even
+  // while another process commits a write.
+  const r = await client.query<{
+    header: Header;
+    generation: string;
+    block: number | null;
+    ids: string[] | null;
+    labels: Buffer | null;
+    scores: Buffer | null;
+  }>(
+    `SELECT h.value AS header, m.value->>'generation' AS generation,
+            s.block, s.ids, s.labels, s.scores
+     FROM (SELECT value FROM ${schema}.state WHERE key = $1) h
+     CROSS JOIN (SELECT value FROM ${schema}.meta WHERE key = 'store') m
+     LEFT JOIN ${schema}.statistics s ON true
+     ORDER BY s.block`,
     [STATISTICS_KEY],
   );
-  const header = head.rows[0]?.value;
-  if (!header || !(await tableExists(client, schema))) return undefined;
-  const r = await client.query<{ block: number; ids: string[]; labels: Buffer; scores: Buffer }>(
-    `SELECT block, ids, labels, scores FROM ${schema}.statistics ORDER BY block`,
-  );
+  const header = r.rows[0]?.header;
+  if (!header) return undefined;
   const ids: string[] = [];
   const labels = new Int32Array(header.slots * header.k);
   const scores = new Float32Array(header.slots * header.k);
   const blocks: Buffer[] = [];
   for (const row of r.rows) {
+    if (row.block === null || !row.ids || !row.labels || !row.scores) continue; // no blocks
     if (row.block !== blocks.length) return undefined; // a gap: not ours to trust
     const at = ids.length * header.k;
     for (const id of row.ids) ids.push(id);
@@ -141,7 +152,7 @@ export async function readStatistics(
     blocks.push(Buffer.concat([Buffer.from(JSON.stringify(row.ids)), row.labels, row.scores]));
   }
   if (ids.length !== header.slots) return undefined;
-  cache.remember(generation, blocks);
+  cache.remember(Number(r.rows[0]?.generation), blocks);
   return {
     format: header.format,
     k: header.k,

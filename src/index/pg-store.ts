@@ -590,12 +590,7 @@ export class PgStore implements LensStorage {
 
   async readState(key: string): Promise<unknown> {
     if (key === STATISTICS_KEY)
-      return readStatistics(
-        this.#reader,
-        quoteIdent(this.#address.schema),
-        this.#statistics,
-        this.#meta.generation,
-      );
+      return readStatistics(this.#reader, quoteIdent(this.#address.schema), this.#statistics);
     const r = await this.#reader.query<{ value: unknown }>(
       'SELECT value FROM state WHERE key = $1',
       [key],
