@@ -47,8 +47,10 @@ export function inlineParams(client: pg.Client, sql: string, params: readonly un
 
 /**
  * The nearest `limit` rows by cosine distance to $1 among `from` + `where`, with
- * `columns` and the vector as text. `exact` orders by `distance + 0`, which no
- * index can serve (a scan of every passing row).
+ * `columns`, the vector as text and the store generation the rows were read at
+ * (so a search needs no round trip of its own to notice another process's write).
+ * `exact` orders by `distance + 0`, which no index can serve (a scan of every
+ * passing row).
  */
 export function vectorQuerySql(
   columns: string,
@@ -58,7 +60,8 @@ export function vectorQuerySql(
   exact: boolean,
 ): string {
   const order = exact ? '(i.embedding <=> $1::vector) + 0, i.id' : 'i.embedding <=> $1::vector';
-  return `SELECT ${columns.replace(/\bi\./g, 'top.')}, top.embedding::text AS embedding FROM (
+  return `SELECT ${columns.replace(/\bi\./g, 'top.')}, top.embedding::text AS embedding,
+      (SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation FROM (
       SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY ${order} LIMIT ${limit}
     ) top`;
 }

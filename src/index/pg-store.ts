@@ -383,23 +383,35 @@ export class PgStore implements LensStorage {
    * back short, is answered by an exact scan instead, as in the file store.
    */
   async nearest(query: NearestQuery): Promise<ScoredItem[]> {
+    // No generation check of its own: the search query returns the generation it
+    // read, and a search that read another one than ours runs again, refreshed.
+    const seen = { generation: this.#meta.generation };
+    const hits = await this.#nearest(query, seen);
+    if (seen.generation === this.#meta.generation) return hits;
     await this.refresh();
+    return this.#nearest(query, seen);
+  }
+
+  async #nearest(query: NearestQuery, seen: { generation: number }): Promise<ScoredItem[]> {
     const filter = query.filter ?? {};
     const method = query.method ?? 'auto';
     const matching = hasFilter(filter)
       ? await this.#count(filter, Math.max(LENS_DEFAULTS.exactBelow, query.k) + 1)
       : this.info().itemCount;
     const want = Math.min(query.k, matching);
-    if (want === 0) return [];
+    if (want === 0) {
+      await this.refresh(); // nothing searched, so nothing told us the generation
+      return [];
+    }
     const useExact =
       method === 'exact' ||
       (method === 'auto' && hasFilter(filter) && matching <= LENS_DEFAULTS.exactBelow);
-    if (useExact) return this.#search(query.vector, want, filter, true);
+    if (useExact) return this.#search(query.vector, want, filter, true, seen);
     if (query.ef !== undefined) await this.#applyEf(query.ef, false);
     try {
-      const hits = await this.#search(query.vector, want, filter, false);
+      const hits = await this.#search(query.vector, want, filter, false, seen);
       if (method === 'auto' && hits.length < want)
-        return this.#search(query.vector, want, filter, true);
+        return this.#search(query.vector, want, filter, true, seen);
       return hits;
     } finally {
       if (query.ef !== undefined) await this.#applyEf(this.#ef, false);
@@ -682,6 +694,7 @@ export class PgStore implements LensStorage {
     k: number,
     filter: StorageFilter,
     exact: boolean,
+    seen: { generation: number },
   ): Promise<ScoredItem[]> {
     const params: unknown[] = [vectorLiteral(q)];
     const w = whereOf(filter, params);
@@ -692,9 +705,12 @@ export class PgStore implements LensStorage {
       exact ? k + RERANK_MARGIN : k,
       exact,
     );
+    type Row = ItemRow & { generation: string };
     const rows = exact
-      ? (await this.#reader.query<ItemRow>(sql, params)).rows
-      : await runIndexSearch<ItemRow>(this.#reader, sql, params);
+      ? (await this.#reader.query<Row>(sql, params)).rows
+      : await runIndexSearch<Row>(this.#reader, sql, params);
+    if (rows[0]) seen.generation = Number(rows[0].generation);
+    else if (!this.#pendingRows) await this.refresh();
     return rows
       .map((row) => ({
         item: itemOf(row),
