@@ -274,9 +274,15 @@ export class FileStore implements LensStorage {
   async applyChanges(changes: SalonChanges): Promise<{ removedItems: number }> {
     let removedItems = 0;
     await this.#mutate(changes.signal, async () => {
-      removedItems = await this.#apply(changes);
+      const salonsBefore = this.#data.salons;
+      const applied = await this.#apply(changes);
+      removedItems = applied.removedItems;
       const changed = new Set<StoreFileKind>(['items', 'vectors', 'hnsw']);
-      const derived = await changes.derivedState?.();
+      const derived = await changes.derivedState?.({
+        storage: this,
+        replacedItemIds: applied.droppedIds,
+        salonsBefore,
+      });
       if (derived) {
         this.#data.state = { ...this.#data.state, ...derived };
         changed.add('state');
@@ -354,9 +360,9 @@ export class FileStore implements LensStorage {
    * the new items (a chunk at a time). A write saved as an append gives new items
    * new labels (its segment is the labels past the last save); one saved in full
    * reuses freed labels lowest first, which keeps the vectors dense. Returns how
-   * many stored items are gone after the change.
+   * many stored items are gone after the change, and the ids of all it dropped.
    */
-  async #apply(changes: SalonChanges): Promise<number> {
+  async #apply(changes: SalonChanges): Promise<{ removedItems: number; droppedIds: string[] }> {
     const { upsert: replace, signal, onProgress: progress } = changes;
     const data = this.#data;
     const dropped = new Set([...replace.map((r) => r.salon.id), ...changes.remove]);
@@ -465,7 +471,7 @@ export class FileStore implements LensStorage {
     data.salons = salonList;
     this.#reindex(false);
     // Removed: ids stored before and not after (an edited salon keeps the ids it still has).
-    return droppedIds.filter((id) => !this.#labelById.has(id)).length;
+    return { removedItems: droppedIds.filter((id) => !this.#labelById.has(id)).length, droppedIds };
   }
 
   /**

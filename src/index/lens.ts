@@ -26,9 +26,10 @@ import { unitVector } from '../util/vector.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
+import { LensStatistics } from './lens-statistics.js';
 import type { StoredSalon } from './manifest.js';
 import { readManifest } from './manifest.js';
-import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from './neighbourhoods.js';
+import type { StoredNeighbourhoods } from './neighbourhoods.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
@@ -143,8 +144,8 @@ interface RankedItem extends ScoredItem {
 
 export class Lens {
   readonly #storage: LensStorage;
-  /** CSLS statistics; loaded (or rebuilt) on first use, replaced after each write. */
-  #neighbourhoods: Promise<StoredNeighbourhoods> | undefined;
+  /** CSLS statistics; loaded (or rebuilt) on first use, updated inside each write. */
+  readonly #statistics = new LensStatistics();
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
   /** Reads in flight: a write waits for those begun before it (see #read). */
@@ -267,7 +268,6 @@ export class Lens {
           signal: o.signal,
           onProgress: progress,
         },
-        [...changed.map((c) => c.salon.id), ...remove],
         changed.flatMap((c) => c.salon.items.map((item) => item.id)),
       );
       summary.removedItems = removedItems;
@@ -296,7 +296,6 @@ export class Lens {
           signal: o.signal,
           onProgress: o.onProgress ?? (() => {}),
         },
-        known,
         [],
       );
       return { removedSalons: new Set(known).size, removedItems };
@@ -746,50 +745,30 @@ export class Lens {
 
   /** The store's neighbourhood statistics: saved ones, or rebuilt (older stores) and kept in memory. */
   #stats(): Promise<StoredNeighbourhoods> {
-    this.#neighbourhoods ??= StoredNeighbourhoods.load(this.#storage).then(
-      (saved) => saved ?? StoredNeighbourhoods.build(this.#storage),
-    );
-    // A failed load is not cached: the next query tries again.
-    this.#neighbourhoods.catch(() => {
-      this.#neighbourhoods = undefined;
-    });
-    return this.#neighbourhoods;
+    return this.#statistics.current(this.#storage);
   }
 
   /**
-   * One atomic write that also brings the neighbourhood statistics up to date:
-   * items of the `touchedSalons` stored now count as removed, `addedIds` as added.
-   * The statistics are updated in place inside the write (a copy of them cost an
-   * add to a 200k-item store ~0.15 s); if the write fails they are dropped and
-   * loaded again from the saved generation on next use.
+   * One atomic write that also brings the neighbourhood statistics up to date
+   * inside it (under the store's write lock): the items it replaced count as
+   * removed, `addedIds` as added.
    */
   async #applyChanges(
     changes: Omit<SalonChanges, 'derivedState'>,
-    touchedSalons: string[],
     addedIds: string[],
   ): Promise<{ removedItems: number }> {
-    const current = await this.#stats();
-    const removed =
-      touchedSalons.length === 0
-        ? []
-        : (await this.#storage.rows({ salon: touchedSalons })).map((r) => r.item.id);
-    let updated = false;
     try {
       const result = await this.#storage.applyChanges({
         ...changes,
-        derivedState: async () => {
-          updated = true;
-          await current.update(this.#storage, { removed, added: addedIds }, (done, total) =>
+        derivedState: (pending) =>
+          this.#statistics.derive(pending, addedIds, (done, total) =>
             changes.onProgress({ stage: 'statistics', done, total }),
-          );
-          return { [NEIGHBOURHOODS_STATE_KEY]: current.toState(this.#storage) };
-        },
+          ),
       });
-      // Stores that do not call derivedState rebuild the statistics on next use.
-      if (!updated) this.#neighbourhoods = undefined;
+      this.#statistics.committed(this.#storage);
       return result;
     } catch (error) {
-      if (updated) this.#neighbourhoods = undefined;
+      this.#statistics.failed();
       throw error;
     }
   }

@@ -40,11 +40,16 @@ interface SavedNeighbourhoods {
 
 /** Identifies the stored content: the salons and their content hashes. */
 export function contentFingerprint(storage: LensStorage): string {
-  const salons = storage
-    .salons()
-    .map((s) => `${s.id}\u0000${s.contentHash}`)
-    .sort();
-  return sha256(`${storage.info().embedder.id}\u0000${salons.join('\u0001')}`);
+  return salonsFingerprint(storage.info().embedder.id, storage.salons());
+}
+
+/** contentFingerprint of a store holding `salons` (e.g. before a write). */
+export function salonsFingerprint(
+  embedderId: string,
+  salons: ReadonlyArray<{ id: string; contentHash: string }>,
+): string {
+  const list = salons.map((s) => `${s.id}\u0000${s.contentHash}`).sort();
+  return sha256(`${embedderId}\u0000${list.join('\u0001')}`);
 }
 
 export class StoredNeighbourhoods {
@@ -61,15 +66,21 @@ export class StoredNeighbourhoods {
     });
   }
 
-  /** The saved statistics if they describe exactly what `storage` holds, else undefined. */
-  static async load(storage: LensStorage): Promise<StoredNeighbourhoods | undefined> {
+  /**
+   * The saved statistics if they describe exactly what `storage` holds (or the
+   * content of `fingerprint`, e.g. the store before a pending write), else undefined.
+   */
+  static async load(
+    storage: LensStorage,
+    fingerprint = contentFingerprint(storage),
+  ): Promise<StoredNeighbourhoods | undefined> {
     const saved = (await storage.readState(NEIGHBOURHOODS_STATE_KEY, { shared: true })) as
       | SavedNeighbourhoods
       | undefined;
     if (
       saved?.format !== 1 ||
       saved.k !== NEIGHBOURHOOD_K ||
-      saved.fingerprint !== contentFingerprint(storage) ||
+      saved.fingerprint !== fingerprint ||
       saved.labels.length !== saved.ids.length * saved.k
     )
       return undefined;
@@ -84,12 +95,16 @@ export class StoredNeighbourhoods {
   }
 
   /** From scratch: one k-NN search per stored item. */
-  static async build(storage: LensStorage): Promise<StoredNeighbourhoods> {
+  static async build(
+    storage: LensStorage,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<StoredNeighbourhoods> {
     const stats = new StoredNeighbourhoods([], new NeighbourhoodTable());
-    await stats.update(storage, {
-      removed: [],
-      added: (await storage.rows()).map((r) => r.item.id),
-    });
+    await stats.update(
+      storage,
+      { removed: [], added: (await storage.rows()).map((r) => r.item.id) },
+      onProgress,
+    );
     return stats;
   }
 

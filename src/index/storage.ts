@@ -79,11 +79,21 @@ export interface SalonChanges {
   signal?: AbortSignal;
   onProgress: (progress: LensProgress) => void;
   /**
-   * Called once the change is applied in memory (so `nearest` and `rows` see it) and
-   * before it commits: JSON values to store under these state keys in the same
-   * atomic write, e.g. statistics over the new items that must never disagree with them.
+   * Called once the change is applied but before it commits (under the store's
+   * write lock): JSON values to store under these state keys in the same atomic
+   * write, e.g. statistics over the new items that must never disagree with them.
    */
-  derivedState?: () => Promise<Record<string, unknown>>;
+  derivedState?: (pending: PendingWrite) => Promise<Record<string, unknown>>;
+}
+
+/** The store as a write will leave it, seen from inside the write (`derivedState`). */
+export interface PendingWrite {
+  /** Reads see the change; state reads still see the state before it. Valid during the call only. */
+  storage: LensStorage;
+  /** Ids of the items stored before the write that it removed or replaced. */
+  replacedItemIds: readonly string[];
+  /** The salons stored before the write (what derived state read now describes). */
+  salonsBefore: readonly StoredSalon[];
 }
 
 export interface LensStorage {

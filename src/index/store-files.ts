@@ -793,6 +793,8 @@ export interface VerifyReport {
   itemCount?: number;
   salonCount?: number;
   embedder?: { id: string; dim: number };
+  /** Postgres: whether a vector query plans a scan of the HNSW index (EXPLAIN); absent when empty. */
+  indexScan?: boolean;
   problems: FileProblem[];
   /** What the user should do when not ok. */
   advice?: string;

@@ -1,0 +1,105 @@
+/**
+ * The vector queries of the Postgres store, shaped so the planner does what was
+ * measured to be fast (bench/pg.ts, 512-d, pgvector 0.8 on PostgreSQL 15):
+ *
+ * - An index search forces the HNSW scan with `SET LOCAL enable_sort = off` in the
+ *   same simple-protocol message (one implicit transaction, one round trip, nothing
+ *   else on the connection can run between the SET and the query). Left to itself,
+ *   the planner's cost for HNSW grows with hnsw.ef_search, and from ef_search ≈ 100
+ *   it chose a full scan and sort: 270 ms instead of 2.7 ms at 2,000 items.
+ * - Vectors are turned into text (for the re-scoring in JS) only for the rows the
+ *   LIMIT keeps: in a single SELECT the conversion ran for every scanned row.
+ *
+ *   const { text } = vectorQuery({ q, k, filterSql, params, exact: false });
+ *   const rows = await runVectorQuery(client, text, params);
+ */
+import type pg from 'pg';
+
+/** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
+export function vectorLiteral(v: Float32Array): string {
+  return `[${Array.from(v).join(',')}]`;
+}
+
+/** pgvector's binary form (vector_send: uint16 dim, uint16 unused, big-endian float32s). */
+export function vectorFromBinary(bytes: Buffer): Float32Array {
+  const dim = bytes.readUInt16BE(0);
+  const out = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) out[i] = bytes.readFloatBE(4 + 4 * i);
+  return out;
+}
+
+/**
+ * `sql` with its $n parameters written in as literals (for a simple-protocol
+ * message, which takes no parameters). Strings go through the driver's quoting;
+ * arrays become ARRAY[...]::text[].
+ */
+export function inlineParams(client: pg.Client, sql: string, params: readonly unknown[]): string {
+  const literal = (value: unknown): string => {
+    if (Array.isArray(value))
+      return value.length === 0
+        ? `'{}'::text[]`
+        : `ARRAY[${value.map((v) => client.escapeLiteral(String(v))).join(',')}]::text[]`;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    return client.escapeLiteral(String(value));
+  };
+  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
+}
+
+/**
+ * The nearest `limit` rows by cosine distance to $1 among `from` + `where`, with
+ * `columns`, the vector as text and the store generation the rows were read at
+ * (so a search needs no round trip of its own to notice another process's write).
+ * `exact` orders by `distance + 0`, which no index can serve (a scan of every
+ * passing row).
+ */
+export function vectorQuerySql(
+  columns: string,
+  from: string,
+  where: string,
+  limit: number,
+  exact: boolean,
+): string {
+  const order = exact ? '(i.embedding <=> $1::vector) + 0, i.id' : 'i.embedding <=> $1::vector';
+  return `SELECT ${columns.replace(/\bi\./g, 'top.')}, top.embedding::text AS embedding,
+      (SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation FROM (
+      SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY ${order} LIMIT ${limit}
+    ) top`;
+}
+
+/** Run an index search (forced HNSW scan, see above) and return its rows. */
+export async function runIndexSearch<R extends pg.QueryResultRow>(
+  client: pg.Client,
+  sql: string,
+  params: readonly unknown[],
+): Promise<R[]> {
+  // RESET: inside a write's transaction the setting would otherwise last to its end.
+  const results = (await client.query(
+    `SET LOCAL enable_sort = off; ${inlineParams(client, sql, params)}; RESET enable_sort`,
+  )) as unknown as pg.QueryResult<R>[];
+  return (results[1] as pg.QueryResult<R>).rows;
+}
+
+/**
+ * Whether a vector query on `items` plans an HNSW index scan, with the settings
+ * the store searches with at the widest ef (the planner's HNSW cost grows with
+ * it). Undefined when the table holds no vector to ask with.
+ */
+export async function plansIndexScan(
+  client: pg.Client,
+  schema: string,
+): Promise<boolean | undefined> {
+  const sample = await client.query<{ v: string }>(
+    `SELECT embedding::text AS v FROM ${schema}.items LIMIT 1`,
+  );
+  const v = sample.rows[0]?.v;
+  if (v === undefined) return undefined;
+  const results = (await client.query(
+    `BEGIN; SET LOCAL enable_sort = off; SET LOCAL hnsw.ef_search = 1000;
+     EXPLAIN (FORMAT JSON) SELECT id FROM ${schema}.items
+       ORDER BY embedding <=> ${client.escapeLiteral(v)}::vector LIMIT 10;
+     ROLLBACK`,
+  )) as unknown as pg.QueryResult<{ 'QUERY PLAN': unknown }>[];
+  const plan = JSON.stringify(results[3]?.rows[0]?.['QUERY PLAN'] ?? '');
+  // Rows in distance order from an index scan: only a vector index gives that order.
+  return plan.includes('"Node Type":"Index Scan"');
+}
