@@ -86,7 +86,8 @@ for (const c of cases) {
     result = out.result;
     if (r === 0 && c.orderCheck) {
       const again = clusterThemes(reversed(c.input), c.options);
-      if (JSON.stringify(again) !== JSON.stringify(out)) failures.push(`${c.name}: order changed the result`);
+      if (JSON.stringify(again) !== JSON.stringify(out))
+        failures.push(`${c.name}: order changed the result`);
     }
   }
   if (!result) continue;

@@ -82,6 +82,8 @@ export {
 } from './index/index.js';
 // Parsing: takeaways documents → Salons
 export {
+  type ContentWarning,
+  contentWarnings,
   type Item,
   ItemSchema,
   type LoadOptions,

@@ -24,9 +24,17 @@ describe('salon-lens report / themes (built CLI, bundled model)', () => {
       '--json',
       '--quiet',
     ]);
-    expect(cold.stderr).toBe('');
     expect(cold.code).toBe(0);
     const first = JSON.parse(cold.stdout);
+    // --quiet silences progress, not warnings: the examples' chatter lines, one line
+    // each on stderr and the same list in --json.
+    expect(first.warnings.length).toBeGreaterThan(0);
+    expect(cold.stderr.trim().split('\n')).toEqual(
+      first.warnings.map(
+        (w: { file: string; line: number; message: string }) =>
+          `warning: ${w.file}:${w.line}: ${w.message}`,
+      ),
+    );
     expect(first.embedder).toBe('use-lite@512');
     expect(first.added).toBe(first.salons);
     expect(first.embeddedItems).toBe(first.items);

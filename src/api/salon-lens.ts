@@ -40,7 +40,7 @@ import {
   type VerifyReport,
   verifyLens,
 } from '../index/index.js';
-import type { Item, Salon } from '../parse/index.js';
+import type { Item, ParseWarning, Salon } from '../parse/index.js';
 import {
   buildReportData,
   type ReportData,
@@ -60,6 +60,7 @@ import {
   type ReportOptions,
   ReportOptionsSchema,
 } from './options.js';
+import { rememberSkipped } from './warnings.js';
 
 /** Key under which the last clustering is kept in the store, for stable theme ids. */
 const THEME_STATE_KEY = 'themes';
@@ -94,6 +95,11 @@ export class SalonLens {
   readonly #ownsEmbedder: boolean;
   /** Where the store was opened, as given (a URL keeps its password, unlike `info.dir`). */
   readonly #location: StoreLocation;
+  /**
+   * What the reading left out of each salon added through this object, for the
+   * report's "skipped content" notes (the store itself does not keep parse warnings).
+   */
+  readonly #skipped = new Map<string, ParseWarning[]>();
 
   private constructor(
     lens: Lens,
@@ -183,12 +189,17 @@ export class SalonLens {
     return this.#embedder;
   }
 
-  /** Parse and embed new or changed salons; unchanged ones are skipped without embedding. */
-  add(
+  /**
+   * Parse and embed new or changed salons; unchanged ones are skipped without embedding.
+   * `warnings` in the result lists the content the reading left out.
+   */
+  async add(
     input: readonly string[] | readonly Salon[],
     options: AddSalonsOptions = {},
   ): Promise<AddSummary> {
-    return this.#lens.addSalons(input, options);
+    const summary = await this.#lens.addSalons(input, options);
+    rememberSkipped(this.#skipped, input, summary.warnings);
+    return summary;
   }
 
   /** Remove salons and their items by id (unknown ids are ignored); saves atomically. */
@@ -293,11 +304,9 @@ export class SalonLens {
     const opts = parseOptions(ReportOptionsSchema, options, 'report options');
     const progress = opts.onProgress;
     progress?.({ stage: 'themes', done: 0, total: 1 });
-    const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
+    const themes = await this.themes({ ...opts.themes, signal: opts.signal });
     progress?.({ stage: 'themes', done: 1, total: 1 });
-    const recurringQuestions = await this.similarQuestions(
-      opts.similarQuestions as SimilarQuestionsOptions,
-    );
+    const recurringQuestions = await this.similarQuestions(opts.similarQuestions);
     const snapshot = await this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),
@@ -348,7 +357,7 @@ export class SalonLens {
       ...(s.date ? { date: s.date } : {}),
       source: s.source,
       items: bySalon.get(s.id) ?? [],
-      warnings: [],
+      warnings: this.#skipped.get(s.id) ?? [],
     }));
   }
 }

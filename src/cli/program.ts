@@ -11,6 +11,7 @@ import { registerSearch } from './commands/search.js';
 import { registerSimilar } from './commands/similar.js';
 import { registerThemes } from './commands/themes.js';
 import { registerVerify } from './commands/verify.js';
+import { applyConfig } from './config-flags.js';
 import { EXIT, exitCodeFor } from './io.js';
 
 const REGISTER: ReadonlyArray<(program: Command) => void> = [
@@ -30,7 +31,9 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${MAIN_JOB}`)
-    .exitOverride();
+    .exitOverride()
+    // salon-lens.config.json (or package.json's "salon-lens") fills flags not typed.
+    .hook('preAction', (_program, command) => applyConfig(command));
   for (const register of REGISTER) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -16,7 +16,12 @@ import {
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
 import { info, printJson } from '../io.js';
-import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
+import {
+  type LoadFlags,
+  loadDocuments,
+  SKIP_INVALID_HELP,
+  STRICT_HELP,
+} from '../load-documents.js';
 import { parsePositiveInt } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { salonsToPrune } from '../prune.js';
@@ -76,12 +81,13 @@ export function registerIndex(program: Command): void {
     .option('--force', 'replace an existing store instead of updating it')
     .option('--prune', 'remove stored salons whose document under these folders no longer exists')
     .option('--skip-invalid', SKIP_INVALID_HELP)
+    .option('--strict', STRICT_HELP)
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the summary as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: IndexFlags) => {
     const progress = createProgress('index', { quiet: flags.quiet });
-    const { salons, skipped } = await loadDocuments(paths, flags, progress.update);
+    const { salons, skipped, warnings } = await loadDocuments(paths, flags, progress.update);
     warnLongItems(salons);
     const embedder = embedderOptionsFromFlags(flags);
     const lens = await SalonLens.openOrCreate(flags.store, {
@@ -112,6 +118,7 @@ export function registerIndex(program: Command): void {
         printJson({
           ...summary,
           skipped,
+          warnings,
           pruned: pruned.map((s) => ({ id: s.id, source: s.source })),
           removedItems: summary.removedItems + removed.removedItems,
           store: redact(flags.store),
@@ -127,6 +134,9 @@ export function registerIndex(program: Command): void {
       ];
       if (skipped.length > 0) {
         lines.push(`Skipped ${skipped.length} invalid document(s) (listed on stderr).`);
+      }
+      if (warnings.length > 0) {
+        lines.push(`${warnings.length} warning(s): content left out (listed on stderr).`);
       }
       if (flags.prune) {
         lines.push(
