@@ -46,7 +46,10 @@ export {
   type EmbedderThresholds,
   type EmbeddingCache,
   type EmbedProgress,
+  ONNX_INSTALL_HINT,
   openEmbeddingCache,
+  runtimeLabel,
+  runtimeName,
   withEmbeddingCache,
 } from './embed/index.js';
 export {

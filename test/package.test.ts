@@ -151,6 +151,27 @@ const onnx = await failure(async () => {
 console.log(JSON.stringify({ runtime: embedder.runtime, vectors: vectors.map((v) => Array.from(v)), transformers, onnx }));
 `;
 
+/**
+ * stderr of a consumer's process: nothing, except (once) the Node warning that the
+ * bundled model fell back to tfjs when onnxruntime-node is not installed.
+ */
+function expectOnlyFallbackWarning(stderr: string, fallback: boolean): void {
+  const said = stderr.match(
+    /\[SALON_LENS_TFJS_FALLBACK\] Warning: onnxruntime-node is not installed/g,
+  );
+  expect(said ?? []).toHaveLength(fallback ? 1 : 0);
+  if (fallback) expect(stderr).toContain('npm install onnxruntime-node@1.30.0');
+  const rest = stderr
+    .split('\n')
+    .filter(
+      (l) =>
+        l &&
+        !l.includes('[SALON_LENS_TFJS_FALLBACK]') &&
+        !l.startsWith('(Use `node --trace-warnings'),
+    );
+  expect(rest).toEqual([]);
+}
+
 const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
 
 describe('examples/app against the packed package', () => {
@@ -204,7 +225,8 @@ describe('examples/app against the packed package', () => {
       ['recurring-questions.mjs', examplesDir, path.join(dir, 'work')],
       { cwd: dir, encoding: 'utf8' },
     );
-    expect(app.stderr).toBe('');
+    const nativeInstalled = existsSync(path.join(dir, 'node_modules/onnxruntime-node'));
+    expectOnlyFallbackWarning(app.stderr, !nativeInstalled);
     expect(app.status).toBe(0);
     expect(app.stdout).toMatch(/^ingested: 5 new, 0 changed, 0 unchanged salons$/m);
     expect(app.stdout).toMatch(/^recurring questions: \d+ groups$/m);
@@ -225,7 +247,8 @@ describe('examples/app against the packed package', () => {
 
     const embedCheck = () => {
       const run = spawnSync(process.execPath, ['embed-check.mjs'], { cwd: dir, encoding: 'utf8' });
-      expect(run.stderr).toBe('');
+      const native = existsSync(path.join(dir, 'node_modules/onnxruntime-node'));
+      expectOnlyFallbackWarning(run.stderr, !native);
       return JSON.parse(run.stdout) as {
         runtime: string;
         vectors: number[][];
@@ -234,7 +257,6 @@ describe('examples/app against the packed package', () => {
       };
     };
     const first = embedCheck();
-    const nativeInstalled = existsSync(path.join(dir, 'node_modules/onnxruntime-node'));
     expect(first.runtime).toBe(nativeInstalled ? 'onnxruntime-node' : 'tfjs-wasm');
     // Insisting on the native runtime without it names the package and the command.
     if (nativeInstalled) expect(first.onnx).toBe('ok');

@@ -17,7 +17,7 @@ import {
   ThemeStateSchema,
   type ThemesResult,
 } from '../cluster/index.js';
-import { createEmbedder, type Embedder } from '../embed/index.js';
+import { createEmbedder, type Embedder, runtimeLabel } from '../embed/index.js';
 import { isSalonLensError, parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import {
   type AddSalonsOptions,
@@ -187,6 +187,15 @@ export class SalonLens {
 
   get embedder(): Embedder {
     return this.#embedder;
+  }
+
+  /**
+   * What embeds for this lens: 'use-lite@512 on onnxruntime', 'use-lite@512 on tfjs
+   * (slower: install onnxruntime-node …)', or the embedder id alone before its model
+   * has loaded (the model loads on the first embed) or when it has no runtime to name.
+   */
+  get runtime(): string {
+    return runtimeLabel(this.#embedder);
   }
 
   /**

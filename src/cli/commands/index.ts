@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { runtimeName } from '../../embed/index.js';
 import { isSalonLensError, SalonLensError } from '../../errors.js';
 import { redact } from '../../index/index.js';
 import { shellCommand } from '../../util/shell-quote.js';
@@ -125,6 +126,8 @@ export function registerIndex(program: Command): void {
           itemCount: m.itemCount,
           salonCount: m.salonCount,
           embedder: m.embedder.id,
+          // What embedded in this run ('onnxruntime', 'tfjs'); null when nothing was embedded.
+          runtime: runtimeName(lens.embedder) ?? null,
         });
         return;
       }
@@ -146,9 +149,7 @@ export function registerIndex(program: Command): void {
           ...pruned.map((s) => `  ${terminalSafe(s.id)}  (${terminalSafe(s.source)})`),
         );
       }
-      lines.push(
-        `Store holds ${m.itemCount} items from ${m.salonCount} salons (${m.embedder.id}).`,
-      );
+      lines.push(`Store holds ${m.itemCount} items from ${m.salonCount} salons (${lens.runtime}).`);
       process.stdout.write(`${lines.join('\n')}\n`);
     } finally {
       progress.stop();

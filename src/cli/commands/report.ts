@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { runtimeName } from '../../embed/index.js';
 import { type AddSummary, redact } from '../../index/index.js';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 import {
@@ -119,6 +120,8 @@ export function registerReport(program: Command): void {
         items: report.data.items.length,
         themes: report.data.themes.themes.length,
         embedder: report.data.embedder.id,
+        // What embedded in this run ('onnxruntime', 'tfjs'); null when nothing was embedded.
+        runtime: runtimeName(lens.embedder) ?? null,
         ...added,
         skipped: loaded?.skipped ?? [],
         warnings: loaded?.warnings ?? [],
@@ -132,7 +135,7 @@ export function registerReport(program: Command): void {
       );
       info(
         `${summary.salons} salons, ${summary.items} items (${added.embeddedItems} embedded now), ` +
-          `${summary.themes} themes, model ${summary.embedder}` +
+          `${summary.themes} themes, model ${lens.runtime}` +
           (summary.skipped.length
             ? `; ${summary.skipped.length} invalid document(s) skipped`
             : '') +
