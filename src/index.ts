@@ -22,6 +22,12 @@ export {
 } from './api/options.js';
 // The pipeline as one object, and as one verb
 export { type ReportResult, SalonLens, type ThemesOptions } from './api/salon-lens.js';
+export {
+  readVectorExport,
+  VECTOR_EXPORT_FORMATS,
+  type VectorExport,
+  type VectorExportFormat,
+} from './api/vector-export.js';
 // Themes
 export {
   type ClusterOptions,

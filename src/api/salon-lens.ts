@@ -60,6 +60,7 @@ import {
   type ReportOptions,
   ReportOptionsSchema,
 } from './options.js';
+import { formatOf, type VectorExportFormat, writeVectorExport } from './vector-export.js';
 import { rememberSkipped } from './warnings.js';
 
 /** Key under which the last clustering is kept in the store, for stable theme ids. */
@@ -161,14 +162,38 @@ export class SalonLens {
     }
   }
 
-  /** Open the store at `dir`, or create it when there is none. */
-  static async openOrCreate(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
-    const { embedder, schema } = options;
+  /**
+   * Open the store at `dir`, or create it when there is none. With `readOnly` the
+   * store must exist (creating one is a write): it is opened read-only, or the call
+   * fails with STORE_NOT_FOUND.
+   */
+  static async openOrCreate(
+    dir: string,
+    options: CreateOptions & Pick<OpenOptions, 'readOnly'> = {},
+  ): Promise<SalonLens> {
+    const { embedder, schema, readOnly, ...createOptions } = options;
     const open = () =>
-      SalonLens.open(dir, { ...(embedder ? { embedder } : {}), ...(schema ? { schema } : {}) });
+      SalonLens.open(dir, {
+        ...(embedder ? { embedder } : {}),
+        ...(schema ? { schema } : {}),
+        ...(readOnly ? { readOnly } : {}),
+      });
+    if (readOnly) {
+      if (options.force) {
+        throw new SalonLensError(
+          'INVALID_OPTIONS',
+          'openOrCreate: readOnly and force cannot go together (force replaces the store).',
+        );
+      }
+      return open();
+    }
     if (!options.force && (await lensExists(dir, schema ? { schema } : {}))) return open();
     try {
-      return await SalonLens.create(dir, options);
+      return await SalonLens.create(dir, {
+        ...createOptions,
+        ...(embedder ? { embedder } : {}),
+        ...(schema ? { schema } : {}),
+      });
     } catch (error) {
       // Another process created it between our check and our create: use theirs.
       if (!options.force && isSalonLensError(error, 'STORE_EXISTS')) return open();
@@ -338,10 +363,49 @@ export class SalonLens {
     return { data, files, rendered };
   }
 
+  /**
+   * Every stored item, in salon then document order, with its vector:
+   * `for await (const { item, vector } of lens.items()) …`. Reads one snapshot of the
+   * store when iteration starts (later writes are not seen).
+   */
+  async *items(): AsyncGenerator<{ item: Item; vector: Float32Array }, void, undefined> {
+    const snapshot = await this.#lens.snapshot();
+    for (let i = 0; i < snapshot.items.length; i++) {
+      yield { item: snapshot.items[i] as Item, vector: snapshot.vectors[i] as Float32Array };
+    }
+  }
+
+  /**
+   * Write every stored vector with its item id: `.jsonl` (one JSON line per item) or
+   * raw little-endian float32 rows plus `<file>.json` with the ids (see vector-export.ts;
+   * `readVectorExport` reads both back).
+   */
+  async exportVectors(
+    file: string,
+    options: { format?: VectorExportFormat } = {},
+  ): Promise<{ files: string[]; count: number }> {
+    const snapshot = await this.#lens.snapshot();
+    return writeVectorExport(
+      file,
+      {
+        embedder: this.#embedder.id,
+        dim: this.#embedder.dim,
+        items: snapshot.items,
+        vectors: snapshot.vectors,
+      },
+      options.format ?? formatOf(file),
+    );
+  }
+
   /** Release the store lock and, if this object created it, the embedder. Safe to call twice. */
   async close(): Promise<void> {
     await this.#lens.close();
     if (this.#ownsEmbedder) await this.#embedder.dispose();
+  }
+
+  /** `await using lens = await SalonLens.open(dir)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #previousThemeState(): Promise<ThemeState | undefined> {
