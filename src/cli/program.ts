@@ -40,8 +40,9 @@ export function buildProgram(version: string): Command {
 }
 
 const MAIN_JOB = `Main job (documents → store → themes → report, nothing downloaded):
-  salon-lens report <folder>     e.g. salon-lens report examples/salons
+  salon-lens report <folder>     <folder>: your salon takeaway documents (.md/.txt)
     builds the store in .salon-lens/ and writes salon-report/report.md, .html, .json
+    (salon-lens.config.json in this folder can set the store, guide, heading aliases…)
 Then, on the same store (--store defaults to .salon-lens or $SALON_LENS_STORE):
   salon-lens search "<query>"    items closest in meaning
   salon-lens similar             questions asked again in other salons
