@@ -96,6 +96,17 @@ describe('library conventions', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it("a wrong option is named in the caller's terms, with the options that exist", async () => {
+    await using lens = await SalonLens.open(store, { readOnly: true });
+    const error = await lens.search('x', { limit: 3 } as never).catch((e: unknown) => e);
+    expect(isSalonLensError(error, 'INVALID_OPTIONS')).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^search options: unknown option "limit" \(known: .*\bk\b/,
+    );
+    const wrongType = await lens.search('x', { k: 'ten' } as never).catch((e: Error) => e.message);
+    expect(wrongType).toBe('search options.k: expected number, received string');
+  });
+
   it('themes({ guide }) takes plain names, as the guide file does', async () => {
     await using lens = await SalonLens.open(store, { readOnly: true });
     const result = await lens.themes({ guide: ['privacy', 'copyright'], persist: false });

@@ -146,7 +146,8 @@ describe('store commands (built CLI)', () => {
     const dir = path.join(await tempStoreDir('cli-bundled-'), 'store');
     const index = runCli(['index', examplesDir, '--store', dir, '--quiet']);
     expect(index.code).toBe(0);
-    expect(index.stdout).toContain('(use-lite@512)');
+    // The summary names what embedded (onnxruntime-node is installed here).
+    expect(index.stdout).toContain('(use-lite@512 on onnxruntime)');
     const result = runCli([
       'search',
       'Will running models on personal devices protect privacy?',
