@@ -4,7 +4,7 @@
  * writes, and a guide of plain names. Hashing embedder on the example salons.
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +16,7 @@ import {
   SalonLens,
 } from '../src/index.js';
 import { tempStoreDir } from './helpers/index-store.js';
-import { examplesDir } from './helpers/shared-data.js';
+import { examplesDir, fixturesDir } from './helpers/shared-data.js';
 
 const hashing = { backend: 'hashing' } as const;
 let work: string;
@@ -105,6 +105,28 @@ describe('library conventions', () => {
     );
     const wrongType = await lens.search('x', { k: 'ten' } as never).catch((e: Error) => e.message);
     expect(wrongType).toBe('search options.k: expected number, received string');
+  });
+
+  it('sync(paths, { prune }) removes the salons whose document was deleted, and only those', async () => {
+    const docs = path.join(work, 'sync-docs');
+    await mkdir(docs);
+    await cp(examplesDir, docs, { recursive: true });
+    await using lens = await SalonLens.create(path.join(work, 'sync-store'), {
+      embedder: hashing,
+    });
+    // Indexed from another folder: never pruned.
+    const other = (await loadSalons([path.join(fixturesDir, 'warnings')])).salons[0] as Salon;
+    await lens.add([other]);
+    const first = await lens.sync([docs]);
+    expect(first).toMatchObject({ added: 5, pruned: [] });
+    expect(first.warnings.length).toBeGreaterThan(0);
+    const gone = (await loadSalons([docs])).salons[1] as Salon;
+    await rm(gone.source);
+    const second = await lens.sync([docs], { prune: true });
+    expect(second.pruned).toEqual([{ id: gone.id, source: gone.source }]);
+    expect(second.removedItems).toBe(gone.items.length);
+    expect(lens.salons().map((s) => s.id)).not.toContain(gone.id);
+    expect(lens.salons().map((s) => s.id)).toContain(other.id);
   });
 
   it('themes({ guide }) takes plain names, as the guide file does', async () => {

@@ -40,7 +40,14 @@ import {
   type VerifyReport,
   verifyLens,
 } from '../index/index.js';
-import type { Item, ParseWarning, Salon } from '../parse/index.js';
+import {
+  assertNoWarnings,
+  contentWarnings,
+  type Item,
+  loadSalons,
+  type ParseWarning,
+  type Salon,
+} from '../parse/index.js';
 import {
   buildReportData,
   type ReportData,
@@ -60,6 +67,7 @@ import {
   type ReportOptions,
   ReportOptionsSchema,
 } from './options.js';
+import { salonsToPrune } from './prune.js';
 import { formatOf, type VectorExportFormat, writeVectorExport } from './vector-export.js';
 import { rememberSkipped } from './warnings.js';
 
@@ -234,6 +242,45 @@ export class SalonLens {
     const summary = await this.#lens.addSalons(input, options);
     rememberSkipped(this.#skipped, input, summary.warnings);
     return summary;
+  }
+
+  /**
+   * Bring the store in line with folders of documents: `add(paths)`, and with `prune`
+   * also remove the stored salons whose document under those folders was deleted
+   * (never salons indexed from elsewhere, nor documents skipped as invalid).
+   */
+  async sync(
+    paths: readonly string[],
+    options: AddSalonsOptions & { prune?: boolean } = {},
+  ): Promise<AddSummary & { pruned: Array<{ id: string; source: string }> }> {
+    const { prune = false, ...addOptions } = options;
+    const { onProgress, signal } = addOptions;
+    const loaded = await loadSalons(paths, {
+      ...(addOptions.maxBytes ? { maxBytes: addOptions.maxBytes } : {}),
+      ...(addOptions.skipInvalid ? { skipInvalid: true } : {}),
+      ...(addOptions.headingAliases ? { headingAliases: addOptions.headingAliases } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    const warnings = contentWarnings(loaded.salons, loaded.warnings);
+    if (addOptions.strict) assertNoWarnings(warnings);
+    const { maxBytes, skipInvalid, headingAliases, ...rest } = addOptions;
+    const summary = await this.add(loaded.salons, rest);
+    const gone = prune
+      ? salonsToPrune(this.salons(), paths, new Set(loaded.salons.map((s) => s.id)))
+      : [];
+    const removed = gone.length
+      ? await this.removeSalons(
+          gone.map((s) => s.id),
+          { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) },
+        )
+      : { removedItems: 0 };
+    return {
+      ...summary,
+      skipped: loaded.skipped,
+      warnings,
+      removedItems: summary.removedItems + removed.removedItems,
+      pruned: gone.map((s) => ({ id: s.id, source: s.source })),
+    };
   }
 
   /** Remove salons and their items by id (unknown ids are ignored); saves atomically. */
