@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { clusterThemes, type ThemeInput } from '../src/cluster/index.js';
-import { groupOf, syntheticInput } from '../test/helpers/cluster-fixtures.js';
+import { groupOf, manySalons } from '../test/helpers/cluster-fixtures.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { summarize } from './lib/stats.js';
@@ -21,18 +21,6 @@ import { fmt, markdownTable } from './lib/table.js';
 
 const at = process.argv.indexOf('--repeats');
 const repeats = at >= 0 ? Number(process.argv[at + 1]) : 3;
-
-/** `salons` salons, each with `perGroup` items of each of the groups A-D. */
-function manySalons(salons: number, perGroup: number, seed: number): ThemeInput {
-  return syntheticInput(
-    Array.from({ length: salons }, (_, s) => ({
-      salon: `s${String(s).padStart(4, '0')}`,
-      date: `2024-01-${String((s % 28) + 1).padStart(2, '0')}`,
-      groups: { A: perGroup, B: perGroup, C: perGroup, D: perGroup },
-    })),
-    seed,
-  );
-}
 
 function reversed(input: ThemeInput): ThemeInput {
   const order = input.items.map((_, i) => i).reverse();

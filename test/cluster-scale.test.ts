@@ -12,19 +12,7 @@ import {
   seedCenters,
   spreadCandidates,
 } from '../src/cluster/kmeans-at-scale.js';
-import { groupOf, syntheticInput } from './helpers/cluster-fixtures.js';
-
-/** `salons` salons, each with `perGroup` items of each of the groups A-D. */
-function manySalons(salons: number, perGroup: number, seed = 3): ThemeInput {
-  return syntheticInput(
-    Array.from({ length: salons }, (_, s) => ({
-      salon: `s${String(s).padStart(4, '0')}`,
-      date: `2024-01-${String((s % 28) + 1).padStart(2, '0')}`,
-      groups: { A: perGroup, B: perGroup, C: perGroup, D: perGroup },
-    })),
-    seed,
-  );
-}
+import { groupOf, manySalons } from './helpers/cluster-fixtures.js';
 
 /** Each theme's generated groups, e.g. 'A' (pure) or 'AB' (mixed). */
 function themeGroups(input: ThemeInput, themes: Array<{ itemIds: string[] }>): string[] {
