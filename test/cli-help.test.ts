@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { ClusterOptionsSchema } from '../src/cluster/index.js';
-import { buildProgram, shortHelp } from '../src/cli/program.js';
-import { SearchOptionsSchema, SimilarQuestionsOptionsSchema } from '../src/index/options.js';
 import { ReportOptionsSchema } from '../src/api/options.js';
+import { buildProgram, shortHelp } from '../src/cli/program.js';
+import { ClusterOptionsSchema } from '../src/cluster/index.js';
+import { SearchOptionsSchema, SimilarQuestionsOptionsSchema } from '../src/index/options.js';
 
 const program = buildProgram('0.0.0');
 
@@ -30,7 +30,10 @@ function helpLine(command: string, flag: string): string {
  */
 function statedDefault(line: string): unknown {
   const inParens = /\(default:? ("[^"]*"|\[[^\]]*\]|[\w.-]+)\)/.exec(line);
-  if (inParens) return JSON.parse(/^[\d"[]/.test(inParens[1] as string) ? (inParens[1] as string) : `"${inParens[1]}"`);
+  if (inParens)
+    return JSON.parse(
+      /^[\d"[]/.test(inParens[1] as string) ? (inParens[1] as string) : `"${inParens[1]}"`,
+    );
   const before = /(\w+) \(default/.exec(line);
   if (!before) throw new Error(`no default stated in: ${line}`);
   return before[1];
@@ -63,7 +66,7 @@ describe('--help defaults match the library', () => {
 });
 
 describe('the short help', () => {
-  it("shows an example that needs no repository files (examples/ is not in the package)", () => {
+  it('shows an example that needs no repository files (examples/ is not in the package)', () => {
     const text = shortHelp(program, '0.0.0');
     expect(text).toContain('salon-lens report <folder>');
     expect(text).not.toMatch(/salon-lens report examples\//);

@@ -221,7 +221,12 @@ describe('examples/app against the packed package', () => {
       encoding: 'utf8',
       env: plainEnv(),
     });
-    expect(typesNode.stdout.trim().split('\n').filter((l) => l.includes('@types'))).toEqual([]);
+    expect(
+      typesNode.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('@types')),
+    ).toEqual([]);
     // No TensorFlow-free claim here: the weights package pulls @energetic-ai/core in as its peer.
     expect(existsSync(path.join(dir, 'node_modules/@huggingface/transformers'))).toBe(false);
     for (const f of ['recurring-questions.mjs', 'require-check.cjs']) {

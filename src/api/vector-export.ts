@@ -59,7 +59,9 @@ export async function writeVectorExport(
     return { files: [file], count };
   }
   const data = new Float32Array(count * dim);
-  vectors.forEach((v, i) => data.set(v, i * dim));
+  vectors.forEach((v, i) => {
+    data.set(v, i * dim);
+  });
   const bytes = new Uint8Array(data.buffer);
   // Float32Array uses the platform's byte order; the format promises little-endian.
   if (new Uint8Array(Float32Array.of(1).buffer)[3] !== 0x3f) swapBytes(bytes);
