@@ -129,6 +129,22 @@ describe('library conventions', () => {
     expect(lens.salons().map((s) => s.id)).toContain(other.id);
   });
 
+  it('an unknown salon id in a filter is an error listing the closest ids, not an empty result', async () => {
+    await using lens = await SalonLens.open(store, { readOnly: true });
+    const known = (salons[2] as Salon).id; // 2024-11-23-privacy-at-work
+    expect((await lens.search('privacy', { k: 3, salon: known })).length).toBe(3);
+    const typo = await lens
+      .search('privacy', { salon: 'privacy-at-work' })
+      .catch((e: unknown) => e);
+    expect(isSalonLensError(typo, 'INVALID_OPTIONS')).toBe(true);
+    expect((typo as Error).message).toBe(
+      `search options.salon: no such salon "privacy-at-work"; closest ids: ${known}`,
+    );
+    await expect(lens.similarQuestions({ salon: ['nope'] })).rejects.toSatisfy((e) =>
+      isSalonLensError(e, 'INVALID_OPTIONS'),
+    );
+  });
+
   it('themes({ guide }) takes plain names, as the guide file does', async () => {
     await using lens = await SalonLens.open(store, { readOnly: true });
     const result = await lens.themes({ guide: ['privacy', 'copyright'], persist: false });

@@ -68,6 +68,7 @@ import {
   ReportOptionsSchema,
 } from './options.js';
 import { salonsToPrune } from './prune.js';
+import { assertKnownSalonIds } from './salon-ids.js';
 import { formatOf, type VectorExportFormat, writeVectorExport } from './vector-export.js';
 import { rememberSkipped } from './warnings.js';
 
@@ -296,16 +297,23 @@ export class SalonLens {
     return this.#lens.salons();
   }
 
-  search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+  /** An unknown id in `salon` / `excludeSalon` is an INVALID_OPTIONS error listing the closest ids. */
+  async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    assertKnownSalonIds(this.#lens.salons(), options ?? {}, 'search options');
     return this.#lens.search(text, options);
   }
 
   /** Like `search` in vector mode, for a vector from the store's model (embedded elsewhere). */
-  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): Promise<SearchHit[]> {
+  async searchVector(
+    vector: ArrayLike<number>,
+    options: VectorSearchOptions = {},
+  ): Promise<SearchHit[]> {
+    assertKnownSalonIds(this.#lens.salons(), options ?? {}, 'searchVector options');
     return this.#lens.searchVector(vector, options);
   }
 
-  similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
+  async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
+    assertKnownSalonIds(this.#lens.salons(), options ?? {}, 'similarQuestions options');
     return this.#lens.similarQuestions(options);
   }
 
