@@ -7,6 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { warningLines } from '../src/cli/content-warnings.js';
 import { analyze, isSalonLensError, loadSalons, SalonLens } from '../src/index.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { fixturesDir } from './helpers/shared-data.js';
@@ -90,5 +91,27 @@ describe('warnings in every result', () => {
     await expect(
       analyze([docs], { store: path.join(dir, 'strict'), embedder: hashing, strict: true }),
     ).rejects.toSatisfy((e) => isSalonLensError(e, 'INPUT_ERROR'));
+  });
+});
+
+describe('warning lines for the CLI', () => {
+  const w = (file: string, line: number, kind: 'chatter' | 'unknown-section', message: string) => ({
+    file,
+    line,
+    kind,
+    message,
+  });
+  it('one line each up to 10, then one per document and kind with a count', () => {
+    const few = [w('a.md', 3, 'chatter', 'prose; skipped')];
+    expect(warningLines(few)).toEqual(['warning: a.md:3: prose; skipped']);
+    const many = [
+      ...Array.from({ length: 11 }, (_, i) => w('a.md', i + 1, 'chatter', 'prose; skipped')),
+      w('b.md', 9, 'unknown-section', 'unknown section "X"; its content is skipped'),
+    ];
+    expect(warningLines(many)).toEqual([
+      'warning: a.md: 11× chatter: prose; skipped (lines 1, 2, 3, …)',
+      'warning: b.md:9: unknown section "X"; its content is skipped',
+      '12 warnings in 2 document(s); `salon-lens parse <paths>` lists every line',
+    ]);
   });
 });
