@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, SearchHitSchema, SimilarQuestionGroupSchema } from '../src/index/index.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, warningLinesOf } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { examplesDir } from './helpers/shared-data.js';
 
@@ -33,12 +33,7 @@ describe('store commands (built CLI)', () => {
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     // --quiet silences progress, not the warnings (the examples' chatter lines).
-    expect(first.stderr.trim().split('\n')).toEqual(
-      summary.warnings.map(
-        (w: { file: string; line: number; message: string }) =>
-          `warning: ${w.file}:${w.line}: ${w.message}`,
-      ),
-    );
+    expect(first.stderr.trim().split('\n')).toEqual(warningLinesOf(summary));
     expect(summary).toMatchObject({
       updated: 0,
       unchanged: 0,

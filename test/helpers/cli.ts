@@ -72,3 +72,14 @@ export function runCliAsync(args: string[], options: CliOptions = {}): Promise<C
     });
   });
 }
+
+/** The stderr lines `index`/`report` print for the `warnings` of their --json summary. */
+export function warningLinesOf(summary: {
+  warnings: Array<{ file: string; line?: number; message: string }>;
+}): string[] {
+  return summary.warnings.map((w) =>
+    w.line === undefined
+      ? `warning: ${w.file}: ${w.message}`
+      : `warning: ${w.file}:${w.line}: ${w.message}`,
+  );
+}
