@@ -82,6 +82,19 @@ describe('warnings from the CLI', () => {
     const bad = await runCliAsync(['parse', 'docs'], { cwd });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('salon-lens.config.json: "headingAliases.Where we disagreed"');
+
+    // Or the same settings under "salon-lens" in package.json (when there is no config file).
+    await rm(path.join(cwd, 'salon-lens.config.json'));
+    writeFileSync(
+      path.join(cwd, 'package.json'),
+      JSON.stringify({
+        name: 'app',
+        'salon-lens': { headingAliases: { 'Where we disagreed': 'disagreement' } },
+      }),
+    );
+    const viaPackage = await runCliAsync(['parse', 'docs', '--json'], { cwd });
+    expect(viaPackage.code).toBe(0);
+    expect(JSON.parse(viaPackage.stdout)[0].items).toHaveLength(5);
   });
 
   it('report --guide writes guided themes, and the note on skipped content', async () => {

@@ -64,7 +64,13 @@ export async function loadConfig(dir = process.cwd()): Promise<LoadedConfig> {
   const pkg = path.join(dir, 'package.json');
   const pkgText = await readIfExists(pkg);
   if (pkgText === undefined) return { config: {} };
-  const manifest = parseJson(pkgText, pkg) as Record<string, unknown> | null;
+  // Someone else's file: when it is not JSON it holds no salon-lens settings either.
+  let manifest: Record<string, unknown> | null;
+  try {
+    manifest = JSON.parse(pkgText) as Record<string, unknown> | null;
+  } catch {
+    return { config: {} };
+  }
   const section = manifest && typeof manifest === 'object' ? manifest[PACKAGE_KEY] : undefined;
   if (section === undefined) return { config: {} };
   const where = `${pkg} ("${PACKAGE_KEY}" key)`;
