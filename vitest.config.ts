@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Files that each take a minute or so (npm installs, kill-point sweeps, dozens of CLI
- * runs). They start first, so that on two workers the short files fill in around
+ * runs). Sizes and speed are not tested here (they are in bench/), so nothing is on
+ * this list for the size of its data. They start first, so that on two workers the short files fill in around
  * them instead of one of them running alone at the end. Vitest's own order (its
  * cached durations, else file size) decides the rest; a clean clone has no cache.
  */
@@ -13,7 +14,6 @@ const SLOW_FIRST = [
   'test/index-crash-points.test.ts',
   'test/index-pg-cli.test.ts',
   'test/input-safety.test.ts',
-  'test/cluster-scale.test.ts',
 ];
 
 class SlowFirstSequencer extends BaseSequencer {

@@ -83,12 +83,27 @@ export function parseOptions<S extends z.ZodType>(
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join('.') : '(options)';
-    return `${what}.${path}: ${issue.message}`;
+    const where = issue.path.length > 0 ? `${what}.${issue.path.join('.')}` : what;
+    if (issue.code === 'unrecognized_keys') {
+      // In the caller's terms: which option names exist, not zod's wording.
+      const known = issue.path.length === 0 ? optionNames(schema) : [];
+      const names = issue.keys.map((k) => `"${k}"`).join(', ');
+      return (
+        `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${names}` +
+        (known.length > 0 ? ` (known: ${known.join(', ')})` : '')
+      );
+    }
+    return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
   });
-  throw new SalonLensError('INVALID_OPTIONS', `Invalid ${what}: ${problems.join('; ')}`, {
+  throw new SalonLensError('INVALID_OPTIONS', problems.join('; '), {
     details: { issues: result.error.issues },
   });
+}
+
+/** The option names of an object schema (also behind refinements), for messages. */
+function optionNames(schema: z.ZodType): string[] {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape && typeof shape === 'object' ? Object.keys(shape) : [];
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {

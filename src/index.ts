@@ -22,6 +22,12 @@ export {
 } from './api/options.js';
 // The pipeline as one object, and as one verb
 export { type ReportResult, SalonLens, type ThemesOptions } from './api/salon-lens.js';
+export {
+  readVectorExport,
+  VECTOR_EXPORT_FORMATS,
+  type VectorExport,
+  type VectorExportFormat,
+} from './api/vector-export.js';
 // Themes
 export {
   type ClusterOptions,
@@ -46,7 +52,10 @@ export {
   type EmbedderThresholds,
   type EmbeddingCache,
   type EmbedProgress,
+  ONNX_INSTALL_HINT,
   openEmbeddingCache,
+  runtimeLabel,
+  runtimeName,
   withEmbeddingCache,
 } from './embed/index.js';
 export {
@@ -82,6 +91,8 @@ export {
 } from './index/index.js';
 // Parsing: takeaways documents → Salons
 export {
+  type ContentWarning,
+  contentWarnings,
   type Item,
   ItemSchema,
   type LoadOptions,

@@ -76,7 +76,19 @@ describe('addSalons', () => {
       removedItems: 0,
       embeddedItems: total,
       skipped: [],
+      // The examples' chatter and leaked instructions, as the parser reported them.
+      warnings: salons.flatMap((s) =>
+        s.warnings.map((w) => ({
+          file: s.source,
+          kind: w.kind,
+          message: w.message,
+          line: w.line,
+          salonId: s.id,
+          ...(w.text ? { text: w.text } : {}),
+        })),
+      ),
     });
+    expect(summary.warnings.length).toBeGreaterThan(0);
     expect(lens.manifest.itemCount).toBe(total);
     expect((await lens.snapshot()).items.map((i) => i.id)).toEqual(
       salons.flatMap((s) => s.items.map((i) => i.id)),

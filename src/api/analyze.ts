@@ -7,7 +7,13 @@
  * and writes the report files.
  */
 import type { AddSummary } from '../index/index.js';
-import { type LoadWarning, loadSalons } from '../parse/index.js';
+import {
+  assertNoWarnings,
+  type ContentWarning,
+  contentWarnings,
+  loadSalons,
+  type ParseOptions,
+} from '../parse/index.js';
 import type { CreateOptions, ReportOptions } from './options.js';
 import { type ReportResult, SalonLens } from './salon-lens.js';
 
@@ -17,6 +23,10 @@ export interface AnalyzeOptions extends Omit<ReportOptions, 'onProgress' | 'sign
   embedder?: CreateOptions['embedder'];
   /** Skip invalid documents (listed in `added.skipped`) instead of failing. @default false */
   skipInvalid?: boolean;
+  /** Your own headings mapped to a section, e.g. `{ 'Where we disagreed': 'disagreement' }`. */
+  headingAliases?: ParseOptions['headingAliases'];
+  /** Any warning is an error, thrown before anything is stored. @default false */
+  strict?: boolean;
   onProgress?: (event: { stage: string; done: number; total: number }) => void;
   signal?: AbortSignal;
 }
@@ -24,26 +34,43 @@ export interface AnalyzeOptions extends Omit<ReportOptions, 'onProgress' | 'sign
 export interface AnalyzeResult {
   added: AddSummary;
   report: ReportResult;
-  /** Files skipped or worth a look (the tool's own reports, empty salons, duplicates). */
-  warnings: LoadWarning[];
+  /**
+   * Content left out or worth a look: lines the parser skipped (unknown headings,
+   * chatter, leaked instructions) and whole files (the tool's own reports, empty
+   * salons, duplicates). The same list as `added.warnings`.
+   */
+  warnings: ContentWarning[];
 }
 
 export async function analyze(
   paths: readonly string[],
   options: AnalyzeOptions,
 ): Promise<AnalyzeResult> {
-  const { store, embedder, skipInvalid, onProgress, signal, ...reportOptions } = options;
+  const {
+    store,
+    embedder,
+    skipInvalid,
+    headingAliases,
+    strict,
+    onProgress,
+    signal,
+    ...reportOptions
+  } = options;
   // Never read what this tool wrote: the store, the report folder (when they sit
   // inside a salons folder) or an earlier report moved elsewhere (see loadSalons).
   const exclude = [store, ...(reportOptions.outDir ? [reportOptions.outDir] : [])];
-  const { salons, warnings, skipped } = await loadSalons(paths, {
+  const loaded = await loadSalons(paths, {
     exclude,
     skipInvalid,
     onProgress,
+    ...(headingAliases ? { headingAliases } : {}),
   });
+  const { salons, skipped } = loaded;
+  const warnings = contentWarnings(salons, loaded.warnings);
+  if (strict) assertNoWarnings(warnings);
   const lens = await SalonLens.openOrCreate(store, embedder ? { embedder } : {});
   try {
-    const added = { ...(await lens.add(salons, { onProgress, signal })), skipped };
+    const added = { ...(await lens.add(salons, { onProgress, signal })), skipped, warnings };
     const report = await lens.report({ ...reportOptions, onProgress, signal });
     return { added, report, warnings };
   } finally {

@@ -5,7 +5,9 @@
  */
 import { z } from 'zod';
 import type { Embedder, EmbedderOptions } from '../embed/index.js';
+import type { SimilarQuestionsOptions } from '../index/index.js';
 import { REPORT_FORMATS } from '../report/index.js';
+import type { ThemesOptions } from './salon-lens.js';
 
 export const isEmbedder = (value: unknown): value is Embedder => {
   const e = value as Partial<Embedder> | null;
@@ -70,10 +72,18 @@ export const ReportOptionsSchema = z.strictObject({
       error: 'expected an ISO date-time (e.g. 2025-01-25T10:00:00Z) or a Date',
     })
     .optional(),
-  /** Options for the theme clustering behind the report (see `lens.themes`). */
-  themes: z.record(z.string(), z.unknown()).optional(),
-  /** Options for the recurring-questions view (see `lens.similarQuestions`). */
-  similarQuestions: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the theme clustering behind the report (see `lens.themes`; checked there). */
+  themes: z
+    .custom<ThemesOptions>((v) => typeof v === 'object' && v !== null, {
+      message: 'expected themes options, e.g. { k: 12, guide: ["privacy"] }',
+    })
+    .optional(),
+  /** Options for the recurring-questions view (see `lens.similarQuestions`; checked there). */
+  similarQuestions: z
+    .custom<SimilarQuestionsOptions>((v) => typeof v === 'object' && v !== null, {
+      message: 'expected similarQuestions options, e.g. { threshold: 0.8 }',
+    })
+    .optional(),
   onProgress: z
     .custom<(e: { stage: string; done: number; total: number }) => void>(
       (v) => typeof v === 'function',

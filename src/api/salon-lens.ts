@@ -17,7 +17,7 @@ import {
   ThemeStateSchema,
   type ThemesResult,
 } from '../cluster/index.js';
-import { createEmbedder, type Embedder } from '../embed/index.js';
+import { createEmbedder, type Embedder, runtimeLabel } from '../embed/index.js';
 import { isSalonLensError, parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import {
   type AddSalonsOptions,
@@ -40,7 +40,14 @@ import {
   type VerifyReport,
   verifyLens,
 } from '../index/index.js';
-import type { Item, Salon } from '../parse/index.js';
+import {
+  assertNoWarnings,
+  contentWarnings,
+  type Item,
+  loadSalons,
+  type ParseWarning,
+  type Salon,
+} from '../parse/index.js';
 import {
   buildReportData,
   type ReportData,
@@ -60,6 +67,10 @@ import {
   type ReportOptions,
   ReportOptionsSchema,
 } from './options.js';
+import { salonsToPrune } from './prune.js';
+import { assertKnownSalonIds } from './salon-ids.js';
+import { formatOf, type VectorExportFormat, writeVectorExport } from './vector-export.js';
+import { rememberSkipped } from './warnings.js';
 
 /** Key under which the last clustering is kept in the store, for stable theme ids. */
 const THEME_STATE_KEY = 'themes';
@@ -99,6 +110,11 @@ export class SalonLens {
   readonly #ownsEmbedder: boolean;
   /** Where the store was opened, as given (a URL keeps its password, unlike `info.dir`). */
   readonly #location: StoreLocation;
+  /**
+   * What the reading left out of each salon added through this object, for the
+   * report's "skipped content" notes (the store itself does not keep parse warnings).
+   */
+  readonly #skipped = new Map<string, ParseWarning[]>();
 
   private constructor(
     lens: Lens,
@@ -160,14 +176,38 @@ export class SalonLens {
     }
   }
 
-  /** Open the store at `dir`, or create it when there is none. */
-  static async openOrCreate(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
-    const { embedder, schema } = options;
+  /**
+   * Open the store at `dir`, or create it when there is none. With `readOnly` the
+   * store must exist (creating one is a write): it is opened read-only, or the call
+   * fails with STORE_NOT_FOUND.
+   */
+  static async openOrCreate(
+    dir: string,
+    options: CreateOptions & Pick<OpenOptions, 'readOnly'> = {},
+  ): Promise<SalonLens> {
+    const { embedder, schema, readOnly, ...createOptions } = options;
     const open = () =>
-      SalonLens.open(dir, { ...(embedder ? { embedder } : {}), ...(schema ? { schema } : {}) });
+      SalonLens.open(dir, {
+        ...(embedder ? { embedder } : {}),
+        ...(schema ? { schema } : {}),
+        ...(readOnly ? { readOnly } : {}),
+      });
+    if (readOnly) {
+      if (options.force) {
+        throw new SalonLensError(
+          'INVALID_OPTIONS',
+          'openOrCreate: readOnly and force cannot go together (force replaces the store).',
+        );
+      }
+      return open();
+    }
     if (!options.force && (await lensExists(dir, schema ? { schema } : {}))) return open();
     try {
-      return await SalonLens.create(dir, options);
+      return await SalonLens.create(dir, {
+        ...createOptions,
+        ...(embedder ? { embedder } : {}),
+        ...(schema ? { schema } : {}),
+      });
     } catch (error) {
       // Another process created it between our check and our create: use theirs.
       if (!options.force && isSalonLensError(error, 'STORE_EXISTS')) return open();
@@ -188,12 +228,65 @@ export class SalonLens {
     return this.#embedder;
   }
 
-  /** Parse and embed new or changed salons; unchanged ones are skipped without embedding. */
-  add(
+  /**
+   * What embeds for this lens: 'use-lite@512 on onnxruntime', 'use-lite@512 on tfjs
+   * (slower: install onnxruntime-node …)', or the embedder id alone before its model
+   * has loaded (the model loads on the first embed) or when it has no runtime to name.
+   */
+  get runtime(): string {
+    return runtimeLabel(this.#embedder);
+  }
+
+  /**
+   * Parse and embed new or changed salons; unchanged ones are skipped without embedding.
+   * `warnings` in the result lists the content the reading left out.
+   */
+  async add(
     input: readonly string[] | readonly Salon[],
     options: AddSalonsOptions = {},
   ): Promise<AddSummary> {
-    return this.#lens.addSalons(input, options);
+    const summary = await this.#lens.addSalons(input, options);
+    rememberSkipped(this.#skipped, input, summary.warnings);
+    return summary;
+  }
+
+  /**
+   * Bring the store in line with folders of documents: `add(paths)`, and with `prune`
+   * also remove the stored salons whose document under those folders was deleted
+   * (never salons indexed from elsewhere, nor documents skipped as invalid).
+   */
+  async sync(
+    paths: readonly string[],
+    options: AddSalonsOptions & { prune?: boolean } = {},
+  ): Promise<AddSummary & { pruned: Array<{ id: string; source: string }> }> {
+    const { prune = false, ...addOptions } = options;
+    const { onProgress, signal } = addOptions;
+    const loaded = await loadSalons(paths, {
+      ...(addOptions.maxBytes ? { maxBytes: addOptions.maxBytes } : {}),
+      ...(addOptions.skipInvalid ? { skipInvalid: true } : {}),
+      ...(addOptions.headingAliases ? { headingAliases: addOptions.headingAliases } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    const warnings = contentWarnings(loaded.salons, loaded.warnings);
+    if (addOptions.strict) assertNoWarnings(warnings);
+    const { maxBytes, skipInvalid, headingAliases, ...rest } = addOptions;
+    const summary = await this.add(loaded.salons, rest);
+    const gone = prune
+      ? salonsToPrune(this.salons(), paths, new Set(loaded.salons.map((s) => s.id)))
+      : [];
+    const removed = gone.length
+      ? await this.removeSalons(
+          gone.map((s) => s.id),
+          { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) },
+        )
+      : { removedItems: 0 };
+    return {
+      ...summary,
+      skipped: loaded.skipped,
+      warnings,
+      removedItems: summary.removedItems + removed.removedItems,
+      pruned: gone.map((s) => ({ id: s.id, source: s.source })),
+    };
   }
 
   /** Remove salons and their items by id (unknown ids are ignored); saves atomically. */
@@ -209,16 +302,23 @@ export class SalonLens {
     return this.#lens.salons();
   }
 
-  search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+  /** An unknown id in `salon` / `excludeSalon` is an INVALID_OPTIONS error listing the closest ids. */
+  async search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    assertKnownSalonIds(this.#lens.salons(), options ?? {}, 'search options');
     return this.#lens.search(text, options);
   }
 
   /** Like `search` in vector mode, for a vector from the store's model (embedded elsewhere). */
-  searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): Promise<SearchHit[]> {
+  async searchVector(
+    vector: ArrayLike<number>,
+    options: VectorSearchOptions = {},
+  ): Promise<SearchHit[]> {
+    assertKnownSalonIds(this.#lens.salons(), options ?? {}, 'searchVector options');
     return this.#lens.searchVector(vector, options);
   }
 
-  similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
+  async similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
+    assertKnownSalonIds(this.#lens.salons(), options ?? {}, 'similarQuestions options');
     return this.#lens.similarQuestions(options);
   }
 
@@ -306,11 +406,9 @@ export class SalonLens {
     const opts = parseOptions(ReportOptionsSchema, options, 'report options');
     const progress = opts.onProgress;
     progress?.({ stage: 'themes', done: 0, total: 1 });
-    const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
+    const themes = await this.themes({ ...opts.themes, signal: opts.signal });
     progress?.({ stage: 'themes', done: 1, total: 1 });
-    const recurringQuestions = await this.similarQuestions(
-      opts.similarQuestions as SimilarQuestionsOptions,
-    );
+    const recurringQuestions = await this.similarQuestions(opts.similarQuestions);
     const snapshot = await this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),
@@ -337,10 +435,49 @@ export class SalonLens {
     return { data, files, rendered };
   }
 
+  /**
+   * Every stored item, in salon then document order, with its vector:
+   * `for await (const { item, vector } of lens.items()) …`. Reads one snapshot of the
+   * store when iteration starts (later writes are not seen).
+   */
+  async *items(): AsyncGenerator<{ item: Item; vector: Float32Array }, void, undefined> {
+    const snapshot = await this.#lens.snapshot();
+    for (let i = 0; i < snapshot.items.length; i++) {
+      yield { item: snapshot.items[i] as Item, vector: snapshot.vectors[i] as Float32Array };
+    }
+  }
+
+  /**
+   * Write every stored vector with its item id: `.jsonl` (one JSON line per item) or
+   * raw little-endian float32 rows plus `<file>.json` with the ids (see vector-export.ts;
+   * `readVectorExport` reads both back).
+   */
+  async exportVectors(
+    file: string,
+    options: { format?: VectorExportFormat } = {},
+  ): Promise<{ files: string[]; count: number }> {
+    const snapshot = await this.#lens.snapshot();
+    return writeVectorExport(
+      file,
+      {
+        embedder: this.#embedder.id,
+        dim: this.#embedder.dim,
+        items: snapshot.items,
+        vectors: snapshot.vectors,
+      },
+      options.format ?? formatOf(file),
+    );
+  }
+
   /** Release the store lock and, if this object created it, the embedder. Safe to call twice. */
   async close(): Promise<void> {
     await this.#lens.close();
     if (this.#ownsEmbedder) await this.#embedder.dispose();
+  }
+
+  /** `await using lens = await SalonLens.open(dir)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #previousThemeState(): Promise<ThemeState | undefined> {
@@ -365,7 +502,7 @@ export class SalonLens {
       ...(s.date ? { date: s.date } : {}),
       source: s.source,
       items: bySalon.get(s.id) ?? [],
-      warnings: [],
+      warnings: this.#skipped.get(s.id) ?? [],
     }));
   }
 }

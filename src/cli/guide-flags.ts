@@ -8,9 +8,34 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { type GuideEntry, GuideSchema } from '../cluster/index.js';
 import { isSalonLensError, SalonLensError } from '../errors.js';
 import { decodeDocument } from '../parse/decode.js';
+
+export interface GuideFlags {
+  guide?: string;
+  guideFile?: string;
+  /** From the config file's "guide"; used when neither flag is given. */
+  configGuide?: GuideEntry[];
+}
+
+export function addGuideFlags(command: Command): Command {
+  return command
+    .option('--guide <names>', 'comma-separated theme names to look for first')
+    .option('--guide-file <file>', 'theme names from a .txt (name[: description]) or .json file');
+}
+
+/** The guide the flags (else the config file) give; empty for none. Read before opening the store: a bad guide fails fast. */
+export async function guideFromFlags(flags: GuideFlags): Promise<GuideEntry[]> {
+  const given = [
+    ...(flags.guide !== undefined ? guideFromList(flags.guide) : []),
+    ...(flags.guideFile !== undefined ? await guideFromFile(flags.guideFile) : []),
+  ];
+  return flags.guide !== undefined || flags.guideFile !== undefined
+    ? given
+    : (flags.configGuide ?? []);
+}
 
 function invalid(where: string, expected: string): SalonLensError {
   return new SalonLensError('INVALID_OPTIONS', `${where}: expected ${expected}`, {

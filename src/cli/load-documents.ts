@@ -3,7 +3,15 @@
  * stderr, and an invalid document's error that names the way out (`--skip-invalid`).
  */
 import { isSalonLensError, SalonLensError } from '../errors.js';
-import { loadSalons, type Salon } from '../parse/index.js';
+import {
+  assertNoWarnings,
+  type ContentWarning,
+  contentWarnings,
+  loadSalons,
+  type ParseOptions,
+  type Salon,
+} from '../parse/index.js';
+import { printWarnings } from './content-warnings.js';
 import { info } from './io.js';
 import type { ProgressEvent } from './progress.js';
 
@@ -12,7 +20,14 @@ export interface LoadFlags {
   skipInvalid?: boolean;
   /** Folders never walked into (the store, the report folder). */
   exclude?: readonly string[];
+  /** From the config file: the user's own headings mapped to a section. */
+  headingAliases?: ParseOptions['headingAliases'];
+  /** Any warning is an error (exit 1, nothing stored). */
+  strict?: boolean;
 }
+
+export const STRICT_HELP =
+  'treat any warning about the documents as an error: exit 1, nothing stored';
 
 export const SKIP_INVALID_HELP =
   'index the valid documents and list each invalid one (with its reason) on stderr';
@@ -21,7 +36,11 @@ export async function loadDocuments(
   paths: readonly string[],
   flags: LoadFlags,
   onProgress: (event: ProgressEvent) => void,
-): Promise<{ salons: Salon[]; skipped: Array<{ file: string; message: string }> }> {
+): Promise<{
+  salons: Salon[];
+  skipped: Array<{ file: string; message: string }>;
+  warnings: ContentWarning[];
+}> {
   let loaded: Awaited<ReturnType<typeof loadSalons>>;
   try {
     loaded = await loadSalons(paths, {
@@ -29,6 +48,7 @@ export async function loadDocuments(
       skipInvalid: flags.skipInvalid ?? false,
       exclude: flags.exclude,
       onProgress,
+      ...(flags.headingAliases ? { headingAliases: flags.headingAliases } : {}),
     });
   } catch (error) {
     if (isSalonLensError(error, 'PARSE_ERROR') || isSalonLensError(error, 'INPUT_TOO_LARGE')) {
@@ -41,8 +61,10 @@ export async function loadDocuments(
     }
     throw error;
   }
-  for (const w of loaded.warnings) info(`warning: ${w.file}: ${w.message}`);
+  const warnings = contentWarnings(loaded.salons, loaded.warnings);
+  printWarnings(warnings);
   for (const s of loaded.skipped) info(`skipped: ${s.message}`);
+  if (flags.strict) assertNoWarnings(warnings);
   if (loaded.salons.length === 0 && loaded.skipped.length > 0) {
     throw new SalonLensError(
       'INPUT_ERROR',
@@ -50,5 +72,5 @@ export async function loadDocuments(
       { details: { paths, skipped: loaded.skipped } },
     );
   }
-  return { salons: loaded.salons, skipped: loaded.skipped };
+  return { salons: loaded.salons, skipped: loaded.skipped, warnings };
 }

@@ -11,6 +11,7 @@ import { registerSearch } from './commands/search.js';
 import { registerSimilar } from './commands/similar.js';
 import { registerThemes } from './commands/themes.js';
 import { registerVerify } from './commands/verify.js';
+import { applyConfig } from './config-flags.js';
 import { EXIT, exitCodeFor } from './io.js';
 
 const REGISTER: ReadonlyArray<(program: Command) => void> = [
@@ -30,15 +31,18 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${MAIN_JOB}`)
-    .exitOverride();
+    .exitOverride()
+    // salon-lens.config.json (or package.json's "salon-lens") fills flags not typed.
+    .hook('preAction', (_program, command) => applyConfig(command));
   for (const register of REGISTER) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 const MAIN_JOB = `Main job (documents → store → themes → report, nothing downloaded):
-  salon-lens report <folder>     e.g. salon-lens report examples/salons
+  salon-lens report <folder>     <folder>: your salon takeaway documents (.md/.txt)
     builds the store in .salon-lens/ and writes salon-report/report.md, .html, .json
+    (salon-lens.config.json in this folder can set the store, guide, heading aliases…)
 Then, on the same store (--store defaults to .salon-lens or $SALON_LENS_STORE):
   salon-lens search "<query>"    items closest in meaning
   salon-lens similar             questions asked again in other salons

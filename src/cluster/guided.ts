@@ -27,8 +27,26 @@ export const GuideEntrySchema = z.strictObject({
 });
 export type GuideEntry = z.infer<typeof GuideEntrySchema>;
 
+/** A guided theme: a plain name ('privacy') or an entry with a description and keywords. */
+const GuideItemSchema = z.union(
+  [
+    z
+      .string()
+      .trim()
+      .min(1)
+      .transform((name): GuideEntry => ({ name })),
+    GuideEntrySchema,
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'expected a theme name or { "name", "description"?, "keywords"? }'
+        : undefined,
+  },
+);
+
 export const GuideSchema = z
-  .array(GuideEntrySchema)
+  .array(GuideItemSchema)
   .min(1, 'expected at least one guided theme')
   .superRefine((guide, ctx) => {
     const seen = new Map<string, number>();

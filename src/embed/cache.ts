@@ -324,6 +324,9 @@ export function withEmbeddingCache(embedder: Embedder, cache: EmbeddingCache): E
     id: embedder.id,
     dim: embedder.dim,
     thresholds: embedder.thresholds,
+    get runtime() {
+      return embedder.runtime;
+    },
     async embed(texts: readonly string[], call: EmbedCallOptions = {}): Promise<Float32Array[]> {
       const { onProgress, signal } = call;
       throwIfAborted(signal, what);

@@ -39,6 +39,7 @@ export {
   parseEmbedderOptions,
   TransformersEmbedderOptionsSchema,
 } from './options.js';
+export { ONNX_INSTALL_HINT, runtimeLabel, runtimeName } from './runtime-label.js';
 export {
   requiredModelFiles,
   TRANSFORMERS_DEFAULT_MODEL,

@@ -25,6 +25,12 @@ export interface Embedder {
    * for different models, so thresholds belong to the embedder, not to callers.
    */
   readonly thresholds: EmbedderThresholds;
+  /**
+   * What runs the model, once it has loaded: 'onnxruntime-node' or 'tfjs-wasm' for the
+   * bundled model; undefined before the first embed, or for an embedder with no model
+   * runtime to report (see runtimeLabel).
+   */
+  readonly runtime?: string;
   /** L2-normalised vectors, one per text, in input order. */
   embed(texts: readonly string[], options?: EmbedCallOptions): Promise<Float32Array[]>;
   /** Free native memory / worker threads. Safe to call twice. */

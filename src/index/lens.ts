@@ -15,11 +15,15 @@ import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import {
+  assertNoWarnings,
+  type ContentWarning,
   compareSalons,
+  contentWarnings,
   type Item,
   loadSalons,
   type Salon,
   SalonSchema,
+  type Section,
   salonContentHash,
 } from '../parse/index.js';
 import { unitVector } from '../util/vector.js';
@@ -89,6 +93,11 @@ export interface AddSummary {
   embeddedItems: number;
   /** Documents left out because they were invalid (only with `skipInvalid`). */
   skipped: Array<{ file: string; message: string }>;
+  /**
+   * Content the reading left out or found odd (unknown headings, chatter, leaked
+   * instructions, a tool report passed as a document...), one entry per line or file.
+   */
+  warnings: ContentWarning[];
   /**
    * Stored salons this call replaced by one from another source file or with
    * another title (present only when there are some): the same id claimed by a
@@ -199,7 +208,8 @@ export class Lens {
       const o = parseOptions(AddSalonsOptionsSchema, options, 'addSalons options');
       const progress = o.onProgress ?? (() => {});
       throwIfAborted(o.signal, 'addSalons');
-      const { salons, skipped } = await this.#readInput(input, o, progress);
+      const { salons, skipped, warnings } = await this.#readInput(input, o, progress);
+      if (o.strict) assertNoWarnings(warnings);
       throwIfAborted(o.signal, 'addSalons');
 
       const summary: AddSummary = {
@@ -209,6 +219,7 @@ export class Lens {
         removedItems: 0,
         embeddedItems: 0,
         skipped,
+        warnings,
       };
       await this.#storage.refresh();
       const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
@@ -605,24 +616,30 @@ export class Lens {
   /** Salons from paths (progress counts documents) or validated parsed salons. */
   async #readInput(
     input: readonly string[] | readonly Salon[],
-    options: { maxBytes?: number; skipInvalid: boolean },
+    options: {
+      maxBytes?: number;
+      skipInvalid: boolean;
+      headingAliases?: Record<string, Section>;
+    },
     progress: (p: LensProgress) => void,
-  ): Promise<{ salons: Salon[]; skipped: AddSummary['skipped'] }> {
+  ): Promise<Pick<AddSummary, 'skipped' | 'warnings'> & { salons: Salon[] }> {
     if (!Array.isArray(input)) {
       throw new SalonLensError(
         'INVALID_OPTIONS',
         'addSalons: expected an array of paths or of parsed salons',
       );
     }
-    if (input.length === 0) return { salons: [], skipped: [] };
+    if (input.length === 0) return { salons: [], skipped: [], warnings: [] };
     if (input.every((x) => typeof x === 'string')) {
-      const { maxBytes, skipInvalid } = options;
+      const { maxBytes, skipInvalid, headingAliases } = options;
       const loaded = await loadSalons(input as string[], {
         maxBytes,
         skipInvalid,
         onProgress: progress,
+        ...(headingAliases ? { headingAliases } : {}),
       });
-      return { salons: loaded.salons, skipped: loaded.skipped };
+      const warnings = contentWarnings(loaded.salons, loaded.warnings);
+      return { salons: loaded.salons, skipped: loaded.skipped, warnings };
     }
     const salons = parseOptions(z.array(SalonSchema), input, 'addSalons salons');
     progress({ stage: 'parse', done: salons.length, total: salons.length });
@@ -638,7 +655,8 @@ export class Lens {
       }
       seen.set(salon.id, salon);
     }
-    return { salons: [...seen.values()].sort(compareSalons), skipped: [] };
+    const sorted = [...seen.values()].sort(compareSalons);
+    return { salons: sorted, skipped: [], warnings: contentWarnings(sorted) };
   }
 
   async #embed(

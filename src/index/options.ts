@@ -227,6 +227,10 @@ export const AddSalonsOptionsSchema = z.strictObject({
     .optional(),
   /** When reading files: skip invalid documents (listed in the summary's `skipped`). @default false */
   skipInvalid: z.boolean().default(false),
+  /** When reading files: your own headings mapped to a section (`{ 'Where we disagreed': 'disagreement' }`). */
+  headingAliases: z.record(z.string().min(1), SectionSchema).optional(),
+  /** Any warning (skipped content, see the summary's `warnings`) is an error; nothing is stored. @default false */
+  strict: z.boolean().default(false),
 });
 export type AddSalonsOptions = z.input<typeof AddSalonsOptionsSchema>;
 

@@ -4,6 +4,7 @@
  *   import { parseSalon, loadSalons } from './parse/index.js';
  */
 
+export { assertNoWarnings, type ContentWarning, contentWarnings } from './content-warnings.js';
 export { DEFAULT_MAX_BYTES } from './decode.js';
 export { isRealDate } from './header.js';
 export { isInstruction } from './instructions.js';

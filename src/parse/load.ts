@@ -13,7 +13,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SalonLensError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
-import { parseSalon } from './parse-salon.js';
+import { type ParseOptions, parseSalon } from './parse-salon.js';
 import type { Salon } from './schema.js';
 
 export interface LoadOptions {
@@ -28,6 +28,8 @@ export interface LoadOptions {
   onProgress?: (event: { stage: 'parse'; done: number; total: number }) => void;
   /** Folders never walked into (e.g. the report output folder and the store). */
   exclude?: readonly string[];
+  /** Your own headings mapped to a section (see ParseOptions.headingAliases). */
+  headingAliases?: ParseOptions['headingAliases'];
 }
 
 export interface LoadWarning {
@@ -132,6 +134,7 @@ async function readSalon(
     const salon = parseSalon(bytes, {
       source: file,
       maxBytes: options.maxBytes,
+      ...(options.headingAliases ? { headingAliases: options.headingAliases } : {}),
       folder: path.basename(path.dirname(path.resolve(file))),
     });
     if (salon.items.length === 0) {

@@ -13,7 +13,7 @@ import { decodeDocument } from './decode.js';
 import { identityFromFileName, readHeader, type SalonIdentity, salonSlug } from './header.js';
 import { isInstruction } from './instructions.js';
 import type { Item, ParseWarning, Salon, Section } from './schema.js';
-import { readHeading } from './sections.js';
+import { headingAliases, readHeading } from './sections.js';
 
 export interface ParseOptions {
   /** Where the text came from; used in errors and to name the salon when there is no header. */
@@ -25,6 +25,12 @@ export interface ParseOptions {
    * without a header is then told apart from one of the same file name elsewhere.
    */
   folder?: string;
+  /**
+   * Headings of your own mapped to a section, e.g. `{ 'Where we disagreed': 'disagreement' }`
+   * (compared case-insensitively, ignoring emphasis, numbering and a trailing colon).
+   * Other unknown headings are skipped with an `unknown-section` warning.
+   */
+  headingAliases?: Readonly<Record<string, Section>>;
 }
 
 const BULLET = /^([ \t]*)(?:[-*+•–]|\d{1,4}[.)])[ \t]+(.*)$/u;
@@ -48,6 +54,7 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
     throw new SalonParseError(source, 1, `${EXPECTED_SECTIONS}`, 'an empty file');
   }
 
+  const aliases = headingAliases(options.headingAliases);
   let identity: SalonIdentity | undefined;
   const warnings: ParseWarning[] = [];
   const drafts: OpenItem[] = [];
@@ -91,7 +98,7 @@ export function parseSalon(input: string | Uint8Array, options: ParseOptions): S
       }
     }
 
-    const heading = readHeading(line);
+    const heading = readHeading(line, aliases);
     if (heading) {
       close();
       if (heading.kind === 'section') {

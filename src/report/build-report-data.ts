@@ -78,6 +78,15 @@ export function buildReportData(input: BuildReportInput): ReportData {
         question: salon.items.filter((item) => item.section === 'question').length,
         disagreement: salon.items.filter((item) => item.section === 'disagreement').length,
       },
+      ...(salon.warnings.length > 0
+        ? {
+            skipped: salon.warnings.map((w) => ({
+              line: w.line,
+              kind: w.kind,
+              message: w.message,
+            })),
+          }
+        : {}),
     })),
     items: items.map((item) => ({
       id: item.id,

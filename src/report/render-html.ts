@@ -26,6 +26,7 @@ import {
   type ThemeView,
 } from './report-view.js';
 import { type ReportData, ReportDataSchema } from './schema.js';
+import { skippedNote } from './skipped-note.js';
 
 /** No script, no fetch of any kind; inline styles and data: images only. (Our constant: inserted unescaped, so it must never contain a double quote.) */
 export const REPORT_CSP =
@@ -114,6 +115,17 @@ function glance(view: ReportView): SafeHtml {
 </section>`;
 }
 
+/** "Skipped content" below the salon table: only salons whose document lost something. */
+function skippedList(view: ReportView): SafeHtml | string {
+  const notes = view.salons.flatMap((s) => {
+    const note = skippedNote(s);
+    return note ? [html`<li><strong>${s.key}</strong> ${s.title}: ${note}</li>`] : [];
+  });
+  return notes.length === 0
+    ? ''
+    : html`\n<p class="lead">Skipped content (not in the counts above):</p>\n<ul class="skipped">${notes}</ul>`;
+}
+
 function overview(view: ReportView): SafeHtml {
   const { data } = view;
   const k =
@@ -141,7 +153,7 @@ function overview(view: ReportView): SafeHtml {
 <thead><tr><th scope="col">Key</th><th scope="col">Date</th><th scope="col">Salon</th><th scope="col" class="num">Insights</th><th scope="col" class="num">Questions</th><th scope="col" class="num">Disagreements</th><th scope="col" class="num">Items</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>
-</div>
+</div>${skippedList(view)}
 </section>`;
 }
 

@@ -26,6 +26,7 @@ import {
   type ThemeView,
 } from './report-view.js';
 import { type ReportData, ReportDataSchema } from './schema.js';
+import { skippedNote } from './skipped-note.js';
 
 export function renderMarkdown(data: ReportData): string {
   const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));
@@ -93,7 +94,19 @@ function overview(view: ReportView): string {
     ...rows,
     '',
     `${plural(view.themes.length, 'theme')} kept from k = ${view.data.themes.k} clusters (${k}, seed ${view.data.themes.seed}).`,
+    ...skippedLines(view),
   ].join('\n');
+}
+
+/** "Skipped content" after the salon table: only salons whose document lost something. */
+function skippedLines(view: ReportView): string[] {
+  const notes = view.salons.flatMap((s) => {
+    const note = skippedNote(s);
+    return note ? [`- **${s.key}** ${md(s.title)}: ${md(note)}`] : [];
+  });
+  return notes.length === 0
+    ? []
+    : ['', '**Skipped content** (not in the counts above):', '', ...notes];
 }
 
 function heatmap(view: ReportView): string {

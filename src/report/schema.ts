@@ -24,6 +24,20 @@ export const ReportSalonSchema = z.object({
     question: z.number().int().nonnegative(),
     disagreement: z.number().int().nonnegative(),
   }),
+  /**
+   * What the reading of its document left out (unknown headings, chatter, leaked
+   * instructions), when the report was built from the documents; absent when it was
+   * built from the store alone (the store does not keep parse warnings).
+   */
+  skipped: z
+    .array(
+      z.object({
+        line: z.number().int().positive(),
+        kind: z.string(),
+        message: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type ReportSalon = z.infer<typeof ReportSalonSchema>;
 

@@ -78,3 +78,14 @@ export function indexExamplesWithHashing(store: string, examples: string): void 
   const run = runCli(['index', examples, '--store', store, '--embedder', 'hashing', '--quiet']);
   if (run.code !== 0) throw new Error(`index of the examples failed: ${run.stderr}`);
 }
+
+/** The stderr lines `index`/`report` print for the `warnings` of their --json summary. */
+export function warningLinesOf(summary: {
+  warnings: Array<{ file: string; line?: number; message: string }>;
+}): string[] {
+  return summary.warnings.map((w) =>
+    w.line === undefined
+      ? `warning: ${w.file}: ${w.message}`
+      : `warning: ${w.file}:${w.line}: ${w.message}`,
+  );
+}

@@ -91,6 +91,18 @@ export function syntheticInput(specs: SalonSpec[], seed = 1, noise = 0.15): Them
   };
 }
 
+/** `salons` salons, each with `perGroup` items of each of the groups A-D (dated 2024-01-01..28). */
+export function manySalons(salons: number, perGroup: number, seed = 3): ThemeInput {
+  return syntheticInput(
+    Array.from({ length: salons }, (_, s) => ({
+      salon: `s${String(s).padStart(4, '0')}`,
+      date: `2024-01-${String((s % 28) + 1).padStart(2, '0')}`,
+      groups: { A: perGroup, B: perGroup, C: perGroup, D: perGroup },
+    })),
+    seed,
+  );
+}
+
 /** The group letter each item was generated from, by item id. */
 export function groupOf(input: ThemeInput): Map<string, string> {
   const out = new Map<string, string>();

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { runtimeName } from '../../embed/index.js';
 import { isSalonLensError, SalonLensError } from '../../errors.js';
 import { rebuildPaths, redact } from '../../index/index.js';
 import { shellCommand } from '../../util/shell-quote.js';
@@ -17,7 +18,12 @@ import {
 } from '../embedder-flags.js';
 import { readPathList } from '../input-files.js';
 import { info, printJson, UsageError } from '../io.js';
-import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
+import {
+  type LoadFlags,
+  loadDocuments,
+  SKIP_INVALID_HELP,
+  STRICT_HELP,
+} from '../load-documents.js';
 import { parsePositiveInt } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { salonsToPrune } from '../prune.js';
@@ -83,6 +89,7 @@ export function registerIndex(program: Command): void {
     .option('--force', 'replace an existing store instead of updating it')
     .option('--prune', 'remove stored salons whose document under these folders no longer exists')
     .option('--skip-invalid', SKIP_INVALID_HELP)
+    .option('--strict', STRICT_HELP)
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the summary as JSON on stdout')
@@ -98,7 +105,7 @@ export function registerIndex(program: Command): void {
       throw new UsageError("missing required argument 'paths' (or --from-file <file|->)");
     }
     const progress = createProgress('index', { quiet: flags.quiet });
-    const { salons, skipped } = await loadDocuments(paths, flags, progress.update);
+    const { salons, skipped, warnings } = await loadDocuments(paths, flags, progress.update);
     warnLongItems(salons);
     const embedder = embedderOptionsFromFlags(flags);
     const lens = await SalonLens.openOrCreate(flags.store, {
@@ -129,12 +136,15 @@ export function registerIndex(program: Command): void {
         printJson({
           ...summary,
           skipped,
+          warnings,
           pruned: pruned.map((s) => ({ id: s.id, source: s.source })),
           removedItems: summary.removedItems + removed.removedItems,
           store: redact(flags.store),
           itemCount: m.itemCount,
           salonCount: m.salonCount,
           embedder: m.embedder.id,
+          // What embedded in this run ('onnxruntime', 'tfjs'); null when nothing was embedded.
+          runtime: runtimeName(lens.embedder) ?? null,
         });
         return;
       }
@@ -145,6 +155,9 @@ export function registerIndex(program: Command): void {
       if (skipped.length > 0) {
         lines.push(`Skipped ${skipped.length} invalid document(s) (listed on stderr).`);
       }
+      if (warnings.length > 0) {
+        lines.push(`${warnings.length} warning(s): content left out (listed on stderr).`);
+      }
       if (flags.prune) {
         lines.push(
           pruned.length === 0
@@ -153,9 +166,7 @@ export function registerIndex(program: Command): void {
           ...pruned.map((s) => `  ${terminalSafe(s.id)}  (${terminalSafe(s.source)})`),
         );
       }
-      lines.push(
-        `Store holds ${m.itemCount} items from ${m.salonCount} salons (${m.embedder.id}).`,
-      );
+      lines.push(`Store holds ${m.itemCount} items from ${m.salonCount} salons (${lens.runtime}).`);
       process.stdout.write(`${lines.join('\n')}\n`);
     } finally {
       progress.stop();

@@ -1,6 +1,6 @@
 /** `salon-lens parse <files|dirs...> [--json]`: check documents and show what was read. */
 import type { Command } from 'commander';
-import { loadSalons } from '../../parse/index.js';
+import { loadSalons, type ParseOptions } from '../../parse/index.js';
 import { info, printJson } from '../io.js';
 import { parsePositiveInt } from '../option-parsers.js';
 import { displayWidth, fitLine, formatTable, outputWidth } from '../table.js';
@@ -18,9 +18,19 @@ export function registerParse(program: Command): void {
     .option('--max-bytes <n>', 'per-document size limit in bytes', parsePositiveInt)
     .option('--wide', 'show dropped lines in full instead of fitting the terminal width')
     .action(
-      async (paths: string[], opts: { json?: boolean; maxBytes?: number; wide?: boolean }) => {
+      async (
+        paths: string[],
+        opts: {
+          json?: boolean;
+          maxBytes?: number;
+          wide?: boolean;
+          headingAliases?: ParseOptions['headingAliases'];
+        },
+      ) => {
         const { salons, warnings, skipped } = await loadSalons(paths, {
           maxBytes: opts.maxBytes,
+          // From the config file (see config-flags.ts).
+          ...(opts.headingAliases ? { headingAliases: opts.headingAliases } : {}),
         });
         for (const w of warnings) info(`warning: ${w.file}: ${w.message}`);
         for (const s of skipped) info(`skipped: ${s.message}`);

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { SalonLens } from '../../api/salon-lens.js';
+import { runtimeName } from '../../embed/index.js';
 import { type AddSummary, redact } from '../../index/index.js';
 import { REPORT_FORMATS, type ReportFormat, refuseForeignReports } from '../../report/index.js';
 import {
@@ -14,8 +15,14 @@ import {
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
+import { addGuideFlags, type GuideFlags, guideFromFlags } from '../guide-flags.js';
 import { info, printJson } from '../io.js';
-import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
+import {
+  type LoadFlags,
+  loadDocuments,
+  SKIP_INVALID_HELP,
+  STRICT_HELP,
+} from '../load-documents.js';
 import { assertHasItems } from '../open-store.js';
 import { createProgress } from '../progress.js';
 import { addStoreOption } from '../store-option.js';
@@ -24,7 +31,7 @@ import { warnReplaced } from '../warnings.js';
 import { interruptSignal } from './index.js';
 import { parseK } from './themes.js';
 
-interface ReportFlags extends EmbedderFlags, LoadFlags {
+interface ReportFlags extends EmbedderFlags, LoadFlags, GuideFlags {
   store: string;
   out: string;
   format: ReportFormat[];
@@ -62,13 +69,16 @@ export function registerReport(program: Command): void {
       ...REPORT_FORMATS,
     ])
     .option('--k <n|auto>', 'number of themes, or auto', parseK, 'auto')
-    .option('--title <text>', 'report title')
+    .option('--title <text>', 'report title');
+  addGuideFlags(command)
     .option('--skip-invalid', SKIP_INVALID_HELP)
+    .option('--strict', STRICT_HELP)
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'print a summary (paths, counts) as JSON on stdout');
   addEmbedderFlags(command).action(async (paths: string[], flags: ReportFlags) => {
     // A user's own report.md in --out is refused before anything is indexed.
     if (!flags.overwrite) await refuseForeignReports(flags.out, flags.format);
+    const guide = await guideFromFlags(flags);
     const progress = createProgress('report', { quiet: flags.quiet });
     // Never read what this tool wrote: the store and the report folder (when they sit
     // inside a salons folder); loadSalons also recognises a moved report by its marker.
@@ -94,13 +104,14 @@ export function registerReport(program: Command): void {
             removedItems: 0,
             embeddedItems: 0,
             skipped: [],
+            warnings: [],
           };
       assertHasItems(lens, redact(flags.store));
       const report = await lens.report({
         outDir: flags.out,
         formats: flags.format,
         overwrite: flags.overwrite ?? false,
-        themes: { k: flags.k },
+        themes: { k: flags.k, ...(guide.length > 0 ? { guide } : {}) },
         ...(flags.title ? { title: flags.title } : {}),
         onProgress: progress.update,
         signal: interrupt.signal,
@@ -114,8 +125,11 @@ export function registerReport(program: Command): void {
         items: report.data.items.length,
         themes: report.data.themes.themes.length,
         embedder: report.data.embedder.id,
+        // What embedded in this run ('onnxruntime', 'tfjs'); null when nothing was embedded.
+        runtime: runtimeName(lens.embedder) ?? null,
         ...added,
         skipped: loaded?.skipped ?? [],
+        warnings: loaded?.warnings ?? [],
       };
       if (flags.json) {
         printJson(summary);
@@ -126,8 +140,11 @@ export function registerReport(program: Command): void {
       );
       info(
         `${summary.salons} salons, ${summary.items} items (${added.embeddedItems} embedded now), ` +
-          `${summary.themes} themes, model ${summary.embedder}` +
-          (summary.skipped.length ? `; ${summary.skipped.length} invalid document(s) skipped` : ''),
+          `${summary.themes} themes, model ${lens.runtime}` +
+          (summary.skipped.length
+            ? `; ${summary.skipped.length} invalid document(s) skipped`
+            : '') +
+          (summary.warnings.length ? `; ${summary.warnings.length} warning(s) (above)` : ''),
       );
       process.stdout.write(`${files.map(terminalSafe).join('\n')}\n`);
     } finally {

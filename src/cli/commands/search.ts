@@ -87,7 +87,7 @@ export function registerSearch(program: Command): void {
     .option('--to <date>', 'only salons on or before YYYY-MM-DD', parseIsoDate)
     .option(
       '--mode <mode>',
-      'vector (meaning, score = cosine), lexical (keywords, score = BM25) or hybrid ' +
+      'vector (meaning, score = csls or cosine: see --scoring), lexical (keywords, score = BM25) or hybrid ' +
         '(both fused, score = RRF) (default vector)',
       parseChoice(SEARCH_MODES),
     )

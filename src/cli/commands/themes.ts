@@ -7,22 +7,20 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { redact } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
-import { guideFromFile, guideFromList } from '../guide-flags.js';
+import { addGuideFlags, type GuideFlags, guideFromFlags } from '../guide-flags.js';
 import { info, printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parsePositiveInt } from '../option-parsers.js';
 import { addStoreOption } from '../store-option.js';
 import { fitLine, formatTable } from '../table.js';
 
-interface ThemesFlags extends EmbedderFlags {
+interface ThemesFlags extends EmbedderFlags, GuideFlags {
   store: string;
   k: number | 'auto';
   seed?: number;
   minSize?: number;
   contested?: boolean;
   wide?: boolean;
-  guide?: string;
-  guideFile?: string;
   json?: boolean;
 }
 
@@ -46,17 +44,12 @@ export function registerThemes(program: Command): void {
       'smallest theme; smaller clusters become unassigned',
       parsePositiveInt,
     )
-    .option('--contested', 'sort themes by their share of disagreements')
-    .option('--guide <names>', 'comma-separated theme names to look for first')
-    .option('--guide-file <file>', 'theme names from a .txt (name[: description]) or .json file')
+    .option('--contested', 'sort themes by their share of disagreements');
+  addGuideFlags(command)
     .option('--wide', 'show full labels and items instead of fitting the terminal width')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
-    // Read the guide before opening the store: a bad guide fails fast.
-    const guide = [
-      ...(flags.guide !== undefined ? guideFromList(flags.guide) : []),
-      ...(flags.guideFile !== undefined ? await guideFromFile(flags.guideFile) : []),
-    ];
+    const guide = await guideFromFlags(flags);
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, redact(flags.store));

@@ -6,8 +6,9 @@
  *   salon-lens verify --store .lens
  */
 import type { Command } from 'commander';
+import { SalonLens } from '../../api/salon-lens.js';
 import { SalonLensError } from '../../errors.js';
-import { redact, verifyLens } from '../../index/index.js';
+import { redact } from '../../index/index.js';
 import { info, printJson } from '../io.js';
 import { addStoreOption } from '../store-option.js';
 
@@ -18,7 +19,7 @@ export function registerVerify(program: Command): void {
   addStoreOption(command)
     .option('--json', 'print the report as JSON on stdout')
     .action(async (flags: { store: string; json?: boolean }) => {
-      const report = await verifyLens(flags.store);
+      const report = await SalonLens.verify(flags.store);
       if (flags.json) printJson(report);
       if (report.ok) {
         if (!flags.json) {

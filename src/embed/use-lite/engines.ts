@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { SalonLensError } from '../../errors.js';
+import { ONNX_INSTALL_HINT } from '../runtime-label.js';
 import { startUseLitePool, type UseLitePool } from '../worker-pool.js';
 import { loadUseLiteOnnxModel } from './onnx-model.js';
 import { loadOnnxRuntimeNode } from './runtime.js';
@@ -104,6 +105,21 @@ function tfjsEngine(threads: number): UseLiteEngine {
   };
 }
 
+let fallbackWarned = false;
+
+/**
+ * Said once per process (a Node warning, on stderr unless the app handles
+ * 'warning' events): an install that silently dropped onnxruntime-node runs ~6× slower.
+ */
+function warnFallbackOnce(): void {
+  if (fallbackWarned) return;
+  fallbackWarned = true;
+  process.emitWarning(
+    `onnxruntime-node is not installed, so the bundled model runs on the TensorFlow.js fallback (same vectors, about 6× slower); to speed it up, ${ONNX_INSTALL_HINT}`,
+    { code: 'SALON_LENS_TFJS_FALLBACK' },
+  );
+}
+
 /**
  * `auto`: onnxruntime-node when it can be loaded, else the tfjs fallback.
  * `onnx` insists (BACKEND_NOT_INSTALLED with the npm command when missing);
@@ -122,6 +138,7 @@ export async function openUseLiteEngine(
       error instanceof SalonLensError &&
       error.code === 'BACKEND_NOT_INSTALLED'
     ) {
+      warnFallbackOnce();
       return tfjsEngine(threads);
     }
     throw error;
