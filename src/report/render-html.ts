@@ -8,6 +8,13 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import {
+  reachLine,
+  type SimilarQuestionGroup,
+  type Wording,
+  wordingNumbers,
+  wordingsOf,
+} from '../index/index.js';
 import { RECURRING_SALONS } from './glance.js';
 import { html, type SafeHtml, unsafeRaw } from './html.js';
 import { keySvg, renderLegend, renderMap } from './html-map.js';
@@ -34,6 +41,8 @@ export const REPORT_CSP =
 const VISIBLE_ITEMS = 4;
 /** Recurring-question groups shown before the rest fold. */
 const VISIBLE_GROUPS = 6;
+/** Recurring-question entries in the page at all; the rest are in report.json. */
+const RECURRING_SHOWN = 20;
 
 export function renderHtml(data: ReportData): string {
   const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));
@@ -289,27 +298,42 @@ function itemLine(view: ReportView, item: ThemeItemRef, showSection: boolean): S
 function recurring(view: ReportView): SafeHtml {
   const groups = view.data.recurringQuestions;
   const first = groups[0];
+  const shown = groups.slice(0, RECURRING_SHOWN);
+  const more = groups.length - shown.length;
   const body =
     first === undefined
       ? html`<p>No question was asked in similar words in more than one salon.</p>`
       : foldedGroups(
-          groups.map((group, i) => {
-            const number = new Map(group.questions.map((q, n) => [q.item.id, n + 1]));
+          shown.map((group, i) => {
+            const wordings = wordingsOf(group);
+            const number = wordingNumbers(wordings);
             const links = group.links.map(
               (l) =>
                 html`<li>${number.get(l.a)}–${number.get(l.b)} <span class="score">${l.score.toFixed(2)}</span> <span class="src">(cosine ${l.cosine.toFixed(2)})</span></li>`,
             );
-            return html`<li><h3>Candidate ${i + 1}: asked in ${plural(group.salons.length, 'salon')} <span class="score" title="${scoringName(group.scoring)}">weakest link ${group.weakestLink.toFixed(2)}</span></h3>
-<ol class="items">${group.questions.map((q) => {
-              const salon = view.salon(q.salon.id);
-              return html`<li><span class="text">${q.item.text}</span> <span class="src">— ${salon ? `${salon.key} · ${salon.title}` : q.salon.title}</span></li>`;
-            })}</ol>
-<ul class="chips" aria-label="Link scores">${links}</ul></li>`;
+            return html`<li><h3>Candidate ${i + 1}: ${reachLine(group)} <span class="score" title="${scoringName(group.scoring)}">weakest link ${group.weakestLink.toFixed(2)}</span></h3>
+<ol class="items">${wordings.map(
+              (w) =>
+                html`<li><span class="text">${w.text}</span> <span class="src">— ${wordingSource(view, group, w)}</span></li>`,
+            )}</ol>
+${links.length > 0 ? html`<ul class="chips" aria-label="Link scores">${links}</ul>` : ''}</li>`;
           }),
         );
   return html`<section id="recurring" aria-labelledby="recurring-h">
 <h2 id="recurring-h">Recurring questions</h2>
-<p class="lead">Candidates to review, strongest first: questions from different salons that may ask the same thing.${first ? ` Every pair in a group scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
+<p class="lead">Questions from different salons that may ask the same thing, most widely asked first; repeats of one wording count every salon that asked it.${first ? ` Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
 ${body}
+${more > 0 ? html`<p class="lead">${plural(more, 'more entry', 'more entries')} in report.json (<code>recurringQuestions</code>).</p>` : ''}
 </section>`;
+}
+
+/** Where a wording was asked: its salon, or "48 salons, 2020-01-04 → 2025-08-23". */
+function wordingSource(view: ReportView, group: SimilarQuestionGroup, w: Wording): string {
+  if (w.itemIds.length === 1) {
+    const q = group.questions.find((x) => x.item.id === w.itemIds[0]);
+    const salon = q && view.salon(q.salon.id);
+    return salon ? `${salon.key} · ${salon.title}` : (q?.salon.title ?? '');
+  }
+  const span = w.firstDate && w.lastDate ? `, ${w.firstDate} → ${w.lastDate}` : '';
+  return `${plural(w.salonCount, 'salon')}${span}`;
 }

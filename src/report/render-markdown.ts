@@ -10,6 +10,7 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import { reachLine, wordingNumbers, wordingsOf } from '../index/index.js';
 import { REPORT_MARKER } from '../parse/index.js';
 import { RECURRING_SALONS } from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
@@ -171,20 +172,26 @@ function ref(view: ReportView, item: ThemeItemRef, showSection = true): string {
   return `${md(item.text)}${where}${section}`;
 }
 
+/** Recurring-question entries in the Markdown; the rest are in report.json. */
+const RECURRING_SHOWN = 20;
+
 function recurringQuestions(view: ReportView): string {
   const groups = view.data.recurringQuestions;
   if (groups.length === 0) {
     return '## Recurring questions\n\nNo question was asked in similar words in more than one salon.';
   }
   const first = groups[0] as (typeof groups)[number];
-  const blocks = groups.map((group, i) => {
-    const header =
-      `### Candidate ${i + 1}: asked in ${plural(group.salons.length, 'salon')} ` +
-      `(weakest link ${group.weakestLink.toFixed(2)})`;
-    const number = new Map(group.questions.map((q, n) => [q.item.id, n + 1]));
-    const items = group.questions.map((q, n) => {
-      const salon = view.salon(q.salon.id);
-      return `${n + 1}. ${md(q.item.text)} — _${md(salon?.label ?? q.salon.title)}_`;
+  const blocks = groups.slice(0, RECURRING_SHOWN).map((group, i) => {
+    const header = `### Candidate ${i + 1}: ${reachLine(group)} (weakest link ${group.weakestLink.toFixed(2)})`;
+    const wordings = wordingsOf(group);
+    const number = wordingNumbers(wordings);
+    const items = wordings.map((w, n) => {
+      const q = group.questions.find((x) => x.item.id === w.itemIds[0]);
+      const where =
+        w.itemIds.length === 1
+          ? md(view.salon(q?.salon.id ?? '')?.label ?? q?.salon.title ?? '')
+          : `${plural(w.salonCount, 'salon')}${w.firstDate && w.lastDate ? `, ${w.firstDate} → ${w.lastDate}` : ''}`;
+      return `${n + 1}. ${md(w.text)} — _${where}_`;
     });
     const links = group.links
       .map(
@@ -192,15 +199,22 @@ function recurringQuestions(view: ReportView): string {
           `${number.get(l.a)}–${number.get(l.b)}: ${l.score.toFixed(2)} (cosine ${l.cosine.toFixed(2)})`,
       )
       .join('; ');
-    return [header, '', ...items, '', `Links: ${links}`].join('\n');
+    return [header, '', ...items, ...(links ? ['', `Links: ${links}`] : [])].join('\n');
   });
+  const more = groups.length - blocks.length;
   return [
     '## Recurring questions',
     '',
-    `Candidates to review, strongest first: questions from different salons that may ask the same thing. ` +
-      `Every pair in a group scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); ` +
+    `Questions from different salons that may ask the same thing, most widely asked first; repeats of one wording count every salon that asked it. ` +
+      `Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); ` +
       'the model cannot tell "same words, different question" apart, so read before trusting.',
     '',
     blocks.join('\n\n'),
+    ...(more > 0
+      ? [
+          '',
+          `${plural(more, 'more entry', 'more entries')} in report.json (\`recurringQuestions\`).`,
+        ]
+      : []),
   ].join('\n');
 }
