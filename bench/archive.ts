@@ -42,6 +42,8 @@ interface Timed {
   /** Each progress stage's first and last line, ms after the start. */
   stages: Map<string, { first: number; last: number }>;
   peakRssMiB?: number;
+  /** User + system CPU seconds (the box is shared: wall time depends on the load). */
+  cpuSeconds?: number;
 }
 
 /** Runs the CLI with /usr/bin/time when present (peak RSS), stamping progress lines as they arrive. */
@@ -50,7 +52,7 @@ function run(argv: string[]): Promise<Timed> {
     const t0 = performance.now();
     const timeBin = existsSync('/usr/bin/time');
     const [cmd, cmdArgs] = timeBin
-      ? ['/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', process.execPath, CLI, ...argv]]
+      ? ['/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M CPU_S=%U %S', process.execPath, CLI, ...argv]]
       : [process.execPath, [CLI, ...argv]];
     const child = spawn(cmd, cmdArgs as string[], {
       cwd: REPO_ROOT,
@@ -80,6 +82,7 @@ function run(argv: string[]): Promise<Timed> {
     child.on('error', reject);
     child.on('close', (code) => {
       const kb = /PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1];
+      const cpu = /CPU_S=([\d.]+) ([\d.]+)/.exec(stderr);
       resolve({
         ms: performance.now() - t0,
         code,
@@ -87,6 +90,7 @@ function run(argv: string[]): Promise<Timed> {
         stderr,
         stages,
         ...(kb ? { peakRssMiB: Number(kb) / 1024 } : {}),
+        ...(cpu ? { cpuSeconds: Number(cpu[1]) + Number(cpu[2]) } : {}),
       });
     });
   });
@@ -207,6 +211,10 @@ async function main(): Promise<void> {
       indexSeconds: index.ms / 1000,
       reportSeconds: report.ms / 1000,
       reportOverIndex: report.ms / index.ms,
+      indexCpuSeconds: index.cpuSeconds,
+      reportCpuSeconds: report.cpuSeconds,
+      reportOverIndexCpu:
+        report.cpuSeconds && index.cpuSeconds ? report.cpuSeconds / index.cpuSeconds : undefined,
       reportStagesMs: stages,
       indexPeakRssMiB: index.peakRssMiB,
       reportPeakRssMiB: report.peakRssMiB,
@@ -227,6 +235,9 @@ async function main(): Promise<void> {
           ['index (s)', row.indexSeconds.toFixed(1)],
           ['report (s)', row.reportSeconds.toFixed(1)],
           ['report / index', row.reportOverIndex.toFixed(2)],
+          ['index CPU (s)', String(row.indexCpuSeconds?.toFixed(1))],
+          ['report CPU (s)', String(row.reportCpuSeconds?.toFixed(1))],
+          ['report / index (CPU)', String(row.reportOverIndexCpu?.toFixed(2))],
           ...Object.entries(stages).map(([k, v]) => [`  stage ${k} (s)`, (v / 1000).toFixed(1)]),
           ['report peak RSS (MiB)', String(Math.round(row.reportPeakRssMiB ?? 0))],
           ['report.html (MB)', (htmlBytes / 1e6).toFixed(2)],

@@ -295,9 +295,13 @@ export class SalonLens {
     progress?.({ stage: 'themes', done: 0, total: 1 });
     const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
     progress?.({ stage: 'themes', done: 1, total: 1 });
+    progress?.({ stage: 'similar', done: 0, total: 1 });
     const recurringQuestions = await this.similarQuestions(
       opts.similarQuestions as SimilarQuestionsOptions,
     );
+    progress?.({ stage: 'similar', done: 1, total: 1 });
+    throwIfAborted(opts.signal, 'report');
+    progress?.({ stage: 'render', done: 0, total: 1 });
     const snapshot = await this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),

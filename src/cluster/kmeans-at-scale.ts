@@ -128,6 +128,23 @@ export interface KmeansFit {
   inertia: number;
 }
 
+/** x · c[base … base + dim), four lanes at a time (the k-means inner loop). */
+function dotAt(x: ArrayLike<number>, c: Float64Array, base: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  for (; d + 3 < dim; d += 4) {
+    s0 += (x[d] as number) * (c[base + d] as number);
+    s1 += (x[d + 1] as number) * (c[base + d + 1] as number);
+    s2 += (x[d + 2] as number) * (c[base + d + 2] as number);
+    s3 += (x[d + 3] as number) * (c[base + d + 3] as number);
+  }
+  for (; d < dim; d++) s0 += (x[d] as number) * (c[base + d] as number);
+  return s0 + s1 + s2 + s3;
+}
+
 /** Centre movement (squared, summed) below which Lloyd stops. */
 const TOLERANCE = 1e-6;
 
@@ -166,10 +183,7 @@ export function lloyd(
       let best = 0;
       let bestScore = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < k; j++) {
-        let s = 0;
-        const base = j * dim;
-        for (let d = 0; d < dim; d++) s += (x[d] as number) * (c[base + d] as number);
-        s -= half[j] as number;
+        const s = dotAt(x, c, j * dim, dim) - (half[j] as number);
         if (s > bestScore) {
           bestScore = s;
           best = j;

@@ -12,7 +12,7 @@ import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
 import { reachLine, wordingNumbers, wordingsOf } from '../index/index.js';
 import { REPORT_MARKER } from '../parse/index.js';
-import { RECURRING_SALONS } from './glance.js';
+import { MOST_PERIODS, RECENT_PERIODS, RECURRING_SALONS, type Trend } from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import {
   createReportView,
@@ -61,6 +61,35 @@ function glance(view: ReportView): string {
     themes.length === 0
       ? '_none_'
       : themes.map((t) => `${t.number}. ${md(t.theme.label)} (${detail(t)})`).join('; ');
+  const a = g.archive;
+  if (a) {
+    const trend = (list: readonly Trend[]) => (t: ThemeView) => {
+      const x = list.find((y) => y.theme === t) as Trend;
+      return `${formatPercent(x.before)} → ${formatPercent(x.recent)} of items`;
+    };
+    const most = Math.ceil(MOST_PERIODS * a.periods);
+    return [
+      '## At a glance',
+      '',
+      `- **In ${most}+ of ${a.periods} periods (${a.inMostCount} of ${view.themes.length} themes):** ${list(a.inMostPeriods, (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`)}`,
+      `- **Rising (last ${RECENT_PERIODS} periods against before):** ${list(
+        a.rising.map((x) => x.theme),
+        trend(a.rising),
+      )}`,
+      `- **Fading (last ${RECENT_PERIODS} periods against before):** ${list(
+        a.fading.map((x) => x.theme),
+        trend(a.fading),
+      )}`,
+      `- **Most contested:** ${list(g.contested, (t) => `${formatPercent(t.theme.contested)} disagreements`)}`,
+      `- **Most widely recurring questions:** ${
+        a.questions.length === 0
+          ? '_none_'
+          : a.questions
+              .map((q) => `${md(wordingsOf(q)[0]?.text ?? '')} (${reachLine(q)})`)
+              .join('; ')
+      }`,
+    ].join('\n');
+  }
   const lines = [
     '## At a glance',
     '',
@@ -77,12 +106,29 @@ function glance(view: ReportView): string {
 }
 
 function overview(view: ReportView): string {
+  const k = view.data.themes.kSelection.mode === 'auto' ? 'k chosen automatically' : 'k fixed';
+  const kept = `${plural(view.themes.length, 'theme')} kept from k = ${view.data.themes.k} clusters (${k}, seed ${view.data.themes.seed}).`;
+  if (view.periods) {
+    return [
+      '## Overview',
+      '',
+      'Salons by period (every salon is in report.json).',
+      '',
+      '| Period | Salons | Insights | Questions | Disagreements | Items |',
+      '|---|--:|--:|--:|--:|--:|',
+      ...view.periods.map(
+        (p) =>
+          `| ${p.key} | ${p.salons.length} | ${p.counts.insight} | ${p.counts.question} | ${p.counts.disagreement} | ${p.total} |`,
+      ),
+      '',
+      kept,
+    ].join('\n');
+  }
   const rows = view.salons.map(
     (s) =>
       `| ${s.key} | ${s.date ?? '–'} | ${md(s.title)} | ${s.counts.insight} | ${s.counts.question} | ` +
       `${s.counts.disagreement} | ${s.total} |`,
   );
-  const k = view.data.themes.kSelection.mode === 'auto' ? 'k chosen automatically' : 'k fixed';
   return [
     '## Overview',
     '',
@@ -90,12 +136,27 @@ function overview(view: ReportView): string {
     '|---|---|---|--:|--:|--:|--:|',
     ...rows,
     '',
-    `${plural(view.themes.length, 'theme')} kept from k = ${view.data.themes.k} clusters (${k}, seed ${view.data.themes.seed}).`,
+    kept,
   ].join('\n');
 }
 
 function heatmap(view: ReportView): string {
   if (view.themes.length === 0) return '## Themes across salons\n\nNo themes were found.';
+  if (view.periods) {
+    const periods = view.periods;
+    return [
+      '## Themes across salons',
+      '',
+      'Items per theme in each period, oldest first (· = none).',
+      '',
+      `| Theme | ${periods.map((p) => p.key).join(' | ')} | Total |`,
+      `|---|${periods.map(() => '--:').join('|')}|--:|`,
+      ...view.themes.map(
+        (t) =>
+          `| ${t.number}. ${md(t.theme.label)} | ${t.countsByPeriod.map(cell).join(' | ')} | ${t.theme.size} |`,
+      ),
+    ].join('\n');
+  }
   const head = `| Theme | ${view.salons.map((s) => s.key).join(' | ')} | Total |`;
   const align = `|---|${view.salons.map(() => '--:').join('|')}|--:|`;
   const rows = view.themes.map(
@@ -132,7 +193,13 @@ function theme(view: ReportView, t: ThemeView): string {
     `### ${t.number}. ${md(theme.label)}${theme.kind === 'guided' ? ' (guided)' : ''}`,
     '',
     `- **Size:** ${plural(theme.size, 'item')} (${formatPercent(theme.share)} of all)`,
-    `- **Salons:** ${t.salonsPresent.map((s) => `${md(s.label)} (${t.countsBySalon[view.salons.indexOf(s)]})`).join('; ')}` +
+    (view.periods
+      ? `- **Periods:** ${view.periods
+          .flatMap((p, i) =>
+            (t.countsByPeriod[i] ?? 0) > 0 ? [`${p.key} (${t.countsByPeriod[i]})`] : [],
+          )
+          .join('; ')} · ${plural(t.salonsPresent.length, 'salon')}`
+      : `- **Salons:** ${t.salonsPresent.map((s) => `${md(s.label)} (${t.countsBySalon[view.salons.indexOf(s)]})`).join('; ')}`) +
       (span ? ` · ${span}` : ''),
     `- **Contested:** ${formatPercent(theme.contested)} of its items are disagreements`,
     `- **Keywords:** ${theme.keywords.map(md).join(', ')}`,
@@ -145,20 +212,26 @@ function theme(view: ReportView, t: ThemeView): string {
       ...theme.representatives.map((r) => `- ${ref(view, r)}`),
     );
   }
+  // An archive's theme holds hundreds of questions: the closest few here, all in the JSON.
+  const cap = view.periods ? MD_LIST_MAX : Number.POSITIVE_INFINITY;
+  const more = (total: number, noun: string): string[] =>
+    total > cap ? [`- _${plural(total - cap, `more ${noun}`)} in report.json._`] : [];
   if (theme.questions.length > 0) {
     lines.push('', '#### Questions and related insights from other salons', '');
-    for (const q of theme.questions) {
+    for (const q of theme.questions.slice(0, cap)) {
       lines.push(`- ${ref(view, q.question, false)}`);
       if (q.relatedInsights.length === 0) lines.push('  - _No close insight in another salon._');
       for (const r of q.relatedInsights) lines.push(`  - ↳ ${ref(view, r)} (${scoreLabel(r)})`);
     }
+    lines.push(...more(theme.questions.length, 'question'));
   }
   if (theme.disagreements.length > 0) {
     lines.push(
       '',
       '#### Disagreements',
       '',
-      ...theme.disagreements.map((d) => `- ${ref(view, d, false)}`),
+      ...theme.disagreements.slice(0, cap).map((d) => `- ${ref(view, d, false)}`),
+      ...more(theme.disagreements.length, 'disagreement'),
     );
   }
   return lines.join('\n');
@@ -172,6 +245,8 @@ function ref(view: ReportView, item: ThemeItemRef, showSection = true): string {
   return `${md(item.text)}${where}${section}`;
 }
 
+/** Questions or disagreements per theme in an archive's Markdown; the rest are in report.json. */
+const MD_LIST_MAX = 5;
 /** Recurring-question entries in the Markdown; the rest are in report.json. */
 const RECURRING_SHOWN = 20;
 
