@@ -293,12 +293,17 @@ export class SalonLens {
     const opts = parseOptions(ReportOptionsSchema, options, 'report options');
     const progress = opts.onProgress;
     progress?.({ stage: 'themes', done: 0, total: 1 });
-    const themes = await this.themes({ ...(opts.themes as ClusterOptions), signal: opts.signal });
+    const themes = await this.themes({
+      ...(opts.themes as ClusterOptions),
+      signal: opts.signal,
+      ...(progress ? { onProgress: progress } : {}),
+    });
     progress?.({ stage: 'themes', done: 1, total: 1 });
     progress?.({ stage: 'similar', done: 0, total: 1 });
-    const recurringQuestions = await this.similarQuestions(
-      opts.similarQuestions as SimilarQuestionsOptions,
-    );
+    const recurringQuestions = await this.similarQuestions({
+      ...(opts.similarQuestions as SimilarQuestionsOptions),
+      ...(progress ? { onProgress: progress } : {}),
+    });
     progress?.({ stage: 'similar', done: 1, total: 1 });
     throwIfAborted(opts.signal, 'report');
     progress?.({ stage: 'render', done: 0, total: 1 });

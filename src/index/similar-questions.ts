@@ -25,6 +25,7 @@ export interface SimilarQuestionsPlan {
   maxSize: number;
   scoring: QuestionScoring;
   salon?: ItemFilter['salon'];
+  onProgress?: (event: { stage: 'similar'; done: number; total: number }) => void;
   dateFrom?: string;
   dateTo?: string;
 }
@@ -74,6 +75,7 @@ export async function findSimilarQuestions(
   const wanted = o.scoring === 'cosine' ? o.k : 2 * o.k;
   const candidates: { index: number; cosine: number }[][] = [];
   for (const [w, question] of questions.entries()) {
+    if (w % 100 === 0) o.onProgress?.({ stage: 'similar', done: w, total: questions.length });
     const fetched = await storage.nearest({
       vector: question.vector,
       k: repeats ? 2 * wanted : wanted,
@@ -93,6 +95,7 @@ export async function findSimilarQuestions(
     }
     candidates.push(list.slice(0, wanted));
   }
+  o.onProgress?.({ stage: 'similar', done: questions.length, total: questions.length });
   const contrastive =
     contrast && questions.length <= contrast.maxQuestions
       ? await contrastiveScores({

@@ -418,7 +418,7 @@ ${links.length > 0 ? html`<ul class="chips" aria-label="Link scores">${links}</u
         );
   return html`<section id="recurring" aria-labelledby="recurring-h">
 <h2 id="recurring-h">Recurring questions</h2>
-<p class="lead">Questions from different salons that may ask the same thing, most widely asked first; repeats of one wording count every salon that asked it.${first ? ` Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
+<p class="lead">Candidates to review, most widely asked first, then strongest: questions from different salons that may ask the same thing; repeats of one wording count every salon that asked it.${first ? ` Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
 ${body}
 ${more > 0 ? html`<p class="lead">${plural(more, 'more entry', 'more entries')} in report.json (<code>recurringQuestions</code>).</p>` : ''}
 </section>`;

@@ -280,7 +280,7 @@ function recurringQuestions(view: ReportView): string {
   return [
     '## Recurring questions',
     '',
-    `Questions from different salons that may ask the same thing, most widely asked first; repeats of one wording count every salon that asked it. ` +
+    `Candidates to review, most widely asked first, then strongest: questions from different salons that may ask the same thing; repeats of one wording count every salon that asked it. ` +
       `Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); ` +
       'the model cannot tell "same words, different question" apart, so read before trusting.',
     '',

@@ -92,6 +92,10 @@ export function registerReport(program: Command): void {
             skipped: [],
           };
       assertHasItems(lens, redact(flags.store));
+      // From here on nothing is written until the end, and each write is atomic (the
+      // store's theme memory, the report files), so Ctrl-C may end the process at once:
+      // clustering is synchronous and would only see an abort between its steps.
+      interrupt.done();
       const report = await lens.report({
         outDir: flags.out,
         formats: flags.format,

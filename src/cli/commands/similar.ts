@@ -19,6 +19,7 @@ import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parseChoice, parsePositiveInt, parseScore } from '../option-parsers.js';
+import { createProgress } from '../progress.js';
 import { addStoreOption } from '../store-option.js';
 import { fitLine } from '../table.js';
 
@@ -32,6 +33,7 @@ interface SimilarFlags extends EmbedderFlags {
   maxSize?: number;
   wide?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerSimilar(program: Command): void {
@@ -58,12 +60,15 @@ export function registerSimilar(program: Command): void {
       parseChoice(['complete', 'average', 'single'] as const),
     )
     .option('--wide', 'show full question text instead of fitting the terminal width')
+    .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the groups as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, redact(flags.store));
+      const progress = createProgress('similar', { quiet: flags.quiet });
       const groups = await lens.similarQuestions({
+        onProgress: progress.update,
         threshold: flags.threshold,
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
@@ -71,6 +76,7 @@ export function registerSimilar(program: Command): void {
         scoring: flags.scoring,
         maxSize: flags.maxSize,
       });
+      progress.stop();
       if (flags.json) {
         printJson(groups);
         return;

@@ -11,6 +11,7 @@ import { guideFromFile, guideFromList } from '../guide-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parsePositiveInt } from '../option-parsers.js';
+import { createProgress } from '../progress.js';
 import { addStoreOption } from '../store-option.js';
 import { fitLine, formatTable } from '../table.js';
 
@@ -24,6 +25,7 @@ interface ThemesFlags extends EmbedderFlags {
   guide?: string;
   guideFile?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function parseK(value: string): number | 'auto' {
@@ -50,6 +52,7 @@ export function registerThemes(program: Command): void {
     .option('--guide <names>', 'comma-separated theme names to look for first')
     .option('--guide-file <file>', 'theme names from a .txt (name[: description]) or .json file')
     .option('--wide', 'show full labels and items instead of fitting the terminal width')
+    .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
     // Read the guide before opening the store: a bad guide fails fast.
@@ -60,13 +63,16 @@ export function registerThemes(program: Command): void {
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, redact(flags.store));
+      const progress = createProgress('themes', { quiet: flags.quiet });
       const result = await lens.themes({
+        onProgress: progress.update,
         persist: 'when-free',
         k: flags.k,
         ...(flags.seed ? { seed: flags.seed } : {}),
         ...(flags.minSize ? { minSize: flags.minSize } : {}),
         ...(guide.length > 0 ? { guide } : {}),
       });
+      progress.stop();
       if (flags.json) {
         printJson(result);
         return;
