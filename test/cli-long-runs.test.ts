@@ -5,9 +5,11 @@
  * is written until its last, atomic, steps).
  */
 import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeArchive, writeArchive } from '../bench/lib/archive-corpus.js';
+import { CACHE_CHUNK } from '../src/embed/cache.js';
 import { runCli } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
 import { cliPath, examplesDir } from './helpers/shared-data.js';
@@ -71,5 +73,54 @@ describe('long runs off a terminal', () => {
     // Ended by the signal: a shell reports exit status 130 (128 + SIGINT).
     expect(signal === 'SIGINT' || code === 130).toBe(true);
     expect(took).toBeLessThan(2000);
+  }, 300_000);
+});
+
+describe('an interrupted index run', () => {
+  it('keeps what it embedded: after Ctrl-C a rerun embeds only the rest', async () => {
+    // 100 salons × 4 items = 400 items with the bundled model; the cache keeps vectors
+    // a chunk (CACHE_CHUNK) at a time.
+    const dir = await tempStoreDir('long-resume-');
+    const docs = path.join(dir, 'salons');
+    await writeArchive(makeArchive({ salons: 100, itemsPerSalon: 4, seed: 7 }), docs);
+    const cacheDir = path.join(dir, 'cache');
+    const env = { ...process.env, SALON_LENS_EMBED_CACHE: cacheDir };
+    const store = path.join(dir, 'store');
+    const child = spawn(process.execPath, [cliPath, 'index', docs, '--store', store], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupt once the first chunk of vectors is in the cache.
+    let sentAt = 0;
+    while (!sentAt) {
+      const segments = (await readdir(cacheDir, { recursive: true }).catch(() => [])).filter((f) =>
+        /seg-[^/]*\.bin$/.test(String(f)),
+      );
+      if (segments.length > 0) {
+        sentAt = performance.now();
+        child.kill('SIGINT');
+      } else await new Promise((r) => setTimeout(r, 50));
+      if (child.exitCode !== null) break;
+    }
+    const code = await ended;
+    expect(sentAt, `index ended before a chunk was cached:\n${stderr}`).toBeGreaterThan(0);
+    expect(code, stderr).toBe(130);
+    expect(performance.now() - sentAt).toBeLessThan(2000);
+
+    const rerun = runCli(['index', docs, '--store', store, '--json', '--quiet'], { env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const summary = JSON.parse(rerun.stdout);
+    expect(summary.itemCount).toBe(400);
+    // What the first run embedded came from the cache; the model embedded only the rest.
+    expect(summary.embeddedFromCache).toBeGreaterThanOrEqual(CACHE_CHUNK);
+    expect(summary.embeddedFromCache).toBeLessThan(400);
+    console.log(
+      `cli-long-runs: rerun after Ctrl-C took ${summary.embeddedFromCache} of 400 vectors from the cache`,
+    );
   }, 300_000);
 });

@@ -4,7 +4,7 @@
  * and validates them.
  */
 import { z } from 'zod';
-import type { Embedder, EmbedderOptions } from '../embed/index.js';
+import type { Embedder, EmbedderOptions, EmbeddingCache } from '../embed/index.js';
 import { REPORT_FORMATS } from '../report/index.js';
 
 export const isEmbedder = (value: unknown): value is Embedder => {
@@ -36,6 +36,20 @@ export const OpenOptionsSchema = z.strictObject({
   readOnly: z.boolean().default(false),
   /** HNSW query breadth for this session. @default the store's */
   ef: z.number().int().positive().optional(),
+  /**
+   * Keep every vector here as it is made (see openEmbeddingCache), so an interrupted
+   * run embeds only what was missing next time. The CLI uses one by default.
+   */
+  embeddingCache: z
+    .custom<EmbeddingCache>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as EmbeddingCache).getMany === 'function' &&
+        typeof (v as EmbeddingCache).putMany === 'function',
+      'expected an EmbeddingCache (openEmbeddingCache)',
+    )
+    .optional(),
   /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
   schema: z.string().optional(),
 });
@@ -47,6 +61,20 @@ export const CreateOptionsSchema = z.strictObject({
   hnsw: HnswSchema,
   /** Replace an existing store. Nothing is destroyed without it. @default false */
   force: z.boolean().default(false),
+  /**
+   * Keep every vector here as it is made (see openEmbeddingCache), so an interrupted
+   * run embeds only what was missing next time. The CLI uses one by default.
+   */
+  embeddingCache: z
+    .custom<EmbeddingCache>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as EmbeddingCache).getMany === 'function' &&
+        typeof (v as EmbeddingCache).putMany === 'function',
+      'expected an EmbeddingCache (openEmbeddingCache)',
+    )
+    .optional(),
   /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
   schema: z.string().optional(),
 });

@@ -17,7 +17,12 @@ import {
   ThemeStateSchema,
   type ThemesResult,
 } from '../cluster/index.js';
-import { createEmbedder, type Embedder } from '../embed/index.js';
+import {
+  createEmbedder,
+  type Embedder,
+  type EmbeddingCache,
+  withEmbeddingCache,
+} from '../embed/index.js';
 import { isSalonLensError, parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import {
   type AddSalonsOptions,
@@ -116,7 +121,7 @@ export class SalonLens {
     const where = opts.schema ? { schema: opts.schema } : {};
     const choice =
       opts.embedder ?? embedderOptionsForId(await storedEmbedderId(dir, where), redact(dir));
-    return SalonLens.#withEmbedder(choice, { dir, ...where }, (embedder) =>
+    return SalonLens.#withEmbedder(choice, { dir, ...where }, opts.embeddingCache, (embedder) =>
       openLens(dir, {
         embedder,
         readOnly: opts.readOnly,
@@ -130,13 +135,17 @@ export class SalonLens {
   static async create(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(CreateOptionsSchema, options, 'create options');
     const where = opts.schema ? { schema: opts.schema } : {};
-    return SalonLens.#withEmbedder(opts.embedder ?? {}, { dir, ...where }, (embedder) =>
-      createLens(dir, {
-        embedder,
-        force: opts.force,
-        ...(opts.hnsw ? { hnsw: opts.hnsw } : {}),
-        ...where,
-      }),
+    return SalonLens.#withEmbedder(
+      opts.embedder ?? {},
+      { dir, ...where },
+      opts.embeddingCache,
+      (embedder) =>
+        createLens(dir, {
+          embedder,
+          force: opts.force,
+          ...(opts.hnsw ? { hnsw: opts.hnsw } : {}),
+          ...where,
+        }),
     );
   }
 
@@ -144,9 +153,12 @@ export class SalonLens {
   static async #withEmbedder(
     choice: Embedder | Parameters<typeof createEmbedder>[0],
     location: StoreLocation,
+    cache: EmbeddingCache | undefined,
     openStore: (embedder: Embedder) => Promise<Lens>,
   ): Promise<SalonLens> {
-    const { embedder, owned } = await resolveEmbedder(choice);
+    const resolved = await resolveEmbedder(choice);
+    const owned = resolved.owned;
+    const embedder = cache ? withEmbeddingCache(resolved.embedder, cache) : resolved.embedder;
     try {
       return new SalonLens(await openStore(embedder), embedder, owned, location);
     } catch (error) {
@@ -157,9 +169,13 @@ export class SalonLens {
 
   /** Open the store at `dir`, or create it when there is none. */
   static async openOrCreate(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
-    const { embedder, schema } = options;
+    const { embedder, schema, embeddingCache } = options;
     const open = () =>
-      SalonLens.open(dir, { ...(embedder ? { embedder } : {}), ...(schema ? { schema } : {}) });
+      SalonLens.open(dir, {
+        ...(embedder ? { embedder } : {}),
+        ...(schema ? { schema } : {}),
+        ...(embeddingCache ? { embeddingCache } : {}),
+      });
     if (!options.force && (await lensExists(dir, schema ? { schema } : {}))) return open();
     try {
       return await SalonLens.create(dir, options);

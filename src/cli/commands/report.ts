@@ -14,6 +14,7 @@ import {
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
+import { cliEmbeddingCache } from '../embedding-cache.js';
 import { info, printJson } from '../io.js';
 import { type LoadFlags, loadDocuments, SKIP_INVALID_HELP } from '../load-documents.js';
 import { assertHasItems } from '../open-store.js';
@@ -74,7 +75,11 @@ export function registerReport(program: Command): void {
         ? await loadDocuments(paths, { ...flags, exclude }, progress.update)
         : undefined;
     const embedder = embedderOptionsFromFlags(flags);
-    const options = embedder ? { embedder } : {};
+    const cached = await cliEmbeddingCache();
+    const options = {
+      ...(embedder ? { embedder } : {}),
+      ...(cached.cache ? { embeddingCache: cached.cache } : {}),
+    };
     // With documents the store is created when missing; without, it must exist.
     const lens = loaded
       ? await SalonLens.openOrCreate(flags.store, options)
@@ -114,6 +119,7 @@ export function registerReport(program: Command): void {
         themes: report.data.themes.themes.length,
         embedder: report.data.embedder.id,
         ...added,
+        embeddedFromCache: cached.fromCache(),
         skipped: loaded?.skipped ?? [],
       };
       if (flags.json) {
