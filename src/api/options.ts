@@ -29,6 +29,21 @@ const HnswSchema = z
   })
   .optional();
 
+/**
+ * Keep every vector here as it is made (see openEmbeddingCache), so an interrupted
+ * run embeds only what was missing next time. The CLI uses one by default.
+ */
+const EmbeddingCacheSchema = z
+  .custom<EmbeddingCache>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as EmbeddingCache).getMany === 'function' &&
+      typeof (v as EmbeddingCache).putMany === 'function',
+    'expected an EmbeddingCache (openEmbeddingCache)',
+  )
+  .optional();
+
 export const OpenOptionsSchema = z.strictObject({
   /** @default the embedder the store was built with (bundled USE-lite for a new store) */
   embedder: EmbedderChoiceSchema.optional(),
@@ -36,20 +51,7 @@ export const OpenOptionsSchema = z.strictObject({
   readOnly: z.boolean().default(false),
   /** HNSW query breadth for this session. @default the store's */
   ef: z.number().int().positive().optional(),
-  /**
-   * Keep every vector here as it is made (see openEmbeddingCache), so an interrupted
-   * run embeds only what was missing next time. The CLI uses one by default.
-   */
-  embeddingCache: z
-    .custom<EmbeddingCache>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as EmbeddingCache).getMany === 'function' &&
-        typeof (v as EmbeddingCache).putMany === 'function',
-      'expected an EmbeddingCache (openEmbeddingCache)',
-    )
-    .optional(),
+  embeddingCache: EmbeddingCacheSchema,
   /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
   schema: z.string().optional(),
 });
@@ -61,20 +63,7 @@ export const CreateOptionsSchema = z.strictObject({
   hnsw: HnswSchema,
   /** Replace an existing store. Nothing is destroyed without it. @default false */
   force: z.boolean().default(false),
-  /**
-   * Keep every vector here as it is made (see openEmbeddingCache), so an interrupted
-   * run embeds only what was missing next time. The CLI uses one by default.
-   */
-  embeddingCache: z
-    .custom<EmbeddingCache>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as EmbeddingCache).getMany === 'function' &&
-        typeof (v as EmbeddingCache).putMany === 'function',
-      'expected an EmbeddingCache (openEmbeddingCache)',
-    )
-    .optional(),
+  embeddingCache: EmbeddingCacheSchema,
   /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
   schema: z.string().optional(),
 });

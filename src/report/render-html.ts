@@ -97,7 +97,18 @@ function themeLinks(list: readonly ThemeView[], detail: (t: ThemeView) => string
 /** The summary box for an archive grouped by period: thresholds relative to the archive. */
 function archiveGlance(view: ReportView, a: ArchiveGlance): SafeHtml {
   const none = (text: string): SafeHtml => html`<p class="none">${text}</p>`;
-  const trend = (x: Trend) => `${formatPercent(x.before)} → ${formatPercent(x.recent)} of items`;
+  const trendBox = (name: string, list: readonly Trend[], empty: string): SafeHtml =>
+    html`<div><h3>${name}: the last ${RECENT_PERIODS} periods against before</h3>${
+      list.length > 0
+        ? themeLinks(
+            list.map((x) => x.theme),
+            (t) => {
+              const x = list.find((y) => y.theme === t) as Trend;
+              return `${formatPercent(x.before)} → ${formatPercent(x.recent)} of items`;
+            },
+          )
+        : none(empty)
+    }</div>`;
   const most = Math.ceil(MOST_PERIODS * a.periods);
   return html`<section id="glance" class="glance" aria-labelledby="glance-h">
 <h2 id="glance-h">At a glance</h2>
@@ -110,22 +121,8 @@ function archiveGlance(view: ReportView, a: ArchiveGlance): SafeHtml {
         )
       : none(`No theme appears in ${most} or more periods.`)
   }</div>
-<div><h3>Rising: the last ${RECENT_PERIODS} periods against before</h3>${
-    a.rising.length > 0
-      ? themeLinks(
-          a.rising.map((x) => x.theme),
-          (t) => trend(a.rising.find((x) => x.theme === t) as Trend),
-        )
-      : none('No theme’s share at least doubled recently.')
-  }</div>
-<div><h3>Fading: the last ${RECENT_PERIODS} periods against before</h3>${
-    a.fading.length > 0
-      ? themeLinks(
-          a.fading.map((x) => x.theme),
-          (t) => trend(a.fading.find((x) => x.theme === t) as Trend),
-        )
-      : none('No theme’s share halved recently.')
-  }</div>
+${trendBox('Rising', a.rising, 'No theme’s share at least doubled recently.')}
+${trendBox('Fading', a.fading, 'No theme’s share halved recently.')}
 <div><h3>Most contested</h3>${
     view.glance.contested.length > 0
       ? themeLinks(
