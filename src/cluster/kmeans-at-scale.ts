@@ -40,6 +40,12 @@ export const SELECT_RESTARTS = 2;
  * ~2·10¹⁰ multiply-adds, so a few passes, not a run to convergence.
  */
 export const FULL_ITERATIONS = 5;
+/**
+ * Lloyd iterations per fit on the sample (choosing k, then the chosen k's restarts):
+ * silhouettes and inertias compare well before convergence, and 100 iterations at
+ * k = 155 made choosing k take 330 s of the 430 s themes stage for 12,000 items.
+ */
+export const SAMPLE_ITERATIONS = 20;
 
 export interface ScaleClustering {
   labels: number[];
@@ -230,12 +236,17 @@ export function lloyd(
 export function fitRestarts(
   rows: readonly ArrayLike<number>[],
   k: number,
-  options: { seed: number; restarts: number; beforeRestart?: () => void },
+  options: { seed: number; restarts: number; iterations?: number; beforeRestart?: () => void },
 ): KmeansFit {
   let best: KmeansFit | undefined;
   for (let r = 0; r < options.restarts; r++) {
     options.beforeRestart?.();
-    const fit = lloyd(rows, seedCenters(rows, k, options.seed + r), 100, options.beforeRestart);
+    const fit = lloyd(
+      rows,
+      seedCenters(rows, k, options.seed + r),
+      options.iterations ?? 100,
+      options.beforeRestart,
+    );
     if (!best || fit.inertia < best.inertia) best = fit;
   }
   return best as KmeansFit;
@@ -271,6 +282,7 @@ export function clusterAtScale(
     const fit = fitRestarts(rowsFor(k), k, {
       seed: opts.seed,
       restarts: firstRestarts,
+      iterations: SAMPLE_ITERATIONS,
       beforeRestart: abortCheck,
     });
     const score = sims && k >= 2 && k < s ? silhouette(sims, s, fit.labels) : 0;
@@ -285,6 +297,7 @@ export function clusterAtScale(
     const more = fitRestarts(rowsFor(chosen.k), chosen.k, {
       seed: opts.seed + firstRestarts,
       restarts: opts.restarts - firstRestarts,
+      iterations: SAMPLE_ITERATIONS,
       beforeRestart: abortCheck,
     });
     if (more.inertia < fit.inertia) fit = more;
