@@ -148,24 +148,37 @@ async function measureHtml(file: string, work: string): Promise<Browser | undefi
   }
 }
 
-/** Salons of the recurring-question entry holding the planted wording (the largest if several). */
-function plantedCount(report: unknown, planted: string): { salons: number; entries: number } {
-  const groups = (report as { recurringQuestions?: unknown[] }).recurringQuestions ?? [];
+interface Entry {
+  questions: { item: { text: string } }[];
+  salons: unknown[];
+  wordings?: { text: string; salonCount: number }[];
+}
+
+/**
+ * The recurring-question entries holding the planted question: how many, the largest
+ * one's salons (it may hold other wordings too), and the planted wording's own salons.
+ */
+function plantedCount(
+  report: unknown,
+  planted: string,
+): { salons: number; wordingSalons: number; entries: number } {
+  const groups = (report as { recurringQuestions?: Entry[] }).recurringQuestions ?? [];
   const norm = (s: string) =>
     s
       .toLowerCase()
       .replace(/[^a-z]+/g, ' ')
       .trim();
-  const counts: number[] = [];
-  for (const g of groups as {
-    questions: { item: { text: string } }[];
-    salons: unknown[];
-    salonCount?: number;
-  }[]) {
-    if (g.questions.some((q) => norm(q.item.text) === norm(planted)))
-      counts.push(g.salonCount ?? g.salons.length);
-  }
-  return { salons: Math.max(0, ...counts), entries: counts.length };
+  const holding = groups.filter((g) =>
+    g.questions.some((q) => norm(q.item.text) === norm(planted)),
+  );
+  const wording = holding
+    .flatMap((g) => g.wordings ?? [])
+    .filter((w) => norm(w.text) === norm(planted));
+  return {
+    salons: Math.max(0, ...holding.map((g) => g.salons.length)),
+    wordingSalons: Math.max(0, ...wording.map((w) => w.salonCount)),
+    entries: holding.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -224,8 +237,9 @@ async function main(): Promise<void> {
       ...(browser ?? {}),
       plantedQuestion: {
         text: archive.planted,
-        countedSalons: planted.salons,
         entries: planted.entries,
+        entrySalons: planted.salons,
+        wordingSalons: planted.wordingSalons,
       },
     };
     console.log(
@@ -247,7 +261,7 @@ async function main(): Promise<void> {
           ['sideways overflow at 390 px', String(browser?.overflowAt390 ?? 'no chromium')],
           [
             'planted question',
-            `counted in ${planted.salons} of ${archive.plantedIn.length} salons, ${planted.entries} entries`,
+            `${planted.entries} entries; the largest asked in ${planted.salons} salons, the planted wording in ${planted.wordingSalons} of ${archive.plantedIn.length}`,
           ],
         ],
         ['l', 'r'],

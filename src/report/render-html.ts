@@ -352,12 +352,12 @@ function kindBadge(kind: string | undefined): SafeHtml | string {
 }
 
 /** The first VISIBLE_GROUPS question groups, the rest folded. */
-function foldedGroups(entries: SafeHtml[]): SafeHtml {
-  const head = entries.slice(0, VISIBLE_GROUPS);
-  const rest = entries.slice(VISIBLE_GROUPS);
+function foldedGroups(entries: SafeHtml[], visible = VISIBLE_GROUPS): SafeHtml {
+  const head = entries.slice(0, visible);
+  const rest = entries.slice(visible);
   if (rest.length === 0) return html`<ol class="groups">${head}</ol>`;
   return html`<ol class="groups">${head}</ol>
-<details class="more-groups"><summary>Show ${plural(rest.length, 'more candidate group')}</summary><ol class="groups" start="${VISIBLE_GROUPS + 1}">${rest}</ol></details>`;
+<details class="more-groups"><summary>Show ${plural(rest.length, 'more candidate group')}</summary><ol class="groups" start="${visible + 1}">${rest}</ol></details>`;
 }
 
 /** Long lists show their first few entries and fold the rest (no script needed: <details>). */
@@ -412,6 +412,8 @@ function recurring(view: ReportView): SafeHtml {
             )}</ol>
 ${links.length > 0 ? html`<ul class="chips" aria-label="Link scores">${links}</ul>` : ''}</li>`;
           }),
+          // An archive's entries hold up to 8 wordings each: fewer stay open.
+          view.periods ? 3 : VISIBLE_GROUPS,
         );
   return html`<section id="recurring" aria-labelledby="recurring-h">
 <h2 id="recurring-h">Recurring questions</h2>
