@@ -42,5 +42,9 @@ export default defineConfig({
     // counter, which is read in child processes), and tests clean up in afterAll.
     isolate: false,
     sequence: { sequencer: SlowFirstSequencer },
+    // The CLI keeps an embedding cache in ~/.cache by default; tests that spawn it must
+    // not answer from vectors an earlier test (or run) left there, nor race each other
+    // on it. Tests of the cache name their own folder.
+    env: { SALON_LENS_EMBED_CACHE: 'off' },
   },
 });

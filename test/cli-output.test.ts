@@ -81,8 +81,10 @@ describe('progress bar on a terminal', () => {
     progress.update({ stage: 'embed', done: 10, total: 80 });
     progress.stop(); // draws the last state
     const frames = lines.filter((l) => l.startsWith('index '));
-    expect(frames[0]).toMatch(/^index parse {2}\[░+\] 0\/7 documents$/);
-    expect(frames.at(-1)).toMatch(/^index embed {2}\[█+░+\] 10\/80 items$/);
+    expect(frames[0]).toMatch(/^index parse {2}\[░+\] 0\/7 documents · ETA /);
+    // One bar per stage: parsing ends full before the embed bar starts from its own count.
+    expect(frames.some((f) => /^index parse {2}\[█+\] 7\/7 documents/.test(f))).toBe(true);
+    expect(frames.at(-1)).toMatch(/^index embed {2}\[█+░+\] 10\/80 items · ETA /);
   });
 });
 

@@ -170,8 +170,9 @@ describe('scoring in results', () => {
         for (const l of g.links) expect(l.score).toBeGreaterThanOrEqual(g.threshold);
         expect(g.weakestLink).toBe(Math.min(...g.links.map((l) => l.score)));
       }
-      const weakest = groups.map((g) => g.weakestLink);
-      expect(weakest).toEqual([...weakest].sort((a, b) => b - a));
+      // Most widely asked first, then strongest (weakest link) first.
+      const ranks = groups.map((g) => [g.salons.length, g.weakestLink] as const);
+      expect(ranks).toEqual([...ranks].sort((a, b) => b[0] - a[0] || b[1] - a[1]));
     }
   });
 

@@ -57,7 +57,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('#### Disagreements');
     expect(md).toContain('### Candidate 1: asked in 2 salons (weakest link 0.12)');
     expect(md).toContain('Links: 1–2: 0.12 (cosine 0.81)');
-    expect(md).toContain('Candidates to review, strongest first');
+    expect(md).toContain('Candidates to review, most widely asked first, then strongest');
     expect(md).toContain('**Contested:** 20%');
   });
 

@@ -4,7 +4,7 @@
  * and validates them.
  */
 import { z } from 'zod';
-import type { Embedder, EmbedderOptions } from '../embed/index.js';
+import type { Embedder, EmbedderOptions, EmbeddingCache } from '../embed/index.js';
 import type { SimilarQuestionsOptions } from '../index/index.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import type { ThemesOptions } from './salon-lens.js';
@@ -31,6 +31,21 @@ const HnswSchema = z
   })
   .optional();
 
+/**
+ * Keep every vector here as it is made (see openEmbeddingCache), so an interrupted
+ * run embeds only what was missing next time. The CLI uses one by default.
+ */
+const EmbeddingCacheSchema = z
+  .custom<EmbeddingCache>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as EmbeddingCache).getMany === 'function' &&
+      typeof (v as EmbeddingCache).putMany === 'function',
+    'expected an EmbeddingCache (openEmbeddingCache)',
+  )
+  .optional();
+
 export const OpenOptionsSchema = z.strictObject({
   /** @default the embedder the store was built with (bundled USE-lite for a new store) */
   embedder: EmbedderChoiceSchema.optional(),
@@ -38,6 +53,7 @@ export const OpenOptionsSchema = z.strictObject({
   readOnly: z.boolean().default(false),
   /** HNSW query breadth for this session. @default the store's */
   ef: z.number().int().positive().optional(),
+  embeddingCache: EmbeddingCacheSchema,
   /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
   schema: z.string().optional(),
 });
@@ -49,6 +65,7 @@ export const CreateOptionsSchema = z.strictObject({
   hnsw: HnswSchema,
   /** Replace an existing store. Nothing is destroyed without it. @default false */
   force: z.boolean().default(false),
+  embeddingCache: EmbeddingCacheSchema,
   /** Postgres stores: schema name. @default the URL's `?schema=`, else `salon_lens` */
   schema: z.string().optional(),
 });

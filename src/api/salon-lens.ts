@@ -17,7 +17,13 @@ import {
   ThemeStateSchema,
   type ThemesResult,
 } from '../cluster/index.js';
-import { createEmbedder, type Embedder, runtimeLabel } from '../embed/index.js';
+import {
+  createEmbedder,
+  type Embedder,
+  type EmbeddingCache,
+  runtimeLabel,
+  withEmbeddingCache,
+} from '../embed/index.js';
 import { isSalonLensError, parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import {
   type AddSalonsOptions,
@@ -137,7 +143,7 @@ export class SalonLens {
     const where = opts.schema ? { schema: opts.schema } : {};
     const choice =
       opts.embedder ?? embedderOptionsForId(await storedEmbedderId(dir, where), redact(dir));
-    return SalonLens.#withEmbedder(choice, { dir, ...where }, (embedder) =>
+    return SalonLens.#withEmbedder(choice, { dir, ...where }, opts.embeddingCache, (embedder) =>
       openLens(dir, {
         embedder,
         readOnly: opts.readOnly,
@@ -151,13 +157,17 @@ export class SalonLens {
   static async create(dir: string, options: CreateOptions = {}): Promise<SalonLens> {
     const opts = parseOptions(CreateOptionsSchema, options, 'create options');
     const where = opts.schema ? { schema: opts.schema } : {};
-    return SalonLens.#withEmbedder(opts.embedder ?? {}, { dir, ...where }, (embedder) =>
-      createLens(dir, {
-        embedder,
-        force: opts.force,
-        ...(opts.hnsw ? { hnsw: opts.hnsw } : {}),
-        ...where,
-      }),
+    return SalonLens.#withEmbedder(
+      opts.embedder ?? {},
+      { dir, ...where },
+      opts.embeddingCache,
+      (embedder) =>
+        createLens(dir, {
+          embedder,
+          force: opts.force,
+          ...(opts.hnsw ? { hnsw: opts.hnsw } : {}),
+          ...where,
+        }),
     );
   }
 
@@ -165,9 +175,12 @@ export class SalonLens {
   static async #withEmbedder(
     choice: Embedder | Parameters<typeof createEmbedder>[0],
     location: StoreLocation,
+    cache: EmbeddingCache | undefined,
     openStore: (embedder: Embedder) => Promise<Lens>,
   ): Promise<SalonLens> {
-    const { embedder, owned } = await resolveEmbedder(choice);
+    const resolved = await resolveEmbedder(choice);
+    const owned = resolved.owned;
+    const embedder = cache ? withEmbeddingCache(resolved.embedder, cache) : resolved.embedder;
     try {
       return new SalonLens(await openStore(embedder), embedder, owned, location);
     } catch (error) {
@@ -185,12 +198,13 @@ export class SalonLens {
     dir: string,
     options: CreateOptions & Pick<OpenOptions, 'readOnly'> = {},
   ): Promise<SalonLens> {
-    const { embedder, schema, readOnly, ...createOptions } = options;
+    const { embedder, schema, readOnly, embeddingCache, ...createOptions } = options;
     const open = () =>
       SalonLens.open(dir, {
         ...(embedder ? { embedder } : {}),
         ...(schema ? { schema } : {}),
         ...(readOnly ? { readOnly } : {}),
+        ...(embeddingCache ? { embeddingCache } : {}),
       });
     if (readOnly) {
       if (options.force) {
@@ -207,6 +221,7 @@ export class SalonLens {
         ...createOptions,
         ...(embedder ? { embedder } : {}),
         ...(schema ? { schema } : {}),
+        ...(embeddingCache ? { embeddingCache } : {}),
       });
     } catch (error) {
       // Another process created it between our check and our create: use theirs.
@@ -406,9 +421,20 @@ export class SalonLens {
     const opts = parseOptions(ReportOptionsSchema, options, 'report options');
     const progress = opts.onProgress;
     progress?.({ stage: 'themes', done: 0, total: 1 });
-    const themes = await this.themes({ ...opts.themes, signal: opts.signal });
+    const themes = await this.themes({
+      ...opts.themes,
+      signal: opts.signal,
+      ...(progress ? { onProgress: progress } : {}),
+    });
     progress?.({ stage: 'themes', done: 1, total: 1 });
-    const recurringQuestions = await this.similarQuestions(opts.similarQuestions);
+    progress?.({ stage: 'similar', done: 0, total: 1 });
+    const recurringQuestions = await this.similarQuestions({
+      ...opts.similarQuestions,
+      ...(progress ? { onProgress: progress } : {}),
+    });
+    progress?.({ stage: 'similar', done: 1, total: 1 });
+    throwIfAborted(opts.signal, 'report');
+    progress?.({ stage: 'render', done: 0, total: 1 });
     const snapshot = await this.#lens.snapshot();
     const data = buildReportData({
       ...(opts.title ? { title: opts.title } : {}),

@@ -7,7 +7,8 @@
 import { isSalonLensError, type SalonLensError } from '../errors.js';
 import { terminalSafeLines } from './terminal-text.js';
 
-export const EXIT = { ok: 0, badInput: 1, usage: 2 } as const;
+/** interrupted: 128 + SIGINT, what a shell reports for a Ctrl-C'd command. */
+export const EXIT = { ok: 0, badInput: 1, usage: 2, interrupted: 130 } as const;
 
 /** Thrown by command handlers for usage mistakes commander cannot see (bad flag values). */
 export class UsageError extends Error {
@@ -35,6 +36,7 @@ export function exitCodeFor(error: unknown): number {
   if (isSalonLensError(error)) {
     info(`salon-lens: ${optionMessage(error) ?? error.message}`);
     if (process.env.DEBUG && error.cause) info(String((error.cause as Error).stack ?? error.cause));
+    if (error.code === 'ABORTED') return EXIT.interrupted;
     return error.code === 'INVALID_OPTIONS' ? EXIT.usage : EXIT.badInput;
   }
   const system = systemErrorMessage(error);

@@ -10,10 +10,16 @@
  */
 import cliProgress from 'cli-progress';
 
+/**
+ * One progress event for every stage (parse, embed, index, statistics, save, cluster
+ * with its phase, similar, render…): the library's callbacks all fit it.
+ */
 export interface ProgressEvent {
   done: number;
   total: number;
   stage?: string;
+  /** A step inside the stage, e.g. the cluster stage's 'select-k'. */
+  phase?: string;
 }
 
 export interface Progress {
@@ -37,7 +43,13 @@ const UNITS: Record<string, string> = {
   index: 'items',
   statistics: 'items',
   save: 'files',
+  similar: 'questions',
 };
+
+/** "cluster select-k" for an event with a phase, else its stage. */
+function stageName(event: ProgressEvent): string | undefined {
+  return event.phase ? `${event.stage ?? ''} ${event.phase}` : event.stage;
+}
 
 export function createProgress(label: string, options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
@@ -45,21 +57,41 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
   return stream.isTTY === true ? progressBar(label, stream) : progressLines(label, stream, options);
 }
 
+/**
+ * One bar per stage (a stage's bar stays on screen when the next starts, so counts of
+ * different stages never share one bar), with its rate and time left.
+ */
 function progressBar(label: string, stream: NodeJS.WriteStream): Progress {
   let bar: cliProgress.SingleBar | undefined;
-  const payload = (e: ProgressEvent) => ({
-    stage: (e.stage ?? '').padEnd(6),
-    unit: UNITS[e.stage ?? ''] ?? '',
-  });
+  let current: string | undefined;
+  let started = 0;
+  let doneAtStart = 0;
+  const payload = (e: ProgressEvent) => {
+    const seconds = (Date.now() - started) / 1000;
+    const rate = seconds >= 0.5 && e.done > doneAtStart ? (e.done - doneAtStart) / seconds : 0;
+    return {
+      stage: (stageName(e) ?? '').padEnd(6),
+      unit: UNITS[e.stage ?? ''] ?? '',
+      rate: rate > 0 ? `, ${formatRate(rate)}/s` : '',
+    };
+  };
   return {
     update(event) {
+      const name = stageName(event);
+      if (bar && name !== current) {
+        bar.stop();
+        bar = undefined;
+      }
       if (!bar) {
+        current = name;
+        started = Date.now();
+        doneAtStart = event.done;
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: `${label} {stage} [{bar}] {value}/{total} {unit}`,
+            format: `${label} {stage} [{bar}] {value}/{total} {unit}{rate} · ETA {eta_formatted}`,
             hideCursor: true,
-            clearOnComplete: true,
+            etaBuffer: 50,
           },
           cliProgress.Presets.shades_classic,
         );
@@ -71,6 +103,7 @@ function progressBar(label: string, stream: NodeJS.WriteStream): Progress {
     stop() {
       bar?.stop();
       bar = undefined;
+      current = undefined;
     },
   };
 }
@@ -99,7 +132,7 @@ function progressLines(
         : '';
     const elapsed = (t - (started ?? t)) / 1000;
     stream.write(
-      `salon-lens ${label}: ${event.stage ?? 'working'} ${event.done}/${event.total}` +
+      `salon-lens ${label}: ${stageName(event) ?? 'working'} ${event.done}/${event.total}` +
         `${unit ? ` ${unit}` : ''}${rate} (${elapsed.toFixed(1)} s)\n`,
     );
     lastLine = t;
@@ -110,10 +143,10 @@ function progressLines(
     update(event) {
       const t = now();
       started ??= t;
-      if (event.stage !== stage) {
+      if (stageName(event) !== stage) {
         // Close the previous stage with its final count if that was not printed yet.
         if (last && last !== lastPrinted) print(last, t);
-        stage = event.stage;
+        stage = stageName(event);
         stageStart = t;
         doneAtStart = event.done;
         last = event;

@@ -135,6 +135,7 @@ export function clusterThemes(
     );
   }
 
+  progress('prepare', 0, 1);
   const guide = opts.guide;
   if (guide) checkGuideVectors(guide, input.guideVectors, vectors[0]?.length ?? 0);
 
@@ -151,6 +152,8 @@ export function clusterThemes(
     opts.seed,
   );
 
+  progress('prepare', 1, 1);
+  abortCheck();
   const large = n > opts.linkageMaxItems;
   const { labels, k, curve, sampleSize } = large
     ? clusterAtScale(space, candidateKs(n, opts), opts, progress, abortCheck)

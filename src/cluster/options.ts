@@ -84,7 +84,7 @@ export type ThemeState = z.infer<typeof ThemeStateSchema>;
 
 export interface ClusterProgress {
   stage: 'cluster';
-  phase: 'linkage' | 'select-k' | 'kmeans' | 'describe';
+  phase: 'prepare' | 'linkage' | 'select-k' | 'kmeans' | 'describe';
   done: number;
   total: number;
 }

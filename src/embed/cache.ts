@@ -313,6 +313,9 @@ export async function openEmbeddingCache(
 
 // ---------------------------------------------------------------------------
 
+/** Texts embedded between two cache writes (one segment file each). */
+export const CACHE_CHUNK = 128;
+
 /**
  * An Embedder with the same id, dim and thresholds that only sends texts the
  * cache does not hold to `embedder`. Duplicate texts in one call are embedded
@@ -358,20 +361,27 @@ export function withEmbeddingCache(embedder: Embedder, cache: EmbeddingCache): E
         (key) => texts[(waiting.get(key) as number[])[0] as number] as string,
       );
       const misses = total - hits;
-      const fresh = await embedder.embed(uniqueTexts, {
-        signal,
-        onProgress: (progress) =>
-          onProgress?.({
-            stage: 'embed',
-            done: hits + Math.floor((progress.done / uniqueTexts.length) * misses),
-            total,
-          }),
-      });
-      await cache.putMany(
-        embedder.id,
-        embedder.dim,
-        uniqueKeys.map((key, i) => ({ key, vector: fresh[i] as Float32Array })),
-      );
+      // Embedded and kept a chunk at a time: vectors are in the cache as they are made,
+      // so an interrupted run (Ctrl-C) costs only the chunk in flight next time.
+      const fresh: Float32Array[] = [];
+      for (let start = 0; start < uniqueTexts.length; start += CACHE_CHUNK) {
+        const chunk = uniqueTexts.slice(start, start + CACHE_CHUNK);
+        const vectors = await embedder.embed(chunk, {
+          signal,
+          onProgress: (progress) =>
+            onProgress?.({
+              stage: 'embed',
+              done: hits + Math.floor(((start + progress.done) / uniqueTexts.length) * misses),
+              total,
+            }),
+        });
+        await cache.putMany(
+          embedder.id,
+          embedder.dim,
+          vectors.map((vector, i) => ({ key: uniqueKeys[start + i] as string, vector })),
+        );
+        for (const vector of vectors) fresh.push(vector);
+      }
       uniqueKeys.forEach((key, i) => {
         const positions = waiting.get(key) as number[];
         positions.forEach((position, n) => {

@@ -39,8 +39,8 @@ export interface CompleteLinkageOptions {
   scoreOf: (i: number, j: number) => number;
   /** Largest group allowed (a merge that would exceed it is skipped). */
   maxSize: number;
-  /** Members with equal keys never share a group (default: no such rule). */
-  keyOf?: (i: number) => string;
+  /** Members sharing a key never share a group (default: no such rule); a member may hold several. */
+  keyOf?: (i: number) => string | readonly string[];
 }
 
 /**
@@ -67,8 +67,8 @@ export function groupComplete(
     const gb = groupOf.get(b) ?? [b];
     if (ga === gb || ga.length + gb.length > maxSize) continue;
     if (keyOf) {
-      const keys = new Set(ga.map(keyOf));
-      if (gb.some((i) => keys.has(keyOf(i)))) continue;
+      const keys = new Set(ga.flatMap(keyOf));
+      if (gb.some((i) => ([] as string[]).concat(keyOf(i)).some((key) => keys.has(key)))) continue;
     }
     if (!ga.every((i) => gb.every((j) => (i === a && j === b) || scoreOf(i, j) >= threshold)))
       continue;

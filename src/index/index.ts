@@ -47,6 +47,8 @@ export {
   type SimilarToOptions,
   type VectorSearchOptions,
 } from './options.js';
+export { wordingKey } from './question-wordings.js';
+export { reachLine, type Wording, wordingNumbers, wordingsOf } from './recurring-entry.js';
 export {
   type SalonRef,
   SalonRefSchema,

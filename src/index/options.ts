@@ -355,6 +355,13 @@ export const SimilarQuestionsOptionsSchema = z
     linkage: z.enum(['complete', 'average', 'single']).default('complete'),
     /** Largest group with complete linkage. */
     maxSize: z.number().int().min(2).default(DEFAULT_GROUP_SIZE),
+    /** Called as questions are searched: `{ stage: 'similar', done, total }` in questions. */
+    onProgress: z
+      .custom<(event: { stage: 'similar'; done: number; total: number }) => void>(
+        (v) => typeof v === 'function',
+        'expected a function',
+      )
+      .optional(),
     salon: filterShape.salon,
     dateFrom: filterShape.dateFrom,
     dateTo: filterShape.dateTo,

@@ -25,8 +25,8 @@ export interface RecurringGroupOptions {
   scoreOf: (i: number, j: number) => number;
   /** Plain cosine of two members, reported beside the score. */
   cosineOf: (i: number, j: number) => number;
-  /** Members with the same key never share a group (e.g. one question per salon). */
-  keyOf?: (i: number) => string;
+  /** Members sharing a key never share a group (e.g. one question per salon). */
+  keyOf?: (i: number) => string | readonly string[];
 }
 
 export interface GroupLink {

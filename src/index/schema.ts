@@ -40,7 +40,29 @@ export const SimilarQuestionGroupSchema = z.object({
   threshold: z.number(),
   /** The lowest link score in the group: groups are listed by it, strongest first. */
   weakestLink: z.number(),
-  /** Every pair of questions in the group with its score (and plain cosine), strongest first. */
+  /**
+   * Every pair of distinct wordings in the group (by their first question's id) with its
+   * score (and plain cosine), strongest first.
+   */
   links: z.array(z.object({ a: z.string(), b: z.string(), score: z.number(), cosine: z.number() })),
+  /**
+   * The distinct wordings (repeats of one wording count once towards the size cap), most
+   * asked first: the text of its first asking, how many times and in how many salons.
+   * Absent in results written before wordings were counted.
+   */
+  wordings: z
+    .array(
+      z.object({
+        text: z.string(),
+        itemIds: z.array(z.string()),
+        salonCount: z.number().int(),
+        firstDate: z.string().optional(),
+        lastDate: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** First and last date a salon asked it ("asked in 60 salons, 2020-01-04 → 2025-09-20"). */
+  firstDate: z.string().optional(),
+  lastDate: z.string().optional(),
 });
 export type SimilarQuestionGroup = z.infer<typeof SimilarQuestionGroupSchema>;

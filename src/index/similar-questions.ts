@@ -13,6 +13,7 @@ import { contrastiveScores } from './contrastive.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
 import type { StoredSalon } from './manifest.js';
 import type { ItemFilter } from './options.js';
+import { questionWordings } from './question-wordings.js';
 import { recurringGroups } from './recurring-questions.js';
 import type { SalonRef, SimilarQuestionGroup } from './schema.js';
 import { dot, type LensStorage, type StoredRow } from './storage.js';
@@ -24,6 +25,7 @@ export interface SimilarQuestionsPlan {
   maxSize: number;
   scoring: QuestionScoring;
   salon?: ItemFilter['salon'];
+  onProgress?: (event: { stage: 'similar'; done: number; total: number }) => void;
   dateFrom?: string;
   dateTo?: string;
 }
@@ -52,8 +54,15 @@ export async function findSimilarQuestions(
     ...(o.dateFrom !== undefined ? { dateFrom: o.dateFrom } : {}),
     ...(o.dateTo !== undefined ? { dateTo: o.dateTo } : {}),
   };
-  const questions = await storage.rows(scope);
-  const indexOf = new Map(questions.map((q, i) => [q.item.id, i]));
+  const asked = await storage.rows(scope);
+  // Repeats of one wording are one question below (the search, the scores, the size
+  // cap); the groups count every salon that asked it (question-wordings.ts).
+  const wordings = questionWordings(asked.map((q) => q.item.text));
+  const questions = wordings.members.map((m) => asked[m[0] as number] as StoredRow);
+  const repeats = questions.length < asked.length;
+  const indexOf = new Map(asked.map((q, i) => [q.item.id, wordings.wordingOf[i] as number]));
+  const occurrences = (w: number): StoredRow[] =>
+    (wordings.members[w] as number[]).map((i) => asked[i] as StoredRow);
   const row = (i: number): StoredRow => questions[i] as StoredRow;
   const cosineOf = (i: number, j: number): number => dot(row(i).vector, row(j).vector);
   const fullScore = (i: number, j: number, cosine = cosineOf(i, j)): number =>
@@ -61,21 +70,32 @@ export async function findSimilarQuestions(
 
   // Each question's nearest questions, fetched by cosine; with CSLS or the contrastive
   // view a less hubby neighbour can overtake, so fetch deeper and re-rank.
+  // Repeats of another wording can fill a list, so fetch twice as many and keep each
+  // wording once.
+  const wanted = o.scoring === 'cosine' ? o.k : 2 * o.k;
   const candidates: { index: number; cosine: number }[][] = [];
-  for (const question of questions) {
+  for (const [w, question] of questions.entries()) {
+    if (w % 100 === 0) o.onProgress?.({ stage: 'similar', done: w, total: questions.length });
     const fetched = await storage.nearest({
       vector: question.vector,
-      k: o.scoring === 'cosine' ? o.k : 2 * o.k,
+      k: repeats ? 2 * wanted : wanted,
       filter: {
         ...scope,
-        excludeItems: [question.item.id],
+        excludeItems: occurrences(w).map((q) => q.item.id),
         ...(o.crossSalonOnly ? { excludeSalon: question.item.salonId } : {}),
       },
     });
-    candidates.push(
-      fetched.map((hit) => ({ index: indexOf.get(hit.item.id) as number, cosine: hit.score })),
-    );
+    const seenWordings = new Set<number>();
+    const list: { index: number; cosine: number }[] = [];
+    for (const hit of fetched) {
+      const index = indexOf.get(hit.item.id) as number;
+      if (seenWordings.has(index)) continue;
+      seenWordings.add(index);
+      list.push({ index, cosine: hit.score });
+    }
+    candidates.push(list.slice(0, wanted));
   }
+  o.onProgress?.({ stage: 'similar', done: questions.length, total: questions.length });
   const contrastive =
     contrast && questions.length <= contrast.maxQuestions
       ? await contrastiveScores({
@@ -116,15 +136,32 @@ export async function findSimilarQuestions(
   const salonKey =
     o.crossSalonOnly && o.linkage !== 'single' ? (i: number) => row(i).item.salonId : undefined;
   const shape = (members: number[]): SimilarQuestionGroup =>
-    groupOf(members, questions, storage, { scoring, threshold, scoreOf, cosineOf });
+    groupOf(members, questions, occurrences, storage, { scoring, threshold, scoreOf, cosineOf });
+  // A wording no other wording joined is still recurring when it was asked in two
+  // salons (or twice, when same-salon pairs count).
+  const withLoneRepeats = (groups: number[][]): number[][] => {
+    const grouped = new Set(groups.flat());
+    const lone = questions
+      .map((_, w) => w)
+      .filter((w) => {
+        if (grouped.has(w)) return false;
+        const rows = occurrences(w);
+        return o.crossSalonOnly
+          ? new Set(rows.map((q) => q.item.salonId)).size > 1
+          : rows.length > 1;
+      });
+    return [...groups, ...lone.map((w) => [w])];
+  };
   if (o.linkage === 'complete') {
-    return recurringGroups(questions.length, pairs, {
+    const salonsOf = (w: number): string[] => occurrences(w).map((q) => q.item.salonId);
+    const groups = recurringGroups(questions.length, pairs, {
       threshold,
       maxSize: o.maxSize,
       scoreOf,
       cosineOf,
-      keyOf: salonKey,
-    }).map((g) => shape(g.members));
+      keyOf: salonKey && (repeats ? salonsOf : salonKey),
+    }).map((g) => g.members);
+    return byReach(withLoneRepeats(groups).map(shape));
   }
   const single = o.linkage === 'single';
   const groups = groupPairs(questions.length, pairs, {
@@ -132,18 +169,37 @@ export async function findSimilarQuestions(
     threshold: single ? Number.NEGATIVE_INFINITY : threshold,
     vectorOf: (i) => row(i).vector,
     keyOf: salonKey,
-  }).map(shape);
-  return groups.sort((a, b) => {
-    if (b.questions.length !== a.questions.length) return b.questions.length - a.questions.length;
-    const fa = a.questions[0];
-    const fb = b.questions[0];
-    return compareQuestion(fa?.salon, fa?.item, fb?.salon, fb?.item);
   });
+  return withLoneRepeats(groups)
+    .map(shape)
+    .sort((a, b) => {
+      if (b.questions.length !== a.questions.length) return b.questions.length - a.questions.length;
+      const fa = a.questions[0];
+      const fb = b.questions[0];
+      return compareQuestion(fa?.salon, fa?.item, fb?.salon, fb?.item);
+    });
 }
+
+/**
+ * Most widely asked first (salons), then the most cohesive (weakest link); the sort is
+ * stable, so equal entries keep the strongest-first order they came in.
+ */
+function byReach(groups: SimilarQuestionGroup[]): SimilarQuestionGroup[] {
+  return groups
+    .map((g, i) => ({ g, i }))
+    .sort(
+      (x, y) =>
+        y.g.salons.length - x.g.salons.length || y.g.weakestLink - x.g.weakestLink || x.i - y.i,
+    )
+    .map(({ g }) => g);
+}
+
+type QuestionRef = SimilarQuestionGroup['questions'][number];
 
 function groupOf(
   members: number[],
   rows: readonly StoredRow[],
+  occurrences: (w: number) => StoredRow[],
   storage: LensStorage,
   scored: {
     scoring: QuestionScoring;
@@ -152,12 +208,27 @@ function groupOf(
     cosineOf: (i: number, j: number) => number;
   },
 ): SimilarQuestionGroup {
-  const questions = members
-    .map((i) => {
-      const row = rows[i] as StoredRow;
-      return { ...row, salon: salonRef(storage.salon(row.item.salonId) as StoredSalon) };
+  const refOf = (row: StoredRow): QuestionRef => ({
+    item: { ...row.item },
+    salon: salonRef(storage.salon(row.item.salonId) as StoredSalon),
+  });
+  const byQuestion = (a: QuestionRef, b: QuestionRef) =>
+    compareQuestion(a.salon, a.item, b.salon, b.item);
+  const wordings = members
+    .map((w) => {
+      const asked = occurrences(w).map(refOf).sort(byQuestion);
+      const first = asked[0] as QuestionRef;
+      return {
+        first,
+        text: first.item.text,
+        itemIds: asked.map((q) => q.item.id),
+        salonCount: new Set(asked.map((q) => q.salon.id)).size,
+        ...datesOf(asked.map((q) => q.salon)),
+        asked,
+      };
     })
-    .sort((a, b) => compareQuestion(a.salon, a.item, b.salon, b.item));
+    .sort((a, b) => b.salonCount - a.salonCount || byQuestion(a.first, b.first));
+  const questions = wordings.flatMap((w) => w.asked).sort(byQuestion);
   const links: SimilarQuestionGroup['links'] = [];
   let cosineSum = 0;
   for (let x = 0; x < members.length; x++) {
@@ -173,15 +244,29 @@ function groupOf(
   links.sort((p, q) => q.score - p.score || (p.a < q.a ? -1 : p.a > q.a ? 1 : 0));
   const salons = new Map<string, SalonRef>();
   for (const q of questions) salons.set(q.salon.id, q.salon);
+  const ordered = [...salons.values()].sort(compareSalons);
   return {
-    questions: questions.map((q) => ({ item: { ...q.item }, salon: q.salon })),
-    salons: [...salons.values()].sort(compareSalons),
+    questions,
+    salons: ordered,
     cohesion: links.length === 0 ? 1 : cosineSum / links.length,
     scoring: scored.scoring,
     threshold: scored.threshold,
     weakestLink: links.at(-1)?.score ?? 1,
     links,
+    wordings: wordings.map(({ asked: _a, first: _f, ...w }) => w),
+    ...datesOf(ordered),
   };
+}
+
+/** First and last date among dated salons. */
+function datesOf(salons: readonly SalonRef[]): { firstDate?: string; lastDate?: string } {
+  const dates = salons
+    .map((s) => s.date)
+    .filter((d): d is string => d !== undefined)
+    .sort();
+  const firstDate = dates[0];
+  const lastDate = dates.at(-1);
+  return firstDate && lastDate ? { firstDate, lastDate } : {};
 }
 
 export function salonRef(s: Pick<StoredSalon, 'id' | 'title' | 'date'>): SalonRef {

@@ -5,10 +5,15 @@
  * - contested: themes with the largest share of disagreements (at least MIN_CONTESTED_SIZE items);
  * - new: themes whose first item is in the latest salon;
  * - faded: themes present before but absent from the latest salon, largest first.
+ * Past a few dozen salons (grouped by period) "latest salon" means little, so the box
+ * measures against the archive instead (`archive`): themes in most periods, themes
+ * rising or fading over the last RECENT_PERIODS periods (their share of items there
+ * against before), and the most widely asked recurring questions.
  *
  *   const glance = atAGlance(view.themes, view.salons);
  */
-import type { SalonView, ThemeView } from './report-view.js';
+import type { SimilarQuestionGroup } from '../index/index.js';
+import type { PeriodView, SalonView, ThemeView } from './report-view.js';
 
 export const RECURRING_SALONS = 3;
 export const GLANCE_LIST = 5;
@@ -22,9 +27,86 @@ export interface Glance {
   latestSalon?: SalonView;
   newInLatest: ThemeView[];
   faded: ThemeView[];
+  archive?: ArchiveGlance;
 }
 
-export function atAGlance(themes: readonly ThemeView[], salons: readonly SalonView[]): Glance {
+export interface Trend {
+  theme: ThemeView;
+  /** Share of the items of the recent periods, and of the periods before. */
+  recent: number;
+  before: number;
+}
+
+export interface ArchiveGlance {
+  periods: number;
+  /** Themes present in at least MOST_PERIODS of the periods, most periods first. */
+  inMostPeriods: ThemeView[];
+  inMostCount: number;
+  rising: Trend[];
+  fading: Trend[];
+  questions: SimilarQuestionGroup[];
+}
+
+/** Share of periods a theme must appear in to count as "in most periods". */
+export const MOST_PERIODS = 0.75;
+/** Periods counted as recent for rising and fading. */
+export const RECENT_PERIODS = 4;
+/** A share that at least doubles (or halves) is rising (or fading). */
+const TREND_RATIO = 2;
+/** Items a trend needs on its strong side, so two items are not a trend. */
+const TREND_ITEMS = 5;
+
+function archiveGlance(
+  themes: readonly ThemeView[],
+  periods: readonly PeriodView[],
+  questions: readonly SimilarQuestionGroup[],
+): ArchiveGlance {
+  const dated = periods.filter((p) => p.key !== 'undated').length;
+  const present = (t: ThemeView) => t.countsByPeriod.filter((c) => c > 0).length;
+  const inMost = themes
+    .filter((t) => present(t) >= Math.ceil(MOST_PERIODS * periods.length))
+    .sort((a, b) => present(b) - present(a) || b.theme.size - a.theme.size || a.number - b.number);
+  const recentFrom = Math.max(1, dated - RECENT_PERIODS);
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const recentItems = sum(periods.slice(recentFrom, dated).map((p) => p.total));
+  const beforeItems = sum(periods.slice(0, recentFrom).map((p) => p.total));
+  const trends = themes.map((t) => {
+    const recent = sum(t.countsByPeriod.slice(recentFrom, dated));
+    const before = sum(t.countsByPeriod.slice(0, recentFrom));
+    return {
+      theme: t,
+      recentCount: recent,
+      beforeCount: before,
+      recent: recentItems > 0 ? recent / recentItems : 0,
+      before: beforeItems > 0 ? before / beforeItems : 0,
+    };
+  });
+  const strip = ({ theme, recent, before }: Trend): Trend => ({ theme, recent, before });
+  const ratio = (x: { recent: number; before: number }) => (x.recent + 1e-9) / (x.before + 1e-9);
+  return {
+    periods: periods.length,
+    inMostPeriods: inMost.slice(0, GLANCE_LIST),
+    inMostCount: inMost.length,
+    rising: trends
+      .filter((x) => x.recentCount >= TREND_ITEMS && ratio(x) >= TREND_RATIO)
+      .sort((a, b) => ratio(b) - ratio(a) || a.theme.number - b.theme.number)
+      .slice(0, GLANCE_LIST)
+      .map(strip),
+    fading: trends
+      .filter((x) => x.beforeCount >= TREND_ITEMS && ratio(x) <= 1 / TREND_RATIO)
+      .sort((a, b) => ratio(a) - ratio(b) || a.theme.number - b.theme.number)
+      .slice(0, GLANCE_LIST)
+      .map(strip),
+    questions: questions.slice(0, 3),
+  };
+}
+
+export function atAGlance(
+  themes: readonly ThemeView[],
+  salons: readonly SalonView[],
+  periods?: readonly PeriodView[],
+  questions: readonly SimilarQuestionGroup[] = [],
+): Glance {
   const present = (t: ThemeView): number => t.salonsPresent.length;
   const recurringAll = themes
     .filter((t) => present(t) >= RECURRING_SALONS)
@@ -57,5 +139,6 @@ export function atAGlance(themes: readonly ThemeView[], salons: readonly SalonVi
           .sort(bySize)
           .slice(0, GLANCE_LIST)
       : [],
+    ...(periods ? { archive: archiveGlance(themes, periods, questions) } : {}),
   };
 }

@@ -15,6 +15,8 @@ const WIDTH = 640;
 const HEIGHT = 440;
 const PAD = 22;
 const RADIUS = 5;
+/** Marks drawn at most; larger reports draw an evenly spaced sample. */
+export const MAP_MAX_MARKS = 1500;
 /** Themes whose number is drawn at their centre on the map (the largest ones). */
 export const MAP_LABELS = 10;
 
@@ -27,8 +29,12 @@ interface Placed {
 
 export function renderMap(view: ReportView): SafeHtml {
   const placed = place(view);
+  // An archive's 12,000 marks, each with its text as a tooltip, were megabytes of
+  // page: past MAP_MAX_MARKS an evenly spaced sample is drawn (centres use every item).
+  const stride = Math.ceil(placed.length / MAP_MAX_MARKS);
+  const drawn = stride > 1 ? placed.filter((_, i) => i % stride === 0) : placed;
   // Unassigned items first so themed marks are drawn on top of them.
-  const ordered = [...placed.filter((p) => !p.theme), ...placed.filter((p) => p.theme)];
+  const ordered = [...drawn.filter((p) => !p.theme), ...drawn.filter((p) => p.theme)];
   const marks = ordered.map((p) => mark(view, p));
   // Numbers only on the largest themes: 30 overlapping numbers read as noise. The
   // legend below names every theme, and each mark's tooltip names its theme.
@@ -39,10 +45,12 @@ export function renderMap(view: ReportView): SafeHtml {
   );
   const labels = view.themes.filter((t) => labelled.has(t)).map((t) => centreLabel(t, placed));
   const description =
-    `Scatter plot of all ${view.itemCount} items, placed by the first two principal components of ` +
+    `Scatter plot of ${drawn.length < placed.length ? `${drawn.length} of the ${view.itemCount} items (an even sample)` : `all ${view.itemCount} items`}, placed by the first two principal components of ` +
     'their embeddings, so items about similar things sit close together. Colour and shape show the ' +
     `theme, and the numbers mark the centres of the ${MAP_LABELS} largest themes. Hover a mark to read the item; ` +
-    'every item is also listed under its theme in the Themes section.';
+    (view.periods
+      ? 'every item is listed with its theme in report.json.'
+      : 'every item is also listed under its theme in the Themes section.');
   return html`<svg class="plot" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="map-title">Map of all items, coloured by theme</title>
 <desc id="map-desc">${description}</desc>

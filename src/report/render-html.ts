@@ -8,10 +8,23 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import {
+  reachLine,
+  type SimilarQuestionGroup,
+  type Wording,
+  wordingNumbers,
+  wordingsOf,
+} from '../index/index.js';
 import { showControls } from '../util/control-chars.js';
-import { RECURRING_SALONS } from './glance.js';
+import {
+  type ArchiveGlance,
+  MOST_PERIODS,
+  RECENT_PERIODS,
+  RECURRING_SALONS,
+  type Trend,
+} from './glance.js';
 import { html, type SafeHtml, unsafeRaw } from './html.js';
-import { keySvg, renderLegend, renderMap } from './html-map.js';
+import { keySvg, MAP_MAX_MARKS, renderLegend, renderMap } from './html-map.js';
 import { REPORT_CSS } from './html-styles.js';
 import { heatColour } from './palette.js';
 import {
@@ -19,6 +32,7 @@ import {
   dateSpan,
   formatPercent,
   formatTimestamp,
+  type PeriodView,
   plural,
   type ReportView,
   scoreLabel,
@@ -36,6 +50,10 @@ export const REPORT_CSP =
 const VISIBLE_ITEMS = 4;
 /** Recurring-question groups shown before the rest fold. */
 const VISIBLE_GROUPS = 6;
+/** Questions or disagreements on an archive's theme card; the rest are in report.json. */
+const CARD_LIST_MAX = 8;
+/** Recurring-question entries in the page at all; the rest are in report.json. */
+const RECURRING_SHOWN = 20;
 
 export function renderHtml(data: ReportData): string {
   const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));
@@ -80,8 +98,58 @@ function themeLinks(list: readonly ThemeView[], detail: (t: ThemeView) => string
   )}</ul>`;
 }
 
+/** The summary box for an archive grouped by period: thresholds relative to the archive. */
+function archiveGlance(view: ReportView, a: ArchiveGlance): SafeHtml {
+  const none = (text: string): SafeHtml => html`<p class="none">${text}</p>`;
+  const trendBox = (name: string, list: readonly Trend[], empty: string): SafeHtml =>
+    html`<div><h3>${name}: the last ${RECENT_PERIODS} periods against before</h3>${
+      list.length > 0
+        ? themeLinks(
+            list.map((x) => x.theme),
+            (t) => {
+              const x = list.find((y) => y.theme === t) as Trend;
+              return `${formatPercent(x.before)} → ${formatPercent(x.recent)} of items`;
+            },
+          )
+        : none(empty)
+    }</div>`;
+  const most = Math.ceil(MOST_PERIODS * a.periods);
+  return html`<section id="glance" class="glance" aria-labelledby="glance-h">
+<h2 id="glance-h">At a glance</h2>
+<div class="glance-grid">
+<div><h3>In most periods: ${most}+ of ${a.periods} (${a.inMostCount} of ${view.themes.length})</h3>${
+    a.inMostPeriods.length > 0
+      ? themeLinks(
+          a.inMostPeriods,
+          (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`,
+        )
+      : none(`No theme appears in ${most} or more periods.`)
+  }</div>
+${trendBox('Rising', a.rising, 'No theme’s share at least doubled recently.')}
+${trendBox('Fading', a.fading, 'No theme’s share halved recently.')}
+<div><h3>Most contested</h3>${
+    view.glance.contested.length > 0
+      ? themeLinks(
+          view.glance.contested,
+          (t) => `${formatPercent(t.theme.contested)} disagreements`,
+        )
+      : none('No theme holds disagreements.')
+  }</div>
+<div><h3>Most widely recurring questions</h3>${
+    a.questions.length > 0
+      ? html`<ul class="glance-list">${a.questions.map(
+          (q) =>
+            html`<li><a href="#recurring">${wordingsOf(q)[0]?.text ?? ''}</a> <span class="src">${reachLine(q)}</span></li>`,
+        )}</ul>`
+      : none('No question was asked in more than one salon.')
+  }</div>
+</div>
+</section>`;
+}
+
 function glance(view: ReportView): SafeHtml {
   const g = view.glance;
+  if (g.archive) return archiveGlance(view, g.archive);
   const none = (text: string): SafeHtml => html`<p class="none">${text}</p>`;
   const latest = g.latestSalon ? `${g.latestSalon.key} · ${g.latestSalon.title}` : '';
   return html`<section id="glance" class="glance" aria-labelledby="glance-h">
@@ -132,10 +200,20 @@ function overview(view: ReportView): SafeHtml {
     data.themes.kSelection.mode === 'auto'
       ? 'number of themes chosen automatically'
       : 'fixed number of themes';
-  const rows = view.salons.map(
-    (s) =>
-      html`<tr><td>${s.key}</td><td>${s.date ?? '–'}</td><th scope="row">${s.title}</th><td class="num">${s.counts.insight}</td><td class="num">${s.counts.question}</td><td class="num">${s.counts.disagreement}</td><td class="num">${s.total}</td></tr>`,
-  );
+  const rows = view.periods
+    ? view.periods.map(
+        (p) =>
+          html`<tr><th scope="row">${p.key}</th><td class="num">${p.salons.length}</td><td>${periodSpan(p)}</td><td class="num">${p.counts.insight}</td><td class="num">${p.counts.question}</td><td class="num">${p.counts.disagreement}</td><td class="num">${p.total}</td></tr>`,
+      )
+    : view.salons.map(
+        (s) =>
+          html`<tr><td>${s.key}</td><td>${s.date ?? '–'}</td><th scope="row">${s.title}</th><td class="num">${s.counts.insight}</td><td class="num">${s.counts.question}</td><td class="num">${s.counts.disagreement}</td><td class="num">${s.total}</td></tr>`,
+      );
+  const head = view.periods
+    ? html`<caption id="salons-caption">Salons by period, oldest first, with their number of items per section (every salon is in report.json)</caption>
+<thead><tr><th scope="col">Period</th><th scope="col" class="num">Salons</th><th scope="col">Dates</th><th scope="col" class="num">Insights</th><th scope="col" class="num">Questions</th><th scope="col" class="num">Disagreements</th><th scope="col" class="num">Items</th></tr></thead>`
+    : html`<caption id="salons-caption">Salons, oldest first, with their number of items per section</caption>
+<thead><tr><th scope="col">Key</th><th scope="col">Date</th><th scope="col">Salon</th><th scope="col" class="num">Insights</th><th scope="col" class="num">Questions</th><th scope="col" class="num">Disagreements</th><th scope="col" class="num">Items</th></tr></thead>`;
   return html`<section id="overview" aria-labelledby="overview-h">
 <h2 id="overview-h">Overview</h2>
 <ul class="stats">
@@ -149,8 +227,7 @@ function overview(view: ReportView): SafeHtml {
 <p class="lead">${plural(view.themes.length, 'theme')} kept from k = ${data.themes.k} clusters (${k}, seed ${data.themes.seed})${view.unassigned > 0 ? `; ${plural(view.unassigned, 'item')} fit no theme closely and stay unassigned` : ''}.</p>
 <div class="table-scroll" role="region" aria-labelledby="salons-caption" tabindex="0">
 <table>
-<caption id="salons-caption">Salons, oldest first, with their number of items per section</caption>
-<thead><tr><th scope="col">Key</th><th scope="col">Date</th><th scope="col">Salon</th><th scope="col" class="num">Insights</th><th scope="col" class="num">Questions</th><th scope="col" class="num">Disagreements</th><th scope="col" class="num">Items</th></tr></thead>
+${head}
 <tbody>${rows}</tbody>
 </table>
 </div>${skippedList(view)}
@@ -161,30 +238,37 @@ function heatmap(view: ReportView): SafeHtml {
   if (view.themes.length === 0) {
     return html`<section id="heatmap" aria-labelledby="heatmap-h"><h2 id="heatmap-h">Themes across salons</h2><p>No themes were found.</p></section>`;
   }
-  const head = view.salons.map(
-    (s) =>
-      html`<th scope="col" class="salon" title="${s.label}"><abbr title="${s.label}">${s.key}</abbr><small>${s.date ?? 'undated'}</small></th>`,
-  );
+  const periods = view.periods;
+  const head = periods
+    ? periods.map(
+        (p) =>
+          html`<th scope="col" class="salon" title="${periodSpan(p)}">${p.key}<small>${plural(p.salons.length, 'salon')}</small></th>`,
+      )
+    : view.salons.map(
+        (s) =>
+          html`<th scope="col" class="salon" title="${s.label}"><abbr title="${s.label}">${s.key}</abbr><small>${s.date ?? 'undated'}</small></th>`,
+      );
+  const columnLabels = periods ? periods.map((p) => p.key) : view.salons.map((s) => s.label);
   const rows = view.themes.map((t) => {
-    const cells = t.countsBySalon.map((count, i) => {
+    const cells = (periods ? t.countsByPeriod : t.countsBySalon).map((count, i) => {
       const { background, text } = heatColour(count, view.maxCell);
-      const salon = view.salons[i];
-      return html`<td class="cell" style="background:${background};color:${text}" title="${plural(count, 'item')} of theme ${t.number} in ${salon?.label ?? ''}">${count}</td>`;
+      return html`<td class="cell" style="background:${background};color:${text}" title="${plural(count, 'item')} of theme ${t.number} in ${columnLabels[i] ?? ''}">${count}</td>`;
     });
     return html`<tr data-theme="${t.theme.id}"><th scope="row"><a href="#theme-${t.theme.id}">${keySvg(t.style.shape, t.style.colour)} ${t.number}. ${t.theme.label}</a>${kindBadge(t.theme.kind)}</th>${cells}<td class="num">${t.theme.size}</td></tr>`;
   });
-  const keys = view.salons.map((s) => html`<li><b>${s.key}</b> ${s.label}</li>`);
+  const keys = periods ? [] : view.salons.map((s) => html`<li><b>${s.key}</b> ${s.label}</li>`);
+  const unit = periods ? 'period' : 'salon';
   return html`<section id="heatmap" aria-labelledby="heatmap-h">
 <h2 id="heatmap-h">Themes across salons</h2>
-<p class="lead">How many items of each theme every salon produced, oldest salon first: a row that stays dark recurs; one that fades was left behind.</p>
+<p class="lead">How many items of each theme every ${unit} produced, oldest first: a row that stays dark recurs; one that fades was left behind.</p>
 <div class="table-scroll" role="region" aria-labelledby="heatmap-caption" tabindex="0">
 <table class="heatmap">
-<caption id="heatmap-caption">Items per theme (rows) in each salon (columns); darker cells hold more items</caption>
+<caption id="heatmap-caption">Items per theme (rows) in each ${unit} (columns); darker cells hold more items</caption>
 <thead><tr><th scope="col">Theme</th>${head}<th scope="col" class="num">Total</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>
 </div>
-<ul class="key-list" aria-label="Salon keys">${keys}</ul>
+${keys.length > 0 ? html`<ul class="key-list" aria-label="Salon keys">${keys}</ul>` : ''}
 </section>`;
 }
 
@@ -193,7 +277,7 @@ function map(view: ReportView): SafeHtml {
 <h2 id="map-h">Map of all items</h2>
 <figure class="map">
 ${renderMap(view)}
-<figcaption>Each mark is one item (${view.itemCount} in all); nearby marks say similar things. Hover or long-press a mark to read it.</figcaption>
+<figcaption>Each mark is one item (${view.itemCount} in all${view.itemCount > MAP_MAX_MARKS ? `; an even sample of at most ${MAP_MAX_MARKS} is drawn` : ''}); nearby marks say similar things. Hover or long-press a mark to read it.</figcaption>
 ${renderLegend(view)}
 </figure>
 </section>`;
@@ -213,6 +297,8 @@ function unassigned(view: ReportView): SafeHtml | string {
     .filter((item) => view.themeOf(item.id) === undefined)
     .map((item) => item.id);
   if (ids.length === 0) return '';
+  if (view.periods)
+    return html`<p class="lead unassigned-note">${plural(ids.length, 'item')} fit no theme closely enough to be placed in one; they are listed in report.json.</p>`;
   return html`<p class="lead unassigned-note">${plural(ids.length, 'item')} fit no theme closely enough to be placed in one (white marks on the map).</p>
 ${allItems(view, ids, `Show the ${plural(ids.length, 'unassigned item')}`)}`;
 }
@@ -220,12 +306,23 @@ ${allItems(view, ids, `Show the ${plural(ids.length, 'unassigned item')}`)}`;
 function theme(view: ReportView, t: ThemeView): SafeHtml {
   const { theme } = t;
   const span = dateSpan(t);
-  const salonChips = t.salonsPresent.map(
-    (s) =>
-      html`<li title="${s.label}">${s.key} · ${s.title} <span class="src">(${t.countsBySalon[view.salons.indexOf(s)]})</span></li>`,
-  );
+  const salonChips = view.periods
+    ? view.periods.flatMap((p, i) =>
+        (t.countsByPeriod[i] ?? 0) > 0
+          ? [
+              html`<li title="${periodSpan(p)}">${p.key} <span class="src">(${t.countsByPeriod[i]})</span></li>`,
+            ]
+          : [],
+      )
+    : t.salonsPresent.map(
+        (s) =>
+          html`<li title="${s.label}">${s.key} · ${s.title} <span class="src">(${t.countsBySalon[view.salons.indexOf(s)]})</span></li>`,
+      );
+  // An archive's theme holds hundreds of questions: the card shows the closest, the
+  // JSON has them all.
+  const cap = view.periods ? CARD_LIST_MAX : Number.POSITIVE_INFINITY;
   const reps = theme.representatives.map((r) => html`<li>${itemLine(view, r, true)}</li>`);
-  const questions = theme.questions.map(
+  const questions = theme.questions.slice(0, cap).map(
     (q) => html`<li>${itemLine(view, q.question, false)}
 <ul class="related" aria-label="Related insights from other salons">${
       q.relatedInsights.length === 0
@@ -236,7 +333,13 @@ function theme(view: ReportView, t: ThemeView): SafeHtml {
           )
     }</ul></li>`,
   );
-  const disagreements = theme.disagreements.map((d) => html`<li>${itemLine(view, d, false)}</li>`);
+  const disagreements = theme.disagreements
+    .slice(0, cap)
+    .map((d) => html`<li>${itemLine(view, d, false)}</li>`);
+  const inJson = (total: number, noun: string): SafeHtml | string =>
+    total > cap
+      ? html`<p class="src">${plural(total - cap, `more ${noun}`)} in report.json.</p>`
+      : '';
   // Collapsed by default (a <details>, no script): the page stays short, and the
   // summary line still says what the theme is and how big.
   return html`<details class="theme" id="theme-${theme.id}" style="--theme:${t.style.colour}">
@@ -248,11 +351,11 @@ function theme(view: ReportView, t: ThemeView): SafeHtml {
 </ul></summary>
 ${theme.size === 0 ? html`<p class="none">No item fits this guided theme clearly; try a description or keywords for it.</p>` : ''}
 <ul class="chips" aria-label="Keywords">${theme.keywords.map((k) => html`<li>${k}</li>`)}</ul>
-<ul class="chips" aria-label="Salons">${salonChips}</ul>
+<ul class="chips" aria-label="${view.periods ? 'Periods' : 'Salons'}">${salonChips}</ul>
 ${reps.length > 0 ? html`<h4>Representative items</h4><ul class="items">${reps}</ul>` : ''}
-${questions.length > 0 ? html`<h4>Questions (${questions.length})</h4>${folded(questions, 'ol', 'question')}` : ''}
-${disagreements.length > 0 ? html`<h4>Disagreements (${disagreements.length})</h4>${folded(disagreements, 'ul', 'disagreement')}` : ''}
-${theme.size > 0 ? allItems(view, theme.itemIds, `All ${theme.size} items of this theme`) : ''}
+${questions.length > 0 ? html`<h4>Questions (${theme.questions.length})</h4>${folded(questions, 'ol', 'question')}${inJson(theme.questions.length, 'question')}` : ''}
+${disagreements.length > 0 ? html`<h4>Disagreements (${theme.disagreements.length})</h4>${folded(disagreements, 'ul', 'disagreement')}${inJson(theme.disagreements.length, 'disagreement')}` : ''}
+${theme.size > 0 ? (view.periods ? html`<p class="src">All ${theme.size} items of this theme are in report.json.</p>` : allItems(view, theme.itemIds, `All ${theme.size} items of this theme`)) : ''}
 </details>`;
 }
 
@@ -264,12 +367,12 @@ function kindBadge(kind: string | undefined): SafeHtml | string {
 }
 
 /** The first VISIBLE_GROUPS question groups, the rest folded. */
-function foldedGroups(entries: SafeHtml[]): SafeHtml {
-  const head = entries.slice(0, VISIBLE_GROUPS);
-  const rest = entries.slice(VISIBLE_GROUPS);
+function foldedGroups(entries: SafeHtml[], visible = VISIBLE_GROUPS): SafeHtml {
+  const head = entries.slice(0, visible);
+  const rest = entries.slice(visible);
   if (rest.length === 0) return html`<ol class="groups">${head}</ol>`;
   return html`<ol class="groups">${head}</ol>
-<details class="more-groups"><summary>Show ${plural(rest.length, 'more candidate group')}</summary><ol class="groups" start="${VISIBLE_GROUPS + 1}">${rest}</ol></details>`;
+<details class="more-groups"><summary>Show ${plural(rest.length, 'more candidate group')}</summary><ol class="groups" start="${visible + 1}">${rest}</ol></details>`;
 }
 
 /** Long lists show their first few entries and fold the rest (no script needed: <details>). */
@@ -304,27 +407,52 @@ function itemLine(view: ReportView, item: ThemeItemRef, showSection: boolean): S
 function recurring(view: ReportView): SafeHtml {
   const groups = view.data.recurringQuestions;
   const first = groups[0];
+  const shown = groups.slice(0, RECURRING_SHOWN);
+  const more = groups.length - shown.length;
   const body =
     first === undefined
       ? html`<p>No question was asked in similar words in more than one salon.</p>`
       : foldedGroups(
-          groups.map((group, i) => {
-            const number = new Map(group.questions.map((q, n) => [q.item.id, n + 1]));
+          shown.map((group, i) => {
+            const wordings = wordingsOf(group);
+            const number = wordingNumbers(wordings);
             const links = group.links.map(
               (l) =>
                 html`<li>${number.get(l.a)}–${number.get(l.b)} <span class="score">${l.score.toFixed(2)}</span> <span class="src">(cosine ${l.cosine.toFixed(2)})</span></li>`,
             );
-            return html`<li><h3>Candidate ${i + 1}: asked in ${plural(group.salons.length, 'salon')} <span class="score" title="${scoringName(group.scoring)}">weakest link ${group.weakestLink.toFixed(2)}</span></h3>
-<ol class="items">${group.questions.map((q) => {
-              const salon = view.salon(q.salon.id);
-              return html`<li><span class="text">${q.item.text}</span> <span class="src">— ${salon ? `${salon.key} · ${salon.title}` : q.salon.title}</span></li>`;
-            })}</ol>
-<ul class="chips" aria-label="Link scores">${links}</ul></li>`;
+            return html`<li><h3>Candidate ${i + 1}: ${reachLine(group)} <span class="score" title="${scoringName(group.scoring)}">weakest link ${group.weakestLink.toFixed(2)}</span></h3>
+<ol class="items">${wordings.map(
+              (w) =>
+                html`<li><span class="text">${w.text}</span> <span class="src">— ${wordingSource(view, group, w)}</span></li>`,
+            )}</ol>
+${links.length > 0 ? html`<ul class="chips" aria-label="Link scores">${links}</ul>` : ''}</li>`;
           }),
+          // An archive's entries hold up to 8 wordings each: fewer stay open.
+          view.periods ? 3 : VISIBLE_GROUPS,
         );
   return html`<section id="recurring" aria-labelledby="recurring-h">
 <h2 id="recurring-h">Recurring questions</h2>
-<p class="lead">Candidates to review, strongest first: questions from different salons that may ask the same thing.${first ? ` Every pair in a group scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
+<p class="lead">Candidates to review, most widely asked first, then strongest: questions from different salons that may ask the same thing; repeats of one wording count every salon that asked it.${first ? ` Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); the model cannot tell "same words, different question" apart, so read before trusting.` : ''}</p>
 ${body}
+${more > 0 ? html`<p class="lead">${plural(more, 'more entry', 'more entries')} in report.json (<code>recurringQuestions</code>).</p>` : ''}
 </section>`;
+}
+
+/** Where a wording was asked: its salon, or "48 salons, 2020-01-04 → 2025-08-23". */
+function wordingSource(view: ReportView, group: SimilarQuestionGroup, w: Wording): string {
+  if (w.itemIds.length === 1) {
+    const q = group.questions.find((x) => x.item.id === w.itemIds[0]);
+    const salon = q && view.salon(q.salon.id);
+    return salon ? `${salon.key} · ${salon.title}` : (q?.salon.title ?? '');
+  }
+  const span = w.firstDate && w.lastDate ? `, ${w.firstDate} → ${w.lastDate}` : '';
+  return `${plural(w.salonCount, 'salon')}${span}`;
+}
+
+/** "2021-07-03 → 2021-09-25" for a period's salons. */
+function periodSpan(p: PeriodView): string {
+  const dates = p.salons.map((s) => s.date).filter((d): d is string => d !== undefined);
+  const first = dates[0];
+  const last = dates.at(-1);
+  return first && last ? (first === last ? first : `${first} → ${last}`) : 'undated';
 }

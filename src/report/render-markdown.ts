@@ -10,9 +10,10 @@
  */
 import type { ThemeItemRef } from '../cluster/index.js';
 import { parseOptions } from '../errors.js';
+import { reachLine, wordingNumbers, wordingsOf } from '../index/index.js';
 import { REPORT_MARKER } from '../parse/index.js';
 import { showControls } from '../util/control-chars.js';
-import { RECURRING_SALONS } from './glance.js';
+import { MOST_PERIODS, RECENT_PERIODS, RECURRING_SALONS, type Trend } from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import {
   createReportView,
@@ -64,6 +65,35 @@ function glance(view: ReportView): string {
     themes.length === 0
       ? '_none_'
       : themes.map((t) => `${t.number}. ${md(t.theme.label)} (${detail(t)})`).join('; ');
+  const a = g.archive;
+  if (a) {
+    const trend = (list: readonly Trend[]) => (t: ThemeView) => {
+      const x = list.find((y) => y.theme === t) as Trend;
+      return `${formatPercent(x.before)} → ${formatPercent(x.recent)} of items`;
+    };
+    const most = Math.ceil(MOST_PERIODS * a.periods);
+    return [
+      '## At a glance',
+      '',
+      `- **In ${most}+ of ${a.periods} periods (${a.inMostCount} of ${view.themes.length} themes):** ${list(a.inMostPeriods, (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`)}`,
+      `- **Rising (last ${RECENT_PERIODS} periods against before):** ${list(
+        a.rising.map((x) => x.theme),
+        trend(a.rising),
+      )}`,
+      `- **Fading (last ${RECENT_PERIODS} periods against before):** ${list(
+        a.fading.map((x) => x.theme),
+        trend(a.fading),
+      )}`,
+      `- **Most contested:** ${list(g.contested, (t) => `${formatPercent(t.theme.contested)} disagreements`)}`,
+      `- **Most widely recurring questions:** ${
+        a.questions.length === 0
+          ? '_none_'
+          : a.questions
+              .map((q) => `${md(wordingsOf(q)[0]?.text ?? '')} (${reachLine(q)})`)
+              .join('; ')
+      }`,
+    ].join('\n');
+  }
   const lines = [
     '## At a glance',
     '',
@@ -80,12 +110,29 @@ function glance(view: ReportView): string {
 }
 
 function overview(view: ReportView): string {
+  const k = view.data.themes.kSelection.mode === 'auto' ? 'k chosen automatically' : 'k fixed';
+  const kept = `${plural(view.themes.length, 'theme')} kept from k = ${view.data.themes.k} clusters (${k}, seed ${view.data.themes.seed}).`;
+  if (view.periods) {
+    return [
+      '## Overview',
+      '',
+      'Salons by period (every salon is in report.json).',
+      '',
+      '| Period | Salons | Insights | Questions | Disagreements | Items |',
+      '|---|--:|--:|--:|--:|--:|',
+      ...view.periods.map(
+        (p) =>
+          `| ${p.key} | ${p.salons.length} | ${p.counts.insight} | ${p.counts.question} | ${p.counts.disagreement} | ${p.total} |`,
+      ),
+      '',
+      kept,
+    ].join('\n');
+  }
   const rows = view.salons.map(
     (s) =>
       `| ${s.key} | ${s.date ?? '–'} | ${md(s.title)} | ${s.counts.insight} | ${s.counts.question} | ` +
       `${s.counts.disagreement} | ${s.total} |`,
   );
-  const k = view.data.themes.kSelection.mode === 'auto' ? 'k chosen automatically' : 'k fixed';
   return [
     '## Overview',
     '',
@@ -93,7 +140,7 @@ function overview(view: ReportView): string {
     '|---|---|---|--:|--:|--:|--:|',
     ...rows,
     '',
-    `${plural(view.themes.length, 'theme')} kept from k = ${view.data.themes.k} clusters (${k}, seed ${view.data.themes.seed}).`,
+    kept,
     ...skippedLines(view),
   ].join('\n');
 }
@@ -111,6 +158,21 @@ function skippedLines(view: ReportView): string[] {
 
 function heatmap(view: ReportView): string {
   if (view.themes.length === 0) return '## Themes across salons\n\nNo themes were found.';
+  if (view.periods) {
+    const periods = view.periods;
+    return [
+      '## Themes across salons',
+      '',
+      'Items per theme in each period, oldest first (· = none).',
+      '',
+      `| Theme | ${periods.map((p) => p.key).join(' | ')} | Total |`,
+      `|---|${periods.map(() => '--:').join('|')}|--:|`,
+      ...view.themes.map(
+        (t) =>
+          `| ${t.number}. ${md(t.theme.label)} | ${t.countsByPeriod.map(cell).join(' | ')} | ${t.theme.size} |`,
+      ),
+    ].join('\n');
+  }
   const head = `| Theme | ${view.salons.map((s) => s.key).join(' | ')} | Total |`;
   const align = `|---|${view.salons.map(() => '--:').join('|')}|--:|`;
   const rows = view.themes.map(
@@ -147,7 +209,13 @@ function theme(view: ReportView, t: ThemeView): string {
     `### ${t.number}. ${md(theme.label)}${theme.kind === 'guided' ? ' (guided)' : ''}`,
     '',
     `- **Size:** ${plural(theme.size, 'item')} (${formatPercent(theme.share)} of all)`,
-    `- **Salons:** ${t.salonsPresent.map((s) => `${md(s.label)} (${t.countsBySalon[view.salons.indexOf(s)]})`).join('; ')}` +
+    (view.periods
+      ? `- **Periods:** ${view.periods
+          .flatMap((p, i) =>
+            (t.countsByPeriod[i] ?? 0) > 0 ? [`${p.key} (${t.countsByPeriod[i]})`] : [],
+          )
+          .join('; ')} · ${plural(t.salonsPresent.length, 'salon')}`
+      : `- **Salons:** ${t.salonsPresent.map((s) => `${md(s.label)} (${t.countsBySalon[view.salons.indexOf(s)]})`).join('; ')}`) +
       (span ? ` · ${span}` : ''),
     `- **Contested:** ${formatPercent(theme.contested)} of its items are disagreements`,
     `- **Keywords:** ${theme.keywords.map(md).join(', ')}`,
@@ -160,20 +228,26 @@ function theme(view: ReportView, t: ThemeView): string {
       ...theme.representatives.map((r) => `- ${ref(view, r)}`),
     );
   }
+  // An archive's theme holds hundreds of questions: the closest few here, all in the JSON.
+  const cap = view.periods ? MD_LIST_MAX : Number.POSITIVE_INFINITY;
+  const more = (total: number, noun: string): string[] =>
+    total > cap ? [`- _${plural(total - cap, `more ${noun}`)} in report.json._`] : [];
   if (theme.questions.length > 0) {
     lines.push('', '#### Questions and related insights from other salons', '');
-    for (const q of theme.questions) {
+    for (const q of theme.questions.slice(0, cap)) {
       lines.push(`- ${ref(view, q.question, false)}`);
       if (q.relatedInsights.length === 0) lines.push('  - _No close insight in another salon._');
       for (const r of q.relatedInsights) lines.push(`  - ↳ ${ref(view, r)} (${scoreLabel(r)})`);
     }
+    lines.push(...more(theme.questions.length, 'question'));
   }
   if (theme.disagreements.length > 0) {
     lines.push(
       '',
       '#### Disagreements',
       '',
-      ...theme.disagreements.map((d) => `- ${ref(view, d, false)}`),
+      ...theme.disagreements.slice(0, cap).map((d) => `- ${ref(view, d, false)}`),
+      ...more(theme.disagreements.length, 'disagreement'),
     );
   }
   return lines.join('\n');
@@ -187,20 +261,28 @@ function ref(view: ReportView, item: ThemeItemRef, showSection = true): string {
   return `${md(item.text)}${where}${section}`;
 }
 
+/** Questions or disagreements per theme in an archive's Markdown; the rest are in report.json. */
+const MD_LIST_MAX = 5;
+/** Recurring-question entries in the Markdown; the rest are in report.json. */
+const RECURRING_SHOWN = 20;
+
 function recurringQuestions(view: ReportView): string {
   const groups = view.data.recurringQuestions;
   if (groups.length === 0) {
     return '## Recurring questions\n\nNo question was asked in similar words in more than one salon.';
   }
   const first = groups[0] as (typeof groups)[number];
-  const blocks = groups.map((group, i) => {
-    const header =
-      `### Candidate ${i + 1}: asked in ${plural(group.salons.length, 'salon')} ` +
-      `(weakest link ${group.weakestLink.toFixed(2)})`;
-    const number = new Map(group.questions.map((q, n) => [q.item.id, n + 1]));
-    const items = group.questions.map((q, n) => {
-      const salon = view.salon(q.salon.id);
-      return `${n + 1}. ${md(q.item.text)} — _${md(salon?.label ?? q.salon.title)}_`;
+  const blocks = groups.slice(0, RECURRING_SHOWN).map((group, i) => {
+    const header = `### Candidate ${i + 1}: ${reachLine(group)} (weakest link ${group.weakestLink.toFixed(2)})`;
+    const wordings = wordingsOf(group);
+    const number = wordingNumbers(wordings);
+    const items = wordings.map((w, n) => {
+      const q = group.questions.find((x) => x.item.id === w.itemIds[0]);
+      const where =
+        w.itemIds.length === 1
+          ? md(view.salon(q?.salon.id ?? '')?.label ?? q?.salon.title ?? '')
+          : `${plural(w.salonCount, 'salon')}${w.firstDate && w.lastDate ? `, ${w.firstDate} → ${w.lastDate}` : ''}`;
+      return `${n + 1}. ${md(w.text)} — _${where}_`;
     });
     const links = group.links
       .map(
@@ -208,15 +290,22 @@ function recurringQuestions(view: ReportView): string {
           `${number.get(l.a)}–${number.get(l.b)}: ${l.score.toFixed(2)} (cosine ${l.cosine.toFixed(2)})`,
       )
       .join('; ');
-    return [header, '', ...items, '', `Links: ${links}`].join('\n');
+    return [header, '', ...items, ...(links ? ['', `Links: ${links}`] : [])].join('\n');
   });
+  const more = groups.length - blocks.length;
   return [
     '## Recurring questions',
     '',
-    `Candidates to review, strongest first: questions from different salons that may ask the same thing. ` +
-      `Every pair in a group scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); ` +
+    `Candidates to review, most widely asked first, then strongest: questions from different salons that may ask the same thing; repeats of one wording count every salon that asked it. ` +
+      `Every pair of wordings in an entry scores at least ${first.threshold.toFixed(2)} (${scoringName(first.scoring)}); ` +
       'the model cannot tell "same words, different question" apart, so read before trusting.',
     '',
     blocks.join('\n\n'),
+    ...(more > 0
+      ? [
+          '',
+          `${plural(more, 'more entry', 'more entries')} in report.json (\`recurringQuestions\`).`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -10,6 +10,7 @@
 import type { Theme, ThemeItemRef } from '../cluster/index.js';
 import { atAGlance, type Glance } from './glance.js';
 import { type ThemeStyle, themeStyle } from './palette.js';
+import { groupByPeriod } from './periods.js';
 import type { ReportData, ReportItem, ReportSalon } from './schema.js';
 
 export const DEFAULT_TITLE = 'Salon themes';
@@ -22,6 +23,14 @@ export interface SalonView extends ReportSalon {
   total: number;
 }
 
+/** Salons grouped by quarter or year (only past GROUP_ABOVE salons). */
+export interface PeriodView {
+  key: string;
+  salons: SalonView[];
+  counts: { insight: number; question: number; disagreement: number };
+  total: number;
+}
+
 export interface ThemeView {
   theme: Theme;
   /** 1-based display number, in the order clustering returned the themes. */
@@ -31,6 +40,8 @@ export interface ThemeView {
   countsBySalon: number[];
   /** Salons that have at least one item in the theme, in date order. */
   salonsPresent: SalonView[];
+  /** Items per period, aligned with `ReportView.periods` (empty when salons are not grouped). */
+  countsByPeriod: number[];
 }
 
 export interface ReportView {
@@ -38,6 +49,8 @@ export interface ReportView {
   builtAt: string;
   data: ReportData;
   salons: SalonView[];
+  /** Salons by quarter or year past a few dozen salons; undefined for a short series. */
+  periods?: PeriodView[];
   themes: ThemeView[];
   itemCount: number;
   /** Largest cell of the heatmap (for the colour scale). */
@@ -78,6 +91,24 @@ export function createReportView(data: ReportData): ReportView {
     total: salon.counts.insight + salon.counts.question + salon.counts.disagreement,
   }));
   const salonIndex = new Map(salons.map((s, i) => [s.id, i]));
+  const periods = groupByPeriod(salons)?.map(({ key, salons: members }) => {
+    const counts = { insight: 0, question: 0, disagreement: 0 };
+    for (const s of members) {
+      counts.insight += s.counts.insight;
+      counts.question += s.counts.question;
+      counts.disagreement += s.counts.disagreement;
+    }
+    return {
+      key,
+      salons: members,
+      counts,
+      total: counts.insight + counts.question + counts.disagreement,
+    };
+  });
+  const periodOfSalon = new Map<number, number>();
+  periods?.forEach((p, pi) => {
+    for (const s of p.salons) periodOfSalon.set(salonIndex.get(s.id) as number, pi);
+  });
   const items = new Map(data.items.map((item) => [item.id, item]));
 
   const themes: ThemeView[] = data.themes.themes.map((theme, i) => {
@@ -88,6 +119,11 @@ export function createReportView(data: ReportData): ReportView {
       const index = salonIndex.get(items.get(itemId)?.salonId ?? '');
       if (index !== undefined) countsBySalon[index] = (countsBySalon[index] ?? 0) + 1;
     }
+    const countsByPeriod = (periods ?? []).map(() => 0);
+    countsBySalon.forEach((count, s) => {
+      const p = periodOfSalon.get(s);
+      if (p !== undefined) countsByPeriod[p] = (countsByPeriod[p] ?? 0) + count;
+    });
     return {
       theme: {
         ...theme,
@@ -98,6 +134,7 @@ export function createReportView(data: ReportData): ReportView {
       style: themeStyle(i),
       countsBySalon,
       salonsPresent: salons.filter((_, s) => (countsBySalon[s] ?? 0) > 0),
+      countsByPeriod,
     };
   });
   const themeById = new Map(themes.map((t) => [t.theme.id, t]));
@@ -108,11 +145,12 @@ export function createReportView(data: ReportData): ReportView {
     builtAt: data.builtAt,
     data,
     salons,
+    ...(periods ? { periods } : {}),
     themes,
     itemCount: data.items.length,
-    maxCell: Math.max(0, ...themes.flatMap((t) => t.countsBySalon)),
+    maxCell: Math.max(0, ...themes.flatMap((t) => (periods ? t.countsByPeriod : t.countsBySalon))),
     unassigned: data.items.filter((item) => data.themes.assignments[item.id] === undefined).length,
-    glance: atAGlance(themes, salons),
+    glance: atAGlance(themes, salons, periods, data.recurringQuestions),
     item: (id) => items.get(id),
     salon: (id) => salonById.get(id),
     themeOf: (itemId) => {

@@ -16,6 +16,7 @@ import {
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
+import { cliEmbeddingCache } from '../embedding-cache.js';
 import { readPathList } from '../input-files.js';
 import { info, printJson, UsageError } from '../io.js';
 import {
@@ -108,9 +109,11 @@ export function registerIndex(program: Command): void {
     const { salons, skipped, warnings } = await loadDocuments(paths, flags, progress.update);
     warnLongItems(salons);
     const embedder = embedderOptionsFromFlags(flags);
+    const cached = await cliEmbeddingCache();
     const lens = await SalonLens.openOrCreate(flags.store, {
       force: flags.force ?? false,
       ...(embedder ? { embedder } : {}),
+      ...(cached.cache ? { embeddingCache: cached.cache } : {}),
     }).catch((error: unknown) => {
       throw withExactRebuild(error, paths, flags);
     });
@@ -139,6 +142,7 @@ export function registerIndex(program: Command): void {
           warnings,
           pruned: pruned.map((s) => ({ id: s.id, source: s.source })),
           removedItems: summary.removedItems + removed.removedItems,
+          embeddedFromCache: cached.fromCache(),
           store: redact(flags.store),
           itemCount: m.itemCount,
           salonCount: m.salonCount,
@@ -150,7 +154,7 @@ export function registerIndex(program: Command): void {
       }
       const lines = [
         `${terminalSafe(redact(flags.store))}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged salons; ` +
-          `${summary.embeddedItems} items embedded, ${summary.removedItems + removed.removedItems} removed.`,
+          `${summary.embeddedItems} items embedded${cached.fromCache() > 0 ? ` (${cached.fromCache()} from the embedding cache)` : ''}, ${summary.removedItems + removed.removedItems} removed.`,
       ];
       if (skipped.length > 0) {
         lines.push(`Skipped ${skipped.length} invalid document(s) (listed on stderr).`);

@@ -15,6 +15,7 @@ import {
   type EmbedderFlags,
   embedderOptionsFromFlags,
 } from '../embedder-flags.js';
+import { cliEmbeddingCache } from '../embedding-cache.js';
 import { addGuideFlags, type GuideFlags, guideFromFlags } from '../guide-flags.js';
 import { info, printJson } from '../io.js';
 import {
@@ -88,7 +89,11 @@ export function registerReport(program: Command): void {
         ? await loadDocuments(paths, { ...flags, exclude }, progress.update)
         : undefined;
     const embedder = embedderOptionsFromFlags(flags);
-    const options = embedder ? { embedder } : {};
+    const cached = await cliEmbeddingCache();
+    const options = {
+      ...(embedder ? { embedder } : {}),
+      ...(cached.cache ? { embeddingCache: cached.cache } : {}),
+    };
     // With documents the store is created when missing; without, it must exist.
     const lens = loaded
       ? await SalonLens.openOrCreate(flags.store, options)
@@ -107,6 +112,10 @@ export function registerReport(program: Command): void {
             warnings: [],
           };
       assertHasItems(lens, redact(flags.store));
+      // From here on nothing is written until the end, and each write is atomic (the
+      // store's theme memory, the report files), so Ctrl-C may end the process at once:
+      // clustering is synchronous and would only see an abort between its steps.
+      interrupt.done();
       const report = await lens.report({
         outDir: flags.out,
         formats: flags.format,
@@ -128,6 +137,7 @@ export function registerReport(program: Command): void {
         // What embedded in this run ('onnxruntime', 'tfjs'); null when nothing was embedded.
         runtime: runtimeName(lens.embedder) ?? null,
         ...added,
+        embeddedFromCache: cached.fromCache(),
         skipped: loaded?.skipped ?? [],
         warnings: loaded?.warnings ?? [],
       };

@@ -9,13 +9,17 @@ import type { Command } from 'commander';
 import {
   QUESTION_SCORINGS,
   type QuestionScoring,
+  reachLine,
   redact,
   type SimilarQuestionGroup,
+  wordingNumbers,
+  wordingsOf,
 } from '../../index/index.js';
 import { addEmbedderFlags, type EmbedderFlags } from '../embedder-flags.js';
 import { printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parseChoice, parsePositiveInt, parseScore } from '../option-parsers.js';
+import { createProgress } from '../progress.js';
 import { addStoreOption } from '../store-option.js';
 import { fitLine } from '../table.js';
 
@@ -29,6 +33,7 @@ interface SimilarFlags extends EmbedderFlags {
   maxSize?: number;
   wide?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerSimilar(program: Command): void {
@@ -55,12 +60,15 @@ export function registerSimilar(program: Command): void {
       parseChoice(['complete', 'average', 'single'] as const),
     )
     .option('--wide', 'show full question text instead of fitting the terminal width')
+    .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the groups as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: SimilarFlags) => {
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, redact(flags.store));
+      const progress = createProgress('similar', { quiet: flags.quiet });
       const groups = await lens.similarQuestions({
+        onProgress: progress.update,
         threshold: flags.threshold,
         k: flags.k,
         crossSalonOnly: !flags.sameSalon,
@@ -68,6 +76,7 @@ export function registerSimilar(program: Command): void {
         scoring: flags.scoring,
         maxSize: flags.maxSize,
       });
+      progress.stop();
       if (flags.json) {
         printJson(groups);
         return;
@@ -77,8 +86,8 @@ export function registerSimilar(program: Command): void {
         return;
       }
       process.stdout.write(
-        `${groups.length} candidate groups of recurring questions to review, strongest first ` +
-          `(${groups[0]?.scoring} scores; every pair in a group scores at least ${groups[0]?.threshold.toFixed(2)}).\n\n`,
+        `${groups.length} recurring questions to review, most widely asked first, then strongest ` +
+          `(${groups[0]?.scoring} scores; every pair of wordings scores at least ${groups[0]?.threshold.toFixed(2)}).\n\n`,
       );
       const out = groups.flatMap((g, i) => describeGroup(g, i, flags.wide));
       process.stdout.write(`${out.join('\n')}`);
@@ -88,22 +97,34 @@ export function registerSimilar(program: Command): void {
   });
 }
 
-/** One group as text: its weakest link, its questions (numbered), and every link's score. */
+/**
+ * One entry as text: how widely it was asked ("asked in 60 salons, 2020-01-04 →
+ * 2025-09-20"), its weakest link, its wordings (numbered; a repeated one says how often),
+ * and every link's score between wordings.
+ */
 export function describeGroup(g: SimilarQuestionGroup, index: number, wide?: boolean): string[] {
-  const number = new Map(g.questions.map((q, i) => [q.item.id, i + 1]));
+  const wordings = wordingsOf(g);
+  const number = wordingNumbers(wordings);
   const out = [
-    `Candidate ${index + 1}: ${g.questions.length} questions from ${g.salons.length} salons, weakest link ${g.weakestLink.toFixed(3)}`,
+    `Candidate ${index + 1}: ${reachLine(g)}; ${wordings.length} ${wordings.length === 1 ? 'wording' : 'wordings'}, weakest link ${g.weakestLink.toFixed(3)}`,
   ];
-  for (const [i, q] of g.questions.entries())
-    out.push(fitLine(`  [${i + 1}] ${q.salon.id}: ${q.item.text}`, { wide }));
-  out.push(
-    `  links (${g.scoring}, cosine): ${g.links
-      .map(
-        (l) =>
-          `${number.get(l.a)}–${number.get(l.b)} ${l.score.toFixed(3)} (${l.cosine.toFixed(2)})`,
-      )
-      .join(', ')}`,
-  );
+  for (const [i, w] of wordings.entries()) {
+    const where =
+      w.itemIds.length === 1
+        ? (g.questions.find((q) => q.item.id === w.itemIds[0])?.salon.id ?? '')
+        : `${w.salonCount} salons${w.firstDate && w.lastDate ? ` ${w.firstDate} → ${w.lastDate}` : ''}`;
+    out.push(fitLine(`  [${i + 1}] ${where}: ${w.text}`, { wide }));
+  }
+  if (g.links.length > 0) {
+    out.push(
+      `  links (${g.scoring}, cosine): ${g.links
+        .map(
+          (l) =>
+            `${number.get(l.a)}–${number.get(l.b)} ${l.score.toFixed(3)} (${l.cosine.toFixed(2)})`,
+        )
+        .join(', ')}`,
+    );
+  }
   out.push('');
   return out;
 }

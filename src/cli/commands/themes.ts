@@ -11,6 +11,7 @@ import { addGuideFlags, type GuideFlags, guideFromFlags } from '../guide-flags.j
 import { info, printJson } from '../io.js';
 import { assertHasItems, openForReading } from '../open-store.js';
 import { parsePositiveInt } from '../option-parsers.js';
+import { createProgress } from '../progress.js';
 import { addStoreOption } from '../store-option.js';
 import { fitLine, formatTable } from '../table.js';
 
@@ -22,6 +23,7 @@ interface ThemesFlags extends EmbedderFlags, GuideFlags {
   contested?: boolean;
   wide?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function parseK(value: string): number | 'auto' {
@@ -47,13 +49,16 @@ export function registerThemes(program: Command): void {
     .option('--contested', 'sort themes by their share of disagreements');
   addGuideFlags(command)
     .option('--wide', 'show full labels and items instead of fitting the terminal width')
+    .option('--quiet', 'no progress on stderr')
     .option('--json', 'print the full result as JSON on stdout');
   addEmbedderFlags(command).action(async (flags: ThemesFlags) => {
     const guide = await guideFromFlags(flags);
     const lens = await openForReading(flags);
     try {
       assertHasItems(lens, redact(flags.store));
+      const progress = createProgress('themes', { quiet: flags.quiet });
       const result = await lens.themes({
+        onProgress: progress.update,
         persist: 'when-free',
         onNotSaved: () =>
           info(
@@ -64,6 +69,7 @@ export function registerThemes(program: Command): void {
         ...(flags.minSize ? { minSize: flags.minSize } : {}),
         ...(guide.length > 0 ? { guide } : {}),
       });
+      progress.stop();
       if (flags.json) {
         printJson(result);
         return;
