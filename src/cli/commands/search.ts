@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import {
+  LENS_DEFAULTS,
   redact,
   SCORINGS,
   type Scoring,
@@ -41,6 +42,11 @@ interface SearchFlags extends EmbedderFlags {
 
 /** What the score column means in each mode: the header names it, the line under the table explains it. */
 export const SCORE_COLUMNS: Record<SearchMode | 'csls', { header: string; legend: string }> = {
+  fused: {
+    header: 'score',
+    legend:
+      'score: meaning (cosine less hubness and section style, after query feedback) plus a share of keyword match; higher = closer',
+  },
   vector: { header: 'cosine', legend: 'cosine: similarity of meaning to the query, 1 = same' },
   csls: {
     header: 'csls',
@@ -73,8 +79,8 @@ export function registerSearch(program: Command): void {
     .option('--to <date>', 'only salons on or before YYYY-MM-DD', parseIsoDate)
     .option(
       '--mode <mode>',
-      'vector (meaning, score = cosine), lexical (keywords, score = BM25) or hybrid ' +
-        '(both fused, score = RRF) (default vector)',
+      'fused (default: meaning with query feedback plus a share of keywords), vector ' +
+        '(meaning, score = cosine), lexical (keywords, score = BM25) or hybrid (both, score = RRF)',
       parseChoice(SEARCH_MODES),
     )
     .option(
@@ -94,7 +100,7 @@ export function registerSearch(program: Command): void {
       const salons = lens.salons();
       assertKnownSalons(salons, flags.salon, '--salon', redact(flags.store));
       assertKnownSalons(salons, flags.excludeSalon, '--exclude-salon', redact(flags.store));
-      const mode = flags.mode ?? 'vector';
+      const mode = flags.mode ?? LENS_DEFAULTS.mode;
       const hits = await lens.search(query, {
         k: flags.k,
         section: flags.section,
