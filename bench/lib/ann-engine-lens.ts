@@ -42,7 +42,21 @@ function loadIndexStage(lensModule: string | undefined): Promise<IndexStage> {
   return import(pathToFileURL(file).href) as Promise<IndexStage>;
 }
 
-export function createLensEngine(ctx: EngineContext): AnnEngine {
+/**
+ * The lens as a text search with its defaults (mode, scoring): the embedder maps the
+ * query text "q7" to its row, as an app's own embedder would embed it. Recall is still
+ * against exact cosine, which the default ranking departs from on purpose (CSLS,
+ * feedback), so compare its latency with raw hnswlib at the same ef and read its
+ * recall as "how much of the cosine top 10 it keeps".
+ */
+export function createLensTextEngine(ctx: EngineContext): AnnEngine {
+  return createLensEngine(ctx, { textSearch: true });
+}
+
+export function createLensEngine(
+  ctx: EngineContext,
+  { textSearch = false }: { textSearch?: boolean } = {},
+): AnnEngine {
   const { ds, hnsw, workDir } = ctx;
   let lens: Lens | undefined;
   let vectorApi: VectorApi | undefined;
@@ -111,7 +125,7 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
       }
       const stage = await loadIndexStage(ctx.lensModule);
       const { createLens } = stage;
-      if ('SCORINGS' in stage) scoring = { scoring: 'cosine' };
+      if ('SCORINGS' in stage && !textSearch) scoring = { scoring: 'cosine' };
       const started: Array<[string, number]> = [];
       lens = await createLens(workDir, { embedder, hnsw });
       vectorApi = 'searchVector' in lens ? (lens as unknown as VectorApi) : undefined;
@@ -138,9 +152,10 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
     },
     async search(qi, k, mode) {
       const opts = { k, ...options(qi, mode) };
-      const hits = vectorApi
-        ? await vectorApi.searchVector(rowOf(ds.queries, ds.dim, qi), opts)
-        : await (lens as Lens).search(`q${qi}`, opts);
+      const hits =
+        vectorApi && !textSearch
+          ? await vectorApi.searchVector(rowOf(ds.queries, ds.dim, qi), opts)
+          : await (lens as Lens).search(`q${qi}`, opts);
       // Item index = salon number × 100 + (line − 1), both encoded by build().
       return hits.map((h) => Number(h.salon.id.slice(6)) * SALON_SIZE + h.item.line - 1);
     },
