@@ -44,8 +44,7 @@ interface SearchFlags extends EmbedderFlags {
 export const SCORE_COLUMNS: Record<SearchMode | 'csls', { header: string; legend: string }> = {
   fused: {
     header: 'score',
-    legend:
-      'score: meaning (cosine less hubness and section style, after query feedback) plus a share of keyword match; higher = closer',
+    legend: 'score: meaning (less hubs and section style, after query feedback) + keyword share',
   },
   vector: { header: 'cosine', legend: 'cosine: similarity of meaning to the query, 1 = same' },
   csls: {
