@@ -34,6 +34,9 @@ interface VectorApi {
 
 const salonId = (s: number) => `bench-${String(s).padStart(6, '0')}`;
 
+/** Dataset row of a hit: salon number × 100 + (line − 1), both encoded by build(). */
+const rowOfHit = (h: SearchHit) => Number(h.salon.id.slice(6)) * SALON_SIZE + h.item.line - 1;
+
 type IndexStage = typeof import('../../src/index/index.js');
 
 /** The index stage from the run's frozen source copy, or from src/ itself. */
@@ -156,12 +159,25 @@ export function createLensEngine(
         vectorApi && !textSearch
           ? await vectorApi.searchVector(rowOf(ds.queries, ds.dim, qi), opts)
           : await (lens as Lens).search(`q${qi}`, opts);
-      // Item index = salon number × 100 + (line − 1), both encoded by build().
-      return hits.map((h) => Number(h.salon.id.slice(6)) * SALON_SIZE + h.item.line - 1);
+      return hits.map(rowOfHit);
     },
     setEf(ef) {
       (lens as Lens).setEf(ef);
     },
+    ...(textSearch
+      ? {
+          async ownTruth(count: number, k: number) {
+            const truth = new Int32Array(count * k).fill(-1);
+            for (let qi = 0; qi < count; qi++) {
+              const hits = await (lens as Lens).search(`q${qi}`, { k, exact: true });
+              hits.forEach((h, j) => {
+                truth[qi * k + j] = rowOfHit(h);
+              });
+            }
+            return truth;
+          },
+        }
+      : {}),
     diskBytes: () => folderBytes(workDir),
     async baseline() {
       // The graph file the lens saved, named by its manifest.

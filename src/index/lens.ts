@@ -742,10 +742,8 @@ export class Lens {
     for (const h of lexical) if (!items.has(h.item.id)) items.set(h.item.id, h.item);
     const ids = [...items.keys()];
     const lexicalOnly = ids.filter((id) => !plain.has(id));
-    const [movedCosines, lexicalCosines] = await Promise.all([
-      this.#storage.scores(moved, ids),
-      lexicalOnly.length > 0 ? this.#storage.scores(q, lexicalOnly) : Promise.resolve([]),
-    ]);
+    const movedCosines = await this.#storage.scores(moved, ids);
+    const lexicalCosines = lexicalOnly.length > 0 ? await this.#storage.scores(q, lexicalOnly) : [];
     for (const [i, id] of lexicalOnly.entries()) plain.set(id, lexicalCosines[i] as number);
     const second = dotCentres(moved, centres);
     const shares = lexicalShares(lexical.map((h) => ({ id: h.item.id, score: h.score })));
