@@ -742,9 +742,14 @@ export class Lens {
     for (const h of lexical) if (!items.has(h.item.id)) items.set(h.item.id, h.item);
     const ids = [...items.keys()];
     const lexicalOnly = ids.filter((id) => !plain.has(id));
-    const movedCosines = await this.#storage.scores(moved, ids);
     const lexicalCosines = lexicalOnly.length > 0 ? await this.#storage.scores(q, lexicalOnly) : [];
     for (const [i, id] of lexicalOnly.entries()) plain.set(id, lexicalCosines[i] as number);
+    // Without feedback the query did not move: its cosines are the ones in hand (reading
+    // the stored rows again would touch memory the graph walk did not).
+    const movedCosines =
+      weight > 0
+        ? await this.#storage.scores(moved, ids)
+        : ids.map((id) => plain.get(id) as number);
     const second = dotCentres(moved, centres);
     const shares = lexicalShares(lexical.map((h) => ({ id: h.item.id, score: h.score })));
     return ids
