@@ -30,6 +30,7 @@ import { type ScoringRow, scoringRows } from './lib/hubness-quality.js';
 import { type LabelledCorpus, loadLabelledCorpus } from './lib/quality-corpus.js';
 import { meanShuffledNmi } from './lib/quality-shuffle.js';
 import { recurringRows, recurringTable } from './lib/recurring-quality.js';
+import { searchSettingRows, searchSettingTable } from './lib/search-quality.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const corpusDir = path.resolve(repoRoot, '../shared/corpus');
@@ -346,6 +347,8 @@ async function main(): Promise<void> {
   log('recurring questions through the lens, per scoring, and leaving each salon out…');
   const recurringEmbedder = await createEmbedder();
   const recurring = await recurringRows(corpusDir, recurringEmbedder);
+  log('search settings on the free-text queries and the question look-ups…');
+  const searchSettings = await searchSettingRows(corpusDir, recurringEmbedder);
   await recurringEmbedder.dispose();
   const cosineRow = scorings.find((r) => r.scoring === 'cosine') as ScoringRow;
   const paraphrase = { recall: cosineRow.recall5, queries: cosineRow.queries };
@@ -403,6 +406,8 @@ async function main(): Promise<void> {
   lines.push(...scoringTable(scorings));
   lines.push('');
   lines.push(...recurringTable(recurring));
+  lines.push('');
+  lines.push(...searchSettingTable(searchSettings));
   console.log(lines.join('\n'));
 
   const out = {
@@ -432,6 +437,7 @@ async function main(): Promise<void> {
     paraphraseRecallAt5: paraphrase,
     scorings,
     recurring,
+    searchSettings,
   };
   const dir = path.join(repoRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });

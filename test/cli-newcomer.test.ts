@@ -145,10 +145,10 @@ describe('tables and salon ids (hashing store, default --store)', () => {
       ['search', 'privacy', '-k', '10', '--wide'],
     ]);
     const lines = (vector as CliResult).stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^#\s+csls\s+salon\s+section\s+text$/);
+    expect(lines[0]).toMatch(/^#\s+score\s+salon\s+section\s+text$/);
     // Not a TTY: 100 columns; the date is not repeated beside the id.
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
-    expect(lines.at(-1)).toMatch(/^csls: /);
+    expect(lines.at(-1)).toMatch(/^score: /);
 
     // Hybrid shows the fused scores, so the column falls in rank order.
     const hybridLines = (hybrid as CliResult).stdout.trimEnd().split('\n');

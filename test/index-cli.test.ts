@@ -60,7 +60,7 @@ describe('store commands (built CLI)', () => {
       '3',
     ]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/#\s+csls\s+salon\s+section\s+text/);
+    expect(table.stdout).toMatch(/#\s+score\s+salon\s+section\s+text/);
     // header, rule, 3 hits, a blank line and the line explaining the score
     expect(table.stdout.trim().split('\n')).toHaveLength(2 + 3 + 2);
 

@@ -134,11 +134,18 @@ describe('statistics written one process per write (as the CLI runs)', () => {
 describe('scoring in results', () => {
   it('search, similarTo and hybrid say which scoring produced each score; cosine stays available', async () => {
     const lens = await fresh(salons);
-    const csls = await lens.search('who owns the data a model was trained on', { k: 5 });
+    const fused = await lens.search('who owns the data a model was trained on', { k: 5 });
+    expect(fused.every((h) => h.scoring === 'fused' && typeof h.cosine === 'number')).toBe(true);
+    expect(fused.map((h) => h.score)).toEqual([...fused.map((h) => h.score)].sort((a, b) => b - a));
+    const csls = await lens.search('who owns the data a model was trained on', {
+      k: 5,
+      mode: 'vector',
+    });
     expect(csls.every((h) => h.scoring === 'csls' && typeof h.cosine === 'number')).toBe(true);
     expect(csls.map((h) => h.score)).toEqual([...csls.map((h) => h.score)].sort((a, b) => b - a));
     const cosine = await lens.search('who owns the data a model was trained on', {
       k: 5,
+      mode: 'vector',
       scoring: 'cosine',
     });
     expect(cosine.every((h) => h.scoring === 'cosine' && h.score === h.cosine)).toBe(true);

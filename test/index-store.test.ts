@@ -220,7 +220,7 @@ describe('search', () => {
     expect(hits).toHaveLength(5);
     for (const h of hits) SearchHitSchema.parse(h);
     expect(hits[0]?.item.text).toBe(text);
-    expect(hits[0]?.scoring).toBe('csls');
+    expect(hits[0]?.scoring).toBe('fused');
     expect(hits[0]?.cosine).toBeCloseTo(1, 5);
     const scores = hits.map((h) => h.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { themeKeywords, themeTitles } from '../src/cluster/keywords.js';
+import { themeLabels } from '../src/cluster/theme-titles.js';
 import { renderHtml, renderJson, renderMarkdown } from '../src/report/index.js';
 import { indexExamplesWithHashing, requireBuiltCli, runCli } from './helpers/cli.js';
 import { tempStoreDir } from './helpers/index-store.js';
@@ -98,10 +98,19 @@ describe('a 5,000-character word in items', () => {
   it('never becomes a keyword or a theme title', () => {
     const word = 'a'.repeat(5000);
     const texts = [1, 2, 3, 4].map((i) => `The ${word} shows up in item ${i} about privacy.`);
-    const keywords = themeKeywords([texts, ['Copyright of model weights.']], 5);
-    expect(keywords[0]).toContain('privacy');
-    for (const k of keywords.flat()) expect(k.length).toBeLessThanOrEqual(40);
-    for (const title of themeTitles(keywords)) expect(title.length).toBeLessThan(100);
+    const other = ['Copyright of model weights.', 'Copyright of model outputs.'];
+    const labels = themeLabels(
+      [
+        { texts, scores: texts.map(() => 1) },
+        { texts: other, scores: other.map(() => 1) },
+      ],
+      5,
+    );
+    expect(labels[0]?.keywords.join(' ').toLowerCase()).toContain('privacy');
+    for (const { title, keywords } of labels) {
+      for (const k of keywords) expect(k.length).toBeLessThanOrEqual(40);
+      expect(title.length).toBeLessThan(100);
+    }
   });
 });
 

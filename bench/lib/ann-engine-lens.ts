@@ -34,6 +34,9 @@ interface VectorApi {
 
 const salonId = (s: number) => `bench-${String(s).padStart(6, '0')}`;
 
+/** Dataset row of a hit: salon number × 100 + (line − 1), both encoded by build(). */
+const rowOfHit = (h: SearchHit) => Number(h.salon.id.slice(6)) * SALON_SIZE + h.item.line - 1;
+
 type IndexStage = typeof import('../../src/index/index.js');
 
 /** The index stage from the run's frozen source copy, or from src/ itself. */
@@ -42,7 +45,21 @@ function loadIndexStage(lensModule: string | undefined): Promise<IndexStage> {
   return import(pathToFileURL(file).href) as Promise<IndexStage>;
 }
 
-export function createLensEngine(ctx: EngineContext): AnnEngine {
+/**
+ * The lens as a text search with its defaults (mode, scoring): the embedder maps the
+ * query text "q7" to its row, as an app's own embedder would embed it. Recall is still
+ * against exact cosine, which the default ranking departs from on purpose (CSLS,
+ * feedback), so compare its latency with raw hnswlib at the same ef and read its
+ * recall as "how much of the cosine top 10 it keeps".
+ */
+export function createLensTextEngine(ctx: EngineContext): AnnEngine {
+  return createLensEngine(ctx, { textSearch: true });
+}
+
+export function createLensEngine(
+  ctx: EngineContext,
+  { textSearch = false }: { textSearch?: boolean } = {},
+): AnnEngine {
   const { ds, hnsw, workDir } = ctx;
   let lens: Lens | undefined;
   let vectorApi: VectorApi | undefined;
@@ -111,7 +128,7 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
       }
       const stage = await loadIndexStage(ctx.lensModule);
       const { createLens } = stage;
-      if ('SCORINGS' in stage) scoring = { scoring: 'cosine' };
+      if ('SCORINGS' in stage && !textSearch) scoring = { scoring: 'cosine' };
       const started: Array<[string, number]> = [];
       lens = await createLens(workDir, { embedder, hnsw });
       vectorApi = 'searchVector' in lens ? (lens as unknown as VectorApi) : undefined;
@@ -138,15 +155,29 @@ export function createLensEngine(ctx: EngineContext): AnnEngine {
     },
     async search(qi, k, mode) {
       const opts = { k, ...options(qi, mode) };
-      const hits = vectorApi
-        ? await vectorApi.searchVector(rowOf(ds.queries, ds.dim, qi), opts)
-        : await (lens as Lens).search(`q${qi}`, opts);
-      // Item index = salon number × 100 + (line − 1), both encoded by build().
-      return hits.map((h) => Number(h.salon.id.slice(6)) * SALON_SIZE + h.item.line - 1);
+      const hits =
+        vectorApi && !textSearch
+          ? await vectorApi.searchVector(rowOf(ds.queries, ds.dim, qi), opts)
+          : await (lens as Lens).search(`q${qi}`, opts);
+      return hits.map(rowOfHit);
     },
     setEf(ef) {
       (lens as Lens).setEf(ef);
     },
+    ...(textSearch
+      ? {
+          async ownTruth(count: number, k: number) {
+            const truth = new Int32Array(count * k).fill(-1);
+            for (let qi = 0; qi < count; qi++) {
+              const hits = await (lens as Lens).search(`q${qi}`, { k, exact: true });
+              hits.forEach((h, j) => {
+                truth[qi * k + j] = rowOfHit(h);
+              });
+            }
+            return truth;
+          },
+        }
+      : {}),
     diskBytes: () => folderBytes(workDir),
     async baseline() {
       // The graph file the lens saved, named by its manifest.

@@ -54,6 +54,11 @@ export interface AnnEngine {
    * and the latency ratio is the wrapper's overhead alone.
    */
   baseline?(): Promise<Baseline>;
+  /**
+   * The engine's own exact top-k for the first `count` plain queries (K per row, -1
+   * padded), when its ranking is not plain cosine: the sweep's recall is then against it.
+   */
+  ownTruth?(count: number, k: number): Promise<Int32Array>;
   /** Engine's own sanity figure, e.g. salon-lens recallCheck. */
   extra?(): Promise<Record<string, unknown>> | Record<string, unknown>;
   close(): Promise<void>;

@@ -31,6 +31,11 @@ export const ENGINES = {
     quick: true,
     large: true,
   },
+  'salon-lens-text': {
+    label: 'salon-lens search(text), default mode and scoring (custom embedder)',
+    load: () => import('./ann-engine-lens.js').then((m) => m.createLensTextEngine),
+    large: true,
+  },
   hnswlib: {
     label: 'hnswlib-node HNSW (raw, own build)',
     load: () => import('./ann-engine-hnswlib.js').then((m) => m.createHnswlibEngine),

@@ -26,7 +26,6 @@ import type { Item } from '../parse/schema.js';
 import { averageLinkage, cutTree, type LinkageTree } from './average-linkage.js';
 import { byScore, itemRef, pickRepresentatives, salonBreakdown } from './describe.js';
 import { centreGuides, checkGuideVectors, groupByGuide, guideIds } from './guided.js';
-import { themeKeywords, themeTitles } from './keywords.js';
 import { clusterAtScale } from './kmeans-at-scale.js';
 import { kmeansRestarts } from './kmeans-restarts.js';
 import {
@@ -44,6 +43,7 @@ import { removeSalonTopic } from './salon-topic.js';
 import { type Theme, type ThemesResult, ThemesResultSchema } from './schema.js';
 import { silhouette } from './silhouette.js';
 import { assignThemeIds } from './stable-ids.js';
+import { themeLabels } from './theme-titles.js';
 import { centerByGroup, centroidOf, cosineMatrix, dot, normalize } from './vectors.js';
 import { wardLinkage } from './ward-linkage.js';
 
@@ -226,11 +226,19 @@ export function clusterThemes(
   const nextId = stable.nextId;
 
   abortCheck();
-  const keywordLists = themeKeywords(
-    kept.map((t) => byScore(t.members, t.scores, items).map((r) => (items[r] as Item).text)),
+  const themeNames = themeLabels(
+    kept.map((t) => {
+      const ranked = byScore(t.members, t.scores, items);
+      return {
+        texts: ranked.map((r) => (items[r] as Item).text),
+        scores: ranked.map((r) => t.scores[r] as number),
+        named: t.guide >= 0,
+      };
+    }),
     opts.keywords,
   );
-  const titles = themeTitles(keywordLists);
+  const keywordLists = themeNames.map((l) => l.keywords);
+  const titles = themeNames.map((l) => l.title);
   const salonDates = new Map(input.salons.map((s) => [s.id, s.date]));
   const insightRows = items
     .map((item, r) => (item.section === 'insight' ? r : -1))

@@ -1,15 +1,10 @@
 /**
- * Theme labels: key phrases ranked by class-based TF-IDF (as in BERTopic). Candidates
- * are the noun phrases of each item (compromise's part-of-speech tagger), cut to their
- * last one to three words ("open-weight models", "student data", "copyright"), so an
- * adverb or a verb ("around", "already", "enabled") can never be a keyword. All items
- * of a theme form one document; a phrase scores
- *   tf(phrase, theme) / |theme| * log(1 + avgThemeLength / f(phrase)),
- * where f is the phrase's count over all themes. The best phrase, capitalised, is the
- * theme's short title.
+ * Key-phrase candidates for theme labels (theme-titles.ts ranks them): the noun phrases
+ * of each item (compromise's part-of-speech tagger), cut to their last one to three
+ * words ("open-weight models", "student data", "copyright"), so an adverb or a verb
+ * ("around", "already", "enabled") can never be a keyword, each with its lemmas.
  *
- *   themeKeywords([['Artists want consent...'], ['Schools ban phones...']], 3)
- *   // [['artists', 'consent', ...], ['schools', ...]]
+ *   taggedPhrases(['Artists want consent.']).byText // [[{ text: 'artists', lemma: 'artist' }, …]]
  */
 import { createRequire } from 'node:module';
 import { eng } from 'stopword';
@@ -268,36 +263,65 @@ export const LABEL_ITEMS = 200;
 
 interface TaggedTerm {
   normal?: string;
+  root?: string;
   tags?: string[];
+  pre?: string;
+  post?: string;
 }
+
+/** Punctuation around a word that ends a phrase ("teachers, parents" is two). */
+const PHRASE_BREAK = /[,;:()[\]"“”—–/]/;
 
 const BREAKS = ['Determiner', 'Comparative', 'Superlative', 'Pronoun', 'Adverb', 'Verb', 'Value'];
 
+/** A key phrase as written and as lemmas ("students' essays" → "student essay"). */
+export interface KeyPhrase {
+  text: string;
+  lemma: string;
+}
+
 /**
- * Key-phrase candidates of some texts, one set per sentence: every run of nouns and
- * adjectives that ends in a noun gives its head noun and the head with up to two words
- * before it. Determiners, comparatives, superlatives, verbs, adverbs and stopwords break
- * a run. The texts are tagged as one document (one tagger pass is ~10x faster than one
- * per text), each ended with a full stop so none runs into the next.
+ * Key-phrase candidates of some texts with their lemmas (compromise's root, else a
+ * plural folded), per sentence and per text (`byText[i]`: the phrases of texts[i], each
+ * once). Every run of nouns and adjectives that ends in a noun gives its head noun and
+ * the head with up to two words before it. Determiners, comparatives, superlatives,
+ * verbs, adverbs and stopwords break a run. The texts are tagged as one document (one
+ * tagger pass is ~10x faster than one per text), each ended with a full stop so none
+ * runs into the next.
  */
-export function keyPhrases(texts: readonly string[]): string[][] {
-  const joined = texts.map((t) => (/[.?!]\s*$/.test(t) ? t : `${t}.`)).join('\n');
-  const sentences = loadNlp()(joined).json({ terms: { normal: true, tags: true } }) as Array<{
+export function taggedPhrases(texts: readonly string[]): {
+  sentences: KeyPhrase[][];
+  byText: KeyPhrase[][];
+} {
+  const ended = texts.map((t) => (/[.?!]\s*$/.test(t) ? t : `${t}.`));
+  // Where each text starts in the joined document, to map sentences back to texts.
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of ended) {
+    starts.push(at);
+    at += t.length + 1;
+  }
+  const doc = loadNlp()(ended.join('\n'));
+  doc.compute('root');
+  const json = doc.json({
+    offset: true,
+    terms: { normal: true, tags: true, text: true },
+  }) as Array<{
+    offset?: { start: number };
     terms?: TaggedTerm[];
   }>;
-  return sentences.map((sentence) => {
-    const out = new Set<string>();
-    let run: Array<{ word: string; noun: boolean }> = [];
+  const byText = texts.map(() => new Map<string, KeyPhrase>());
+  const sentences = json.map((sentence) => {
+    const out = new Map<string, KeyPhrase>();
+    let run: Array<{ word: string; lemma: string; noun: boolean }> = [];
     const flush = (): void => {
       // Trim trailing adjectives: the phrase ends at its head noun.
       while (run.length > 0 && !run[run.length - 1]?.noun) run.pop();
-      addPhrase(
-        run.map((w) => w.word),
-        out,
-      );
+      addPhrase(run, out);
       run = [];
     };
     for (const term of sentence.terms ?? []) {
+      if (PHRASE_BREAK.test(term.pre ?? '')) flush();
       const tags = new Set(term.tags ?? []);
       const word = tokenize(term.normal ?? '').join('-');
       const noun = tags.has('Noun') && !tags.has('Pronoun');
@@ -306,82 +330,54 @@ export function keyPhrases(texts: readonly string[]): string[][] {
         isContent(word) &&
         (noun || tags.has('Adjective')) &&
         !BREAKS.some((b) => tags.has(b));
-      if (usable) run.push({ word, noun });
+      if (usable) run.push({ word, lemma: lemmaOf(word, term.root), noun });
       else flush();
+      if (PHRASE_BREAK.test(term.post ?? '')) flush();
     }
     flush();
-    return [...out];
+    const phrases = [...out.values()];
+    const index = textIndex(starts, sentence.offset?.start ?? 0);
+    for (const p of phrases) byText[index]?.set(p.lemma, p);
+    return phrases;
   });
+  return { sentences, byText: byText.map((m) => [...m.values()]) };
 }
 
-function addPhrase(words: readonly string[], out: Set<string>): void {
+/** The text a character offset of the joined document falls in (binary search). */
+function textIndex(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((starts[mid] as number) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** compromise's root when it has one ("companies" → "company"), else the plural folded. */
+export function lemmaOf(word: string, root?: string): string {
+  const r = root ? tokenize(root).join('-') : '';
+  if (r.length > 0 && !r.includes(' ')) return r;
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  return singular(word);
+}
+
+function addPhrase(
+  words: ReadonlyArray<{ word: string; lemma: string }>,
+  out: Map<string, KeyPhrase>,
+): void {
   if (words.length === 0) return;
   const tail = words.slice(-MAX_PHRASE_WORDS);
   // The head alone and the head with 1..2 modifiers.
-  for (let start = tail.length - 1; start >= 0; start--) out.add(tail.slice(start).join(' '));
+  for (let start = tail.length - 1; start >= 0; start--) {
+    const part = tail.slice(start);
+    const lemma = part.map((w) => w.lemma).join(' ');
+    if (!out.has(lemma)) out.set(lemma, { text: part.map((w) => w.word).join(' '), lemma });
+  }
 }
 
-/** Crude plural folding, only for the overlap check (labels keep the words as written). */
+/** Crude plural folding, where compromise gives no root (labels keep the words as written). */
 function singular(word: string): string {
   return word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
-}
-
-/**
- * Top `count` key phrases for each theme (given as its item texts, most central first),
- * best first. A phrase is skipped when it shares a word with a better one already chosen
- * ("data" after "training data"). Multi-word phrases must occur in at least two items so
- * one sentence does not dominate. Ties break alphabetically, so output is deterministic.
- */
-export function themeKeywords(themes: readonly (readonly string[])[], count: number): string[][] {
-  const perTheme = themes.map((texts) => {
-    const tf = new Map<string, number>();
-    for (const phrases of keyPhrases(texts.slice(0, LABEL_ITEMS)))
-      for (const term of phrases) tf.set(term, (tf.get(term) ?? 0) + 1);
-    return tf;
-  });
-  const total = new Map<string, number>();
-  let words = 0;
-  for (const tf of perTheme) {
-    for (const [term, c] of tf) {
-      total.set(term, (total.get(term) ?? 0) + c);
-      if (!term.includes(' ')) words += c;
-    }
-  }
-  const avgLength = themes.length > 0 ? words / themes.length : 0;
-
-  return perTheme.map((tf) => {
-    let length = 0;
-    for (const [term, c] of tf) if (!term.includes(' ')) length += c;
-    const scored: Array<{ term: string; score: number }> = [];
-    for (const [term, c] of tf) {
-      if (term.includes(' ') && c < 2) continue;
-      const idf = Math.log(1 + avgLength / (total.get(term) as number));
-      scored.push({ term, score: (c / Math.max(1, length)) * idf });
-    }
-    scored.sort((x, y) => y.score - x.score || (x.term < y.term ? -1 : x.term > y.term ? 1 : 0));
-    const chosen: string[] = [];
-    for (const { term } of scored) {
-      if (chosen.length >= count) break;
-      const words = term.split(' ').map(singular);
-      const overlaps = chosen.some((c) => {
-        const cw = c.split(' ').map(singular);
-        return words.some((w) => cw.includes(w));
-      });
-      if (!overlaps) chosen.push(term);
-    }
-    return chosen;
-  });
-}
-
-/**
- * A short title (1-3 words) per theme: its best key phrase not already another (larger)
- * theme's title, capitalised; themes come largest first, so the larger keeps the phrase.
- */
-export function themeTitles(keywordLists: readonly (readonly string[])[]): string[] {
-  const used = new Set<string>();
-  return keywordLists.map((keywords) => {
-    const pick = keywords.find((k) => !used.has(k)) ?? keywords[0] ?? 'miscellaneous';
-    used.add(pick);
-    return pick.charAt(0).toUpperCase() + pick.slice(1);
-  });
 }

@@ -29,6 +29,15 @@ import {
 import { unitVector } from '../util/vector.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
+import {
+  correctedScore,
+  dotCentres,
+  FEEDBACK_HITS,
+  type FusedCandidate,
+  feedbackQuery,
+  feedbackWeight,
+  lexicalShares,
+} from './fused-search.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
 import { LensStatistics } from './lens-statistics.js';
 import type { StoredSalon } from './manifest.js';
@@ -57,6 +66,7 @@ import {
   VectorSearchOptionsSchema,
 } from './options.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
+import { type SectionCentres, sectionCentres } from './section-centres.js';
 import { findSimilarQuestions, salonRef } from './similar-questions.js';
 import {
   compareScored,
@@ -155,6 +165,8 @@ export class Lens {
   readonly #storage: LensStorage;
   /** CSLS statistics; loaded (or rebuilt) on first use, updated inside each write. */
   readonly #statistics = new LensStatistics();
+  /** Section centres for fused search; computed on first use, dropped after each write. */
+  #centres: Promise<SectionCentres> | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
   /** Reads in flight: a write waits for those begun before it (see #read). */
@@ -316,10 +328,12 @@ export class Lens {
   /**
    * Items closest to `text`, best first, ties by item id. Filters apply inside
    * the search, so `k` hits come back whenever `k` items match the filters.
-   * `score` is the `scoring`'s value in vector mode (default CSLS: cosine corrected
-   * for hubs, see hubness.ts), the BM25 score in lexical mode and the
+   * `score` is the fused score in the default fused mode (fused-search.ts: vector hits
+   * corrected for hubs and section style, re-scored after query feedback, plus a light
+   * BM25 share), the `scoring`'s value in vector mode (CSLS by default: cosine
+   * corrected for hubs, see hubness.ts), the BM25 score in lexical mode and the
    * reciprocal-rank-fusion score in hybrid mode (always best first); `cosine` is
-   * the plain cosine (vector and hybrid modes).
+   * the plain cosine (all but lexical mode).
    */
   search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     return this.#read(() => this.#search(text, options));
@@ -343,6 +357,9 @@ export class Lens {
         want,
       );
     if (mode === 'vector') return this.#hits(await nearest(k), scoring);
+    if (mode === 'fused') {
+      return this.#hits(await this.#fused(query, q, k, filter, scoring, method), 'fused');
+    }
     return this.#hits(await this.#hybrid(query, q, k, filter, nearest), 'rrf');
   }
 
@@ -736,6 +753,97 @@ export class Lens {
   }
 
   /**
+   * Fused search (fused-search.ts): the vector hits (fetched as deep as CSLS fetches
+   * them) and the BM25 hits of the query, scored by corrected cosine to the query
+   * moved towards its best hits, plus the lexical share.
+   */
+  async #fused(
+    query: string,
+    q: Float32Array,
+    k: number,
+    filter: StorageFilter,
+    scoring: Scoring,
+    method: 'exact' | 'auto',
+  ): Promise<RankedItem[]> {
+    const depth = rerankDepth(k, 'csls');
+    const [pool, lexical, stats] = await Promise.all([
+      this.#storage.nearest({ vector: q, k: depth, filter, method }),
+      this.#storage.lexical(query, depth, filter),
+      this.#stats(),
+    ]);
+    const centres = await this.#sectionCentres();
+    // α: the item side of CSLS (2·cos − r(q) − r(y), halved; r(q) ranks nothing).
+    const alpha = scoring === 'csls' ? 0.5 : 0;
+    const candidate = (item: Item, cosine: number): FusedCandidate => ({
+      id: item.id,
+      section: item.section,
+      cosine,
+      radius: alpha > 0 ? stats.radius(item.id) : 0,
+    });
+    const first = dotCentres(q, centres);
+    const best = pool
+      .map((h) => ({
+        item: h.item,
+        score: correctedScore(candidate(h.item, h.score), alpha, centres, first),
+      }))
+      .sort(compareScored)
+      .slice(0, FEEDBACK_HITS);
+    // Pool hits come best first by cosine, as the query's radius wants them.
+    const weight = feedbackWeight(
+      pool.map((h) => ({ cosine: h.score, radius: stats.radius(h.item.id) })),
+    );
+    const rows = weight > 0 ? await Promise.all(best.map((b) => this.#storage.row(b.item.id))) : [];
+    const moved = feedbackQuery(
+      q,
+      rows.flatMap((r) => (r ? [r.vector] : [])),
+      weight,
+    );
+    const items = new Map<string, Item>();
+    const plain = new Map<string, number>();
+    for (const h of pool) {
+      items.set(h.item.id, h.item);
+      plain.set(h.item.id, h.score);
+    }
+    for (const h of lexical) if (!items.has(h.item.id)) items.set(h.item.id, h.item);
+    const ids = [...items.keys()];
+    const lexicalOnly = ids.filter((id) => !plain.has(id));
+    const lexicalCosines = lexicalOnly.length > 0 ? await this.#storage.scores(q, lexicalOnly) : [];
+    for (const [i, id] of lexicalOnly.entries()) plain.set(id, lexicalCosines[i] as number);
+    // Without feedback the query did not move: its cosines are the ones in hand (reading
+    // the stored rows again would touch memory the graph walk did not).
+    const movedCosines =
+      weight > 0
+        ? await this.#storage.scores(moved, ids)
+        : ids.map((id) => plain.get(id) as number);
+    const second = dotCentres(moved, centres);
+    const shares = lexicalShares(lexical.map((h) => ({ id: h.item.id, score: h.score })));
+    return ids
+      .map((id, i) => {
+        const item = items.get(id) as Item;
+        const corrected = correctedScore(
+          candidate(item, movedCosines[i] as number),
+          alpha,
+          centres,
+          second,
+        );
+        return { item, score: corrected + (shares.get(id) ?? 0), cosine: plain.get(id) as number };
+      })
+      .sort(compareScored)
+      .slice(0, k);
+  }
+
+  /** The store's section centres (fused search), cached until the next write. */
+  #sectionCentres(): Promise<SectionCentres> {
+    this.#centres ??= this.#stats().then((stats) =>
+      sectionCentres(this.#storage, (id) => stats.radius(id)),
+    );
+    this.#centres.catch(() => {
+      this.#centres = undefined;
+    });
+    return this.#centres;
+  }
+
+  /**
    * Rank cosine hits by the scoring and keep k. For CSLS the caller fetched
    * `rerankDepth(k)` hits by cosine, since an item a little further by cosine but
    * less of a hub can rank higher; r of the query is its stored radius (a stored
@@ -775,6 +883,7 @@ export class Lens {
     changes: Omit<SalonChanges, 'derivedState'>,
     addedIds: string[],
   ): Promise<{ removedItems: number }> {
+    this.#centres = undefined;
     try {
       const result = await this.#storage.applyChanges({
         ...changes,

@@ -18,12 +18,13 @@ export const SearchHitSchema = z.object({
   salon: SalonRefSchema,
   /**
    * Vector mode: the `scoring`'s value (CSLS or cosine to the query); lexical: BM25;
-   * hybrid: the reciprocal-rank-fusion score.
+   * hybrid: the reciprocal-rank-fusion score; fused: the corrected vector score plus
+   * the lexical share (fused-search.ts).
    */
   score: z.number(),
   /** What produced `score`. */
-  scoring: z.enum([...SCORINGS, 'bm25', 'rrf']),
-  /** Plain cosine to the query (vector/hybrid modes). */
+  scoring: z.enum([...SCORINGS, 'bm25', 'rrf', 'fused']),
+  /** Plain cosine to the query (vector, hybrid and fused modes). */
   cosine: z.number().optional(),
 });
 export type SearchHit = z.infer<typeof SearchHitSchema>;

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import {
+  LENS_DEFAULTS,
   redact,
   SCORINGS,
   type Scoring,
@@ -55,6 +56,10 @@ async function queryFrom(argument: string | undefined, file: string | undefined)
 
 /** What the score column means in each mode: the header names it, the line under the table explains it. */
 export const SCORE_COLUMNS: Record<SearchMode | 'csls', { header: string; legend: string }> = {
+  fused: {
+    header: 'score',
+    legend: 'score: meaning (less hubs and section style, after query feedback) + keyword share',
+  },
   vector: { header: 'cosine', legend: 'cosine: similarity of meaning to the query, 1 = same' },
   csls: {
     header: 'csls',
@@ -87,8 +92,9 @@ export function registerSearch(program: Command): void {
     .option('--to <date>', 'only salons on or before YYYY-MM-DD', parseIsoDate)
     .option(
       '--mode <mode>',
-      'vector (meaning, score = csls or cosine: see --scoring), lexical (keywords, score = BM25) or hybrid ' +
-        '(both fused, score = RRF) (default vector)',
+      'fused (default: meaning with query feedback plus a share of keywords), vector ' +
+        '(meaning, score = csls or cosine: see --scoring), lexical (keywords, score = BM25) or ' +
+        'hybrid (both fused, score = RRF)',
       parseChoice(SEARCH_MODES),
     )
     .option(
@@ -110,7 +116,7 @@ export function registerSearch(program: Command): void {
       const salons = lens.salons();
       assertKnownSalons(salons, flags.salon, '--salon', redact(flags.store));
       assertKnownSalons(salons, flags.excludeSalon, '--exclude-salon', redact(flags.store));
-      const mode = flags.mode ?? 'vector';
+      const mode = flags.mode ?? LENS_DEFAULTS.mode;
       const hits = await lens.search(query, {
         k: flags.k,
         section: flags.section,
