@@ -69,7 +69,7 @@ describe('Postgres neighbourhood statistics', () => {
 
     const builds = statisticsRebuilds.count;
     const reader = await openLens(url, { embedder, readOnly: true });
-    const hits = await reader.search('who owns the training data?', { k: 3 });
+    const hits = await reader.search('who owns the training data?', { k: 3, mode: 'vector' });
     expect(hits[0]?.scoring).toBe('csls');
     expect(statisticsRebuilds.count).toBe(builds);
     await reader.close();

@@ -43,15 +43,20 @@ const code = async (fn: () => unknown) => {
 };
 
 describe('searchVector', () => {
-  it('answers like search for the same query vector, with and without filters', async () => {
+  it('answers like vector-mode search for the same query vector, with and without filters', async () => {
+    // searchVector has no text, so no keywords and no query feedback: it is search's
+    // vector mode (the default fused mode adds both).
+    const vector = { mode: 'vector' } as const;
     for (const text of ['who owns the models', 'privacy at work', 'elections and truth']) {
       const v = await embed(text);
-      expect(await lens.searchVector(v, { k: 7 })).toEqual(await lens.search(text, { k: 7 }));
+      expect(await lens.searchVector(v, { k: 7 })).toEqual(
+        await lens.search(text, { k: 7, ...vector }),
+      );
       expect(await lens.searchVector(v, { k: 4, section: 'question' })).toEqual(
-        await lens.search(text, { k: 4, section: 'question' }),
+        await lens.search(text, { k: 4, section: 'question', ...vector }),
       );
       expect(await lens.searchVector(v, { exact: true })).toEqual(
-        await lens.search(text, { exact: true }),
+        await lens.search(text, { exact: true, ...vector }),
       );
     }
   });

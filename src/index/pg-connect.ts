@@ -34,14 +34,18 @@ export async function connectStore(address: PgAddress): Promise<pg.Client> {
     throw storeError(cause, address, 'connect');
   }
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  // Every call site uses the promise form; a callback form is passed through as is.
+  // One statement at a time: the lens reads in parallel (e.g. a vector and a keyword
+  // search), and node-postgres deprecates a query sent while another is executing
+  // (pg 9 drops it). Every call site uses the promise form; a callback form is passed
+  // through as is.
+  let tail: Promise<unknown> = Promise.resolve();
   client.query = ((...args: unknown[]) => {
-    const result = query(...args);
-    return result instanceof Promise
-      ? result.catch((error: unknown) => {
-          throw storeError(error, address);
-        })
-      : result;
+    if (typeof args[args.length - 1] === 'function') return query(...args);
+    const result = tail.then(() => query(...args));
+    tail = result.catch(() => undefined);
+    return result.catch((error: unknown) => {
+      throw storeError(error, address);
+    });
   }) as typeof client.query;
   return client;
 }

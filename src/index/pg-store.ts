@@ -30,6 +30,13 @@ import {
 import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
 import {
+  plansIndexScan,
+  runIndexSearch,
+  vectorFromBinary,
+  vectorLiteral,
+  vectorQuerySql,
+} from './pg-queries.js';
+import {
   claimStaging,
   dropAbandonedStaging,
   foreignObjects,
@@ -38,13 +45,6 @@ import {
   swapStaging,
   tablesOf,
 } from './pg-schema.js';
-import {
-  plansIndexScan,
-  runIndexSearch,
-  vectorFromBinary,
-  vectorLiteral,
-  vectorQuerySql,
-} from './pg-queries.js';
 import {
   isStatisticsValue,
   readStatistics,
