@@ -26,11 +26,18 @@
  * Measured on the shared corpus (bench/quality.ts, both sets side by side): free-text
  * nDCG@10 0.443 (CSLS vector search) → 0.518, cross-salon question recall@5 0.750 kept.
  *
- *   const ranked = fuseHits({ pool, lexical, ... });
+ *   const ranked = await fusedRanking({ q, k, pool, lexical, alpha, radius, centres, rows, scores });
+ *
+ * Cost (bench:ann's salon-lens-text engine): beyond the graph walk for the CSLS depth,
+ * each query reads the best FEEDBACK_HITS rows and one row per candidate for the
+ * second pass (the lens keeps no vector copy in memory: vector-rows.ts); everything
+ * else works on small typed arrays indexed by candidate, each item's radius looked up
+ * once, and only the k hits returned become objects.
  */
-import type { Section } from '../parse/index.js';
+import type { Item, Section } from '../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../util/csls.js';
 import type { SectionCentres } from './section-centres.js';
+import type { ScoredItem } from './storage.js';
 
 /** Hits whose mean the query moves towards. */
 export const FEEDBACK_HITS = 3;
@@ -40,30 +47,6 @@ export const FEEDBACK_WEIGHT = 0.5;
 export const FEEDBACK_GAP = 0.15;
 /** Weight of the lexical share (BM25 over the query's best BM25, 0–1). */
 export const LEXICAL_WEIGHT = 0.1;
-
-export interface FusedCandidate {
-  id: string;
-  section: Section;
-  /** Cosine to the query vector as used in this pass. */
-  cosine: number;
-  /** CSLS radius r of the item (0 with plain cosine). */
-  radius: number;
-}
-
-/**
- * Hub and section-style corrected score: cos − α·r − (q·centre − α·r̄) of the item's
- * section. `queryDotCentre` is q·centre per section (absent sections count 0).
- */
-export function correctedScore(
-  c: FusedCandidate,
-  alpha: number,
-  centres: SectionCentres,
-  queryDotCentre: ReadonlyMap<Section, number>,
-): number {
-  const centre = centres.get(c.section);
-  const offset = centre ? (queryDotCentre.get(c.section) ?? 0) - alpha * centre.meanRadius : 0;
-  return c.cosine - alpha * c.radius - offset;
-}
 
 /** q·centre for every section centre. */
 export function dotCentres(q: Float32Array, centres: SectionCentres): Map<Section, number> {
@@ -112,14 +95,139 @@ export function feedbackQuery(
   return out;
 }
 
-/** Each item's BM25 as a share of the query's best (0–1), times LEXICAL_WEIGHT. */
-export function lexicalShares(
-  lexical: ReadonlyArray<{ id: string; score: number }>,
-  weight = LEXICAL_WEIGHT,
-): Map<string, number> {
-  const best = lexical[0]?.score ?? 0;
-  const out = new Map<string, number>();
-  if (!(best > 0)) return out;
-  for (const h of lexical) out.set(h.id, (weight * h.score) / best);
+/** What `fusedRanking` needs from the store, for one query. */
+export interface FusedQuery {
+  /** The query's unit vector. */
+  q: Float32Array;
+  k: number;
+  /** Vector hits, best first by cosine (score: the cosine), as deep as CSLS fetches. */
+  pool: readonly ScoredItem[];
+  /** BM25 hits, best first. */
+  lexical: readonly ScoredItem[];
+  /** α of the item-side CSLS discount (0 with plain cosine). */
+  alpha: number;
+  radius: (itemId: string) => number;
+  centres: SectionCentres;
+  /** Stored vectors of these items (the feedback hits). */
+  rows: (itemIds: string[]) => Promise<Array<Float32Array | undefined>>;
+  /** Cosines of a vector to these stored items. */
+  scores: (vector: Float32Array, itemIds: string[]) => Promise<number[]>;
+}
+
+export interface FusedHit {
+  item: Item;
+  /** Fused score. */
+  score: number;
+  /** Plain cosine to the query. */
+  cosine: number;
+}
+
+/** q·centre − α·r̄ per section: the section-style offset every item of it pays. */
+function sectionOffsets(
+  centres: SectionCentres,
+  alpha: number,
+  queryDotCentre: ReadonlyMap<Section, number>,
+): Map<Section, number> {
+  const out = new Map<Section, number>();
+  for (const [section, centre] of centres)
+    out.set(section, (queryDotCentre.get(section) ?? 0) - alpha * centre.meanRadius);
   return out;
+}
+
+/** Candidate order: higher score first, ties by item id (as compareScored). */
+function byScore(scores: Float64Array, items: readonly Item[]) {
+  return (a: number, b: number): number => {
+    const sa = scores[a] as number;
+    const sb = scores[b] as number;
+    if (sb !== sa) return sb - sa;
+    const ia = (items[a] as Item).id;
+    const ib = (items[b] as Item).id;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+}
+
+/**
+ * The fused ranking of one query (steps 1–3 above): the pool and the lexical-only
+ * hits scored by corrected cosine to the query moved towards its best pool hits,
+ * plus the lexical share; the best k, ties by item id.
+ */
+export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
+  const { q, pool, lexical, alpha, centres } = f;
+  const items: Item[] = pool.map((h) => h.item);
+  const slot = new Map<string, number>();
+  for (let i = 0; i < items.length; i++) slot.set((items[i] as Item).id, i);
+  for (const h of lexical) {
+    if (slot.has(h.item.id)) continue;
+    slot.set(h.item.id, items.length);
+    items.push(h.item);
+  }
+  const n = items.length;
+  const inPool = pool.length;
+  const plain = new Float64Array(n);
+  const radii = new Float64Array(n);
+  for (let i = 0; i < inPool; i++) plain[i] = (pool[i] as ScoredItem).score;
+  for (let i = 0; i < n; i++) radii[i] = f.radius((items[i] as Item).id);
+  const ids = items.map((item) => item.id);
+  const corrected = (
+    cosines: ArrayLike<number>,
+    offsets: Map<Section, number>,
+    out: Float64Array,
+  ) => {
+    for (let i = 0; i < out.length; i++) {
+      const offset = offsets.get((items[i] as Item).section) ?? 0;
+      out[i] = (cosines[i] as number) - alpha * (radii[i] as number) - offset;
+    }
+  };
+  // First pass over the pool only: its best hits are the feedback.
+  const first = new Float64Array(inPool);
+  corrected(plain, sectionOffsets(centres, alpha, dotCentres(q, centres)), first);
+  const order = Array.from({ length: inPool }, (_, i) => i).sort(byScore(first, items));
+  // Pool hits come best first by cosine, as the query's radius wants them.
+  const weight = feedbackWeight(
+    pool.map((h, i) => ({ cosine: h.score, radius: radii[i] as number })),
+  );
+  const lexicalOnly = ids.slice(inPool);
+  let moved = q;
+  let movedCosines: ArrayLike<number> = plain;
+  if (weight > 0) {
+    const best = order.slice(0, FEEDBACK_HITS).map((i) => ids[i] as string);
+    const rows = await f.rows(best);
+    moved = feedbackQuery(
+      q,
+      rows.flatMap((r) => (r ? [r] : [])),
+      weight,
+    );
+    movedCosines = await f.scores(moved, ids);
+  } else if (lexicalOnly.length > 0) {
+    // The query did not move: the pool's cosines are in hand, the rest are read.
+    plain.set(await f.scores(q, lexicalOnly), inPool);
+  }
+  const shares = new Float64Array(n);
+  const bestLexical = lexical[0]?.score ?? 0;
+  if (bestLexical > 0) {
+    for (const h of lexical)
+      shares[slot.get(h.item.id) as number] = (LEXICAL_WEIGHT * h.score) / bestLexical;
+  }
+  const scores = new Float64Array(n);
+  corrected(movedCosines, sectionOffsets(centres, alpha, dotCentres(moved, centres)), scores);
+  for (let i = 0; i < n; i++) scores[i] = (scores[i] as number) + (shares[i] as number);
+  const top = Array.from({ length: n }, (_, i) => i)
+    .sort(byScore(scores, items))
+    .slice(0, f.k);
+  // With feedback, a lexical-only hit's plain cosine is read only if it is returned.
+  const unread = weight > 0 ? top.filter((i) => i >= inPool) : [];
+  if (unread.length > 0) {
+    const cosines = await f.scores(
+      q,
+      unread.map((i) => ids[i] as string),
+    );
+    unread.forEach((i, j) => {
+      plain[i] = cosines[j] as number;
+    });
+  }
+  return top.map((i) => ({
+    item: items[i] as Item,
+    score: scores[i] as number,
+    cosine: plain[i] as number,
+  }));
 }

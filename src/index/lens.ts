@@ -29,15 +29,7 @@ import {
 import { unitVector } from '../util/vector.js';
 import { parseStoreAddress } from './address.js';
 import { createFileStore, openFileStore } from './file-store.js';
-import {
-  correctedScore,
-  dotCentres,
-  FEEDBACK_HITS,
-  type FusedCandidate,
-  feedbackQuery,
-  feedbackWeight,
-  lexicalShares,
-} from './fused-search.js';
+import { fusedRanking } from './fused-search.js';
 import { csls, queryRadius, type Scoring } from './hubness.js';
 import { LensStatistics } from './lens-statistics.js';
 import type { StoredSalon } from './manifest.js';
@@ -766,70 +758,25 @@ export class Lens {
     method: 'exact' | 'auto',
   ): Promise<RankedItem[]> {
     const depth = rerankDepth(k, 'csls');
-    const [pool, lexical, stats] = await Promise.all([
+    const [pool, lexical, stats, centres] = await Promise.all([
       this.#storage.nearest({ vector: q, k: depth, filter, method }),
       this.#storage.lexical(query, depth, filter),
       this.#stats(),
+      this.#sectionCentres(),
     ]);
-    const centres = await this.#sectionCentres();
-    // α: the item side of CSLS (2·cos − r(q) − r(y), halved; r(q) ranks nothing).
-    const alpha = scoring === 'csls' ? 0.5 : 0;
-    const candidate = (item: Item, cosine: number): FusedCandidate => ({
-      id: item.id,
-      section: item.section,
-      cosine,
-      radius: alpha > 0 ? stats.radius(item.id) : 0,
-    });
-    const first = dotCentres(q, centres);
-    const best = pool
-      .map((h) => ({
-        item: h.item,
-        score: correctedScore(candidate(h.item, h.score), alpha, centres, first),
-      }))
-      .sort(compareScored)
-      .slice(0, FEEDBACK_HITS);
-    // Pool hits come best first by cosine, as the query's radius wants them.
-    const weight = feedbackWeight(
-      pool.map((h) => ({ cosine: h.score, radius: stats.radius(h.item.id) })),
-    );
-    const rows = weight > 0 ? await Promise.all(best.map((b) => this.#storage.row(b.item.id))) : [];
-    const moved = feedbackQuery(
+    return fusedRanking({
       q,
-      rows.flatMap((r) => (r ? [r.vector] : [])),
-      weight,
-    );
-    const items = new Map<string, Item>();
-    const plain = new Map<string, number>();
-    for (const h of pool) {
-      items.set(h.item.id, h.item);
-      plain.set(h.item.id, h.score);
-    }
-    for (const h of lexical) if (!items.has(h.item.id)) items.set(h.item.id, h.item);
-    const ids = [...items.keys()];
-    const lexicalOnly = ids.filter((id) => !plain.has(id));
-    const lexicalCosines = lexicalOnly.length > 0 ? await this.#storage.scores(q, lexicalOnly) : [];
-    for (const [i, id] of lexicalOnly.entries()) plain.set(id, lexicalCosines[i] as number);
-    // Without feedback the query did not move: its cosines are the ones in hand (reading
-    // the stored rows again would touch memory the graph walk did not).
-    const movedCosines =
-      weight > 0
-        ? await this.#storage.scores(moved, ids)
-        : ids.map((id) => plain.get(id) as number);
-    const second = dotCentres(moved, centres);
-    const shares = lexicalShares(lexical.map((h) => ({ id: h.item.id, score: h.score })));
-    return ids
-      .map((id, i) => {
-        const item = items.get(id) as Item;
-        const corrected = correctedScore(
-          candidate(item, movedCosines[i] as number),
-          alpha,
-          centres,
-          second,
-        );
-        return { item, score: corrected + (shares.get(id) ?? 0), cosine: plain.get(id) as number };
-      })
-      .sort(compareScored)
-      .slice(0, k);
+      k,
+      pool,
+      lexical,
+      // α: the item side of CSLS (2·cos − r(q) − r(y), halved; r(q) ranks nothing).
+      alpha: scoring === 'csls' ? 0.5 : 0,
+      radius: (id) => stats.radius(id),
+      centres,
+      rows: async (ids) =>
+        (await Promise.all(ids.map((id) => this.#storage.row(id)))).map((r) => r?.vector),
+      scores: (vector, ids) => this.#storage.scores(vector, ids),
+    });
   }
 
   /** The store's section centres (fused search), cached until the next write. */
