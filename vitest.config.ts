@@ -9,11 +9,13 @@ import { defineConfig } from 'vitest/config';
  * cached durations, else file size) decides the rest; a clean clone has no cache.
  */
 const SLOW_FIRST = [
+  'test/index-pg-safety.test.ts',
   'test/package.test.ts',
   'test/cli-newcomer.test.ts',
   'test/index-crash-points.test.ts',
   'test/index-pg-cli.test.ts',
   'test/input-safety.test.ts',
+  'test/input-limits.test.ts',
 ];
 
 class SlowFirstSequencer extends BaseSequencer {
