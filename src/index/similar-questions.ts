@@ -13,6 +13,11 @@ import { contrastiveScores } from './contrastive.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
 import type { StoredSalon } from './manifest.js';
 import type { ItemFilter } from './options.js';
+import {
+  MAX_SCANNED_QUESTIONS,
+  nearestQuestions,
+  type QuestionHit,
+} from './question-neighbours.js';
 import { questionWordings } from './question-wordings.js';
 import { recurringGroups } from './recurring-questions.js';
 import type { SalonRef, SimilarQuestionGroup } from './schema.js';
@@ -73,18 +78,30 @@ export async function findSimilarQuestions(
   // Repeats of another wording can fill a list, so fetch twice as many and keep each
   // wording once.
   const wanted = o.scoring === 'cosine' ? o.k : 2 * o.k;
+  const fetchK = repeats ? 2 * wanted : wanted;
+  // The questions are in memory: one exact scan of them replaces a store query per
+  // wording, with the same hits (question-neighbours.ts), up to a size.
+  const scanned =
+    asked.length <= MAX_SCANNED_QUESTIONS
+      ? nearestQuestions(asked, wordings, fetchK, o.crossSalonOnly)
+      : undefined;
   const candidates: { index: number; cosine: number }[][] = [];
   for (const [w, question] of questions.entries()) {
     if (w % 100 === 0) o.onProgress?.({ stage: 'similar', done: w, total: questions.length });
-    const fetched = await storage.nearest({
-      vector: question.vector,
-      k: repeats ? 2 * wanted : wanted,
-      filter: {
-        ...scope,
-        excludeItems: occurrences(w).map((q) => q.item.id),
-        ...(o.crossSalonOnly ? { excludeSalon: question.item.salonId } : {}),
-      },
-    });
+    const fetched = scanned
+      ? (scanned[w] as QuestionHit[]).map((h) => ({
+          item: (asked[h.row] as StoredRow).item,
+          score: h.cosine,
+        }))
+      : await storage.nearest({
+          vector: question.vector,
+          k: fetchK,
+          filter: {
+            ...scope,
+            excludeItems: occurrences(w).map((q) => q.item.id),
+            ...(o.crossSalonOnly ? { excludeSalon: question.item.salonId } : {}),
+          },
+        });
     const seenWordings = new Set<number>();
     const list: { index: number; cosine: number }[] = [];
     for (const hit of fetched) {
