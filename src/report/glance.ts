@@ -17,6 +17,8 @@ import type { PeriodView, SalonView, ThemeView } from './report-view.js';
 
 export const RECURRING_SALONS = 3;
 export const GLANCE_LIST = 5;
+/** Recurring-question entries in a report page at all; the rest are in report.json. */
+export const RECURRING_SHOWN = 12;
 const MIN_CONTESTED_SIZE = 3;
 
 export interface Glance {

@@ -21,6 +21,7 @@ import {
   MOST_PERIODS,
   RECENT_PERIODS,
   RECURRING_SALONS,
+  RECURRING_SHOWN,
   type Trend,
 } from './glance.js';
 import { html, type SafeHtml, unsafeRaw } from './html.js';
@@ -52,8 +53,6 @@ const VISIBLE_ITEMS = 4;
 const VISIBLE_GROUPS = 6;
 /** Questions or disagreements on an archive's theme card; the rest are in report.json. */
 const CARD_LIST_MAX = 8;
-/** Recurring-question entries in the page at all; the rest are in report.json. */
-const RECURRING_SHOWN = 20;
 
 export function renderHtml(data: ReportData): string {
   const view = createReportView(parseOptions(ReportDataSchema, data, 'report data'));

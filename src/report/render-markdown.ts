@@ -13,7 +13,13 @@ import { parseOptions } from '../errors.js';
 import { reachLine, wordingNumbers, wordingsOf } from '../index/index.js';
 import { REPORT_MARKER } from '../parse/index.js';
 import { showControls } from '../util/control-chars.js';
-import { MOST_PERIODS, RECENT_PERIODS, RECURRING_SALONS, type Trend } from './glance.js';
+import {
+  MOST_PERIODS,
+  RECENT_PERIODS,
+  RECURRING_SALONS,
+  RECURRING_SHOWN,
+  type Trend,
+} from './glance.js';
 import { escapeMarkdown as md } from './markdown-escape.js';
 import {
   createReportView,
@@ -263,8 +269,6 @@ function ref(view: ReportView, item: ThemeItemRef, showSection = true): string {
 
 /** Questions or disagreements per theme in an archive's Markdown; the rest are in report.json. */
 const MD_LIST_MAX = 5;
-/** Recurring-question entries in the Markdown; the rest are in report.json. */
-const RECURRING_SHOWN = 20;
 
 function recurringQuestions(view: ReportView): string {
   const groups = view.data.recurringQuestions;
