@@ -8,7 +8,7 @@
  *   const pace = pacer();
  *   for (const x of work) { step(x); await pace(); }
  */
-export const YIELD_EVERY_MS = 50;
+const YIELD_EVERY_MS = 50;
 
 export function pacer(everyMs = YIELD_EVERY_MS): () => Promise<void> {
   let last = performance.now();
