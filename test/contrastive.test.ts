@@ -1,12 +1,12 @@
 /**
- * The contrastive view of question pairs (src/index/contrastive.ts): shared words
+ * The contrastive view of question pairs (src/index/recurring/contrastive.ts): shared words
  * come out whole, pairs with nothing left to contrast keep their plain evidence,
  * only candidate pairs get a score, and the score is the average of CSLS on the
  * full texts and CSLS on the contrast texts.
  */
 import { describe, expect, it } from 'vitest';
-import { contrastiveScores } from '../src/index/contrastive.js';
-import { withoutSharedWords } from '../src/index/shared-words.js';
+import { contrastiveScores } from '../src/index/recurring/contrastive.js';
+import { withoutSharedWords } from '../src/index/recurring/shared-words.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 
 describe('withoutSharedWords', () => {

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkHnswFile } from '../src/index/hnsw-file.js';
+import { checkHnswFile } from '../src/index/storage/file/hnsw-file.js';
 import { seededRandom } from '../src/util/random.js';
 import { tempStoreDir } from './helpers/index-store.js';
 

@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { scoringRows } from '../bench/lib/hubness-quality.js';
 import { loadLabelledCorpus } from '../bench/lib/quality-corpus.js';
 import { relatedInsightsOf } from '../src/cluster/related-insights.js';
-import { groupComplete } from '../src/index/group-pairs.js';
+import { groupComplete } from '../src/index/recurring/group-pairs.js';
 import {
   type Neighbour,
   NeighbourhoodTable,
   queryRadius,
   updateNeighbourhoods,
-} from '../src/index/hubness.js';
-import { recurringGroups } from '../src/index/recurring-questions.js';
+} from '../src/index/csls/hubness.js';
+import { recurringGroups } from '../src/index/recurring/recurring-questions.js';
 import type { Item, Section } from '../src/parse/schema.js';
 import { SECTIONS } from '../src/parse/schema.js';
 import { seededRandom } from '../src/util/random.js';

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { createLens, type Lens } from '../src/index/index.js';
-import { dot } from '../src/index/storage.js';
+import { dot } from '../src/index/storage/seam.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { exampleSalons, tempStoreDir } from './helpers/index-store.js';

@@ -20,8 +20,8 @@ import {
   STORE_FORMAT_VERSION,
   verifyLens,
 } from '../src/index/index.js';
-import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/neighbourhoods.js';
-import { MAX_SEGMENTS } from '../src/index/store-files.js';
+import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/csls/neighbourhoods.js';
+import { MAX_SEGMENTS } from '../src/index/storage/file/store-files.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { editSalon, exampleSalons, tempStoreDir } from './helpers/index-store.js';
@@ -83,7 +83,7 @@ async function answers(lens: Lens): Promise<string> {
 describe('incremental saves', () => {
   // Besides the segment, a write saves a patch: the salons it added or removed and the
   // rows of the derived state it changed (the neighbourhood statistics of CSLS scoring,
-  // src/index/neighbourhoods.ts, which must commit in the same write as the items).
+  // src/index/csls/neighbourhoods.ts, which must commit in the same write as the items).
   it('an add writes one segment (new items and vectors only) and a patch; every base file stays', async () => {
     const dir = await newDir();
     const lens = await createLens(dir, { embedder });

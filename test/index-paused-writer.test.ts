@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLoadCorpus } from '../bench/load-corpus.js';
 import { createEmbedder, type Embedder } from '../src/embed/index.js';
 import { createLens, openLens, verifyLens } from '../src/index/index.js';
-import { LOCK_FILE, setHeartbeatInterval } from '../src/index/lock.js';
+import { LOCK_FILE, setHeartbeatInterval } from '../src/index/storage/file/lock.js';
 import type { Salon } from '../src/parse/index.js';
 import { requireBuiltCli, runCliAsync } from './helpers/cli.js';
 import {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { SalonLensError } from '../src/errors.js';
 import { createLens, parseStoreAddress, redact, verifyLens } from '../src/index/index.js';
-import { tablesOf } from '../src/index/pg-schema.js';
+import { tablesOf } from '../src/index/storage/postgres/pg-schema.js';
 import type { Salon } from '../src/parse/index.js';
 import { runCliAsync } from './helpers/cli.js';
 import { crashChild, listFaultPoints, runChild, writeSalonsFile } from './helpers/index-crash.js';

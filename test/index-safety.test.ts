@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { isSalonLensError } from '../src/errors.js';
 import { openLens, readManifest, verifyLens } from '../src/index/index.js';
-import { serializeManifest } from '../src/index/manifest.js';
+import { serializeManifest } from '../src/index/storage/file/manifest.js';
 import type { Salon } from '../src/parse/index.js';
 import { sha256 } from '../src/util/hash.js';
 import { requireBuiltCli, runCliAsync } from './helpers/cli.js';

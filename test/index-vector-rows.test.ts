@@ -7,8 +7,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../src/index/manifest.js';
-import { VectorRows } from '../src/index/vector-rows.js';
+import type { Manifest } from '../src/index/storage/file/manifest.js';
+import { VectorRows } from '../src/index/storage/file/vector-rows.js';
 import { tempStoreDir } from './helpers/index-store.js';
 
 const DIM = 4;

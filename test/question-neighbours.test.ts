@@ -6,9 +6,9 @@
  * repeats and tied cosines.
  */
 import { describe, expect, it } from 'vitest';
-import { nearestQuestions } from '../src/index/question-neighbours.js';
-import { questionWordings } from '../src/index/question-wordings.js';
-import { dot, type StoredRow } from '../src/index/storage.js';
+import { nearestQuestions } from '../src/index/recurring/question-neighbours.js';
+import { questionWordings } from '../src/index/recurring/question-wordings.js';
+import { dot, type StoredRow } from '../src/index/storage/seam.js';
 
 function rowsOf(texts: string[]): StoredRow[] {
   let seed = 7;

@@ -1,18 +1,18 @@
 /**
- * The patch a write saves for the salon list and derived state (src/index/state-patch.ts):
+ * The patch a write saves for the salon list and derived state (src/index/storage/file/state-patch.ts):
  * applying diff(before, after) to a copy of before gives exactly after, for random
  * edits of the neighbourhood-table shape (ids, labels, scores arrays), whole-value
  * keys, added and deleted keys and fields; and the patch holds only what changed.
  */
 import { describe, expect, it } from 'vitest';
-import type { StoredSalon } from '../src/index/manifest.js';
+import type { StoredSalon } from '../src/index/storage/file/manifest.js';
 import {
   applySalonPatch,
   applyStatePatch,
   diffSalons,
   diffState,
   stateJson,
-} from '../src/index/state-patch.js';
+} from '../src/index/storage/file/state-patch.js';
 import { compareSalons } from '../src/parse/index.js';
 import { seededRandom } from '../src/util/random.js';
 

@@ -7,8 +7,8 @@
  *   const hits = await lens.search('data ownership', { k: 5 });
  */
 
-export { isPostgresUrl, parseStoreAddress, redact, type StoreAddress } from './address.js';
-export { QUESTION_SCORINGS, type QuestionScoring, SCORINGS, type Scoring } from './hubness.js';
+export { isPostgresUrl, parseStoreAddress, redact, type StoreAddress } from './storage/address.js';
+export { QUESTION_SCORINGS, type QuestionScoring, SCORINGS, type Scoring } from './csls/hubness.js';
 export {
   type AddSummary,
   createLens,
@@ -30,7 +30,7 @@ export {
   readManifest,
   rebuildPaths,
   STORE_FORMAT_VERSION,
-} from './manifest.js';
+} from './storage/file/manifest.js';
 export {
   type AddSalonsOptions,
   type CreateLensOptions,
@@ -47,8 +47,8 @@ export {
   type SimilarToOptions,
   type VectorSearchOptions,
 } from './options.js';
-export { wordingKey } from './question-wordings.js';
-export { reachLine, type Wording, wordingNumbers, wordingsOf } from './recurring-entry.js';
+export { wordingKey } from './recurring/question-wordings.js';
+export { reachLine, type Wording, wordingNumbers, wordingsOf } from './recurring/recurring-entry.js';
 export {
   type SalonRef,
   SalonRefSchema,
@@ -57,4 +57,4 @@ export {
   type SimilarQuestionGroup,
   SimilarQuestionGroupSchema,
 } from './schema.js';
-export type { VerifyReport } from './store-files.js';
+export type { VerifyReport } from './storage/file/store-files.js';

@@ -27,14 +27,14 @@ import {
   salonContentHash,
 } from '../parse/index.js';
 import { unitVector } from '../util/vector.js';
-import { parseStoreAddress } from './address.js';
-import { createFileStore, openFileStore } from './file-store.js';
-import { fusedRanking } from './fused-search.js';
-import { csls, queryRadius, type Scoring } from './hubness.js';
-import { LensStatistics } from './lens-statistics.js';
-import type { StoredSalon } from './manifest.js';
-import { readManifest } from './manifest.js';
-import type { StoredNeighbourhoods } from './neighbourhoods.js';
+import { parseStoreAddress } from './storage/address.js';
+import { createFileStore, openFileStore } from './storage/file/file-store.js';
+import { fusedRanking } from './search/fused-search.js';
+import { csls, queryRadius, type Scoring } from './csls/hubness.js';
+import { LensStatistics } from './csls/lens-statistics.js';
+import type { StoredSalon } from './storage/file/manifest.js';
+import { readManifest } from './storage/file/manifest.js';
+import type { StoredNeighbourhoods } from './csls/neighbourhoods.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
@@ -58,8 +58,8 @@ import {
   VectorSearchOptionsSchema,
 } from './options.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
-import { type SectionCentres, sectionCentres } from './section-centres.js';
-import { findSimilarQuestions, salonRef } from './similar-questions.js';
+import { type SectionCentres, sectionCentres } from './search/section-centres.js';
+import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js';
 import {
   compareScored,
   type LensStorage,
@@ -67,8 +67,8 @@ import {
   type ScoredItem,
   type StorageFilter,
   type StorageInfo,
-} from './storage.js';
-import { type VerifyReport, verifyStore } from './store-files.js';
+} from './storage/seam.js';
+import { type VerifyReport, verifyStore } from './storage/file/store-files.js';
 
 function replacement(before: StoredSalon, salon: Salon): SalonReplacement {
   return {
@@ -954,6 +954,6 @@ export async function storedEmbedderId(
  * The Postgres store, loaded on first use: the `pg` client costs a quarter of the CLI's
  * start-up, and folder stores never need it.
  */
-function postgres(): Promise<typeof import('./pg-store.js')> {
-  return import('./pg-store.js');
+function postgres(): Promise<typeof import('./storage/postgres/pg-store.js')> {
+  return import('./storage/postgres/pg-store.js');
 }

@@ -2,7 +2,7 @@
  * Scoring primitives shared by the index stage (search, similar questions) and the
  * cluster stage (related insights): plain cosine, or cross-domain similarity local
  * scaling (CSLS, Conneau et al. 2018) that discounts "hubs", vectors close to
- * everything. See src/index/hubness.ts for why and what was measured.
+ * everything. See src/index/csls/hubness.ts for why and what was measured.
  *
  *   csls(0.71, 0.62, 0.55) // 2·0.71 − 0.62 − 0.55 = 0.25
  */
@@ -15,7 +15,7 @@ export const DEFAULT_SCORING: Scoring = 'csls';
 
 /**
  * Recurring-question groups can also score pairs contrastively: CSLS averaged
- * with CSLS on the two questions without their shared words (src/index/contrastive.ts).
+ * with CSLS on the two questions without their shared words (src/index/recurring/contrastive.ts).
  * It needs both texts and extra embeddings, so it is offered where pairs of stored
  * questions are scored, not for searches.
  */

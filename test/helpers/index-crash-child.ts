@@ -9,7 +9,7 @@
  * Ways to stop it:
  * - `pauseAt: "<stage>:<done>"`: block at that progress event and print PAUSED
  *   (every 'save' event fires right after a file became durable);
- * - the env var SALON_LENS_FAULT_POINTS (see src/index/fault-points.ts): block after
+ * - the env var SALON_LENS_FAULT_POINTS (see src/index/storage/fault-points.ts): block after
  *   the n-th write step, printing `[fault-point] n label PAUSED` on stderr;
  * - a timer in the parent, started when READY is printed.
  *

@@ -11,7 +11,7 @@
  *   // lists[w]: up to 20 { row, cosine }, best first, none of w's own occurrences
  */
 import type { QuestionWordings } from './question-wordings.js';
-import { dot, type StoredRow } from './storage.js';
+import { dot, type StoredRow } from '../storage/seam.js';
 
 export const MAX_SCANNED_QUESTIONS = 6000;
 

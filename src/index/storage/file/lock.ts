@@ -26,9 +26,9 @@ import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { SalonLensError } from '../errors.js';
-import { shellCommand } from '../util/shell-quote.js';
-import { faultPoint } from './fault-points.js';
+import { SalonLensError } from '../../../errors.js';
+import { shellCommand } from '../../../util/shell-quote.js';
+import { faultPoint } from '../fault-points.js';
 
 export const LOCK_FILE = 'lock';
 const GARBLED_LOCK_GRACE_MS = 5_000;

@@ -13,8 +13,8 @@
  * (a mean of 10,000 unit vectors moves by about 1% of its length with another sample),
  * so a query on a 1M-item store never reads every row.
  */
-import type { Section } from '../parse/index.js';
-import type { LensStorage } from './storage.js';
+import type { Section } from '../../parse/index.js';
+import type { LensStorage } from '../storage/seam.js';
 
 export interface SectionCentre {
   /** Mean of the section's unit vectors (not normalised: its length says how alike they are). */

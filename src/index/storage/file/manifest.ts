@@ -12,9 +12,9 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { SalonLensError } from '../errors.js';
-import { sha256 } from '../util/hash.js';
-import { shellCommand } from '../util/shell-quote.js';
+import { SalonLensError } from '../../../errors.js';
+import { sha256 } from '../../../util/hash.js';
+import { shellCommand } from '../../../util/shell-quote.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const STORE_FORMAT = 'salon-lens-store';

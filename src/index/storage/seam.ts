@@ -9,11 +9,11 @@
  *   const store: LensStorage = await openFileStore(dir, { embedder });
  *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
  */
-import type { Embedder } from '../embed/index.js';
-import { SalonLensError } from '../errors.js';
-import type { Item, Salon } from '../parse/index.js';
-import type { HnswParams, StoredSalon } from './manifest.js';
-import type { ItemFilter, LensProgress } from './options.js';
+import type { Embedder } from '../../embed/index.js';
+import { SalonLensError } from '../../errors.js';
+import type { Item, Salon } from '../../parse/index.js';
+import type { HnswParams, StoredSalon } from './file/manifest.js';
+import type { ItemFilter, LensProgress } from '../options.js';
 
 /** What a store holds, for `Lens.manifest`. */
 export interface StorageInfo {

@@ -15,7 +15,7 @@ import {
   StoredNeighbourhoods,
   salonsFingerprint,
 } from './neighbourhoods.js';
-import type { LensStorage, PendingWrite } from './storage.js';
+import type { LensStorage, PendingWrite } from '../storage/seam.js';
 
 interface Held {
   stats: StoredNeighbourhoods;

@@ -13,10 +13,10 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
-import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
-import { compareSalons, type Item } from '../parse/index.js';
-import { toArray } from '../util/vector.js';
-import { type Bm25Index, buildBm25 } from './bm25.js';
+import { parseOptions, SalonLensError, throwIfAborted } from '../../../errors.js';
+import { compareSalons, type Item } from '../../../parse/index.js';
+import { toArray } from '../../../util/vector.js';
+import { type Bm25Index, buildBm25 } from '../../search/bm25.js';
 import { acquireWriteLock, type WriteLock } from './lock.js';
 import {
   generationOf,
@@ -39,7 +39,7 @@ import {
   type LensProgress,
   type OpenLensOptions,
   OpenLensOptionsSchema,
-} from './options.js';
+} from '../../options.js';
 import { stateJson } from './state-patch.js';
 import {
   dot,
@@ -52,7 +52,7 @@ import {
   type StorageFilter,
   type StorageInfo,
   type StoredRow,
-} from './storage.js';
+} from '../seam.js';
 import {
   type Hnsw,
   highestGeneration,

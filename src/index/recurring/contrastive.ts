@@ -16,10 +16,10 @@
  * by text); pairs sharing none reuse the stored cosine. Only candidate pairs are
  * scored, so a group never joins questions that were not near neighbours.
  */
-import { csls, NEIGHBOURHOOD_K, TopMean } from '../util/csls.js';
-import { tokenize } from './bm25.js';
+import { csls, NEIGHBOURHOOD_K, TopMean } from '../../util/csls.js';
+import { tokenize } from '../search/bm25.js';
 import { withoutSharedWords } from './shared-words.js';
-import { dot } from './storage.js';
+import { dot } from '../storage/seam.js';
 
 export interface ContrastInput {
   /** Question texts, by index. */

@@ -20,14 +20,14 @@ import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
-import { SalonLensError, throwIfAborted } from '../errors.js';
-import { compareSalons, type Item, ItemSchema } from '../parse/index.js';
-import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../util/atomic-write.js';
-import { pacer } from '../util/event-loop.js';
-import { sha256 } from '../util/hash.js';
-import { shellCommand } from '../util/shell-quote.js';
-import { toArray } from '../util/vector.js';
-import { faultPoint } from './fault-points.js';
+import { SalonLensError, throwIfAborted } from '../../../errors.js';
+import { compareSalons, type Item, ItemSchema } from '../../../parse/index.js';
+import { commitTempFile, isTempPath, tempPathFor, writeFileAtomic } from '../../../util/atomic-write.js';
+import { pacer } from '../../../util/event-loop.js';
+import { sha256 } from '../../../util/hash.js';
+import { shellCommand } from '../../../util/shell-quote.js';
+import { toArray } from '../../../util/vector.js';
+import { faultPoint } from '../fault-points.js';
 import { checkHnswFile } from './hnsw-file.js';
 import {
   corrupt,

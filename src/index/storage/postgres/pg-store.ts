@@ -13,20 +13,20 @@
  * store computes them, so both stores rank and tie the same way.
  */
 import type pg from 'pg';
-import type { Embedder } from '../embed/index.js';
-import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
-import { compareSalons, type Item } from '../parse/index.js';
-import type { StoreAddress } from './address.js';
-import { bm25Term, tokenize } from './bm25.js';
-import { faultPoint } from './fault-points.js';
-import type { FileProblem, HnswParams, StoredSalon } from './manifest.js';
+import type { Embedder } from '../../../embed/index.js';
+import { parseOptions, SalonLensError, throwIfAborted } from '../../../errors.js';
+import { compareSalons, type Item } from '../../../parse/index.js';
+import type { StoreAddress } from '../address.js';
+import { bm25Term, tokenize } from '../../search/bm25.js';
+import { faultPoint } from '../fault-points.js';
+import type { FileProblem, HnswParams, StoredSalon } from '../file/manifest.js';
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
   LENS_DEFAULTS,
   type OpenLensOptions,
   OpenLensOptionsSchema,
-} from './options.js';
+} from '../../options.js';
 import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
 import {
@@ -53,7 +53,7 @@ import {
   StatisticsCache,
   writeStatistics,
 } from './pg-statistics.js';
-import { stateJson } from './state-patch.js';
+import { stateJson } from '../file/state-patch.js';
 import {
   compareScored,
   dot,
@@ -65,8 +65,8 @@ import {
   type StorageFilter,
   type StorageInfo,
   type StoredRow,
-} from './storage.js';
-import type { VerifyReport } from './store-files.js';
+} from '../seam.js';
+import type { VerifyReport } from '../file/store-files.js';
 
 type PgAddress = Extract<StoreAddress, { kind: 'postgres' }>;
 

@@ -12,7 +12,7 @@
  *   const { wordingOf, members } = questionWordings(['Is AI art?', 'is AI art ?', 'Is AI fun?']);
  *   // wordingOf = [0, 0, 1]; members = [[0, 1], [2]]
  */
-import { tokenize } from './bm25.js';
+import { tokenize } from '../search/bm25.js';
 
 const NEGATIONS = new Set(['not', 'no', 'never', 'nor', 'without', 'cannot', "n't", 'nt']);
 

@@ -13,7 +13,7 @@
  *   withoutSharedWords('Can an artist copyright a style?', 'Can a teacher copyright a method?')
  *   // ['Can an artist a style?', 'Can a teacher a method?']
  */
-import { tokenize } from './bm25.js';
+import { tokenize } from '../search/bm25.js';
 
 /** Both texts without the content words they share, or undefined when they share none. */
 export function withoutSharedWords(a: string, b: string): [string, string] | undefined {

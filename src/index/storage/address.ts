@@ -6,7 +6,7 @@
  *   parseStoreAddress('.lens');                                  // { kind: 'folder', dir: '.lens' }
  *   parseStoreAddress('postgres://u@db/app?schema=lens');        // { kind: 'postgres', schema: 'lens', ... }
  */
-import { SalonLensError } from '../errors.js';
+import { SalonLensError } from '../../errors.js';
 
 export type StoreAddress =
   | { kind: 'folder'; dir: string }

@@ -7,12 +7,12 @@
  *
  *   const groups = findSimilarQuestions(storage, plan, 0, (a, b, cos) => cos);
  */
-import { compareSalons, type Item } from '../parse/index.js';
-import type { QuestionScoring } from '../util/csls.js';
+import { compareSalons, type Item } from '../../parse/index.js';
+import type { QuestionScoring } from '../../util/csls.js';
 import { contrastiveScores } from './contrastive.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
-import type { StoredSalon } from './manifest.js';
-import type { ItemFilter } from './options.js';
+import type { StoredSalon } from '../storage/file/manifest.js';
+import type { ItemFilter } from '../options.js';
 import {
   MAX_SCANNED_QUESTIONS,
   nearestQuestions,
@@ -20,8 +20,8 @@ import {
 } from './question-neighbours.js';
 import { questionWordings } from './question-wordings.js';
 import { recurringGroups } from './recurring-questions.js';
-import type { SalonRef, SimilarQuestionGroup } from './schema.js';
-import { dot, type LensStorage, type StoredRow } from './storage.js';
+import type { SalonRef, SimilarQuestionGroup } from '../schema.js';
+import { dot, type LensStorage, type StoredRow } from '../storage/seam.js';
 
 export interface SimilarQuestionsPlan {
   k: number;

@@ -30,8 +30,8 @@
  * neighbours (label + cosine), so r is an O(k) lookup and add/remove touch only
  * the items whose neighbourhoods changed (see `updateNeighbourhoods`).
  */
-import { NEIGHBOURHOOD_K } from '../util/csls.js';
-import { pacer } from '../util/event-loop.js';
+import { NEIGHBOURHOOD_K } from '../../util/csls.js';
+import { pacer } from '../../util/event-loop.js';
 
 export {
   csls,
@@ -41,7 +41,7 @@ export {
   type QuestionScoring,
   SCORINGS,
   type Scoring,
-} from '../util/csls.js';
+} from '../../util/csls.js';
 
 /**
  * r of a query that is not a stored item, from the cosines of its nearest hits

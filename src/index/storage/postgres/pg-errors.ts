@@ -8,8 +8,8 @@
  *   try { await client.query(sql) } catch (e) { throw storeError(e, address) }
  */
 import { userInfo } from 'node:os';
-import { SalonLensError } from '../errors.js';
-import type { StoreAddress } from './address.js';
+import { SalonLensError } from '../../../errors.js';
+import type { StoreAddress } from '../address.js';
 
 export type PgAddress = Extract<StoreAddress, { kind: 'postgres' }>;
 

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { SalonLensError } from '../errors.js';
+import { SalonLensError } from '../../../errors.js';
 import type { PgAddress } from './pg-errors.js';
 
 const KIND_NAMES: Record<string, string> = {

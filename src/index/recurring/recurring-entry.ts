@@ -5,7 +5,7 @@
  *
  *   reachLine(group); // 'asked in 60 salons, 2020-01-04 → 2025-09-20'
  */
-import type { SimilarQuestionGroup } from './schema.js';
+import type { SimilarQuestionGroup } from '../schema.js';
 
 export type Wording = NonNullable<SimilarQuestionGroup['wordings']>[number];
 

@@ -11,7 +11,7 @@
  * state carries a fingerprint of the stored salons, so statistics from another
  * generation (a store written by an older version) are never used: they are rebuilt.
  */
-import { sha256 } from '../util/hash.js';
+import { sha256 } from '../../util/hash.js';
 import {
   NEIGHBOURHOOD_K,
   type Neighbour,
@@ -19,7 +19,7 @@ import {
   type NeighbourSource,
   updateNeighbourhoods,
 } from './hubness.js';
-import type { LensStorage } from './storage.js';
+import type { LensStorage } from '../storage/seam.js';
 
 /** State key the statistics are saved under. */
 export const NEIGHBOURHOODS_STATE_KEY = 'salon-lens.neighbourhoods';

@@ -34,10 +34,10 @@
  * else works on small typed arrays indexed by candidate, each item's radius looked up
  * once, and only the k hits returned become objects.
  */
-import type { Item, Section } from '../parse/index.js';
-import { NEIGHBOURHOOD_K } from '../util/csls.js';
+import type { Item, Section } from '../../parse/index.js';
+import { NEIGHBOURHOOD_K } from '../../util/csls.js';
 import type { SectionCentres } from './section-centres.js';
-import type { ScoredItem } from './storage.js';
+import type { ScoredItem } from '../storage/seam.js';
 
 /** Hits whose mean the query moves towards. */
 export const FEEDBACK_HITS = 3;
