@@ -7,7 +7,6 @@
  *   const hits = await lens.search('data ownership', { k: 5 });
  */
 
-export { isPostgresUrl, parseStoreAddress, redact, type StoreAddress } from './storage/address.js';
 export { QUESTION_SCORINGS, type QuestionScoring, SCORINGS, type Scoring } from './csls/hubness.js';
 export {
   type AddSummary,
@@ -23,14 +22,6 @@ export {
   storedEmbedderId,
   verifyLens,
 } from './lens.js';
-export {
-  type Manifest,
-  ManifestSchema,
-  manifestFiles,
-  readManifest,
-  rebuildPaths,
-  STORE_FORMAT_VERSION,
-} from './storage/file/manifest.js';
 export {
   type AddSalonsOptions,
   type CreateLensOptions,
@@ -48,7 +39,12 @@ export {
   type VectorSearchOptions,
 } from './options.js';
 export { wordingKey } from './recurring/question-wordings.js';
-export { reachLine, type Wording, wordingNumbers, wordingsOf } from './recurring/recurring-entry.js';
+export {
+  reachLine,
+  type Wording,
+  wordingNumbers,
+  wordingsOf,
+} from './recurring/recurring-entry.js';
 export {
   type SalonRef,
   SalonRefSchema,
@@ -57,4 +53,13 @@ export {
   type SimilarQuestionGroup,
   SimilarQuestionGroupSchema,
 } from './schema.js';
-export type { VerifyReport } from './storage/file/store-files.js';
+export { isPostgresUrl, parseStoreAddress, redact, type StoreAddress } from './storage/address.js';
+export {
+  type Manifest,
+  ManifestSchema,
+  manifestFiles,
+  readManifest,
+  rebuildPaths,
+  STORE_FORMAT_VERSION,
+} from './storage/file/manifest.js';
+export type { VerifyReport } from './storage/seam.js';

@@ -27,13 +27,8 @@ import {
   salonContentHash,
 } from '../parse/index.js';
 import { unitVector } from '../util/vector.js';
-import { parseStoreAddress } from './storage/address.js';
-import { createFileStore, openFileStore } from './storage/file/file-store.js';
-import { fusedRanking } from './search/fused-search.js';
 import { csls, queryRadius, type Scoring } from './csls/hubness.js';
 import { LensStatistics } from './csls/lens-statistics.js';
-import type { StoredSalon } from './storage/file/manifest.js';
-import { readManifest } from './storage/file/manifest.js';
 import type { StoredNeighbourhoods } from './csls/neighbourhoods.js';
 import {
   type AddSalonsOptions,
@@ -57,9 +52,12 @@ import {
   type VectorSearchOptions,
   VectorSearchOptionsSchema,
 } from './options.js';
-import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
-import { type SectionCentres, sectionCentres } from './search/section-centres.js';
 import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js';
+import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
+import { fusedRanking } from './search/fused-search.js';
+import { type SectionCentres, sectionCentres } from './search/section-centres.js';
+import { parseStoreAddress } from './storage/address.js';
+import { backendFor } from './storage/registry.js';
 import {
   compareScored,
   type LensStorage,
@@ -67,8 +65,9 @@ import {
   type ScoredItem,
   type StorageFilter,
   type StorageInfo,
+  type StoredSalon,
+  type VerifyReport,
 } from './storage/seam.js';
-import { type VerifyReport, verifyStore } from './storage/file/store-files.js';
 
 function replacement(before: StoredSalon, salon: Salon): SalonReplacement {
   return {
@@ -887,10 +886,7 @@ function rerankDepth(k: number, scoring: Scoring): number {
 export async function createLens(location: string, options: CreateLensOptions): Promise<Lens> {
   const { schema, ...rest } = options;
   const address = parseStoreAddress(location, { schema });
-  const storage =
-    address.kind === 'folder'
-      ? await createFileStore(address.dir, rest)
-      : await (await postgres()).createPgStore(address, rest);
+  const storage = await (await backendFor(address)).create(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
@@ -903,10 +899,7 @@ export async function createLens(location: string, options: CreateLensOptions): 
 export async function openLens(location: string, options: OpenLensOptions): Promise<Lens> {
   const { schema, ...rest } = options;
   const address = parseStoreAddress(location, { schema });
-  const storage =
-    address.kind === 'folder'
-      ? await openFileStore(address.dir, rest)
-      : await (await postgres()).openPgStore(address, rest);
+  const storage = await (await backendFor(address)).open(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
@@ -914,14 +907,12 @@ export async function openLens(location: string, options: OpenLensOptions): Prom
  * Check a store without an embedder: a folder's manifest and every file (sizes,
  * sha256, consistency), or a Postgres schema's version, row counts and index.
  */
-export function verifyLens(
+export async function verifyLens(
   location: string,
   options: { schema?: string } = {},
 ): Promise<VerifyReport> {
   const address = parseStoreAddress(location, options);
-  return address.kind === 'folder'
-    ? verifyStore(address.dir)
-    : postgres().then((pg) => pg.verifyPgStore(address));
+  return (await backendFor(address)).verify(address);
 }
 
 /** Whether a store exists at `location` (folder or Postgres URL). */
@@ -930,14 +921,7 @@ export async function lensExists(
   options: { schema?: string } = {},
 ): Promise<boolean> {
   const address = parseStoreAddress(location, options);
-  if (address.kind === 'postgres') return (await postgres()).pgStoreExists(address);
-  return readManifest(address.dir).then(
-    () => true,
-    (error) => {
-      if (error instanceof SalonLensError && error.code === 'STORE_NOT_FOUND') return false;
-      return true;
-    },
-  );
+  return (await backendFor(address)).probe(address);
 }
 
 /** The id of the embedder a store was built with. */
@@ -946,14 +930,5 @@ export async function storedEmbedderId(
   options: { schema?: string } = {},
 ): Promise<string> {
   const address = parseStoreAddress(location, options);
-  if (address.kind === 'postgres') return (await postgres()).readPgEmbedder(address);
-  return (await readManifest(address.dir)).embedder.id;
-}
-
-/**
- * The Postgres store, loaded on first use: the `pg` client costs a quarter of the CLI's
- * start-up, and folder stores never need it.
- */
-function postgres(): Promise<typeof import('./storage/postgres/pg-store.js')> {
-  return import('./storage/postgres/pg-store.js');
+  return (await backendFor(address)).embedderId(address);
 }

@@ -11,7 +11,7 @@ import { compareSalons, type Item } from '../../parse/index.js';
 import type { QuestionScoring } from '../../util/csls.js';
 import { contrastiveScores } from './contrastive.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
-import type { StoredSalon } from '../storage/file/manifest.js';
+import type { StoredSalon } from '../storage/seam.js';
 import type { ItemFilter } from '../options.js';
 import {
   MAX_SCANNED_QUESTIONS,

@@ -9,11 +9,53 @@
  *   const store: LensStorage = await openFileStore(dir, { embedder });
  *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
  */
+import { z } from 'zod';
 import type { Embedder } from '../../embed/index.js';
 import { SalonLensError } from '../../errors.js';
 import type { Item, Salon } from '../../parse/index.js';
-import type { HnswParams, StoredSalon } from './file/manifest.js';
 import type { ItemFilter, LensProgress } from '../options.js';
+
+export const StoredSalonSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  date: z.string().optional(),
+  source: z.string(),
+  /** `salonContentHash` of the salon when it was embedded: equal hash ⇒ no re-embedding. */
+  contentHash: z.string(),
+  itemCount: z.number().int().nonnegative(),
+});
+export type StoredSalon = z.infer<typeof StoredSalonSchema>;
+
+export const HnswParamsSchema = z.object({
+  /** Graph degree (hnswlib `M`). */
+  m: z.number().int().min(2).max(128),
+  efConstruction: z.number().int().min(4).max(4096),
+  /** Query-time candidate list size; higher = better recall, slower queries. */
+  ef: z.number().int().min(1).max(100_000),
+  randomSeed: z.number().int().nonnegative(),
+});
+export type HnswParams = z.infer<typeof HnswParamsSchema>;
+
+/** A damaged or unreadable part of a store: a file, or a table (`schema.table`). */
+export interface FileProblem {
+  file: string;
+  problem: string;
+}
+
+/** What `verifyLens` reports for any store kind. */
+export interface VerifyReport {
+  dir: string;
+  ok: boolean;
+  generation?: number;
+  itemCount?: number;
+  salonCount?: number;
+  embedder?: { id: string; dim: number };
+  /** Postgres: whether a vector query plans a scan of the HNSW index (EXPLAIN); absent when empty. */
+  indexScan?: boolean;
+  problems: FileProblem[];
+  /** What the user should do when not ok. */
+  advice?: string;
+}
 
 /** What a store holds, for `Lens.manifest`. */
 export interface StorageInfo {

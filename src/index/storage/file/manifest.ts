@@ -15,6 +15,16 @@ import { z } from 'zod';
 import { SalonLensError } from '../../../errors.js';
 import { sha256 } from '../../../util/hash.js';
 import { shellCommand } from '../../../util/shell-quote.js';
+import { type FileProblem, HnswParamsSchema, type StoredSalon, StoredSalonSchema } from '../seam.js';
+
+/** Seam types the folder format stores (defined with the seam, seam.ts). */
+export {
+  type FileProblem,
+  type HnswParams,
+  HnswParamsSchema,
+  type StoredSalon,
+  StoredSalonSchema,
+} from '../seam.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const STORE_FORMAT = 'salon-lens-store';
@@ -39,26 +49,6 @@ const FileEntrySchema = z.object({
 });
 export type FileEntry = z.infer<typeof FileEntrySchema>;
 
-export const StoredSalonSchema = z.object({
-  id: z.string().min(1),
-  title: z.string(),
-  date: z.string().optional(),
-  source: z.string(),
-  /** `salonContentHash` of the salon when it was embedded: equal hash ⇒ no re-embedding. */
-  contentHash: z.string(),
-  itemCount: z.number().int().nonnegative(),
-});
-export type StoredSalon = z.infer<typeof StoredSalonSchema>;
-
-export const HnswParamsSchema = z.object({
-  /** Graph degree (hnswlib `M`). */
-  m: z.number().int().min(2).max(128),
-  efConstruction: z.number().int().min(4).max(4096),
-  /** Query-time candidate list size; higher = better recall, slower queries. */
-  ef: z.number().int().min(1).max(100_000),
-  randomSeed: z.number().int().nonnegative(),
-});
-export type HnswParams = z.infer<typeof HnswParamsSchema>;
 
 /** Items and vectors appended by one write: labels `firstLabel` .. `firstLabel + labelCount - 1`. */
 export const SegmentSchema = z.object({
@@ -247,11 +237,6 @@ function manifestBody(body: unknown): string {
 /** The manifest file's text: the manifest plus a sha256 of its canonical body. */
 export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify({ ...manifest, checksum: sha256(manifestBody(manifest)) }, null, 1)}\n`;
-}
-
-export interface FileProblem {
-  file: string;
-  problem: string;
 }
 
 /** Read in pieces of this size when only the checksum is wanted. */

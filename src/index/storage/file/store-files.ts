@@ -64,6 +64,9 @@ import {
   stateJson,
 } from './state-patch.js';
 import { VectorRows } from './vector-rows.js';
+import type { VerifyReport } from '../seam.js';
+
+export type { VerifyReport } from '../seam.js';
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -784,20 +787,6 @@ export async function recordedSources(dir: string): Promise<string[]> {
     } catch {}
   }
   return [...sources].sort();
-}
-
-export interface VerifyReport {
-  dir: string;
-  ok: boolean;
-  generation?: number;
-  itemCount?: number;
-  salonCount?: number;
-  embedder?: { id: string; dim: number };
-  /** Postgres: whether a vector query plans a scan of the HNSW index (EXPLAIN); absent when empty. */
-  indexScan?: boolean;
-  problems: FileProblem[];
-  /** What the user should do when not ok. */
-  advice?: string;
 }
 
 /**

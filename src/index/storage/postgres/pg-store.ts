@@ -19,7 +19,6 @@ import { compareSalons, type Item } from '../../../parse/index.js';
 import type { StoreAddress } from '../address.js';
 import { bm25Term, tokenize } from '../../search/bm25.js';
 import { faultPoint } from '../fault-points.js';
-import type { FileProblem, HnswParams, StoredSalon } from '../file/manifest.js';
 import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
@@ -58,6 +57,10 @@ import {
   compareScored,
   dot,
   embedderMismatch,
+  type FileProblem,
+  type HnswParams,
+  type StoredSalon,
+  type VerifyReport,
   type LensStorage,
   type NearestQuery,
   type SalonChanges,
@@ -66,7 +69,6 @@ import {
   type StorageInfo,
   type StoredRow,
 } from '../seam.js';
-import type { VerifyReport } from '../file/store-files.js';
 
 type PgAddress = Extract<StoreAddress, { kind: 'postgres' }>;
 
