@@ -55,6 +55,7 @@ import {
 import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js';
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { fusedRanking } from './search/fused-search.js';
+import { nearest } from './search/planner.js';
 import { type SectionCentres, sectionCentres } from './search/section-centres.js';
 import { parseStoreAddress } from './storage/address.js';
 import { backendFor } from './storage/registry.js';
@@ -341,17 +342,17 @@ export class Lens {
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
     // A query is not stored: its own r comes from the nearest hits we fetch anyway.
-    const nearest = async (want: number) =>
+    const vectorHits = async (want: number) =>
       this.#ranked(
-        await this.#storage.nearest({ vector: q, k: rerankDepth(want, scoring), filter, method }),
+        await nearest(this.#storage, { vector: q, k: rerankDepth(want, scoring), filter, method }),
         scoring,
         want,
       );
-    if (mode === 'vector') return this.#hits(await nearest(k), scoring);
+    if (mode === 'vector') return this.#hits(await vectorHits(k), scoring);
     if (mode === 'fused') {
       return this.#hits(await this.#fused(query, q, k, filter, scoring, method), 'fused');
     }
-    return this.#hits(await this.#hybrid(query, q, k, filter, nearest), 'rrf');
+    return this.#hits(await this.#hybrid(query, q, k, filter, vectorHits), 'rrf');
   }
 
   /**
@@ -381,7 +382,7 @@ export class Lens {
       });
     });
     const method = exact ? 'exact' : 'auto';
-    const hits = await this.#storage.nearest({
+    const hits = await nearest(this.#storage, {
       vector: q,
       k: rerankDepth(k, scoring),
       filter,
@@ -411,7 +412,7 @@ export class Lens {
     const excludeSalon = [filter.excludeSalon ?? []]
       .flat()
       .concat(crossSalonOnly ? [row.item.salonId] : []);
-    const hits = await this.#storage.nearest({
+    const hits = await nearest(this.#storage, {
       vector: row.vector,
       k: rerankDepth(k, scoring),
       method: exact ? 'exact' : 'auto',
@@ -486,14 +487,14 @@ export class Lens {
     for (let i = 0; i < queries; i++) {
       // Evenly spread, deterministic sample.
       const { item, vector } = all[Math.floor((i * n) / queries)] as (typeof all)[number];
-      const exact = await this.#storage.nearest({
+      const exact = await nearest(this.#storage, {
         vector,
         k,
         method: 'exact',
         filter: { excludeItems: [item.id] },
       });
       const kth = (exact.at(-1) as ScoredItem).score;
-      const ann = (await this.#storage.nearest({ vector, k: k + 1, method: 'index', ef }))
+      const ann = (await nearest(this.#storage, { vector, k: k + 1, method: 'index', ef }))
         .filter((h) => h.item.id !== item.id)
         .slice(0, k);
       // Re-scored like the exact list (the index's own scores may differ in the last
@@ -758,7 +759,7 @@ export class Lens {
   ): Promise<RankedItem[]> {
     const depth = rerankDepth(k, 'csls');
     const [pool, lexical, stats, centres] = await Promise.all([
-      this.#storage.nearest({ vector: q, k: depth, filter, method }),
+      nearest(this.#storage, { vector: q, k: depth, filter, method }),
       this.#storage.lexical(query, depth, filter),
       this.#stats(),
       this.#sectionCentres(),

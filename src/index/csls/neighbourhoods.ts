@@ -20,6 +20,7 @@ import {
   updateNeighbourhoods,
 } from './hubness.js';
 import type { LensStorage } from '../storage/seam.js';
+import { nearest } from '../search/planner.js';
 
 /** State key the statistics are saved under. */
 export const NEIGHBOURHOODS_STATE_KEY = 'salon-lens.neighbourhoods';
@@ -176,7 +177,7 @@ export class StoredNeighbourhoods {
         const row = await rowOf(slot);
         if (!row) return [];
         return toSlots(
-          await storage.nearest({
+          await nearest(storage, {
             vector: row.vector,
             k,
             filter: { excludeSalon: row.item.salonId },

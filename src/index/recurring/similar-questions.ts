@@ -20,6 +20,7 @@ import {
 } from './question-neighbours.js';
 import { questionWordings } from './question-wordings.js';
 import { recurringGroups } from './recurring-questions.js';
+import { nearest } from '../search/planner.js';
 import type { SalonRef, SimilarQuestionGroup } from '../schema.js';
 import { dot, type LensStorage, type StoredRow } from '../storage/seam.js';
 
@@ -93,7 +94,7 @@ export async function findSimilarQuestions(
           item: (asked[h.row] as StoredRow).item,
           score: h.cosine,
         }))
-      : await storage.nearest({
+      : await nearest(storage, {
           vector: question.vector,
           k: fetchK,
           filter: {

@@ -7,7 +7,7 @@
  * read or write (small, kept in memory by every backend).
  *
  *   const store: LensStorage = await openFileStore(dir, { embedder });
- *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
+ *   const hits = await nearest(store, { vector, k: 5, filter: { section: 'question' } }); // search/planner.ts
  */
 import { z } from 'zod';
 import type { Embedder } from '../../embed/index.js';
@@ -77,21 +77,17 @@ export interface StorageFilter extends ItemFilter {
   excludeItems?: readonly string[];
 }
 
-/**
- * How `nearest` finds its hits. `auto`: the index, or brute force when the filter
- * leaves few items or the index comes back short; `exact`: brute force;
- * `index`: the index alone, no fallback (what a recall check measures).
- */
-export type NearestMethod = 'auto' | 'exact' | 'index';
-
-export interface NearestQuery {
+/** An exact top-k: every item passing the filter is scored. */
+export interface ExactQuery {
   /** Unit-length query vector of the store's dimension. */
   vector: Float32Array;
   k: number;
   filter?: StorageFilter;
-  method?: NearestMethod;
-  /** Index search breadth for this query only (default: the session's). */
-  ef?: number;
+}
+
+/** A graph (ANN index) top-k at this ef, the filter applied inside the walk; no fallback. */
+export interface GraphQuery extends ExactQuery {
+  ef: number;
 }
 
 /** A stored item with its score; lists are best first, ties by item id. */
@@ -153,13 +149,20 @@ export interface LensStorage {
   rows(filter?: StorageFilter): Promise<StoredRow[]>;
   /** One stored item and its vector, or undefined. */
   row(itemId: string): Promise<StoredRow | undefined>;
-  /** Top-k items by cosine to `query.vector` among those passing the filter. */
-  nearest(query: NearestQuery): Promise<ScoredItem[]>;
+  /** How many items pass `filter` (exactly: the planner sizes k and ef by it). */
+  count(filter?: StorageFilter): Promise<number>;
+  /** Top-k by cosine among items passing the filter, scoring every one of them. */
+  exactSearch(query: ExactQuery): Promise<ScoredItem[]>;
+  /**
+   * Top-k by cosine from the graph index alone: may return fewer than k passing
+   * items; the planner (search/planner.ts) decides when to call which.
+   */
+  graphSearch(query: GraphQuery): Promise<ScoredItem[]>;
   /** Top-k items by the store's lexical ranking (BM25 for the file store). */
   lexical(text: string, k: number, filter?: StorageFilter): Promise<ScoredItem[]>;
   /** Cosine of `vector` with each listed item's vector, computed like exact `nearest` scores (an index search may differ in the last float32 bits). */
   scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]>;
-  /** Query-time index breadth for this session (not saved). */
+  /** Query-time graph breadth for this session (not saved); the planner's base ef. */
   setEf(ef: number): void;
   /** The ef queries use now: set by the caller, or the store's grown with its size. */
   readonly ef: number;

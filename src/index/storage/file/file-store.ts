@@ -34,8 +34,6 @@ import {
   type CreateLensOptions,
   CreateLensOptionsSchema,
   effectiveEf,
-  filteredEf,
-  filteredSearchScans,
   type LensProgress,
   type OpenLensOptions,
   OpenLensOptionsSchema,
@@ -45,8 +43,9 @@ import {
   dot,
   dotAt,
   embedderMismatch,
+  type ExactQuery,
+  type GraphQuery,
   type LensStorage,
-  type NearestQuery,
   type SalonChanges,
   type ScoredItem,
   type StorageFilter,
@@ -108,6 +107,14 @@ interface Subset {
   packed?: { labels: Int32Array; rows: Float32Array };
 }
 
+/** A whole filter compiled (#refine). */
+interface Refined {
+  keep: ((pos: number) => boolean) | undefined;
+  matching: number;
+  subset: Subset;
+  excludes?: (pos: number) => boolean;
+}
+
 export class FileStore implements LensStorage {
   #data: StoreData;
   #lock: WriteLock | undefined;
@@ -137,6 +144,8 @@ export class FileStore implements LensStorage {
   #liveLabels: Int32Array | undefined;
   /** The one subset whose rows are held in memory (PACKED_SUBSET_BYTES). */
   #packedSubset: Subset | undefined;
+  /** Filters compiled by #refine, by object: the planner's count and search share one. */
+  #refined = new WeakMap<StorageFilter, Refined>();
 
   private constructor(
     readonly location: string,
@@ -210,34 +219,22 @@ export class FileStore implements LensStorage {
     return pos === undefined ? undefined : this.#rowAt(pos);
   }
 
-  /**
-   * Top-k by cosine among items passing the filter. Filtered subsets small enough
-   * for a scan to cost no more than the graph walk are searched exactly; otherwise
-   * HNSW runs with the filter inside the graph search, with ef scaled to the share of
-   * items passing (filteredEf), and if it comes back short of k matches we fall back
-   * to exact.
-   */
-  async nearest(query: NearestQuery): Promise<ScoredItem[]> {
-    const { vector: q, k } = query;
-    const method = query.method ?? 'auto';
-    const { keep, matching, subset, excludes } = this.#refine(query.filter ?? {});
-    const want = Math.min(k, matching);
-    if (want === 0) return [];
+  async count(filter: StorageFilter = {}): Promise<number> {
+    return this.#refine(filter).matching;
+  }
+
+  async exactSearch({ vector, k, filter = {} }: ExactQuery): Promise<ScoredItem[]> {
+    const { keep, subset, excludes } = this.#refine(filter);
+    return this.#exact(vector, k, keep, subset, excludes).map((h) => this.#scoredItem(h));
+  }
+
+  /** HNSW with the filter inside the graph walk, at `ef` for this query only. */
+  async graphSearch({ vector, k, ef, filter = {} }: GraphQuery): Promise<ScoredItem[]> {
+    const { keep } = this.#refine(filter);
     const hnsw = this.#data.hnsw;
-    const base = query.ef ?? this.#ef;
-    // A filtered graph search keeps its list deep in passing items (see filteredEf).
-    const ef = keep ? filteredEf(base, matching, this.#data.items.length) : base;
     if (ef !== this.#ef) hnsw.setEf(ef);
     try {
-      let hits: Scored[];
-      if (method === 'exact' || (method === 'auto' && keep && filteredSearchScans(matching, ef)))
-        hits = this.#exact(q, want, keep, subset, excludes);
-      else {
-        hits = this.#ann(q, want, keep);
-        if (method === 'auto' && hits.length < want)
-          hits = this.#exact(q, want, keep, subset, excludes);
-      }
-      return hits.map((h) => this.#scoredItem(h));
+      return this.#ann(vector, k, keep).map((h) => this.#scoredItem(h));
     } finally {
       if (ef !== this.#ef) hnsw.setEf(this.#ef);
     }
@@ -546,6 +543,7 @@ export class FileStore implements LensStorage {
     this.#bm25 = undefined;
     this.#subsets.clear();
     this.#packedSubset = undefined;
+    this.#refined = new WeakMap();
     if (this.#efGiven === undefined && this.#ef !== undefined) {
       this.#ef = effectiveEf(data.manifest.hnsw.ef, data.items.length);
       data.hnsw.setEf(this.#ef);
@@ -670,12 +668,16 @@ export class FileStore implements LensStorage {
    * the salon/section/date part, and the exclusions alone (`excludes`: what a scan
    * of the subset's own positions still has to test).
    */
-  #refine(f: StorageFilter): {
-    keep: ((pos: number) => boolean) | undefined;
-    matching: number;
-    subset: Subset;
-    excludes?: (pos: number) => boolean;
-  } {
+  #refine(f: StorageFilter): Refined {
+    let refined = this.#refined.get(f);
+    if (!refined) {
+      refined = this.#compileFilter(f);
+      this.#refined.set(f, refined);
+    }
+    return refined;
+  }
+
+  #compileFilter(f: StorageFilter): Refined {
     const base = this.#subset(f);
     // Most queries exclude nothing: no sets or closures to build.
     if (f.excludeSalon === undefined && (f.excludeItems?.length ?? 0) === 0)

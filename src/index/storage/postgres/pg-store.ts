@@ -61,8 +61,9 @@ import {
   type HnswParams,
   type StoredSalon,
   type VerifyReport,
+  type ExactQuery,
+  type GraphQuery,
   type LensStorage,
-  type NearestQuery,
   type SalonChanges,
   type ScoredItem,
   type StorageFilter,
@@ -78,6 +79,8 @@ export const PG_STORE_VERSION = 1;
 const INSERT_BATCH = 500;
 /** pgvector's upper bound for hnsw.ef_search. */
 const PG_MAX_EF = 1000;
+/** Filter counts kept (a search's filters repeat: a section, a salon list). */
+const COUNTS_KEPT = 64;
 /** Extra rows fetched beyond k when Postgres orders by its own distance, re-ranked in JS. */
 const RERANK_MARGIN = 10;
 
@@ -255,6 +258,8 @@ export class PgStore implements LensStorage {
   #salonOrder = new Map<string, number>();
   /** Total BM25 token count of the stored items, for the generation it was read at. */
   #lengths: { generation: number; total: number } | undefined;
+  /** Filter → item count, for the generation it was counted at (see count). */
+  #counts = new Map<string, { generation: number; n: number }>();
   /**
    * Set while this store replaces an existing one (create with force) and has not
    * committed a write: the schema it is built in, swapped in by that first commit.
@@ -387,45 +392,68 @@ export class PgStore implements LensStorage {
   }
 
   /**
-   * Top-k by cosine among items passing the filter, which runs inside the SQL:
-   * the HNSW index scan keeps going (iterative scan) until k rows pass it. A
-   * filter leaving at most `exactBelow` items, `exact`, or an index scan that comes
-   * back short, is answered by an exact scan instead, as in the file store.
+   * Items passing the filter: from the salon list in memory when the filter is by
+   * salon only, else counted by Postgres (kept per generation unless it leaves out
+   * single items, which differ per query).
    */
-  async nearest(query: NearestQuery): Promise<ScoredItem[]> {
-    // No generation check of its own: the search query returns the generation it
-    // read, and a search that read another one than ours runs again, refreshed.
-    const seen = { generation: this.#meta.generation };
-    const hits = await this.#nearest(query, seen);
-    if (seen.generation === this.#meta.generation) return hits;
-    await this.refresh();
-    return this.#nearest(query, seen);
+  async count(filter: StorageFilter = {}): Promise<number> {
+    const bySalon = this.#countBySalon(filter);
+    if (bySalon === 0 && !this.#pendingRows) {
+      // Nothing will be searched, so nothing tells us the generation: check it now.
+      await this.refresh();
+      return this.#countBySalon(filter) as number;
+    }
+    if (bySalon !== undefined) return bySalon;
+    const key = (filter.excludeItems?.length ?? 0) === 0 ? JSON.stringify(filter) : undefined;
+    const known = key === undefined ? undefined : this.#counts.get(key);
+    if (known && known.generation === this.#meta.generation) return known.n;
+    const params: unknown[] = [];
+    const w = whereOf(filter, params);
+    const r = await this.#reader.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${fromOf(w.joinSalons)} ${w.sql}`,
+      params,
+    );
+    const n = Number(r.rows[0]?.n ?? 0);
+    if (n === 0 && !this.#pendingRows) await this.refresh();
+    if (this.#counts.size >= COUNTS_KEPT) this.#counts.clear();
+    if (key !== undefined) this.#counts.set(key, { generation: this.#meta.generation, n });
+    return n;
   }
 
-  async #nearest(query: NearestQuery, seen: { generation: number }): Promise<ScoredItem[]> {
-    const filter = query.filter ?? {};
-    const method = query.method ?? 'auto';
-    const matching = hasFilter(filter)
-      ? await this.#count(filter, Math.max(LENS_DEFAULTS.exactBelow, query.k) + 1)
-      : this.info().itemCount;
-    const want = Math.min(query.k, matching);
-    if (want === 0) {
-      await this.refresh(); // nothing searched, so nothing told us the generation
-      return [];
-    }
-    const useExact =
-      method === 'exact' ||
-      (method === 'auto' && hasFilter(filter) && matching <= LENS_DEFAULTS.exactBelow);
-    if (useExact) return this.#search(query.vector, want, filter, true, seen);
-    if (query.ef !== undefined) await this.#applyEf(query.ef, false);
-    try {
-      const hits = await this.#search(query.vector, want, filter, false, seen);
-      if (method === 'auto' && hits.length < want)
-        return this.#search(query.vector, want, filter, true, seen);
-      return hits;
-    } finally {
-      if (query.ef !== undefined) await this.#applyEf(this.#ef, false);
-    }
+  /** Top-k by cosine, every passing row scored (inside the SQL, then re-scored in JS). */
+  exactSearch({ vector, k, filter = {} }: ExactQuery): Promise<ScoredItem[]> {
+    return this.#current(() => this.#search(vector, k, filter, true));
+  }
+
+  /**
+   * Top-k by the HNSW index with the filter inside the SQL: the index scan keeps
+   * going (iterative scan) until k rows pass it or it runs out.
+   */
+  graphSearch({ vector, k, ef, filter = {} }: GraphQuery): Promise<ScoredItem[]> {
+    return this.#current(async () => {
+      const own = Math.min(ef, PG_MAX_EF) === this.#ef;
+      if (!own) await this.#applyEf(ef, false);
+      try {
+        return await this.#search(vector, k, filter, false);
+      } finally {
+        if (!own) await this.#applyEf(this.#ef, false);
+      }
+    });
+  }
+
+  /**
+   * Run a search; when it read another generation than ours (another process
+   * wrote), refresh and run it again. A search reports the generation it read, so
+   * the check costs no round trip of its own.
+   */
+  async #current(
+    search: () => Promise<{ hits: ScoredItem[]; generation?: number }>,
+  ): Promise<ScoredItem[]> {
+    const first = await search();
+    if (first.generation === undefined || first.generation === this.#meta.generation)
+      return first.hits;
+    await this.refresh();
+    return (await search()).hits;
   }
 
   /**
@@ -680,19 +708,6 @@ export class PgStore implements LensStorage {
     await this.#reader.query(`SET hnsw.ef_search = ${value}`);
   }
 
-  /** Items passing `filter`, counted up to `cap` (the only question is: more than cap?). */
-  async #count(filter: StorageFilter, cap: number): Promise<number> {
-    const bySalon = this.#countBySalon(filter);
-    if (bySalon !== undefined) return bySalon;
-    const params: unknown[] = [];
-    const w = whereOf(filter, params);
-    const r = await this.#reader.query<{ n: string }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${fromOf(w.joinSalons)} ${w.sql} LIMIT ${cap}) t`,
-      params,
-    );
-    return Number(r.rows[0]?.n ?? 0);
-  }
-
   /** Items passing a filter on salons only, from the salon list in memory (no query). */
   #countBySalon(f: StorageFilter): number | undefined {
     const { salon, excludeSalon, ...rest } = f;
@@ -715,8 +730,7 @@ export class PgStore implements LensStorage {
     k: number,
     filter: StorageFilter,
     exact: boolean,
-    seen: { generation: number },
-  ): Promise<ScoredItem[]> {
+  ): Promise<{ hits: ScoredItem[]; generation?: number }> {
     const params: unknown[] = [vectorLiteral(q)];
     const w = whereOf(filter, params);
     const sql = vectorQuerySql(
@@ -730,15 +744,15 @@ export class PgStore implements LensStorage {
     const rows = exact
       ? (await this.#reader.query<Row>(sql, params)).rows
       : await runIndexSearch<Row>(this.#reader, sql, params);
-    if (rows[0]) seen.generation = Number(rows[0].generation);
-    else if (!this.#pendingRows) await this.refresh();
-    return rows
+    if (!rows[0] && !this.#pendingRows) await this.refresh();
+    const hits = rows
       .map((row) => ({
         item: itemOf(row),
         score: dot(q, parseVector(row.embedding as string)),
       }))
       .sort(compareScored)
       .slice(0, k);
+    return rows[0] ? { hits, generation: Number(rows[0].generation) } : { hits };
   }
 
   async #writerClient(): Promise<pg.Client> {
