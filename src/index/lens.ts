@@ -56,13 +56,13 @@ import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js
 import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
 import { fusedRanking } from './search/fused-search.js';
 import { nearest } from './search/planner.js';
+import { type SalonWrite, writeSalons, writeState } from './lens-write.js';
 import { type SectionCentres, sectionCentres } from './search/section-centres.js';
 import { parseStoreAddress } from './storage/address.js';
 import { backendFor } from './storage/registry.js';
 import {
   compareScored,
   type LensStorage,
-  type SalonChanges,
   type ScoredItem,
   type StorageFilter,
   type StorageInfo,
@@ -255,36 +255,33 @@ export class Lens {
       if (replaced.length > 0) summary.replaced = replaced;
       if (changed.length === 0 && remove.length === 0) return summary;
 
-      // The storage asks for vectors a chunk at a time, in this order (upserts, then items).
       const pending = changed.flatMap((c) => c.salon.items);
       const { vectorOf } = o;
-      const { removedItems } = await this.#applyChanges(
-        {
-          upsert: changed,
-          remove,
-          embed: async (texts, offset, total) => {
-            const onProgress = (p: { done: number }) =>
-              progress({ stage: 'embed', done: offset + p.done, total });
-            if (!vectorOf) return this.#embed(texts, o.signal, onProgress);
-            const given = texts.map((_, i) => this.#givenVector(vectorOf, pending[offset + i]));
-            const missing = given.flatMap((v, i) => (v ? [] : [i]));
-            if (missing.length === 0) return given as Float32Array[];
-            const embedded = await this.#embed(
-              missing.map((i) => texts[i] as string),
-              o.signal,
-              onProgress,
-            );
-            summary.embeddedItems += embedded.length;
-            missing.forEach((i, j) => {
-              given[i] = embedded[j];
-            });
-            return given as Float32Array[];
-          },
-          signal: o.signal,
-          onProgress: progress,
+      const { removedItems } = await this.#write({
+        upsert: changed,
+        remove,
+        vectors: async (items, offset, total) => {
+          const onProgress = (p: { done: number }) =>
+            progress({ stage: 'embed', done: offset + p.done, total });
+          const texts = items.map((item) => item.text);
+          if (!vectorOf) return this.#embed(texts, o.signal, onProgress);
+          const given = items.map((item) => this.#givenVector(vectorOf, item));
+          const missing = given.flatMap((v, i) => (v ? [] : [i]));
+          if (missing.length === 0) return given as Float32Array[];
+          const embedded = await this.#embed(
+            missing.map((i) => texts[i] as string),
+            o.signal,
+            onProgress,
+          );
+          summary.embeddedItems += embedded.length;
+          missing.forEach((i, j) => {
+            given[i] = embedded[j];
+          });
+          return given as Float32Array[];
         },
-        changed.flatMap((c) => c.salon.items.map((item) => item.id)),
-      );
+        signal: o.signal,
+        onProgress: progress,
+      });
       summary.removedItems = removedItems;
       if (!vectorOf) summary.embeddedItems = pending.length;
       return summary;
@@ -303,16 +300,13 @@ export class Lens {
       const storedIds = new Set(this.#storage.salons().map((s) => s.id));
       const known = idList.filter((id) => storedIds.has(id));
       if (known.length === 0) return { removedSalons: 0, removedItems: 0 };
-      const { removedItems } = await this.#applyChanges(
-        {
-          upsert: [],
-          remove: known,
-          embed: async () => [],
-          signal: o.signal,
-          onProgress: o.onProgress ?? (() => {}),
-        },
-        [],
-      );
+      const { removedItems } = await this.#write({
+        upsert: [],
+        remove: known,
+        vectors: async () => [],
+        signal: o.signal,
+        onProgress: o.onProgress ?? (() => {}),
+      });
       return { removedSalons: new Set(known).size, removedItems };
     });
   }
@@ -559,7 +553,7 @@ export class Lens {
           `writeState("${k}"): expected a JSON value, got ${typeof value}`,
         );
       }
-      await this.#storage.writeState(k, JSON.parse(json));
+      await writeState(this.#storage, k, JSON.parse(json));
     });
   }
 
@@ -821,30 +815,10 @@ export class Lens {
     return this.#statistics.current(this.#storage);
   }
 
-  /**
-   * One atomic write that also brings the neighbourhood statistics up to date
-   * inside it (under the store's write lock): the items it replaced count as
-   * removed, `addedIds` as added.
-   */
-  async #applyChanges(
-    changes: Omit<SalonChanges, 'derivedState'>,
-    addedIds: string[],
-  ): Promise<{ removedItems: number }> {
+  /** One atomic write, the neighbourhood statistics brought up to date inside it (lens-write.ts). */
+  #write(change: SalonWrite): Promise<{ removedItems: number }> {
     this.#centres = undefined;
-    try {
-      const result = await this.#storage.applyChanges({
-        ...changes,
-        derivedState: (pending) =>
-          this.#statistics.derive(pending, addedIds, (done, total) =>
-            changes.onProgress({ stage: 'statistics', done, total }),
-          ),
-      });
-      this.#statistics.committed(this.#storage);
-      return result;
-    } catch (error) {
-      this.#statistics.failed();
-      throw error;
-    }
+    return writeSalons(this.#storage, this.#statistics, change);
   }
 
   #hits(list: readonly RankedItem[], scoring: SearchHit['scoring']): SearchHit[] {

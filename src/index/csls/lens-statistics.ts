@@ -8,7 +8,7 @@
  *
  *   const stats = new LensStatistics();
  *   const r = (await stats.current(storage)).radius(itemId);
- *   await storage.applyChanges({ ..., derivedState: (p) => stats.derive(p, addedIds, progress) });
+ *   await tx.setState(key, (await stats.derive(pending, addedIds, progress))[key]); // lens-write.ts
  */
 import {
   NEIGHBOURHOODS_STATE_KEY,
@@ -54,7 +54,7 @@ export class LensStatistics {
   }
 
   /**
-   * SalonChanges.derivedState: the statistics of the pending store, from those of
+   * For a write (lens-write.ts): the statistics of the pending store, from those of
    * the store before the write (held, else saved, else built on the pending store).
    */
   async derive(

@@ -2,7 +2,7 @@
  * The neighbourhood statistics of a store (each item's k nearest items of other
  * salons, hence its CSLS radius r), kept by item id above any storage backend and
  * saved in the store's derived state in the same atomic write as the items they
- * describe (SalonChanges.derivedState).
+ * describe (lens-write.ts).
  *
  *   const stats = StoredNeighbourhoods.load(storage) ?? StoredNeighbourhoods.build(storage);
  *   stats.radius('2024-01-20-copyright#question-3'); // mean cosine of its 5 neighbours

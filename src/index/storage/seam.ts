@@ -102,29 +102,43 @@ export interface StoredRow {
   vector: Float32Array;
 }
 
-/** One atomic write: every change lands, or none does. */
-export interface SalonChanges {
-  /** Salons inserted, or replaced whole when their id is stored. */
-  upsert: ReadonlyArray<{ salon: Salon; contentHash: string }>;
-  /** Salon ids removed (unknown ids are ignored). */
-  remove: readonly string[];
-  /**
-   * Unit vectors for the upserted items' texts, asked for a chunk at a time so
-   * pending vectors never exceed one chunk; `offset` is the chunk's start among all
-   * `total` new items (for progress).
-   */
-  embed: (texts: string[], offset: number, total: number) => Promise<Float32Array[]>;
+export interface WriteOptions {
   signal?: AbortSignal;
   onProgress: (progress: LensProgress) => void;
-  /**
-   * Called once the change is applied but before it commits (under the store's
-   * write lock): JSON values to store under these state keys in the same atomic
-   * write, e.g. statistics over the new items that must never disagree with them.
-   */
-  derivedState?: (pending: PendingWrite) => Promise<Record<string, unknown>>;
 }
 
-/** The store as a write will leave it, seen from inside the write (`derivedState`). */
+/**
+ * One atomic write, driven by the lens (Lens.#write): every change lands at
+ * `commit`, or none does. The store holds its write lock from `begin` to the end
+ * (a second writer waits at `begin`). The lens embeds and computes derived state
+ * itself; the store never calls back.
+ *
+ *   const tx = await storage.begin({ signal, onProgress });
+ *   const dropped = await tx.remove(['2024-01-20-copyright']);
+ *   await tx.insert([{ salon, contentHash }]);
+ *   await tx.insertItems(salon.items, vectors);          // a chunk at a time, in order
+ *   await tx.setState(key, derive(await tx.pending()));
+ *   await tx.commit();                                    // or tx.abort()
+ */
+export interface WriteTransaction {
+  /** The salons stored when the write began (what derived state read now describes). */
+  readonly salonsBefore: readonly StoredSalon[];
+  /** Drop salons and their items (unknown ids are ignored); before `insert`. Returns the dropped item ids. */
+  remove(salonIds: readonly string[]): Promise<string[]>;
+  /** Store these salons (ids not stored, or removed by this write); their items follow. Once per write. */
+  insert(salons: ReadonlyArray<{ salon: Salon; contentHash: string }>): Promise<void>;
+  /** The next items of the inserted salons, in salon then document order, with their unit vectors. */
+  insertItems(items: readonly Item[], vectors: readonly Float32Array[]): Promise<void>;
+  /** The store as the write leaves it, for reads (state reads still see the state before it); valid until commit or abort. */
+  pending(): Promise<LensStorage>;
+  /** Store a JSON value under `key` in this write. */
+  setState(key: string, value: unknown): Promise<void>;
+  commit(): Promise<void>;
+  /** Undo the write (also after a failed commit): the store is as before `begin`. */
+  abort(): Promise<void>;
+}
+
+/** The store as a write will leave it, seen from inside the write (for derived state). */
 export interface PendingWrite {
   /** Reads see the change; state reads still see the state before it. Valid during the call only. */
   storage: LensStorage;
@@ -166,16 +180,14 @@ export interface LensStorage {
   setEf(ef: number): void;
   /** The ef queries use now: set by the caller, or the store's grown with its size. */
   readonly ef: number;
-  /** Apply `changes` atomically. Returns how many stored items no longer exist. */
-  applyChanges(changes: SalonChanges): Promise<{ removedItems: number }>;
+  /** Start a write (WriteTransaction); waits for other writers of the store. */
+  begin(options: WriteOptions): Promise<WriteTransaction>;
   /**
    * The derived-state JSON value stored under `key`, or undefined: a copy, unless
    * `shared` (then the caller must not modify it; the statistics of a large store
    * are millions of numbers, and copying them was a measurable part of opening).
    */
   readState(key: string, options?: { shared?: boolean }): Promise<unknown>;
-  /** Store a JSON value under `key`, atomically. */
-  writeState(key: string, value: unknown): Promise<void>;
   /** Release locks, connections and memory. Called once. */
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { parseOptions, SalonLensError, throwIfAborted } from '../../../errors.js';
-import { compareSalons, type Item } from '../../../parse/index.js';
+import { compareSalons, type Item, type Salon } from '../../../parse/index.js';
 import { toArray } from '../../../util/vector.js';
 import { type Bm25Index, buildBm25 } from '../../search/bm25.js';
 import { acquireWriteLock, type WriteLock } from './lock.js';
@@ -46,7 +46,8 @@ import {
   type ExactQuery,
   type GraphQuery,
   type LensStorage,
-  type SalonChanges,
+  type WriteOptions,
+  type WriteTransaction,
   type ScoredItem,
   type StorageFilter,
   type StorageInfo,
@@ -70,12 +71,6 @@ const { HierarchicalNSW } = hnswlib;
 const INITIAL_CAPACITY = 1024;
 /** Points inserted between yields to the event loop (progress, abort). */
 const INDEX_BATCH = 256;
-/**
- * Texts embedded per step of a write, each step inserted before the next is
- * embedded: memory for pending vectors stays at one chunk however large the input
- * (2,000 salons are ~200k vectors; all at once they doubled the peak).
- */
-const EMBED_CHUNK = 4096;
 /** Compiled filters kept per generation (similarQuestions asks one filter per question). */
 const SUBSET_CACHE = 8;
 /**
@@ -105,6 +100,26 @@ interface Subset {
   perSalon: Map<string, number>;
   /** Labels of `positions`, ascending, and their rows in that order (see #packed). */
   packed?: { labels: Int32Array; rows: Float32Array };
+}
+
+/** What one write has done so far, in memory (FileStore.begin). */
+class PendingChange {
+  readonly changed = new Set<StoreFileKind>();
+  readonly dropped = new Set<string>();
+  readonly droppedRuns: Array<[number, number]> = [];
+  /** Labels freed by the write, reused lowest first when it saves in full. */
+  readonly free: number[] = [];
+  /** The salons stored by the write, once declared, and their items inserted so far. */
+  inserting: ReadonlyArray<{ salon: Salon; contentHash: string }> | undefined;
+  readonly added = new Map<string, { items: Item[]; labels: number[] }>();
+  total = 0;
+  inserted = 0;
+  settled = false;
+
+  constructor(
+    /** The generation the write builds on. */
+    readonly generation: number,
+  ) {}
 }
 
 /** A whole filter compiled (#refine). */
@@ -268,25 +283,35 @@ export class FileStore implements LensStorage {
     this.#data.hnsw.setEf(ef);
   }
 
-  async applyChanges(changes: SalonChanges): Promise<{ removedItems: number }> {
-    let removedItems = 0;
-    await this.#mutate(changes.signal, async () => {
-      const salonsBefore = this.#data.salons;
-      const applied = await this.#apply(changes);
-      removedItems = applied.removedItems;
-      const changed = new Set<StoreFileKind>(['items', 'vectors', 'hnsw']);
-      const derived = await changes.derivedState?.({
-        storage: this,
-        replacedItemIds: applied.droppedIds,
-        salonsBefore,
-      });
-      if (derived) {
-        this.#data.state = { ...this.#data.state, ...derived };
-        changed.add('state');
-      }
-      await this.#save(changed, changes.signal, changes.onProgress);
-    });
-    return { removedItems };
+  /**
+   * One write, in memory until `commit` saves it as a new generation (under the
+   * folder's write lock, held since open). `abort`, or a failed commit, reloads the
+   * last saved generation, so memory and disk never disagree.
+   */
+  async begin({ signal, onProgress }: WriteOptions): Promise<WriteTransaction> {
+    const write = new PendingChange(this.#data.manifest.generation);
+    const settle = () => {
+      if (write.inserting && !write.settled) this.#settle(write, onProgress);
+    };
+    return {
+      salonsBefore: this.#data.salons,
+      remove: async (salonIds) => this.#remove(write, salonIds),
+      insert: async (salons) => this.#insert(write, salons),
+      insertItems: (items, vectors) => this.#insertItems(write, items, vectors, signal, onProgress),
+      pending: async () => {
+        settle();
+        return this;
+      },
+      setState: async (key, value) => {
+        this.#data.state = { ...this.#data.state, [key]: value };
+        write.changed.add('state');
+      },
+      commit: async () => {
+        settle();
+        await this.#save(write.changed, signal, onProgress);
+      },
+      abort: () => this.#recover(write.generation),
+    };
   }
 
   async readState(key: string, options: { shared?: boolean } = {}): Promise<unknown> {
@@ -297,13 +322,6 @@ export class FileStore implements LensStorage {
     return value === undefined || options.shared ? value : JSON.parse(stateJson(value));
   }
 
-  async writeState(key: string, value: unknown): Promise<void> {
-    await this.#mutate(undefined, async () => {
-      this.#data.state = { ...this.#data.state, [key]: value };
-      await this.#save(new Set(['state']), undefined, () => {});
-    });
-  }
-
   async close(): Promise<void> {
     this.#data.vectors.close();
     await this.#lock?.release();
@@ -312,130 +330,137 @@ export class FileStore implements LensStorage {
 
   // ---------------------------------------------------------------- internals
 
-  /** Run an in-memory change plus its save; on any failure, go back to the saved generation. */
-  async #mutate(signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
-    const saved = this.#data.manifest.generation;
-    try {
-      await fn();
-    } catch (error) {
-      if (this.#unsaved) {
-        // A replacement that never committed: back to its empty start. The old store's
-        // files stay untouched; the next writer's open sweeps anything half-written.
-        this.#data = this.#unsaved();
-        this.#reindex();
-      } else if (this.#data.manifest.generation === saved) {
-        // Nothing was committed: drop half-applied memory and anything half-written,
-        // but sweep only while the lock is ours: a writer that took it over may have
-        // files in flight that our old manifest does not name.
-        const ours = await (this.#lock?.assertHeld() ?? Promise.reject()).then(
-          () => true,
-          () => false,
-        );
-        if (ours) {
-          const held = () => this.#lock?.assertHeld() ?? Promise.resolve();
-          await removeUnreferenced(this.location, this.#data.manifest, held).catch(() => undefined);
-        }
-        const reloaded = await loadGeneration(this.location).catch((reloadError: unknown) => {
-          if (ours) throw reloadError;
-          return undefined; // lock lost: this lens can no longer write anyway
-        });
-        if (reloaded) {
-          this.#data.vectors.close();
-          this.#data = reloaded;
-          this.#data.hnsw.setEf(this.#ef);
-          this.#reindex();
-        }
+  /** Undo a write that did not commit: back to the saved generation (memory and folder). */
+  async #recover(saved: number): Promise<void> {
+    if (this.#unsaved) {
+      // A replacement that never committed: back to its empty start. The old store's
+      // files stay untouched; the next writer's open sweeps anything half-written.
+      this.#data = this.#unsaved();
+      this.#reindex();
+    } else if (this.#data.manifest.generation === saved) {
+      // Nothing was committed: drop half-applied memory and anything half-written,
+      // but sweep only while the lock is ours: a writer that took it over may have
+      // files in flight that our old manifest does not name.
+      const ours = await (this.#lock?.assertHeld() ?? Promise.reject()).then(
+        () => true,
+        () => false,
+      );
+      if (ours) {
+        const held = () => this.#lock?.assertHeld() ?? Promise.resolve();
+        await removeUnreferenced(this.location, this.#data.manifest, held).catch(() => undefined);
       }
-      throw signal?.aborted && !isAbort(error)
-        ? new SalonLensError('ABORTED', 'the operation was aborted', { cause: error })
-        : error;
+      const reloaded = await loadGeneration(this.location).catch((reloadError: unknown) => {
+        if (ours) throw reloadError;
+        return undefined; // lock lost: this lens can no longer write anyway
+      });
+      if (reloaded) {
+        this.#data.vectors.close();
+        this.#data = reloaded;
+        this.#data.hnsw.setEf(this.#ef);
+        this.#reindex();
+      }
     }
   }
 
   /**
-   * Replace the items of upserted salons, drop removed salons, embed and insert
-   * the new items (a chunk at a time). A write saved as an append gives new items
-   * new labels (its segment is the labels past the last save); one saved in full
-   * reuses freed labels lowest first, which keeps the vectors dense. Returns how
-   * many stored items are gone after the change, and the ids of all it dropped.
+   * Drop salons: their items leave the graph and the vectors now, the item order at
+   * #settle. Work goes by salon runs (posting lists), not by item: an add of 10
+   * salons to a 200k-item store used to spend most of its JS time in passes over
+   * every item. Returns the ids of the items dropped.
    */
-  async #apply(changes: SalonChanges): Promise<{ removedItems: number; droppedIds: string[] }> {
-    const { upsert: replace, signal, onProgress: progress } = changes;
+  #remove(write: PendingChange, salonIds: readonly string[]): string[] {
+    if (write.inserting) throw new Error('FileStore: remove after insert in one write');
     const data = this.#data;
-    const dropped = new Set([...replace.map((r) => r.salon.id), ...changes.remove]);
-    const pending = replace.flatMap(({ salon }) => salon.items);
-    // Work goes by salon runs (posting lists), not by item: an add of 10 salons to a
-    // 200k-item store used to spend most of its JS time in passes over every item.
-    const runs = this.#salonRuns;
-    const droppedRuns: Array<[number, number]> = [];
-    for (const id of dropped) {
-      const run = runs.get(id);
-      if (run) droppedRuns.push(run);
-    }
-    let removing = 0;
-    for (const [start, end] of droppedRuns) removing += end - start;
-    this.#saveMode = saveMode(data.manifest, pending.length, removing);
     const droppedIds: string[] = [];
-    for (const [start, end] of droppedRuns) {
-      for (let pos = start; pos < end; pos++) {
+    for (const id of salonIds) {
+      const run = this.#salonRuns.get(id);
+      if (write.dropped.has(id)) continue;
+      write.dropped.add(id);
+      if (!run) continue;
+      write.droppedRuns.push(run);
+      for (let pos = run[0]; pos < run[1]; pos++) {
         const label = data.labels[pos] as number;
         data.hnsw.markDelete(label);
         data.vectors.clear(label);
         addLabel(data.pendingDeleted, label);
-        const id = (data.items[pos] as Item).id;
-        this.#labelById.delete(id);
-        droppedIds.push(id);
+        const itemId = (data.items[pos] as Item).id;
+        this.#labelById.delete(itemId);
+        droppedIds.push(itemId);
       }
     }
+    for (const kind of ['items', 'vectors', 'hnsw'] as const) write.changed.add(kind);
+    return droppedIds;
+  }
+
+  /**
+   * Declare the salons the write stores (their items follow, #insertItems). A write
+   * saved as an append gives new items new labels (its segment is the labels past the
+   * last save); one saved in full reuses freed labels lowest first, which keeps the
+   * vectors dense.
+   */
+  #insert(write: PendingChange, salons: ReadonlyArray<{ salon: Salon; contentHash: string }>) {
+    if (write.inserting) throw new Error('FileStore: insert twice in one write');
+    const data = this.#data;
+    write.inserting = salons;
+    write.total = salons.reduce((n, { salon }) => n + salon.items.length, 0);
+    let removing = 0;
+    for (const [start, end] of write.droppedRuns) removing += end - start;
+    this.#saveMode = saveMode(data.manifest, write.total, removing);
     // pop() from the end yields the lowest label first.
-    const free: number[] = [];
     if (this.#saveMode === 'full') {
       const used = new Uint8Array(data.labelCount);
       for (const label of data.labels) used[label] = 1;
-      for (const [start, end] of droppedRuns)
+      for (const [start, end] of write.droppedRuns)
         for (let pos = start; pos < end; pos++) used[data.labels[pos] as number] = 0;
-      for (let l = data.labelCount - 1; l >= 0; l--) if (used[l] === 0) free.push(l);
+      for (let l = data.labelCount - 1; l >= 0; l--) if (used[l] === 0) write.free.push(l);
     }
+    // Size HNSW and the vectors buffer once for the whole write (no repeated doubling).
+    this.#ensureCapacity(data.labelCount + Math.max(0, write.total - write.free.length));
+    for (const kind of ['items', 'vectors', 'hnsw'] as const) write.changed.add(kind);
+  }
 
-    const total = pending.length;
-    // Size HNSW and the vectors buffer once for the whole call (no repeated doubling).
-    this.#ensureCapacity(data.labelCount + Math.max(0, total - free.length));
-    const added = new Map<string, { items: Item[]; labels: number[] }>();
-    for (let start = 0; start < total; start += EMBED_CHUNK) {
-      const chunk = pending.slice(start, start + EMBED_CHUNK);
-      const vectors = await changes.embed(
-        chunk.map((item) => item.text),
-        start,
-        total,
-      );
-      throwIfAborted(signal, 'addSalons');
-      for (const [i, item] of chunk.entries()) {
-        const vector = vectors[i] as Float32Array;
-        const label = free.pop() ?? data.labelCount++;
-        data.vectors.set(label, vector);
-        data.hnsw.addPoint(toArray(vector), label);
-        let into = added.get(item.salonId);
-        if (!into) {
-          into = { items: [], labels: [] };
-          added.set(item.salonId, into);
-        }
-        into.items.push(item);
-        into.labels.push(label);
-        this.#labelById.set(item.id, label);
-        const v = start + i + 1;
-        if (v % INDEX_BATCH === 0) {
-          progress({ stage: 'index', done: v, total });
-          await new Promise((resolve) => setImmediate(resolve));
-          throwIfAborted(signal, 'addSalons');
-        }
+  /** The next items of the declared salons, in order, into the graph and the vectors. */
+  async #insertItems(
+    write: PendingChange,
+    items: readonly Item[],
+    vectors: readonly Float32Array[],
+    signal: AbortSignal | undefined,
+    progress: (p: LensProgress) => void,
+  ): Promise<void> {
+    const data = this.#data;
+    const { total, added } = write;
+    for (const [i, item] of items.entries()) {
+      const vector = vectors[i] as Float32Array;
+      const label = write.free.pop() ?? data.labelCount++;
+      data.vectors.set(label, vector);
+      data.hnsw.addPoint(toArray(vector), label);
+      let into = added.get(item.salonId);
+      if (!into) {
+        into = { items: [], labels: [] };
+        added.set(item.salonId, into);
+      }
+      into.items.push(item);
+      into.labels.push(label);
+      this.#labelById.set(item.id, label);
+      const v = ++write.inserted;
+      if (v % INDEX_BATCH === 0) {
+        progress({ stage: 'index', done: v, total });
+        await new Promise((resolve) => setImmediate(resolve));
+        throwIfAborted(signal, 'addSalons');
       }
     }
-    if (total > 0) progress({ stage: 'index', done: total, total });
+  }
 
-    // New salon list and item order: salon order, then document order. A kept salon's
-    // items are copied as the run they already form.
-    const salonList = data.salons.filter((s) => !dropped.has(s.id));
-    for (const { salon, contentHash } of replace) {
+  /**
+   * The new salon list and item order (salon order, then document order) once every
+   * item is in: a kept salon's items are copied as the run they already form.
+   */
+  #settle(write: PendingChange, progress: (p: LensProgress) => void): void {
+    write.settled = true;
+    const data = this.#data;
+    if (write.total > 0) progress({ stage: 'index', done: write.total, total: write.total });
+    const salonList = data.salons.filter((s) => !write.dropped.has(s.id));
+    for (const { salon, contentHash } of write.inserting ?? []) {
       salonList.push({
         id: salon.id,
         title: salon.title,
@@ -449,7 +474,7 @@ export class FileStore implements LensStorage {
     const items: Item[] = [];
     const labels: number[] = [];
     for (const salon of salonList) {
-      const fresh = added.get(salon.id);
+      const fresh = write.added.get(salon.id);
       if (fresh) {
         for (const [i, item] of fresh.items.entries()) {
           items.push(item);
@@ -457,7 +482,7 @@ export class FileStore implements LensStorage {
         }
         continue;
       }
-      const [start, end] = runs.get(salon.id) ?? [0, 0];
+      const [start, end] = this.#salonRuns.get(salon.id) ?? [0, 0];
       for (let pos = start; pos < end; pos++) {
         items.push(data.items[pos] as Item);
         labels.push(data.labels[pos] as number);
@@ -467,8 +492,6 @@ export class FileStore implements LensStorage {
     data.labels = labels;
     data.salons = salonList;
     this.#reindex(false);
-    // Removed: ids stored before and not after (an edited salon keeps the ids it still has).
-    return { removedItems: droppedIds.filter((id) => !this.#labelById.has(id)).length, droppedIds };
   }
 
   /**
@@ -841,10 +864,6 @@ function addLabel(ranges: Array<{ from: number; to: number }>, label: number): v
   const last = ranges.at(-1);
   if (last && last.to === label) last.to++;
   else ranges.push({ from: label, to: label + 1 });
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof SalonLensError && error.code === 'ABORTED';
 }
 
 /**

@@ -64,7 +64,8 @@ import {
   type ExactQuery,
   type GraphQuery,
   type LensStorage,
-  type SalonChanges,
+  type WriteOptions,
+  type WriteTransaction,
   type ScoredItem,
   type StorageFilter,
   type StorageInfo,
@@ -180,16 +181,6 @@ function whereOf(f: StorageFilter, params: unknown[]): { sql: string; joinSalons
 
 function fromOf(joinSalons: boolean): string {
   return joinSalons ? 'items i JOIN salons s ON s.id = i.salon_id' : 'items i';
-}
-
-function hasFilter(f: StorageFilter): boolean {
-  return (
-    f.section !== undefined ||
-    f.salon !== undefined ||
-    f.excludeSalon !== undefined ||
-    (f.excludeItems?.length ?? 0) > 0 ||
-    Boolean(f.dateFrom || f.dateTo)
-  );
 }
 
 /** A connected client (timeouts, mapped errors: pg-connect.ts). */
@@ -524,84 +515,108 @@ export class PgStore implements LensStorage {
     void this.#applyEf(this.#ef).catch(() => undefined);
   }
 
-  async applyChanges(changes: SalonChanges): Promise<{ removedItems: number }> {
-    const { signal, onProgress: progress } = changes;
-    // Embed before the transaction: it then holds the lock only while it writes.
-    const pending = changes.upsert.flatMap(({ salon }) =>
-      salon.items.map((item, docIndex) => ({ item, docIndex })),
-    );
-    const vectors: Float32Array[] = [];
-    for (let start = 0; start < pending.length; start += 4096) {
-      const chunk = pending.slice(start, start + 4096);
-      vectors.push(
-        ...(await changes.embed(
-          chunk.map((p) => p.item.text),
-          start,
-          pending.length,
-        )),
+  /**
+   * One write: BEGIN, the schema's advisory lock (a second writer waits here), the
+   * changes as the lens sends them, then at commit a new generation and COMMIT. Any
+   * failure or abort rolls back; a killed process's open transaction is rolled back
+   * by the server.
+   */
+  async begin({ signal, onProgress: progress }: WriteOptions): Promise<WriteTransaction> {
+    const client = await this.#writerClient();
+    await client.query('BEGIN');
+    let base: Meta;
+    let salonsBefore: StoredSalon[];
+    try {
+      await waitForWriteLock(client, this.#address);
+      faultPoint('pg: locked');
+      // The generation this write builds on, read under the lock.
+      const meta = await client.query<{ value: Meta }>(
+        `SELECT value FROM meta WHERE key = 'store'`,
       );
-      throwIfAborted(signal, 'addSalons');
+      base = meta.rows[0]?.value ?? this.#meta;
+      salonsBefore = await readSalons(client);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
-    const removed = new Set<string>();
-    await this.#transaction(signal, async (client, base) => {
-      const salonsBefore = changes.derivedState ? await readSalons(client) : [];
-      const ids = [...changes.upsert.map((u) => u.salon.id), ...changes.remove];
-      const dropped = await client.query<{ id: string }>(
-        'DELETE FROM items WHERE salon_id = ANY($1) RETURNING id',
-        [ids],
-      );
-      const replacedItemIds = dropped.rows.map((row) => row.id);
-      for (const id of replacedItemIds) removed.add(id);
-      await client.query('DELETE FROM salons WHERE id = ANY($1)', [ids]);
-      faultPoint('pg: old rows deleted');
-      const salons = changes.upsert.map((u) => u.salon);
-      await client.query(
-        `INSERT INTO salons (id, title, date, source, content_hash, item_count)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])`,
-        [
-          salons.map((s) => s.id),
-          salons.map((s) => s.title),
-          salons.map((s) => s.date ?? null),
-          salons.map((s) => s.source),
-          changes.upsert.map((u) => u.contentHash),
-          salons.map((s) => s.items.length),
-        ],
-      );
-      for (let start = 0; start < pending.length; start += INSERT_BATCH) {
-        throwIfAborted(signal, 'addSalons');
-        const batch = pending.slice(start, start + INSERT_BATCH);
+    const afterCommit: Array<() => void> = [];
+    let pending: Array<{ item: Item; docIndex: number }> = [];
+    let inserted = 0;
+    let view: PgStore | undefined;
+    return {
+      salonsBefore,
+      remove: async (salonIds) => {
+        const dropped = await client.query<{ id: string }>(
+          'DELETE FROM items WHERE salon_id = ANY($1) RETURNING id',
+          [[...salonIds]],
+        );
+        await client.query('DELETE FROM salons WHERE id = ANY($1)', [[...salonIds]]);
+        faultPoint('pg: old rows deleted');
+        return dropped.rows.map((row) => row.id);
+      },
+      insert: async (upsert) => {
+        const salons = upsert.map((u) => u.salon);
+        pending = salons.flatMap((salon) =>
+          salon.items.map((item, docIndex) => ({ item, docIndex })),
+        );
         await client.query(
-          `INSERT INTO items (id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)
-           SELECT id, salon_id, doc_index, section, text, ordinal, line, embedding, terms::text[]
-           FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
-                       $6::int[], $7::int[], $8::text[]::vector[], $9::text[])
-             AS u(id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)`,
+          `INSERT INTO salons (id, title, date, source, content_hash, item_count)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])`,
           [
-            batch.map((p) => p.item.id),
-            batch.map((p) => p.item.salonId),
-            batch.map((p) => p.docIndex),
-            batch.map((p) => p.item.section),
-            batch.map((p) => p.item.text),
-            batch.map((p) => p.item.ordinal),
-            batch.map((p) => p.item.line),
-            batch.map((_, i) => vectorLiteral(vectors[start + i] as Float32Array)),
-            // Tokens as a Postgres array literal per row (unnest cannot take text[][] of ragged rows).
-            batch.map((p) => arrayLiteral(tokenize(p.item.text))),
+            salons.map((s) => s.id),
+            salons.map((s) => s.title),
+            salons.map((s) => s.date ?? null),
+            salons.map((s) => s.source),
+            upsert.map((u) => u.contentHash),
+            salons.map((s) => s.items.length),
           ],
         );
-        for (const p of batch) removed.delete(p.item.id);
-        const done = Math.min(start + INSERT_BATCH, pending.length);
-        progress({ stage: 'index', done, total: pending.length });
-        faultPoint(`pg: inserted ${done} items`);
-      }
-      if (!changes.derivedState) return undefined;
-      const view = await this.#pendingView(client, base);
-      const derived = await changes.derivedState({ storage: view, replacedItemIds, salonsBefore });
-      throwIfAborted(signal, 'addSalons');
-      faultPoint('pg: statistics computed');
-      return this.#writeDerived(client, base.generation, derived);
-    });
-    return { removedItems: removed.size };
+      },
+      insertItems: async (_items, vectors) => {
+        for (let start = 0; start < vectors.length; start += INSERT_BATCH) {
+          throwIfAborted(signal, 'addSalons');
+          const from = inserted + start;
+          const batch = pending.slice(from, from + Math.min(INSERT_BATCH, vectors.length - start));
+          await insertItems(client, batch, vectors.slice(start, start + batch.length));
+          const done = from + batch.length;
+          progress({ stage: 'index', done, total: pending.length });
+          faultPoint(`pg: inserted ${done} items`);
+        }
+        inserted += vectors.length;
+      },
+      pending: async () => {
+        view ??= await this.#pendingView(client, base);
+        return view;
+      },
+      setState: async (key, value) => {
+        if (key === STATISTICS_KEY) faultPoint('pg: statistics computed');
+        afterCommit.push(await this.#writeDerived(client, base.generation, { [key]: value }));
+      },
+      commit: async () => {
+        throwIfAborted(signal, 'save');
+        await client.query(
+          `UPDATE meta SET value = jsonb_set(jsonb_set(value, '{generation}',
+             to_jsonb((value->>'generation')::int + 1)), '{updatedAt}', to_jsonb($1::text))
+           WHERE key = 'store'`,
+          [new Date().toISOString()],
+        );
+        if (this.#staging) {
+          await swapStaging(client, this.#staging, this.#address.schema, STORE_TABLES);
+        }
+        faultPoint('pg: before commit');
+        await client.query('COMMIT');
+        if (this.#staging) {
+          this.#staging = undefined;
+          await usePath(client, this.#address.schema);
+          await usePath(this.#reader, this.#address.schema);
+        }
+        for (const done of afterCommit) done();
+        await this.refresh();
+      },
+      abort: async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+      },
+    };
   }
 
   /**
@@ -650,12 +665,6 @@ export class PgStore implements LensStorage {
       [key],
     );
     return r.rows[0]?.value;
-  }
-
-  async writeState(key: string, value: unknown): Promise<void> {
-    await this.#transaction(undefined, (client, base) =>
-      this.#writeDerived(client, base.generation, { [key]: value }),
-    );
   }
 
   async close(): Promise<void> {
@@ -762,53 +771,33 @@ export class PgStore implements LensStorage {
     }
     return this.#writer;
   }
+}
 
-  /**
-   * One write: BEGIN, the schema's advisory lock (a second writer waits here), the
-   * change, a new generation, COMMIT. Any failure or abort rolls back; a killed
-   * process's open transaction is rolled back by the server.
-   */
-  async #transaction(
-    signal: AbortSignal | undefined,
-    fn: (client: pg.Client, base: Meta) => Promise<(() => void) | undefined>,
-  ): Promise<void> {
-    const client = await this.#writerClient();
-    await client.query('BEGIN');
-    let afterCommit: (() => void) | undefined;
-    try {
-      await waitForWriteLock(client, this.#address);
-      faultPoint('pg: locked');
-      // The generation this write builds on, read under the lock.
-      const base = await client.query<{ value: Meta }>(
-        `SELECT value FROM meta WHERE key = 'store'`,
-      );
-      afterCommit = await fn(client, base.rows[0]?.value ?? this.#meta);
-      throwIfAborted(signal, 'save');
-      await client.query(
-        `UPDATE meta SET value = jsonb_set(jsonb_set(value, '{generation}',
-           to_jsonb((value->>'generation')::int + 1)), '{updatedAt}', to_jsonb($1::text))
-         WHERE key = 'store'`,
-        [new Date().toISOString()],
-      );
-      if (this.#staging) {
-        await swapStaging(client, this.#staging, this.#address.schema, STORE_TABLES);
-      }
-      faultPoint('pg: before commit');
-      await client.query('COMMIT');
-      if (this.#staging) {
-        this.#staging = undefined;
-        await usePath(client, this.#address.schema);
-        await usePath(this.#reader, this.#address.schema);
-      }
-      afterCommit?.();
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw signal?.aborted && !(error instanceof SalonLensError && error.code === 'ABORTED')
-        ? new SalonLensError('ABORTED', 'the operation was aborted', { cause: error })
-        : error;
-    }
-    await this.refresh();
-  }
+/** Items with their vectors and BM25 tokens, in one statement. */
+async function insertItems(
+  client: pg.Client,
+  batch: ReadonlyArray<{ item: Item; docIndex: number }>,
+  vectors: readonly Float32Array[],
+): Promise<void> {
+  await client.query(
+    `INSERT INTO items (id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)
+     SELECT id, salon_id, doc_index, section, text, ordinal, line, embedding, terms::text[]
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
+                 $6::int[], $7::int[], $8::text[]::vector[], $9::text[])
+       AS u(id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)`,
+    [
+      batch.map((p) => p.item.id),
+      batch.map((p) => p.item.salonId),
+      batch.map((p) => p.docIndex),
+      batch.map((p) => p.item.section),
+      batch.map((p) => p.item.text),
+      batch.map((p) => p.item.ordinal),
+      batch.map((p) => p.item.line),
+      batch.map((_, i) => vectorLiteral(vectors[i] as Float32Array)),
+      // Tokens as a Postgres array literal per row (unnest cannot take text[][] of ragged rows).
+      batch.map((p) => arrayLiteral(tokenize(p.item.text))),
+    ],
+  );
 }
 
 /** The stored salons, in salon order, as `client` sees them. */
