@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
-import { openFileStore } from '../src/index/storage/file/file-store.js';
+import { openFileStore } from '../src/index/storage/file/file-open.js';
 import { createLens, type Lens, openLens } from '../src/index/index.js';
 import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from '../src/index/csls/neighbourhoods.js';
 import type { Salon } from '../src/parse/index.js';

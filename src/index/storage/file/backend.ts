@@ -2,7 +2,7 @@
 import { SalonLensError } from '../../../errors.js';
 import type { StoreAddress } from '../address.js';
 import type { StoreBackend } from '../registry.js';
-import { createFileStore, openFileStore } from './file-store.js';
+import { createFileStore, openFileStore } from './file-open.js';
 import { readManifest } from './manifest.js';
 import { verifyStore } from './store-files.js';
 

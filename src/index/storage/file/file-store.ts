@@ -2,47 +2,24 @@
  * The embedded file store: salons' items, their vectors and an HNSW graph in one
  * folder (format in manifest.ts, generations in store-files.ts). Items and the
  * graph are held in memory; vectors are read from their files when exact search,
- * scores or rows need them (vector-rows.ts): the graph holds the other copy.
+ * scores or rows need them (vector-rows.ts): the graph holds the other copy. This
+ * class owns the data and its writes; searches are file-query.ts, create and open
+ * file-open.ts.
  *
  *   const store = await openFileStore('.lens', { embedder, readOnly: true });
- *   const hits = store.nearest({ vector, k: 5, filter: { section: 'question' } });
+ *   const hits = await nearest(store, { vector, k: 5, filter: { section: 'question' } });
  *
  * Writes take the folder's write lock; any failure or abort before the manifest
  * switch reloads the last saved generation, so memory and disk never disagree.
  */
-import { mkdir, readdir } from 'node:fs/promises';
-import path from 'node:path';
-import hnswlib from 'hnswlib-node';
-import { parseOptions, SalonLensError, throwIfAborted } from '../../../errors.js';
+import { throwIfAborted } from '../../../errors.js';
 import { compareSalons, type Item, type Salon } from '../../../parse/index.js';
 import { toArray } from '../../../util/vector.js';
-import { type Bm25Index, buildBm25 } from '../../search/bm25.js';
-import { acquireWriteLock, type WriteLock } from './lock.js';
-import {
-  generationOf,
-  MANIFEST_FILE,
-  type Manifest,
-  readManifest,
-  rebuildCommand,
-  rebuildPaths,
-  STORE_FORMAT,
-  STORE_FORMAT_VERSION,
-  type StoredSalon,
-  type StoreFileKind,
-} from './manifest.js';
-import {
-  type CreateLensOptions,
-  CreateLensOptionsSchema,
-  effectiveEf,
-  type LensProgress,
-  type OpenLensOptions,
-  OpenLensOptionsSchema,
-} from '../../options.js';
+import type { WriteLock } from './lock.js';
+import type { StoredSalon, StoreFileKind } from './manifest.js';
+import { effectiveEf, type LensProgress } from '../../options.js';
 import { stateJson } from './state-patch.js';
 import {
-  dot,
-  dotAt,
-  embedderMismatch,
   type ExactQuery,
   type GraphQuery,
   type LensStorage,
@@ -54,53 +31,17 @@ import {
   type StoredRow,
 } from '../seam.js';
 import {
-  type Hnsw,
   highestGeneration,
   loadGeneration,
-  recordedSources,
   removeUnreferenced,
   type StoreData,
   saveGeneration,
   saveMode,
 } from './store-files.js';
-import { VectorRows } from './vector-rows.js';
+import { FileQuery } from './file-query.js';
 
-const { HierarchicalNSW } = hnswlib;
-
-/** First HNSW capacity of a new store; each write then sizes it to what it needs. */
-const INITIAL_CAPACITY = 1024;
 /** Points inserted between yields to the event loop (progress, abort). */
 const INDEX_BATCH = 256;
-/** Compiled filters kept per generation (similarQuestions asks one filter per question). */
-const SUBSET_CACHE = 8;
-/**
- * Most bytes of vectors one filtered subset may keep in memory for repeated exact
- * scans (one subset at a time). similarQuestions runs one search per question with
- * the same filter: at 20,000 items each re-read every question's row from the file,
- * 8,000 times (about 22 of its 33 s).
- */
-const PACKED_SUBSET_BYTES = 16 * 1024 * 1024;
-
-interface Scored {
-  pos: number;
-  score: number;
-}
-
-/**
- * Items passing the salon/section/date part of a filter, counted per salon, so a
- * query that also leaves out a salon or an item knows its candidate count without
- * a pass over the whole store (similarQuestions runs one per question).
- */
-interface Subset {
-  /** undefined: every item. */
-  keep: ((pos: number) => boolean) | undefined;
-  /** Positions passing `keep` in order; undefined when every item passes. */
-  positions: number[] | undefined;
-  count: number;
-  perSalon: Map<string, number>;
-  /** Labels of `positions`, ascending, and their rows in that order (see #packed). */
-  packed?: { labels: Int32Array; rows: Float32Array };
-}
 
 /** What one write has done so far, in memory (FileStore.begin). */
 class PendingChange {
@@ -122,14 +63,6 @@ class PendingChange {
   ) {}
 }
 
-/** A whole filter compiled (#refine). */
-interface Refined {
-  keep: ((pos: number) => boolean) | undefined;
-  matching: number;
-  subset: Subset;
-  excludes?: (pos: number) => boolean;
-}
-
 export class FileStore implements LensStorage {
   #data: StoreData;
   #lock: WriteLock | undefined;
@@ -145,23 +78,8 @@ export class FileStore implements LensStorage {
   #efGiven: number | undefined;
   /** How the next save writes items and graph (set by #apply, see saveMode). */
   #saveMode: 'append' | 'full' = 'append';
-  // Derived lookups, rebuilt whenever #data changes.
-  /** Item id → HNSW label (a label stays put while positions shift). */
-  #labelById = new Map<string, number>();
-  #posByLabel = new Int32Array(0);
-  #salonById = new Map<string, StoredSalon>();
-  #bm25: Bm25Index | undefined;
-  #subsets = new Map<string, Subset>();
-  /** Posting lists: each salon's run of positions, each section's positions. */
-  #salonRuns = new Map<string, [number, number]>();
-  #sectionLists = new Map<string, number[]>();
-  /** Labels of all stored items, ascending (built on the first unfiltered exact search). */
-  #liveLabels: Int32Array | undefined;
-  /** The one subset whose rows are held in memory (PACKED_SUBSET_BYTES). */
-  #packedSubset: Subset | undefined;
-  /** Filters compiled by #refine, by object: the planner's count and search share one. */
-  #refined = new WeakMap<StorageFilter, Refined>();
-
+  /** Lookups and searches over #data, rebuilt whenever it changes. */
+  #query: FileQuery;
   private constructor(
     readonly location: string,
     data: StoreData,
@@ -175,7 +93,7 @@ export class FileStore implements LensStorage {
     this.#efGiven = ef;
     this.#ef = ef ?? effectiveEf(data.manifest.hnsw.ef, data.items.length);
     this.#data.hnsw.setEf(this.#ef);
-    this.#reindex();
+    this.#query = new FileQuery(data);
   }
 
   /** @internal use createFileStore / openFileStore */
@@ -216,61 +134,42 @@ export class FileStore implements LensStorage {
   async refresh(): Promise<void> {}
 
   salon(id: string): StoredSalon | undefined {
-    return this.#salonById.get(id);
+    return this.#query.salon(id);
   }
 
-  async rows(filter: StorageFilter = {}): Promise<StoredRow[]> {
-    const { keep } = this.#refine(filter);
-    const out: StoredRow[] = [];
-    const items = this.#data.items;
-    for (let p = 0; p < items.length; p++) {
-      if (keep === undefined || keep(p)) out.push(this.#lazyRowAt(p));
-    }
-    return out;
+  rows(filter?: StorageFilter): Promise<StoredRow[]> {
+    return this.#query.rows(filter);
   }
 
-  async row(itemId: string): Promise<StoredRow | undefined> {
-    const pos = this.#posOf(itemId);
-    return pos === undefined ? undefined : this.#rowAt(pos);
+  row(itemId: string): Promise<StoredRow | undefined> {
+    return this.#query.row(itemId);
   }
 
-  async count(filter: StorageFilter = {}): Promise<number> {
-    return this.#refine(filter).matching;
+  count(filter?: StorageFilter): Promise<number> {
+    return this.#query.count(filter);
   }
 
-  async exactSearch({ vector, k, filter = {} }: ExactQuery): Promise<ScoredItem[]> {
-    const { keep, subset, excludes } = this.#refine(filter);
-    return this.#exact(vector, k, keep, subset, excludes).map((h) => this.#scoredItem(h));
+  exactSearch(query: ExactQuery): Promise<ScoredItem[]> {
+    return this.#query.exactSearch(query);
   }
 
   /** HNSW with the filter inside the graph walk, at `ef` for this query only. */
-  async graphSearch({ vector, k, ef, filter = {} }: GraphQuery): Promise<ScoredItem[]> {
-    const { keep } = this.#refine(filter);
+  async graphSearch(query: GraphQuery): Promise<ScoredItem[]> {
     const hnsw = this.#data.hnsw;
-    if (ef !== this.#ef) hnsw.setEf(ef);
+    if (query.ef !== this.#ef) hnsw.setEf(query.ef);
     try {
-      return this.#ann(vector, k, keep).map((h) => this.#scoredItem(h));
+      return await this.#query.graphSearch(query);
     } finally {
-      if (ef !== this.#ef) hnsw.setEf(this.#ef);
+      if (query.ef !== this.#ef) hnsw.setEf(this.#ef);
     }
   }
 
-  async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
-    const { keep } = this.#refine(filter);
-    this.#bm25 ??= buildBm25(this.#data.items.map((item) => item.text));
-    return this.#bm25
-      .search(text, Number.MAX_SAFE_INTEGER, keep)
-      .map((h) => ({ pos: h.doc, score: h.score }))
-      .sort(this.#compare)
-      .slice(0, k)
-      .map((h) => this.#scoredItem(h));
+  lexical(text: string, k: number, filter?: StorageFilter): Promise<ScoredItem[]> {
+    return this.#query.lexical(text, k, filter);
   }
 
-  async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
-    return itemIds.map((id) => {
-      const pos = this.#posOf(id);
-      return pos === undefined ? Number.NaN : dot(vector, this.#vectorAt(pos));
-    });
+  scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
+    return this.#query.scores(vector, itemIds);
   }
 
   get ef(): number {
@@ -373,7 +272,7 @@ export class FileStore implements LensStorage {
     const data = this.#data;
     const droppedIds: string[] = [];
     for (const id of salonIds) {
-      const run = this.#salonRuns.get(id);
+      const run = this.#query.salonRuns.get(id);
       if (write.dropped.has(id)) continue;
       write.dropped.add(id);
       if (!run) continue;
@@ -384,7 +283,7 @@ export class FileStore implements LensStorage {
         data.vectors.clear(label);
         addLabel(data.pendingDeleted, label);
         const itemId = (data.items[pos] as Item).id;
-        this.#labelById.delete(itemId);
+        this.#query.labelById.delete(itemId);
         droppedIds.push(itemId);
       }
     }
@@ -441,7 +340,7 @@ export class FileStore implements LensStorage {
       }
       into.items.push(item);
       into.labels.push(label);
-      this.#labelById.set(item.id, label);
+      this.#query.labelById.set(item.id, label);
       const v = ++write.inserted;
       if (v % INDEX_BATCH === 0) {
         progress({ stage: 'index', done: v, total });
@@ -482,7 +381,7 @@ export class FileStore implements LensStorage {
         }
         continue;
       }
-      const [start, end] = this.#salonRuns.get(salon.id) ?? [0, 0];
+      const [start, end] = this.#query.salonRuns.get(salon.id) ?? [0, 0];
       for (let pos = start; pos < end; pos++) {
         items.push(data.items[pos] as Item);
         labels.push(data.labels[pos] as number);
@@ -538,315 +437,14 @@ export class FileStore implements LensStorage {
     this.#saveMode = 'append';
   }
 
-  /**
-   * Rebuild the lookups after #data changed. `labelsById` false: #apply kept
-   * #labelById up to date itself (a map of every item id is the costly one to rebuild;
-   * an item keeps its label while positions shift).
-   */
+  /** Rebuild the lookups after #data changed (see FileQuery.reset). */
   #reindex(labelsById = true): void {
     const data = this.#data;
-    if (labelsById) {
-      this.#labelById = new Map();
-      for (const [pos, item] of data.items.entries())
-        this.#labelById.set(item.id, data.labels[pos] as number);
-    }
-    this.#posByLabel = new Int32Array(data.labelCount).fill(-1);
-    for (const [pos, label] of data.labels.entries()) this.#posByLabel[label] = pos;
-    this.#salonById = new Map(data.salons.map((s) => [s.id, s]));
-    // Items are in salon order, so each salon's items are one run of positions.
-    this.#salonRuns = new Map();
-    for (let p = 0; p < data.items.length; ) {
-      const salonId = (data.items[p] as Item).salonId;
-      const start = p;
-      while (p < data.items.length && (data.items[p] as Item).salonId === salonId) p++;
-      this.#salonRuns.set(salonId, [start, p]);
-    }
-    this.#sectionLists.clear();
-    this.#liveLabels = undefined;
-    this.#bm25 = undefined;
-    this.#subsets.clear();
-    this.#packedSubset = undefined;
-    this.#refined = new WeakMap();
+    this.#query.reset(data, labelsById);
     if (this.#efGiven === undefined && this.#ef !== undefined) {
       this.#ef = effectiveEf(data.manifest.hnsw.ef, data.items.length);
       data.hnsw.setEf(this.#ef);
     }
-  }
-
-  #posOf(itemId: string): number | undefined {
-    const label = this.#labelById.get(itemId);
-    if (label === undefined) return undefined;
-    const pos = this.#posByLabel[label] ?? -1;
-    return pos >= 0 ? pos : undefined;
-  }
-
-  /** Positions of one section's items, ascending (built once per generation). */
-  #sectionList(section: string): readonly number[] {
-    let list = this.#sectionLists.get(section);
-    if (!list) {
-      if (this.#sectionLists.size === 0) {
-        for (const [p, item] of this.#data.items.entries()) {
-          const into = this.#sectionLists.get(item.section);
-          if (into) into.push(p);
-          else this.#sectionLists.set(item.section, [p]);
-        }
-      }
-      list = this.#sectionLists.get(section) ?? [];
-      this.#sectionLists.set(section, list);
-    }
-    return list;
-  }
-
-  /** A position's vector, read from the vectors file (or memory, before a save). */
-  #vectorAt(pos: number): Float32Array {
-    return this.#data.vectors.row(this.#data.labels[pos] as number);
-  }
-
-  #rowAt(pos: number): StoredRow {
-    return { item: this.#data.items[pos] as Item, vector: this.#vectorAt(pos) };
-  }
-
-  /** A row whose vector is read when first asked for (many callers want only items). */
-  #lazyRowAt(pos: number): StoredRow {
-    const at = (p: number) => this.#vectorAt(p);
-    let vector: Float32Array | undefined;
-    return {
-      item: this.#data.items[pos] as Item,
-      get vector() {
-        vector ??= at(pos);
-        return vector;
-      },
-    };
-  }
-
-  #scoredItem(h: Scored): ScoredItem {
-    return { item: this.#data.items[h.pos] as Item, score: h.score };
-  }
-
-  /** The salon/section/date part of a filter, compiled once per generation and filter. */
-  #subset(f: StorageFilter): Subset {
-    const unfiltered = !f.section && !f.salon && !f.dateFrom && !f.dateTo;
-    // Unfiltered queries skip the key (building it was a measurable part of a query).
-    const key = unfiltered ? '' : JSON.stringify([f.section, f.salon, f.dateFrom, f.dateTo]);
-    const cached = this.#subsets.get(key);
-    if (cached) return cached;
-    const sections = f.section === undefined ? undefined : new Set([f.section].flat());
-    const only = f.salon === undefined ? undefined : new Set([f.salon].flat());
-    const { dateFrom, dateTo } = f;
-    const items = this.#data.items;
-    const filtered = sections || only || dateFrom || dateTo;
-    // Candidates come from posting lists, never from a pass over every item: a salon's
-    // items are one run of positions (salon order), and each section has its list.
-    const positions: number[] | undefined = filtered ? [] : undefined;
-    const perSalon = new Map<string, number>();
-    if (only || dateFrom || dateTo) {
-      for (const salon of this.#data.salons) {
-        if (only && !only.has(salon.id)) continue;
-        if ((dateFrom || dateTo) && !(salon.date && inRange(salon.date, dateFrom, dateTo)))
-          continue;
-        const [start, end] = this.#salonRuns.get(salon.id) ?? [0, 0];
-        let n = 0;
-        for (let p = start; p < end; p++) {
-          if (sections && !sections.has((items[p] as Item).section)) continue;
-          positions?.push(p);
-          n++;
-        }
-        if (n > 0) perSalon.set(salon.id, n);
-      }
-    } else if (sections && positions) {
-      for (const section of sections) for (const p of this.#sectionList(section)) positions.push(p);
-      if (sections.size > 1) positions.sort((a, b) => a - b);
-      for (const p of positions) {
-        const salonId = (items[p] as Item).salonId;
-        perSalon.set(salonId, (perSalon.get(salonId) ?? 0) + 1);
-      }
-    } else {
-      for (const [salonId, [start, end]] of this.#salonRuns) perSalon.set(salonId, end - start);
-    }
-    // The graph search calls `keep` for every node it visits: a byte per item answers
-    // without looking up the item's section, salon or date. Built on first use: exact
-    // scans of a subset (a one-salon filter, a new subset per query) never call it.
-    let keep: Subset['keep'];
-    if (positions) {
-      let passes: Uint8Array | undefined;
-      keep = (pos: number) => {
-        if (!passes) {
-          passes = new Uint8Array(items.length);
-          for (const p of positions) passes[p] = 1;
-        }
-        return passes[pos] === 1;
-      };
-    }
-    const count = positions?.length ?? items.length;
-    const subset = { keep, positions, count, perSalon };
-    if (this.#subsets.size >= SUBSET_CACHE) {
-      this.#subsets.delete(this.#subsets.keys().next().value as string);
-    }
-    this.#subsets.set(key, subset);
-    return subset;
-  }
-
-  /**
-   * The whole filter as a position predicate, with its match count, the subset of
-   * the salon/section/date part, and the exclusions alone (`excludes`: what a scan
-   * of the subset's own positions still has to test).
-   */
-  #refine(f: StorageFilter): Refined {
-    let refined = this.#refined.get(f);
-    if (!refined) {
-      refined = this.#compileFilter(f);
-      this.#refined.set(f, refined);
-    }
-    return refined;
-  }
-
-  #compileFilter(f: StorageFilter): Refined {
-    const base = this.#subset(f);
-    // Most queries exclude nothing: no sets or closures to build.
-    if (f.excludeSalon === undefined && (f.excludeItems?.length ?? 0) === 0)
-      return { keep: base.keep, matching: base.count, subset: base };
-    const not = f.excludeSalon === undefined ? undefined : new Set([f.excludeSalon].flat());
-    const items = this.#data.items;
-    let matching = base.count;
-    for (const salonId of not ?? []) matching -= base.perSalon.get(salonId) ?? 0;
-    const skip = new Set<number>();
-    for (const id of f.excludeItems ?? []) {
-      const pos = this.#posOf(id);
-      if (pos === undefined || skip.has(pos)) continue;
-      skip.add(pos);
-      const item = items[pos] as Item;
-      if ((base.keep === undefined || base.keep(pos)) && !not?.has(item.salonId)) matching--;
-    }
-    const baseKeep = base.keep;
-    // An excluded salon is one run of positions: a range test, not a string lookup per
-    // candidate (the graph search calls this for every node it visits; the statistics'
-    // k-NN searches of an add spent more time here than in hnswlib).
-    const excluded: Array<[number, number]> = [];
-    for (const salonId of not ?? []) {
-      const run = this.#salonRuns.get(salonId);
-      if (run) excluded.push(run);
-    }
-    const outside = (pos: number) => {
-      for (const [start, end] of excluded) if (pos >= start && pos < end) return false;
-      return true;
-    };
-    // Exclusions that name nothing stored leave the filter as it was (no callback).
-    if (skip.size === 0 && excluded.length === 0) return { keep: baseKeep, matching, subset: base };
-    const excludes = skip.size > 0 ? (pos: number) => !skip.has(pos) && outside(pos) : outside;
-    const keep = baseKeep ? (pos: number) => baseKeep(pos) && excludes(pos) : excludes;
-    return { keep, matching, subset: base, excludes };
-  }
-
-  #compare = (a: Scored, b: Scored): number => {
-    if (b.score !== a.score) return b.score - a.score;
-    const ia = this.#data.items[a.pos]?.id ?? '';
-    const ib = this.#data.items[b.pos]?.id ?? '';
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  };
-
-  #ann(q: Float32Array, k: number, keep?: (pos: number) => boolean): Scored[] {
-    const hnsw: Hnsw = this.#data.hnsw;
-    const posByLabel = this.#posByLabel;
-    const filter = keep
-      ? (label: number) => {
-          const pos = posByLabel[label] ?? -1;
-          return pos >= 0 && keep(pos);
-        }
-      : undefined;
-    const found = hnsw.searchKnn(toArray(q), Math.min(k, hnsw.getMaxElements()), filter);
-    const out: Scored[] = [];
-    for (const [i, label] of found.neighbors.entries()) {
-      const pos = posByLabel[label] ?? -1;
-      // hnswlib's cosine distance, from its own copy of the vector: re-scoring from
-      // ours read 10 rows the search had not touched (cold cache): 1.21× → 1.11× raw
-      // hnswlib at ef 48. It can differ from the exact path's score in the last float32 bits.
-      if (pos >= 0) out.push({ pos, score: 1 - (found.distances[i] as number) });
-    }
-    return out.sort(this.#compare);
-  }
-
-  /**
-   * Brute-force top-k over all items, or over the positions of a filtered subset only.
-   * Rows are read in label order (file order), so neighbouring rows come in one read;
-   * the top-k is the same in any order (ties go by item id). A subset searched
-   * exactly a second time keeps its rows in memory, if small (#packed).
-   */
-  #exact(
-    q: Float32Array,
-    k: number,
-    keep?: (pos: number) => boolean,
-    subset?: Subset,
-    excludes?: (pos: number) => boolean,
-  ): Scored[] {
-    const labels = this.#data.labels;
-    const posByLabel = this.#posByLabel;
-    const within = subset?.positions;
-    // A subset's positions already pass its part of the filter: test the rest only.
-    const test = within ? excludes : keep;
-    const top: Scored[] = [];
-    const offer = (pos: number, score: number) => {
-      if (top.length === k) {
-        const worst = top[k - 1] as Scored;
-        if (score < worst.score) return;
-        if (this.#compare({ pos, score }, worst) >= 0) return;
-        top.pop();
-      }
-      const candidate = { pos, score };
-      // Insertion keeps `top` sorted; k is small, so this beats sorting n scores.
-      let i = top.length;
-      while (i > 0 && this.#compare(candidate, top[i - 1] as Scored) < 0) i--;
-      top.splice(i, 0, candidate);
-    };
-    const packed = subset ? this.#packed(subset) : undefined;
-    if (packed) {
-      const dim = this.#data.vectors.dim;
-      for (let i = 0; i < packed.labels.length; i++) {
-        const pos = posByLabel[packed.labels[i] as number] as number;
-        if (!test || test(pos)) offer(pos, dotAt(q, packed.rows, i * dim));
-      }
-      return top;
-    }
-    if (within) {
-      // Only the rows that pass are read (and so need no second test).
-      let wanted = new Int32Array(within.length);
-      let n = 0;
-      for (const pos of within) if (!test || test(pos)) wanted[n++] = labels[pos] as number;
-      wanted = wanted.subarray(0, n).sort();
-      this.#data.vectors.scan(wanted, (label, row) =>
-        offer(posByLabel[label] as number, dot(q, row)),
-      );
-      return top;
-    }
-    this.#liveLabels ??= Int32Array.from(labels).sort();
-    this.#data.vectors.scan(this.#liveLabels, (label, row) => {
-      const pos = posByLabel[label] as number;
-      if (!test || test(pos)) offer(pos, dot(q, row));
-    });
-    return top;
-  }
-
-  /**
-   * The rows of a subset held in memory, for the second and later exact scans of it:
-   * only one subset at a time, and only within PACKED_SUBSET_BYTES (memory otherwise
-   * holds no second copy of the vectors). undefined: read from the file.
-   */
-  #packed(subset: Subset): Subset['packed'] {
-    if (subset.packed) return subset.packed;
-    const within = subset.positions;
-    const dim = this.#data.vectors.dim;
-    if (!within || within.length * dim * 4 > PACKED_SUBSET_BYTES) return undefined;
-    if (this.#packedSubset !== subset) {
-      // First scan of this subset: read as usual; pack if it is scanned again.
-      if (this.#packedSubset) this.#packedSubset.packed = undefined;
-      this.#packedSubset = subset;
-      return undefined;
-    }
-    const labels = Int32Array.from(within, (pos) => this.#data.labels[pos] as number).sort();
-    const rows = new Float32Array(labels.length * dim);
-    let i = 0;
-    this.#data.vectors.scan(labels, (_label, row) => rows.set(row, dim * i++));
-    subset.packed = { labels, rows };
-    return subset.packed;
   }
 }
 
@@ -855,164 +453,9 @@ function withHeadroom(needed: number, current: number): number {
   return Math.max(needed, Math.ceil(current * 1.125));
 }
 
-function inRange(date: string, from: string | undefined, to: string | undefined): boolean {
-  return (!from || date >= from) && (!to || date <= to);
-}
-
 /** Add `label` to a list of [from, to) ranges, extending the last range when adjacent. */
 function addLabel(ranges: Array<{ from: number; to: number }>, label: number): void {
   const last = ranges.at(-1);
   if (last && last.to === label) last.to++;
   else ranges.push({ from: label, to: label + 1 });
-}
-
-/**
- * Create an empty store in `dir` (created if missing). An existing store is an
- * error (STORE_EXISTS) unless `force`, which replaces it: the new store is
- * committed by its first write (addSalons, writeState), and until then the folder
- * keeps the old one, so a rebuild killed or aborted halfway loses nothing. Data
- * files without a manifest are a damaged store: STORE_CORRUPT unless `force`.
- * Files that are not the store's are never touched.
- */
-export async function createFileStore(dir: string, options: CreateLensOptions): Promise<FileStore> {
-  const o = parseOptions(CreateLensOptionsSchema, options, 'createLens options');
-  await mkdir(dir, { recursive: true });
-  const lock = await acquireWriteLock(dir);
-  try {
-    let previous: Manifest | undefined;
-    try {
-      previous = await readManifest(dir);
-    } catch (error) {
-      if (!(error instanceof SalonLensError)) throw error;
-      if (error.code !== 'STORE_NOT_FOUND' && !o.force) throw existsError(dir);
-    }
-    if (previous && !o.force) throw existsError(dir);
-    const orphans = previous ? [] : await storeDataFiles(dir);
-    if (orphans.length > 0 && !o.force) throw await manifestMissing(dir, orphans);
-
-    const { embedder } = o;
-    const base = {
-      format: STORE_FORMAT as typeof STORE_FORMAT,
-      version: STORE_FORMAT_VERSION,
-      embedder: { id: embedder.id, dim: embedder.dim },
-      metric: 'cosine' as const,
-      normalized: true as const,
-      hnsw: { ...o.hnsw },
-      itemCount: 0,
-      labelCount: 0,
-      delta: [] as Manifest['delta'],
-      deleted: [] as Manifest['deleted'],
-      patches: [] as Manifest['patches'],
-    };
-    const empty = () => {
-      const hnsw = new HierarchicalNSW('cosine', embedder.dim);
-      hnsw.initIndex({
-        maxElements: INITIAL_CAPACITY,
-        m: o.hnsw.m,
-        efConstruction: o.hnsw.efConstruction,
-        randomSeed: o.hnsw.randomSeed,
-      });
-      hnsw.setEf(o.hnsw.ef);
-      return {
-        manifest: base,
-        items: [] as Item[],
-        labels: [] as number[],
-        vectors: VectorRows.empty(embedder.dim),
-        labelCount: 0,
-        hnsw,
-        state: {},
-        salons: [] as StoredSalon[],
-        saved: { salons: [], state: {} },
-        pendingDeleted: [],
-      };
-    };
-    if (previous || orphans.length > 0) {
-      // Replacing: nothing is written now (see above). The generation number only
-      // orders this store's first save after every file already in the folder.
-      const unsaved = (): StoreData => {
-        const data = empty();
-        const now = new Date().toISOString();
-        const manifest = {
-          ...data.manifest,
-          generation: previous?.generation ?? 0,
-          updatedAt: now,
-        };
-        return { ...data, manifest: manifest as Manifest };
-      };
-      return FileStore._make(dir, unsaved(), lock, undefined, unsaved);
-    }
-    const data = empty();
-    const generation = (await highestGeneration(dir, previous)) + 1;
-    const manifest = await saveGeneration(dir, data, {
-      changed: new Set(['items', 'vectors', 'hnsw', 'state']),
-      generation,
-      beforeCommit: () => lock.assertHeld(),
-      beforeStep: () => lock.assertHeld(),
-    });
-    return FileStore._make(dir, { ...data, manifest }, lock);
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-}
-
-/** Names of store data files in `dir` (any generation). */
-async function storeDataFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir);
-  return names.filter((n) => generationOf(n) !== undefined).sort();
-}
-
-/**
- * The refusal to create a store over one that lost its manifest. Its rebuild advice
- * names every source the salon files record (`details.sources`): the salons the
- * store held, which a rebuild from the caller's paths alone would drop.
- */
-async function manifestMissing(dir: string, orphans: readonly string[]): Promise<SalonLensError> {
-  const shown = orphans.slice(0, 3).join(', ') + (orphans.length > 3 ? ', …' : '');
-  const file = path.join(dir, MANIFEST_FILE);
-  const problem = `is missing, but the folder holds store data files (${shown}); they were left as they are`;
-  const sources = await recordedSources(dir);
-  const from = sources.length > 0 ? rebuildPaths(sources) : ['<folders>'];
-  return new SalonLensError(
-    'STORE_CORRUPT',
-    `Store file ${file} ${problem}. Rebuild it from your salon documents: ${rebuildCommand(from, dir)}`,
-    { details: { dir, file, problem, reason: 'manifest-missing', sources } },
-  );
-}
-
-function existsError(dir: string): SalonLensError {
-  return new SalonLensError(
-    'STORE_EXISTS',
-    `A lens store already exists at ${dir}. Open it instead, or pass force to replace it.`,
-    { details: { dir } },
-  );
-}
-
-/**
- * Open an existing store. Writers take the folder's lock (STORE_LOCKED if another
- * process holds it); `readOnly` stores do not, and read one consistent generation
- * even while a writer saves.
- */
-export async function openFileStore(dir: string, options: OpenLensOptions): Promise<FileStore> {
-  const o = parseOptions(OpenLensOptionsSchema, options, 'openLens options');
-  const check = (manifest: Manifest) => {
-    const mismatch = embedderMismatch(dir, manifest.embedder, o.embedder);
-    if (mismatch) throw mismatch;
-  };
-  // Refuse a missing store or another embedder before touching the lock or any data file.
-  check(await readManifest(dir));
-  if (o.readOnly) {
-    const data = await loadGeneration(dir, check);
-    return FileStore._make(dir, data, undefined, o.ef);
-  }
-  const lock = await acquireWriteLock(dir);
-  try {
-    const data = await loadGeneration(dir, check);
-    // Leftovers of a save that crashed before its manifest switch.
-    await removeUnreferenced(dir, data.manifest);
-    return FileStore._make(dir, data, lock, o.ef);
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
 }
