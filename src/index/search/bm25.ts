@@ -111,3 +111,27 @@ export function buildBm25(texts: readonly string[]): Bm25Index {
     },
   };
 }
+
+export interface Bm25Stats {
+  n: number;
+  avgLength: number;
+  df: Map<string, number>;
+}
+
+/** One document's BM25 score, term by term in query order so sums round as in `search`. */
+export function bm25Score(
+  queryTerms: readonly string[],
+  docTerms: readonly string[],
+  s: Bm25Stats,
+): number {
+  const tf = new Map<string, number>();
+  for (const t of docTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
+  let score = 0;
+  for (const term of queryTerms) {
+    const f = tf.get(term);
+    const df = s.df.get(term) ?? 0;
+    if (!f || df === 0) continue;
+    score += bm25Term(f, df, docTerms.length, s.n, s.avgLength);
+  }
+  return score;
+}

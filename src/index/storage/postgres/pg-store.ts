@@ -6,76 +6,63 @@
  * writers from several processes queue instead of overwriting each other, and
  * readers see a salon entirely or not at all.
  *
- *   const store = await openPgStore(parseStoreAddress('postgres://u@db/app?schema=lens'), { embedder });
- *   const hits = await store.nearest({ vector, k: 5, filter: { section: 'question' } });
+ *   const store = await openPgStore(parseStoreAddress('postgres://u@db/app?schema=lens'), { embedder }); // pg-open.ts
+ *   const hits = await nearest(store, { vector, k: 5, filter: { section: 'question' } });
  *
  * Scores are recomputed in JS from the stored float32 vectors, exactly as the file
  * store computes them, so both stores rank and tie the same way.
  */
 import type pg from 'pg';
-import type { Embedder } from '../../../embed/index.js';
-import { parseOptions, SalonLensError, throwIfAborted } from '../../../errors.js';
-import { compareSalons, type Item } from '../../../parse/index.js';
-import type { StoreAddress } from '../address.js';
-import { bm25Term, tokenize } from '../../search/bm25.js';
-import { faultPoint } from '../fault-points.js';
-import {
-  type CreateLensOptions,
-  CreateLensOptionsSchema,
-  LENS_DEFAULTS,
-  type OpenLensOptions,
-  OpenLensOptionsSchema,
-} from '../../options.js';
-import { connectStore, waitForWriteLock } from './pg-connect.js';
-import { createPrivilegeError, extensionError } from './pg-errors.js';
-import {
-  plansIndexScan,
-  runIndexSearch,
-  vectorFromBinary,
-  vectorLiteral,
-  vectorQuerySql,
-} from './pg-queries.js';
-import {
-  claimStaging,
-  dropAbandonedStaging,
-  foreignObjects,
-  newStagingName,
-  schemaInUse,
-  swapStaging,
-  tablesOf,
-} from './pg-schema.js';
-import {
-  isStatisticsValue,
-  readStatistics,
-  STATISTICS_KEY,
-  STATISTICS_TABLE_SQL,
-  StatisticsCache,
-  writeStatistics,
-} from './pg-statistics.js';
+import { throwIfAborted } from '../../../errors.js';
+import type { Item } from '../../../parse/index.js';
+import { bm25Score, type Bm25Stats, tokenize } from '../../search/bm25.js';
 import { stateJson } from '../file/state-patch.js';
+import { faultPoint } from '../fault-points.js';
 import {
   compareScored,
   dot,
-  embedderMismatch,
-  type FileProblem,
-  type HnswParams,
-  type StoredSalon,
-  type VerifyReport,
   type ExactQuery,
   type GraphQuery,
   type LensStorage,
-  type WriteOptions,
-  type WriteTransaction,
   type ScoredItem,
   type StorageFilter,
   type StorageInfo,
   type StoredRow,
+  type StoredSalon,
+  type WriteOptions,
+  type WriteTransaction,
 } from '../seam.js';
+import { connectStore as connect, waitForWriteLock } from './pg-connect.js';
+import { runIndexSearch, vectorFromBinary, vectorLiteral, vectorQuerySql } from './pg-queries.js';
+import { swapStaging } from './pg-schema.js';
+import {
+  fromOf,
+  ITEM_COLUMNS,
+  type ItemRow,
+  insertItems,
+  itemOf,
+  type Meta,
+  type PgAddress,
+  parseVector,
+  quoteIdent,
+  documentFrequencies,
+  insertSalons,
+  lexicalCandidates,
+  nextGeneration,
+  readSalons,
+  STORE_TABLES,
+  totalTermCount,
+  usePath,
+  whereOf,
+} from './pg-sql.js';
+import {
+  isStatisticsValue,
+  readStatistics,
+  STATISTICS_KEY,
+  StatisticsCache,
+  writeStatistics,
+} from './pg-statistics.js';
 
-type PgAddress = Extract<StoreAddress, { kind: 'postgres' }>;
-
-export const PG_STORE_FORMAT = 'salon-lens-pg';
-export const PG_STORE_VERSION = 1;
 /** Rows per INSERT statement when writing items. */
 const INSERT_BATCH = 500;
 /** pgvector's upper bound for hnsw.ef_search. */
@@ -84,158 +71,6 @@ const PG_MAX_EF = 1000;
 const COUNTS_KEPT = 64;
 /** Extra rows fetched beyond k when Postgres orders by its own distance, re-ranked in JS. */
 const RERANK_MARGIN = 10;
-
-interface Meta {
-  format: string;
-  version: number;
-  embedder: { id: string; dim: number };
-  metric: 'cosine';
-  hnsw: HnswParams;
-  generation: number;
-  updatedAt: string;
-}
-
-const ITEM_COLUMNS = 'i.id, i.salon_id, i.section, i.text, i.ordinal, i.line, i.doc_index';
-
-interface ItemRow {
-  id: string;
-  salon_id: string;
-  section: Item['section'];
-  text: string;
-  ordinal: number;
-  line: number;
-  doc_index: number;
-  embedding?: string;
-}
-
-function itemOf(r: ItemRow): Item {
-  return {
-    id: r.id,
-    salonId: r.salon_id,
-    section: r.section,
-    text: r.text,
-    ordinal: r.ordinal,
-    line: r.line,
-  };
-}
-
-/** pgvector's text form `[0.1,0.2]` back to the float32 values it stores. */
-function parseVector(text: string): Float32Array {
-  return Float32Array.from(JSON.parse(text) as number[]);
-}
-
-/** `{"a","b"}`: a text[] literal, every element quoted. */
-function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
-}
-
-interface Bm25Stats {
-  n: number;
-  avgLength: number;
-  df: Map<string, number>;
-}
-
-/** The file store's BM25 (bm25.ts), term by term in query order so sums round alike. */
-function bm25Score(
-  queryTerms: readonly string[],
-  docTerms: readonly string[],
-  s: Bm25Stats,
-): number {
-  const tf = new Map<string, number>();
-  for (const t of docTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
-  let score = 0;
-  for (const term of queryTerms) {
-    const f = tf.get(term);
-    const df = s.df.get(term) ?? 0;
-    if (!f || df === 0) continue;
-    score += bm25Term(f, df, docTerms.length, s.n, s.avgLength);
-  }
-  return score;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** WHERE clause of a filter, with its parameters appended to `params`. */
-function whereOf(f: StorageFilter, params: unknown[]): { sql: string; joinSalons: boolean } {
-  const parts: string[] = [];
-  const add = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  if (f.section !== undefined) parts.push(`i.section = ANY(${add([f.section].flat())})`);
-  if (f.salon !== undefined) parts.push(`i.salon_id = ANY(${add([f.salon].flat())})`);
-  if (f.excludeSalon !== undefined)
-    parts.push(`NOT (i.salon_id = ANY(${add([f.excludeSalon].flat())}))`);
-  if (f.excludeItems && f.excludeItems.length > 0)
-    parts.push(`NOT (i.id = ANY(${add([...f.excludeItems])}))`);
-  // Undated salons fail both comparisons (NULL), as in the file store.
-  if (f.dateFrom) parts.push(`s.date >= ${add(f.dateFrom)}`);
-  if (f.dateTo) parts.push(`s.date <= ${add(f.dateTo)}`);
-  return {
-    sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '',
-    joinSalons: Boolean(f.dateFrom || f.dateTo),
-  };
-}
-
-function fromOf(joinSalons: boolean): string {
-  return joinSalons ? 'items i JOIN salons s ON s.id = i.salon_id' : 'items i';
-}
-
-/** A connected client (timeouts, mapped errors: pg-connect.ts). */
-const connect = connectStore;
-
-async function usePath(client: pg.Client, schema: string): Promise<void> {
-  const ext = await client.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-     WHERE e.extname = 'vector'`,
-  );
-  const extSchema = ext.rows[0]?.nspname;
-  const path = [schema, ...(extSchema && extSchema !== schema ? [extSchema] : [])];
-  await client.query(`SET search_path TO ${path.map(quoteIdent).join(', ')}`);
-}
-
-async function readMeta(client: pg.Client, schema: string): Promise<Meta | undefined> {
-  // A `meta` table of someone else's (other columns) is no store: not an SQL error.
-  const shape = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_attribute
-     WHERE attrelid = to_regclass($1) AND NOT attisdropped
-       AND ((attname = 'key' AND atttypid = 'text'::regtype)
-         OR (attname = 'value' AND atttypid = 'jsonb'::regtype))`,
-    [`${quoteIdent(schema)}.meta`],
-  );
-  if (shape.rows[0]?.n !== 2) return undefined;
-  const r = await client.query<{ value: Meta }>(
-    `SELECT value FROM ${quoteIdent(schema)}.meta WHERE key = 'store'`,
-  );
-  return r.rows[0]?.value;
-}
-
-function notFound(address: PgAddress): SalonLensError {
-  return new SalonLensError(
-    'STORE_NOT_FOUND',
-    `No lens store in schema "${address.schema}" of ${address.display}. ` +
-      `Create one with: salon-lens index <folders> --store '${address.display}'`,
-    { details: { dir: address.display } },
-  );
-}
-
-function checkFormat(address: PgAddress, meta: Meta): void {
-  if (meta.format === PG_STORE_FORMAT && meta.version <= PG_STORE_VERSION) return;
-  const problem =
-    meta.format !== PG_STORE_FORMAT
-      ? `holds a "${meta.format}" meta row, not a salon-lens store`
-      : `uses store format version ${meta.version}, newer than this salon-lens reads (${PG_STORE_VERSION})`;
-  throw new SalonLensError('STORE_CORRUPT', `Schema "${address.schema}" ${problem}.`, {
-    details: {
-      dir: address.display,
-      file: `${address.schema}.meta`,
-      problem,
-      ...(meta.format === PG_STORE_FORMAT ? { reason: 'newer-format' } : {}),
-    },
-  });
-}
 
 export class PgStore implements LensStorage {
   readonly #address: PgAddress;
@@ -458,14 +293,7 @@ export class PgStore implements LensStorage {
     const terms = [...new Set(tokenize(text))];
     if (terms.length === 0) return [];
     const stats = await this.#termStats(terms);
-    const params: unknown[] = [terms];
-    const w = whereOf(filter, params);
-    const r = await this.#reader.query<ItemRow & { terms: string[] }>(
-      `SELECT ${ITEM_COLUMNS}, i.terms FROM ${fromOf(w.joinSalons)}
-       ${w.sql ? `${w.sql} AND` : 'WHERE'} i.terms && $1::text[]`,
-      params,
-    );
-    return r.rows
+    return (await lexicalCandidates(this.#reader, terms, filter))
       .map((row) => ({ item: itemOf(row), score: bm25Score(terms, row.terms, stats) }))
       .sort(compareScored)
       .slice(0, k);
@@ -555,22 +383,10 @@ export class PgStore implements LensStorage {
         return dropped.rows.map((row) => row.id);
       },
       insert: async (upsert) => {
-        const salons = upsert.map((u) => u.salon);
-        pending = salons.flatMap((salon) =>
+        pending = upsert.flatMap(({ salon }) =>
           salon.items.map((item, docIndex) => ({ item, docIndex })),
         );
-        await client.query(
-          `INSERT INTO salons (id, title, date, source, content_hash, item_count)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])`,
-          [
-            salons.map((s) => s.id),
-            salons.map((s) => s.title),
-            salons.map((s) => s.date ?? null),
-            salons.map((s) => s.source),
-            upsert.map((u) => u.contentHash),
-            salons.map((s) => s.items.length),
-          ],
-        );
+        await insertSalons(client, upsert);
       },
       insertItems: async (_items, vectors) => {
         for (let start = 0; start < vectors.length; start += INSERT_BATCH) {
@@ -594,12 +410,7 @@ export class PgStore implements LensStorage {
       },
       commit: async () => {
         throwIfAborted(signal, 'save');
-        await client.query(
-          `UPDATE meta SET value = jsonb_set(jsonb_set(value, '{generation}',
-             to_jsonb((value->>'generation')::int + 1)), '{updatedAt}', to_jsonb($1::text))
-           WHERE key = 'store'`,
-          [new Date().toISOString()],
-        );
+        await nextGeneration(client);
         if (this.#staging) {
           await swapStaging(client, this.#staging, this.#address.schema, STORE_TABLES);
         }
@@ -693,21 +504,14 @@ export class PgStore implements LensStorage {
   /** Document count, mean length and each term's document frequency (all items, like the file store). */
   async #termStats(terms: string[]): Promise<Bm25Stats> {
     if (this.#lengths?.generation !== this.#meta.generation) {
-      const r = await this.#reader.query<{ total: string | null }>(
-        'SELECT sum(cardinality(terms)) AS total FROM items',
-      );
-      this.#lengths = { generation: this.#meta.generation, total: Number(r.rows[0]?.total ?? 0) };
+      const total = await totalTermCount(this.#reader);
+      this.#lengths = { generation: this.#meta.generation, total };
     }
-    const df = await this.#reader.query<{ t: string; n: string }>(
-      `SELECT t, (SELECT count(*) FROM items WHERE terms @> ARRAY[t]) AS n
-       FROM unnest($1::text[]) AS t`,
-      [terms],
-    );
     const n = this.info().itemCount;
     return {
       n,
       avgLength: n === 0 ? 0 : this.#lengths.total / n,
-      df: new Map(df.rows.map((row) => [row.t, Number(row.n)])),
+      df: await documentFrequencies(this.#reader, terms),
     };
   }
 
@@ -771,313 +575,4 @@ export class PgStore implements LensStorage {
     }
     return this.#writer;
   }
-}
-
-/** Items with their vectors and BM25 tokens, in one statement. */
-async function insertItems(
-  client: pg.Client,
-  batch: ReadonlyArray<{ item: Item; docIndex: number }>,
-  vectors: readonly Float32Array[],
-): Promise<void> {
-  await client.query(
-    `INSERT INTO items (id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)
-     SELECT id, salon_id, doc_index, section, text, ordinal, line, embedding, terms::text[]
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[],
-                 $6::int[], $7::int[], $8::text[]::vector[], $9::text[])
-       AS u(id, salon_id, doc_index, section, text, ordinal, line, embedding, terms)`,
-    [
-      batch.map((p) => p.item.id),
-      batch.map((p) => p.item.salonId),
-      batch.map((p) => p.docIndex),
-      batch.map((p) => p.item.section),
-      batch.map((p) => p.item.text),
-      batch.map((p) => p.item.ordinal),
-      batch.map((p) => p.item.line),
-      batch.map((_, i) => vectorLiteral(vectors[i] as Float32Array)),
-      // Tokens as a Postgres array literal per row (unnest cannot take text[][] of ragged rows).
-      batch.map((p) => arrayLiteral(tokenize(p.item.text))),
-    ],
-  );
-}
-
-/** The stored salons, in salon order, as `client` sees them. */
-async function readSalons(client: pg.Client): Promise<StoredSalon[]> {
-  const r = await client.query<{
-    id: string;
-    title: string;
-    date: string | null;
-    source: string;
-    content_hash: string;
-    item_count: number;
-  }>('SELECT id, title, date, source, content_hash, item_count FROM salons');
-  return r.rows
-    .map((s) => ({
-      id: s.id,
-      title: s.title,
-      ...(s.date ? { date: s.date } : {}),
-      source: s.source,
-      contentHash: s.content_hash,
-      itemCount: s.item_count,
-    }))
-    .sort(compareSalons);
-}
-
-function schemaSql(schema: string, dim: number, hnsw: HnswParams): string {
-  const s = quoteIdent(schema);
-  return `
-    CREATE TABLE ${s}.meta (key text PRIMARY KEY, value jsonb NOT NULL);
-    CREATE TABLE ${s}.salons (
-      id text PRIMARY KEY, title text NOT NULL, date text, source text NOT NULL,
-      content_hash text NOT NULL, item_count integer NOT NULL);
-    CREATE TABLE ${s}.items (
-      id text PRIMARY KEY,
-      salon_id text NOT NULL REFERENCES ${s}.salons (id) ON DELETE CASCADE,
-      doc_index integer NOT NULL, section text NOT NULL, text text NOT NULL,
-      ordinal integer NOT NULL, line integer NOT NULL,
-      embedding vector(${dim}) NOT NULL,
-      terms text[] NOT NULL);
-    -- Vectors inline (not TOASTed): a full scan read 9× the pages, 13.6 vs 1.7 ms at 2,000 items.
-    ALTER TABLE ${s}.items ALTER COLUMN embedding SET STORAGE MAIN;
-    CREATE INDEX items_salon ON ${s}.items (salon_id, doc_index);
-    CREATE INDEX items_section ON ${s}.items (section);
-    CREATE INDEX items_embedding_hnsw ON ${s}.items
-      USING hnsw (embedding vector_cosine_ops) WITH (m = ${hnsw.m}, ef_construction = ${hnsw.efConstruction});
-    CREATE INDEX items_terms ON ${s}.items USING gin (terms);
-    CREATE TABLE ${s}.state (key text PRIMARY KEY, value jsonb NOT NULL);
-    ${STATISTICS_TABLE_SQL(s)};`;
-}
-
-/** The tables a store creates (and the only ones it ever drops). */
-const STORE_TABLES = tablesOf(schemaSql('s', 1, LENS_DEFAULTS.hnsw));
-
-/**
- * Create an empty store in the URL's schema (created if missing). An existing store
- * is STORE_EXISTS unless `force`, which builds the new store in a staging schema and
- * replaces the old one's tables only when its first write commits (see pg-schema.ts).
- * A schema holding anything salon-lens did not create is refused (SCHEMA_IN_USE).
- */
-export async function createPgStore(
-  address: PgAddress,
-  options: CreateLensOptions,
-): Promise<PgStore> {
-  const o = parseOptions(CreateLensOptionsSchema, options, 'createLens options');
-  const client = await connect(address);
-  const ddl = (sql: string) =>
-    client.query(sql).catch((error: unknown) => {
-      throw createPrivilegeError(error, address);
-    });
-  try {
-    const installed = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`);
-    if (installed.rowCount === 0) {
-      await client.query('CREATE EXTENSION IF NOT EXISTS vector').catch((cause: unknown) => {
-        throw extensionError(cause, address);
-      });
-    }
-    await client.query('BEGIN');
-    try {
-      await waitForWriteLock(client, address);
-      // CREATE SCHEMA IF NOT EXISTS asks for CREATE on the database even when the schema exists.
-      const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
-        address.schema,
-      ]);
-      if (schemaExists.rowCount === 0) await ddl(`CREATE SCHEMA ${quoteIdent(address.schema)}`);
-      const previous = await readMeta(client, address.schema);
-      const marked = previous?.format === PG_STORE_FORMAT;
-      if (marked && !o.force) {
-        throw new SalonLensError(
-          'STORE_EXISTS',
-          `A lens store already exists in schema "${address.schema}" of ${address.display}. Open it instead, or pass force to replace it.`,
-          { details: { dir: address.display } },
-        );
-      }
-      const foreign = await foreignObjects(client, address.schema, STORE_TABLES, marked);
-      if (foreign.length > 0) throw schemaInUse(address, foreign);
-      let staging: string | undefined;
-      if (marked) {
-        await dropAbandonedStaging(client, address.schema);
-        staging = newStagingName(address.schema);
-        await claimStaging(client, staging);
-        await ddl(`CREATE SCHEMA ${quoteIdent(staging)}`);
-      }
-      const home = staging ?? address.schema;
-      await usePath(client, home);
-      await ddl(schemaSql(home, o.embedder.dim, o.hnsw));
-      const meta: Meta = {
-        format: PG_STORE_FORMAT,
-        version: PG_STORE_VERSION,
-        embedder: { id: o.embedder.id, dim: o.embedder.dim },
-        metric: 'cosine',
-        hnsw: { ...o.hnsw },
-        generation: 1,
-        updatedAt: new Date().toISOString(),
-      };
-      await client.query(
-        `INSERT INTO ${quoteIdent(home)}.meta (key, value) VALUES ('store', $1::jsonb)`,
-        [JSON.stringify(meta)],
-      );
-      await client.query('COMMIT');
-      return await PgStore._open(address, client, meta, false, undefined, staging);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-}
-
-export async function openPgStore(address: PgAddress, options: OpenLensOptions): Promise<PgStore> {
-  const o = parseOptions(OpenLensOptionsSchema, options, 'openLens options');
-  const client = await connect(address);
-  try {
-    const meta = await readMeta(client, address.schema);
-    if (!meta) throw notFound(address);
-    checkFormat(address, meta);
-    const mismatch = embedderMismatch(address.display, meta.embedder, o.embedder);
-    if (mismatch) throw mismatch;
-    await usePath(client, address.schema);
-    return await PgStore._open(address, client, meta, o.readOnly, o.ef);
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-}
-
-/** The embedder a Postgres store was built with (to open it with the same one). */
-export async function readPgEmbedder(address: PgAddress): Promise<Embedder['id']> {
-  const client = await connect(address);
-  try {
-    const meta = await readMeta(client, address.schema);
-    if (!meta) throw notFound(address);
-    checkFormat(address, meta);
-    return meta.embedder.id;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export async function pgStoreExists(address: PgAddress): Promise<boolean> {
-  const client = await connect(address);
-  try {
-    return (await readMeta(client, address.schema)) !== undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/**
- * Check a Postgres store: schema version, tables, row counts against the salons'
- * item counts, embedder and vector dimension, and the HNSW index. Never throws for a
- * damaged store.
- */
-export async function verifyPgStore(address: PgAddress): Promise<VerifyReport> {
-  const dir = address.display;
-  const client = await connect(address);
-  const problems: FileProblem[] = [];
-  const where = (table: string) => `${address.schema}.${table}`;
-  try {
-    let meta: Meta | undefined;
-    try {
-      meta = await readMeta(client, address.schema);
-      if (meta) checkFormat(address, meta);
-    } catch (error) {
-      if (!(error instanceof SalonLensError)) throw error;
-      return {
-        dir,
-        ok: false,
-        problems: [
-          { file: where('meta'), problem: String(error.details.problem ?? error.message) },
-        ],
-        advice:
-          error.details.reason === 'newer-format'
-            ? 'The store is intact but was written by a newer salon-lens; upgrade salon-lens to use it.'
-            : rebuildAdvice(dir),
-      };
-    }
-    if (!meta) {
-      return {
-        dir,
-        ok: false,
-        problems: [
-          { file: where('meta'), problem: 'is missing: there is no lens store in this schema' },
-        ],
-        advice: `Create one with: salon-lens index <folders> --store '${dir}'`,
-      };
-    }
-    const s = quoteIdent(address.schema);
-    for (const table of ['salons', 'items', 'state']) {
-      const t = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [
-        `${s}.${table}`,
-      ]);
-      if (!t.rows[0]?.t) problems.push({ file: where(table), problem: 'is missing' });
-    }
-    let itemCount: number | undefined;
-    let salonCount: number | undefined;
-    let indexScan: boolean | undefined;
-    if (problems.length === 0) {
-      const counts = await client.query<{ salon_id: string; expected: number; actual: string }>(
-        `SELECT s.id AS salon_id, s.item_count AS expected, count(i.id) AS actual
-         FROM ${s}.salons s LEFT JOIN ${s}.items i ON i.salon_id = s.id
-         GROUP BY s.id, s.item_count`,
-      );
-      salonCount = counts.rows.length;
-      itemCount = 0;
-      for (const row of counts.rows) {
-        itemCount += Number(row.actual);
-        if (Number(row.actual) !== row.expected) {
-          problems.push({
-            file: where('items'),
-            problem: `salon ${row.salon_id} has ${row.actual} items, its salons row says ${row.expected}`,
-          });
-        }
-      }
-      const dim = await client.query<{ dim: number }>(
-        `SELECT atttypmod AS dim FROM pg_attribute
-         WHERE attrelid = $1::regclass AND attname = 'embedding'`,
-        [`${s}.items`],
-      );
-      if (dim.rows[0]?.dim !== meta.embedder.dim) {
-        problems.push({
-          file: where('items'),
-          problem: `embedding column has dimension ${dim.rows[0]?.dim}, the embedder ${meta.embedder.id} has ${meta.embedder.dim}`,
-        });
-      }
-      const index = await client.query(
-        `SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND tablename = 'items'
-         AND indexdef ILIKE '%USING hnsw%vector_cosine_ops%'`,
-        [address.schema],
-      );
-      if (index.rowCount === 0) {
-        problems.push({ file: where('items'), problem: 'has no HNSW cosine index on embedding' });
-      } else {
-        indexScan = await plansIndexScan(client, s);
-        if (indexScan === false)
-          problems.push({
-            file: where('items'),
-            problem: 'vector queries do not plan a scan of the HNSW index (EXPLAIN)',
-          });
-      }
-    }
-    return {
-      dir,
-      ok: problems.length === 0,
-      generation: meta.generation,
-      ...(itemCount !== undefined ? { itemCount } : {}),
-      ...(salonCount !== undefined ? { salonCount } : {}),
-      embedder: meta.embedder,
-      ...(indexScan !== undefined ? { indexScan } : {}),
-      problems,
-      ...(problems.length > 0 ? { advice: rebuildAdvice(dir) } : {}),
-    };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function rebuildAdvice(dir: string): string {
-  return (
-    'The store is damaged (nothing was changed); your salon documents are the source of truth. ' +
-    `Rebuild it from them: salon-lens index <folders with your salon documents> --store '${dir}' --force`
-  );
 }
