@@ -10,18 +10,14 @@
 export { QUESTION_SCORINGS, type QuestionScoring, SCORINGS, type Scoring } from './csls/hubness.js';
 export {
   type AddSummary,
-  createLens,
   Lens,
   type LensInfo,
   type LensSnapshot,
-  lensExists,
-  openLens,
   type RecallReport,
   type SalonReplacement,
   type StoredSalonInfo,
-  storedEmbedderId,
-  verifyLens,
 } from './lens.js';
+export { createLens, lensExists, openLens, storedEmbedderId, verifyLens } from './lens-open.js';
 export {
   type AddSalonsOptions,
   type CreateLensOptions,

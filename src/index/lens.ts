@@ -1,7 +1,8 @@
 /**
  * The lens: search, filters, similar questions and derived state over a storage
- * backend (storage.ts; today the file store of file-store.ts). Query planning,
- * hybrid fusion, grouping and result shaping live here, written once for every store.
+ * backend (storage/seam.ts: the folder store or Postgres). Ranking, hybrid fusion,
+ * grouping and result shaping are written here once for every store; the
+ * exact-vs-graph plan is search/planner.ts, writes are lens-write.ts.
  *
  *   const lens = await createLens('.lens', { embedder });
  *   await lens.addSalons(['examples/salons'], { onProgress: console.error });
@@ -14,29 +15,25 @@
 import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
-import {
-  assertNoWarnings,
-  type ContentWarning,
-  compareSalons,
-  contentWarnings,
-  type Item,
-  loadSalons,
-  type Salon,
-  SalonSchema,
-  type Section,
-  salonContentHash,
-} from '../parse/index.js';
+import { assertNoWarnings, type Item, type Salon } from '../parse/index.js';
 import { unitVector } from '../util/vector.js';
 import { csls, queryRadius, type Scoring } from './csls/hubness.js';
 import { LensStatistics } from './csls/lens-statistics.js';
 import type { StoredNeighbourhoods } from './csls/neighbourhoods.js';
+import { LensVectors } from './lens-embed.js';
+import { planAdd, readSalonInput } from './lens-input.js';
+import type {
+  AddSummary,
+  LensInfo,
+  LensSnapshot,
+  RecallReport,
+  StoredSalonInfo,
+} from './lens-types.js';
+import { type SalonWrite, writeSalons, writeState } from './lens-write.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
-  type CreateLensOptions,
   LENS_DEFAULTS,
-  type LensProgress,
-  type OpenLensOptions,
   parseSearchOptions,
   type RecallCheckOptions,
   RecallCheckOptionsSchema,
@@ -53,100 +50,29 @@ import {
   VectorSearchOptionsSchema,
 } from './options.js';
 import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js';
-import type { SalonRef, SearchHit, SimilarQuestionGroup } from './schema.js';
+import type { SearchHit, SimilarQuestionGroup } from './schema.js';
 import { fusedRanking } from './search/fused-search.js';
 import { nearest } from './search/planner.js';
-import { type SalonWrite, writeSalons, writeState } from './lens-write.js';
+import { recallCheck } from './search/recall-check.js';
 import { type SectionCentres, sectionCentres } from './search/section-centres.js';
-import { parseStoreAddress } from './storage/address.js';
-import { backendFor } from './storage/registry.js';
 import {
   compareScored,
   type LensStorage,
   type ScoredItem,
   type StorageFilter,
-  type StorageInfo,
-  type StoredSalon,
-  type VerifyReport,
 } from './storage/seam.js';
 
-function replacement(before: StoredSalon, salon: Salon): SalonReplacement {
-  return {
-    id: salon.id,
-    previousId: before.id,
-    previous: { title: before.title, source: before.source },
-    now: { title: salon.title, source: salon.source },
-  };
-}
+export type {
+  AddSummary,
+  LensInfo,
+  LensSnapshot,
+  RecallReport,
+  SalonReplacement,
+  StoredSalonInfo,
+} from './lens-types.js';
 
 /** Built once: constructing a zod schema per query showed up in search latency. */
 const QUERY_SCHEMA = z.string().trim().min(1, 'expected a non-empty query');
-
-export interface AddSummary {
-  /** Salons new to the store. */
-  added: number;
-  /** Salons whose content changed: their items were replaced. */
-  updated: number;
-  /** Salons already stored with the same content: skipped, not embedded. */
-  unchanged: number;
-  /** Stored items that no longer exist after the call. */
-  removedItems: number;
-  /** Items embedded and inserted by the call. */
-  embeddedItems: number;
-  /** Documents left out because they were invalid (only with `skipInvalid`). */
-  skipped: Array<{ file: string; message: string }>;
-  /**
-   * Content the reading left out or found odd (unknown headings, chatter, leaked
-   * instructions, a tool report passed as a document...), one entry per line or file.
-   */
-  warnings: ContentWarning[];
-  /**
-   * Stored salons this call replaced by one from another source file or with
-   * another title (present only when there are some): the same id claimed by a
-   * different document, or the same document stored under a new id. Shown as
-   * warnings by the CLI, so two salons never replace each other silently.
-   */
-  replaced?: SalonReplacement[];
-}
-
-export interface SalonReplacement {
-  /** The id stored now. */
-  id: string;
-  /** The replaced salon's id (differs from `id` when the same source file got a new id). */
-  previousId: string;
-  previous: { title: string; source: string };
-  now: { title: string; source: string };
-}
-
-export interface LensInfo extends Omit<StorageInfo, 'location'> {
-  /** Folder or database URL (without password). */
-  dir: string;
-  readOnly: boolean;
-}
-
-export interface RecallReport {
-  /**
-   * Mean over queries of the share of ANN top-k hits scoring at least the exact k-th
-   * score (the ann-benchmarks definition). Unlike |ANN ∩ exact| / k it does not punish
-   * a different pick among equal scores: in a 200k-item store of generated text, 167
-   * of 200 queries had ties at the k-th place and the set overlap read 0.46 while
-   * every ANN hit was as close as the exact ones.
-   */
-  recall: number;
-  k: number;
-  ef: number;
-  queries: number;
-}
-
-export interface LensSnapshot {
-  salons: SalonRef[];
-  /** Salon order, then document order. */
-  items: Item[];
-  /** `vectors[i]` belongs to `items[i]`; copies, safe to keep. */
-  vectors: Float32Array[];
-}
-
-export type StoredSalonInfo = StoredSalon;
 
 /** A hit before it becomes a SearchHit: the ranking score and the plain cosine. */
 interface RankedItem extends ScoredItem {
@@ -166,6 +92,8 @@ export class Lens {
 
   /** The store's vector dimension. */
   readonly #dim: number;
+  /** Embedded and given vectors, checked and normalised (lens-embed.ts). */
+  readonly #vectors: LensVectors;
 
   private constructor(
     storage: LensStorage,
@@ -173,6 +101,7 @@ export class Lens {
   ) {
     this.#storage = storage;
     this.#dim = storage.info().embedder.dim;
+    this.#vectors = new LensVectors(embedder, this.#dim);
   }
 
   /** @internal use createLens / openLens */
@@ -212,7 +141,7 @@ export class Lens {
       const o = parseOptions(AddSalonsOptionsSchema, options, 'addSalons options');
       const progress = o.onProgress ?? (() => {});
       throwIfAborted(o.signal, 'addSalons');
-      const { salons, skipped, warnings } = await this.#readInput(input, o, progress);
+      const { salons, skipped, warnings } = await readSalonInput(input, o, progress);
       if (o.strict) assertNoWarnings(warnings);
       throwIfAborted(o.signal, 'addSalons');
 
@@ -226,32 +155,8 @@ export class Lens {
         warnings,
       };
       await this.#storage.refresh();
-      const stored = new Map(this.#storage.salons().map((s) => [s.id, s]));
-      const incoming = new Set(salons.map((s) => s.id));
-      const changed: Array<{ salon: Salon; contentHash: string }> = [];
-      const replaced: SalonReplacement[] = [];
-      const remove: string[] = [];
-      for (const salon of salons) {
-        const contentHash = salonContentHash(salon);
-        const before = stored.get(salon.id);
-        if (before?.contentHash === contentHash) summary.unchanged++;
-        else {
-          if (before) summary.updated++;
-          else summary.added++;
-          changed.push({ salon, contentHash });
-          if (before && (before.source !== salon.source || before.title !== salon.title)) {
-            replaced.push(replacement(before, salon));
-          }
-        }
-        // The same file stored under another id (its header was edited, or the id
-        // scheme for headerless files changed): one document is one salon.
-        for (const old of stored.values()) {
-          if (old.source === salon.source && old.id !== salon.id && !incoming.has(old.id)) {
-            remove.push(old.id);
-            replaced.push(replacement(old, salon));
-          }
-        }
-      }
+      const { changed, remove, replaced, counts } = planAdd(this.#storage.salons(), salons);
+      Object.assign(summary, counts);
       if (replaced.length > 0) summary.replaced = replaced;
       if (changed.length === 0 && remove.length === 0) return summary;
 
@@ -264,11 +169,11 @@ export class Lens {
           const onProgress = (p: { done: number }) =>
             progress({ stage: 'embed', done: offset + p.done, total });
           const texts = items.map((item) => item.text);
-          if (!vectorOf) return this.#embed(texts, o.signal, onProgress);
-          const given = items.map((item) => this.#givenVector(vectorOf, item));
+          if (!vectorOf) return this.#vectors.embed(texts, o.signal, onProgress);
+          const given = items.map((item) => this.#vectors.given(vectorOf, item));
           const missing = given.flatMap((v, i) => (v ? [] : [i]));
           if (missing.length === 0) return given as Float32Array[];
-          const embedded = await this.#embed(
+          const embedded = await this.#vectors.embed(
             missing.map((i) => texts[i] as string),
             o.signal,
             onProgress,
@@ -332,7 +237,7 @@ export class Lens {
     if (mode === 'lexical') {
       return this.#hits(await this.#storage.lexical(query, k, filter), 'bm25');
     }
-    const [q] = await this.#embed([query]);
+    const [q] = await this.#vectors.embed([query]);
     if (!q) return [];
     const method = exact ? 'exact' : 'auto';
     // A query is not stored: its own r comes from the nearest hits we fetch anyway.
@@ -445,7 +350,7 @@ export class Lens {
     const contrast =
       o.scoring === 'contrastive'
         ? {
-            embed: (texts: string[]) => this.#embed(texts),
+            embed: (texts: string[]) => this.#vectors.embed(texts),
             radiusCap: cap,
             maxQuestions: o.contrastMaxQuestions,
           }
@@ -470,38 +375,7 @@ export class Lens {
   async #recallCheck(options: RecallCheckOptions): Promise<RecallReport> {
     this.#assertOpen();
     const o = parseOptions(RecallCheckOptionsSchema, options, 'recallCheck options');
-    const all = await this.#storage.rows();
-    const n = all.length;
-    // The ef queries use (grown with the store past 100k items), not the stored one.
-    const ef = o.ef ?? this.#storage.ef;
-    if (n < 2) return { recall: 1, k: o.k, ef, queries: 0 };
-    const queries = Math.min(o.sample, n);
-    const k = Math.min(o.k, n - 1);
-    let total = 0;
-    for (let i = 0; i < queries; i++) {
-      // Evenly spread, deterministic sample.
-      const { item, vector } = all[Math.floor((i * n) / queries)] as (typeof all)[number];
-      const exact = await nearest(this.#storage, {
-        vector,
-        k,
-        method: 'exact',
-        filter: { excludeItems: [item.id] },
-      });
-      const kth = (exact.at(-1) as ScoredItem).score;
-      const ann = (await nearest(this.#storage, { vector, k: k + 1, method: 'index', ef }))
-        .filter((h) => h.item.id !== item.id)
-        .slice(0, k);
-      // Re-scored like the exact list (the index's own scores may differ in the last
-      // bits), so ties at the k-th place compare exactly.
-      const scores = await this.#storage.scores(
-        vector,
-        ann.map((h) => h.item.id),
-      );
-      let found = 0;
-      for (const score of scores) if (score >= kth) found++;
-      total += found / exact.length;
-    }
-    return { recall: total / queries, k, ef, queries };
+    return recallCheck(this.#storage, o);
   }
 
   /** Query-time ef for this lens (not saved): higher = better recall, slower queries. */
@@ -614,95 +488,6 @@ export class Lens {
     });
     this.#queue = run.catch(() => undefined);
     return run;
-  }
-
-  /** Salons from paths (progress counts documents) or validated parsed salons. */
-  async #readInput(
-    input: readonly string[] | readonly Salon[],
-    options: {
-      maxBytes?: number;
-      skipInvalid: boolean;
-      headingAliases?: Record<string, Section>;
-    },
-    progress: (p: LensProgress) => void,
-  ): Promise<Pick<AddSummary, 'skipped' | 'warnings'> & { salons: Salon[] }> {
-    if (!Array.isArray(input)) {
-      throw new SalonLensError(
-        'INVALID_OPTIONS',
-        'addSalons: expected an array of paths or of parsed salons',
-      );
-    }
-    if (input.length === 0) return { salons: [], skipped: [], warnings: [] };
-    if (input.every((x) => typeof x === 'string')) {
-      const { maxBytes, skipInvalid, headingAliases } = options;
-      const loaded = await loadSalons(input as string[], {
-        maxBytes,
-        skipInvalid,
-        onProgress: progress,
-        ...(headingAliases ? { headingAliases } : {}),
-      });
-      const warnings = contentWarnings(loaded.salons, loaded.warnings);
-      return { salons: loaded.salons, skipped: loaded.skipped, warnings };
-    }
-    const salons = parseOptions(z.array(SalonSchema), input, 'addSalons salons');
-    progress({ stage: 'parse', done: salons.length, total: salons.length });
-    const seen = new Map<string, Salon>();
-    for (const salon of salons) {
-      const other = seen.get(salon.id);
-      if (other && salonContentHash(other) !== salonContentHash(salon)) {
-        throw new SalonLensError(
-          'DUPLICATE_SALON',
-          `Two different salons share the id "${salon.id}" (${other.source} and ${salon.source}).`,
-          { details: { id: salon.id, sources: [other.source, salon.source] } },
-        );
-      }
-      seen.set(salon.id, salon);
-    }
-    const sorted = [...seen.values()].sort(compareSalons);
-    return { salons: sorted, skipped: [], warnings: contentWarnings(sorted) };
-  }
-
-  async #embed(
-    texts: string[],
-    signal?: AbortSignal,
-    progress?: (p: LensProgress) => void,
-  ): Promise<Float32Array[]> {
-    const vectors = await this.embedder.embed(texts, {
-      signal,
-      onProgress: progress
-        ? (p) => progress({ stage: 'embed', done: p.done, total: p.total })
-        : undefined,
-    });
-    const dim = this.#dim;
-    if (vectors.length !== texts.length || vectors.some((v) => v.length !== dim)) {
-      throw new SalonLensError(
-        'EMBED_FAILED',
-        `Embedder ${this.embedder.id} returned ${vectors.length} vectors of dim ${vectors[0]?.length} for ${texts.length} texts; expected dim ${dim}.`,
-      );
-    }
-    return vectors.map((v) =>
-      unitVector(
-        v,
-        dim,
-        () =>
-          new SalonLensError('EMBED_FAILED', 'The embedder returned a zero or non-finite vector.'),
-      ),
-    );
-  }
-
-  /** A caller's precomputed vector for `item`, checked and normalised; undefined: embed it. */
-  #givenVector(
-    vectorOf: (item: Item) => ArrayLike<number> | undefined,
-    item: Item | undefined,
-  ): Float32Array | undefined {
-    if (!item) return undefined;
-    const v = vectorOf(item);
-    if (v === undefined) return undefined;
-    return unitVector(v, this.#dim, (problem) => {
-      return new SalonLensError('INVALID_OPTIONS', `addSalons vectorOf(${item.id}): ${problem}`, {
-        details: { itemId: item.id, dim: this.#dim },
-      });
-    });
   }
 
   /**
@@ -850,60 +635,4 @@ function duplicateRadius(sameQuestionCosine: number): number {
 /** Hits fetched by cosine before CSLS re-ranks them (a hit further down can overtake). */
 function rerankDepth(k: number, scoring: Scoring): number {
   return scoring === 'csls' ? Math.max(2 * k, k + LENS_DEFAULTS.cslsExtra) : k;
-}
-
-/**
- * Create an empty store at `location`: a folder (created if missing) or a
- * `postgres://` URL (its schema created if missing). An existing store is an
- * error (STORE_EXISTS) unless `force`, which replaces it; files or tables that are
- * not the store's are never touched.
- */
-export async function createLens(location: string, options: CreateLensOptions): Promise<Lens> {
-  const { schema, ...rest } = options;
-  const address = parseStoreAddress(location, { schema });
-  const storage = await (await backendFor(address)).create(address, rest);
-  return Lens._make(storage, options.embedder);
-}
-
-/**
- * Open an existing store (folder or `postgres://` URL). Folder writers take the
- * folder's lock (STORE_LOCKED if another process holds it); `readOnly` lenses do
- * not, and read one consistent generation even while a writer saves. Postgres
- * stores take no lock until a write, which waits for other writers' transactions.
- */
-export async function openLens(location: string, options: OpenLensOptions): Promise<Lens> {
-  const { schema, ...rest } = options;
-  const address = parseStoreAddress(location, { schema });
-  const storage = await (await backendFor(address)).open(address, rest);
-  return Lens._make(storage, options.embedder);
-}
-
-/**
- * Check a store without an embedder: a folder's manifest and every file (sizes,
- * sha256, consistency), or a Postgres schema's version, row counts and index.
- */
-export async function verifyLens(
-  location: string,
-  options: { schema?: string } = {},
-): Promise<VerifyReport> {
-  const address = parseStoreAddress(location, options);
-  return (await backendFor(address)).verify(address);
-}
-
-/** Whether a store exists at `location` (folder or Postgres URL). */
-export async function lensExists(
-  location: string,
-  options: { schema?: string } = {},
-): Promise<boolean> {
-  const address = parseStoreAddress(location, options);
-  return (await backendFor(address)).probe(address);
-}
-
-/** The id of the embedder a store was built with. */
-export async function storedEmbedderId(
-  location: string,
-  options: { schema?: string } = {},
-): Promise<string> {
-  const address = parseStoreAddress(location, options);
-  return (await backendFor(address)).embedderId(address);
 }
