@@ -18,8 +18,8 @@ import type { VerifyReport } from './storage/seam.js';
  */
 export async function createLens(location: string, options: CreateLensOptions): Promise<Lens> {
   const { schema, ...rest } = options;
-  const address = parseStoreAddress(location, { schema });
-  const storage = await (await backendFor(address)).create(address, rest);
+  const { backend, address } = await located(location, { schema });
+  const storage = await backend.create(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
@@ -31,8 +31,8 @@ export async function createLens(location: string, options: CreateLensOptions): 
  */
 export async function openLens(location: string, options: OpenLensOptions): Promise<Lens> {
   const { schema, ...rest } = options;
-  const address = parseStoreAddress(location, { schema });
-  const storage = await (await backendFor(address)).open(address, rest);
+  const { backend, address } = await located(location, { schema });
+  const storage = await backend.open(address, rest);
   return Lens._make(storage, options.embedder);
 }
 
@@ -44,8 +44,8 @@ export async function verifyLens(
   location: string,
   options: { schema?: string } = {},
 ): Promise<VerifyReport> {
-  const address = parseStoreAddress(location, options);
-  return (await backendFor(address)).verify(address);
+  const { backend, address } = await located(location, options);
+  return backend.verify(address);
 }
 
 /** Whether a store exists at `location` (folder or Postgres URL). */
@@ -53,8 +53,8 @@ export async function lensExists(
   location: string,
   options: { schema?: string } = {},
 ): Promise<boolean> {
-  const address = parseStoreAddress(location, options);
-  return (await backendFor(address)).probe(address);
+  const { backend, address } = await located(location, options);
+  return backend.probe(address);
 }
 
 /** The id of the embedder a store was built with. */
@@ -62,6 +62,12 @@ export async function storedEmbedderId(
   location: string,
   options: { schema?: string } = {},
 ): Promise<string> {
+  const { backend, address } = await located(location, options);
+  return backend.embedderId(address);
+}
+
+/** The parsed address of `location` and the backend of its kind. */
+async function located(location: string, options: { schema?: string }) {
   const address = parseStoreAddress(location, options);
-  return (await backendFor(address)).embedderId(address);
+  return { address, backend: await backendFor(address) };
 }

@@ -53,27 +53,6 @@ interface Subset {
   packed?: { labels: Int32Array; rows: Float32Array };
 }
 
-interface Scored {
-  pos: number;
-  score: number;
-}
-
-/**
- * Items passing the salon/section/date part of a filter, counted per salon, so a
- * query that also leaves out a salon or an item knows its candidate count without
- * a pass over the whole store (similarQuestions runs one per question).
- */
-interface Subset {
-  /** undefined: every item. */
-  keep: ((pos: number) => boolean) | undefined;
-  /** Positions passing `keep` in order; undefined when every item passes. */
-  positions: number[] | undefined;
-  count: number;
-  perSalon: Map<string, number>;
-  /** Labels of `positions`, ascending, and their rows in that order (see #packed). */
-  packed?: { labels: Int32Array; rows: Float32Array };
-}
-
 /** A whole filter compiled (#refine). */
 interface Refined {
   keep: ((pos: number) => boolean) | undefined;
