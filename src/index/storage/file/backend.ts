@@ -4,7 +4,7 @@ import type { StoreAddress } from '../address.js';
 import type { StoreBackend } from '../registry.js';
 import { createFileStore, openFileStore } from './file-open.js';
 import { readManifest } from './manifest.js';
-import { verifyStore } from './store-files.js';
+import { verifyStore } from './file-verify.js';
 
 export const fileBackend: StoreBackend<Extract<StoreAddress, { kind: 'folder' }>> = {
   create: (address, options) => createFileStore(address.dir, options),

@@ -34,8 +34,8 @@ import {
   recordedSources,
   removeUnreferenced,
   type StoreData,
-  saveGeneration,
 } from './store-files.js';
+import { saveGeneration } from './file-save.js';
 import { VectorRows } from './vector-rows.js';
 
 const { HierarchicalNSW } = hnswlib;

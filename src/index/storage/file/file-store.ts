@@ -35,10 +35,10 @@ import {
   loadGeneration,
   removeUnreferenced,
   type StoreData,
-  saveGeneration,
   saveMode,
 } from './store-files.js';
 import { FileQuery } from './file-query.js';
+import { saveGeneration } from './file-save.js';
 
 /** Points inserted between yields to the event loop (progress, abort). */
 const INDEX_BATCH = 256;

@@ -15,7 +15,12 @@ import { z } from 'zod';
 import { SalonLensError } from '../../../errors.js';
 import { sha256 } from '../../../util/hash.js';
 import { shellCommand } from '../../../util/shell-quote.js';
-import { type FileProblem, HnswParamsSchema, type StoredSalon, StoredSalonSchema } from '../seam.js';
+import {
+  type FileProblem,
+  HnswParamsSchema,
+  type StoredSalon,
+  StoredSalonSchema,
+} from '../seam.js';
 
 /** Seam types the folder format stores (defined with the seam, seam.ts). */
 export {
@@ -48,7 +53,6 @@ const FileEntrySchema = z.object({
   bytes: z.number().int().nonnegative(),
 });
 export type FileEntry = z.infer<typeof FileEntrySchema>;
-
 
 /** Items and vectors appended by one write: labels `firstLabel` .. `firstLabel + labelCount - 1`. */
 export const SegmentSchema = z.object({
