@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
-import { assertNoWarnings, type Item, type Salon } from '../parse/index.js';
+import { assertNoWarnings, type Salon } from '../parse/index.js';
 import { unitVector } from '../util/vector.js';
 import { csls, queryRadius, type Scoring } from './csls/hubness.js';
 import { LensStatistics } from './csls/lens-statistics.js';
@@ -52,6 +52,7 @@ import {
 import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js';
 import type { SearchHit, SimilarQuestionGroup } from './schema.js';
 import { fusedRanking } from './search/fused-search.js';
+import { hybridRanking, type RankedItem } from './search/hybrid.js';
 import { nearest } from './search/planner.js';
 import { recallCheck } from './search/recall-check.js';
 import { type SectionCentres, sectionCentres } from './search/section-centres.js';
@@ -73,11 +74,6 @@ export type {
 
 /** Built once: constructing a zod schema per query showed up in search latency. */
 const QUERY_SCHEMA = z.string().trim().min(1, 'expected a non-empty query');
-
-/** A hit before it becomes a SearchHit: the ranking score and the plain cosine. */
-interface RankedItem extends ScoredItem {
-  cosine?: number;
-}
 
 export class Lens {
   readonly #storage: LensStorage;
@@ -251,7 +247,7 @@ export class Lens {
     if (mode === 'fused') {
       return this.#hits(await this.#fused(query, q, k, filter, scoring, method), 'fused');
     }
-    return this.#hits(await this.#hybrid(query, q, k, filter, vectorHits), 'rrf');
+    return this.#hits(await hybridRanking(this.#storage, query, q, k, filter, vectorHits), 'rrf');
   }
 
   /**
@@ -488,39 +484,6 @@ export class Lens {
     });
     this.#queue = run.catch(() => undefined);
     return run;
-  }
-
-  /**
-   * Reciprocal rank fusion of the vector list (ranked by the scoring) and the
-   * lexical list. The reported score is the fused one (Σ 1/(rrfK + rank)), so
-   * scores fall in rank order; `cosine` stays the plain cosine.
-   */
-  async #hybrid(
-    query: string,
-    q: Float32Array,
-    k: number,
-    filter: StorageFilter,
-    nearest: (depth: number) => Promise<RankedItem[]>,
-  ): Promise<RankedItem[]> {
-    const depth = Math.max(50, k * LENS_DEFAULTS.hybridDepth);
-    const [vector, lexical] = await Promise.all([
-      nearest(depth),
-      this.#storage.lexical(query, depth, filter),
-    ]);
-    const fused = new Map<string, { item: Item; score: number }>();
-    for (const list of [vector, lexical]) {
-      for (const [rank, h] of list.entries()) {
-        const entry = fused.get(h.item.id) ?? { item: h.item, score: 0 };
-        entry.score += 1 / (LENS_DEFAULTS.rrfK + rank + 1);
-        fused.set(h.item.id, entry);
-      }
-    }
-    const top = [...fused.values()].sort(compareScored).slice(0, k);
-    const cosines = await this.#storage.scores(
-      q,
-      top.map((h) => h.item.id),
-    );
-    return top.map((h, i) => ({ item: h.item, score: h.score, cosine: cosines[i] as number }));
   }
 
   /**

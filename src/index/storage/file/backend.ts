@@ -3,8 +3,8 @@ import { SalonLensError } from '../../../errors.js';
 import type { StoreAddress } from '../address.js';
 import type { StoreBackend } from '../registry.js';
 import { createFileStore, openFileStore } from './file-open.js';
-import { readManifest } from './manifest.js';
 import { verifyStore } from './file-verify.js';
+import { readManifest } from './manifest.js';
 
 export const fileBackend: StoreBackend<Extract<StoreAddress, { kind: 'folder' }>> = {
   create: (address, options) => createFileStore(address.dir, options),

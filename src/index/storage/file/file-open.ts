@@ -16,6 +16,7 @@ import {
   OpenLensOptionsSchema,
 } from '../../options.js';
 import { embedderMismatch, type StoredSalon } from '../seam.js';
+import { saveGeneration } from './file-save.js';
 import { FileStore } from './file-store.js';
 import { acquireWriteLock } from './lock.js';
 import {
@@ -35,7 +36,6 @@ import {
   removeUnreferenced,
   type StoreData,
 } from './store-files.js';
-import { saveGeneration } from './file-save.js';
 import { VectorRows } from './vector-rows.js';
 
 const { HierarchicalNSW } = hnswlib;

@@ -15,21 +15,23 @@
 import { throwIfAborted } from '../../../errors.js';
 import { compareSalons, type Item, type Salon } from '../../../parse/index.js';
 import { toArray } from '../../../util/vector.js';
+import { effectiveEf, type LensProgress } from '../../options.js';
+import type {
+  ExactQuery,
+  GraphQuery,
+  LensStorage,
+  ScoredItem,
+  StorageFilter,
+  StorageInfo,
+  StoredRow,
+  WriteOptions,
+  WriteTransaction,
+} from '../seam.js';
+import { FileQuery } from './file-query.js';
+import { saveGeneration } from './file-save.js';
 import type { WriteLock } from './lock.js';
 import type { StoredSalon, StoreFileKind } from './manifest.js';
-import { effectiveEf, type LensProgress } from '../../options.js';
 import { stateJson } from './state-patch.js';
-import {
-  type ExactQuery,
-  type GraphQuery,
-  type LensStorage,
-  type WriteOptions,
-  type WriteTransaction,
-  type ScoredItem,
-  type StorageFilter,
-  type StorageInfo,
-  type StoredRow,
-} from '../seam.js';
 import {
   highestGeneration,
   loadGeneration,
@@ -37,8 +39,6 @@ import {
   type StoreData,
   saveMode,
 } from './store-files.js';
-import { FileQuery } from './file-query.js';
-import { saveGeneration } from './file-save.js';
 
 /** Points inserted between yields to the event loop (progress, abort). */
 const INDEX_BATCH = 256;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SalonLensError } from '../../../errors.js';
 import { shellCommand } from '../../../util/shell-quote.js';
 import { faultPoint } from '../fault-points.js';
+import type { VerifyReport } from '../seam.js';
 import {
   type FileProblem,
   generationOf,
@@ -20,7 +21,6 @@ import {
   salonCountOf,
   sourceFoldersOf,
 } from './manifest.js';
-import type { VerifyReport } from '../seam.js';
 
 import { loadFiles, MissingFile, OPEN_RETRIES, recordedSources } from './store-files.js';
 

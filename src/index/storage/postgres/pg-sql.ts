@@ -6,8 +6,8 @@
 import type pg from 'pg';
 import { SalonLensError } from '../../../errors.js';
 import { compareSalons, type Item, type Salon } from '../../../parse/index.js';
-import { tokenize } from '../../search/bm25.js';
 import { LENS_DEFAULTS } from '../../options.js';
+import { tokenize } from '../../search/bm25.js';
 import type { StoreAddress } from '../address.js';
 import type { HnswParams, StorageFilter, StoredSalon } from '../seam.js';
 import { vectorLiteral } from './pg-queries.js';
@@ -286,4 +286,13 @@ export async function documentFrequencies(
     [terms],
   );
   return new Map(df.rows.map((row) => [row.t, Number(row.n)]));
+}
+
+/** One state row (JSON text), inserted or replaced. */
+export async function upsertState(client: pg.Client, key: string, json: string): Promise<void> {
+  await client.query(
+    `INSERT INTO state (key, value) VALUES ($1, $2::jsonb)
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    [key, json],
+  );
 }

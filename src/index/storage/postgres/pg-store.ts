@@ -15,9 +15,9 @@
 import type pg from 'pg';
 import { throwIfAborted } from '../../../errors.js';
 import type { Item } from '../../../parse/index.js';
-import { bm25Score, type Bm25Stats, tokenize } from '../../search/bm25.js';
-import { stateJson } from '../file/state-patch.js';
+import { type Bm25Stats, bm25Score, tokenize } from '../../search/bm25.js';
 import { faultPoint } from '../fault-points.js';
+import { stateJson } from '../file/state-patch.js';
 import {
   compareScored,
   dot,
@@ -36,22 +36,23 @@ import { connectStore as connect, waitForWriteLock } from './pg-connect.js';
 import { runIndexSearch, vectorFromBinary, vectorLiteral, vectorQuerySql } from './pg-queries.js';
 import { swapStaging } from './pg-schema.js';
 import {
+  documentFrequencies,
   fromOf,
   ITEM_COLUMNS,
   type ItemRow,
   insertItems,
+  insertSalons,
   itemOf,
+  lexicalCandidates,
   type Meta,
+  nextGeneration,
   type PgAddress,
   parseVector,
   quoteIdent,
-  documentFrequencies,
-  insertSalons,
-  lexicalCandidates,
-  nextGeneration,
   readSalons,
   STORE_TABLES,
   totalTermCount,
+  upsertState,
   usePath,
   whereOf,
 } from './pg-sql.js';
@@ -406,7 +407,7 @@ export class PgStore implements LensStorage {
       },
       setState: async (key, value) => {
         if (key === STATISTICS_KEY) faultPoint('pg: statistics computed');
-        afterCommit.push(await this.#writeDerived(client, base.generation, { [key]: value }));
+        afterCommit.push(await this.#writeState(client, base.generation, key, value));
       },
       commit: async () => {
         throwIfAborted(signal, 'save');
@@ -431,37 +432,23 @@ export class PgStore implements LensStorage {
   }
 
   /**
-   * Derived state into the write's transaction: the statistics into their table
+   * A state value into the write's transaction: the statistics into their table
    * (changed blocks only), anything else as a JSON row. Returns what to do once the
    * transaction commits.
    */
-  async #writeDerived(
+  async #writeState(
     client: pg.Client,
     generation: number,
-    derived: Record<string, unknown>,
+    key: string,
+    value: unknown,
   ): Promise<() => void> {
-    const done: Array<() => void> = [];
-    for (const [key, value] of Object.entries(derived)) {
-      if (key === STATISTICS_KEY && isStatisticsValue(value)) {
-        const { commit } = await writeStatistics(
-          client,
-          quoteIdent(this.#staging ?? this.#address.schema),
-          this.#statistics,
-          { base: generation, next: generation + 1 },
-          value,
-        );
-        done.push(commit);
-      } else {
-        await client.query(
-          `INSERT INTO state (key, value) VALUES ($1, $2::jsonb)
-           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-          [key, stateJson(value)],
-        );
-      }
+    if (key !== STATISTICS_KEY || !isStatisticsValue(value)) {
+      await upsertState(client, key, stateJson(value));
+      return () => {};
     }
-    return () => {
-      for (const commit of done) commit();
-    };
+    const schema = quoteIdent(this.#staging ?? this.#address.schema);
+    const generations = { base: generation, next: generation + 1 };
+    return (await writeStatistics(client, schema, this.#statistics, generations, value)).commit;
   }
 
   async readState(key: string): Promise<unknown> {
