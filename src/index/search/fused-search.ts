@@ -29,10 +29,12 @@
  *   const ranked = await fusedRanking({ q, k, pool, lexical, alpha, radius, centres, rows, scores });
  *
  * Cost (bench:ann's salon-lens-text engine): beyond the graph walk for the CSLS depth,
- * each query reads the best FEEDBACK_HITS rows and one row per candidate for the
- * second pass (the lens keeps no vector copy in memory: vector-rows.ts); everything
- * else works on small typed arrays indexed by candidate, each item's radius looked up
- * once, and only the k hits returned become objects.
+ * each query reads the best FEEDBACK_HITS rows and takes one dot product per candidate
+ * for the second pass (rows come from memory in a store whose vectors fit
+ * RESIDENT_BYTES, else from the file: vector-rows.ts); everything else works on small
+ * typed arrays indexed by candidate, each item's radius looked up once, and only the k
+ * hits returned become objects. The walk itself is the floor: at the 2k depth it costs
+ * more than raw hnswlib needs for the same recall of its own answers.
  */
 import type { Item, Section } from '../../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../../util/csls.js';
