@@ -451,11 +451,15 @@ export class SalonLens {
     const rendered: ReportResult['rendered'] = {};
     for (const format of opts.formats) rendered[format] = renderers[format](data);
     const files = opts.outDir
-      ? await writeReport(data, {
-          outDir: opts.outDir,
-          formats: opts.formats,
-          overwrite: opts.overwrite ?? false,
-        })
+      ? await writeReport(
+          data,
+          {
+            outDir: opts.outDir,
+            formats: opts.formats,
+            overwrite: opts.overwrite ?? false,
+          },
+          rendered,
+        )
       : {};
     progress?.({ stage: 'report', done: 1, total: 1 });
     return { data, files, rendered };

@@ -253,7 +253,7 @@ function heatmap(view: ReportView): SafeHtml {
       const { background, text } = heatColour(count, view.maxCell);
       return html`<td class="cell" style="background:${background};color:${text}" title="${plural(count, 'item')} of theme ${t.number} in ${columnLabels[i] ?? ''}">${count}</td>`;
     });
-    return html`<tr data-theme="${t.theme.id}"><th scope="row"><a href="#theme-${t.theme.id}">${keySvg(t.style.shape, t.style.colour)} ${t.number}. ${t.theme.label}</a>${kindBadge(t.theme.kind)}</th>${cells}<td class="num">${t.theme.size}</td></tr>`;
+    return html`<tr data-theme="${t.theme.id}"><th scope="row"><a href="#theme-${t.theme.id}" title="${t.number}. ${t.theme.label}">${keySvg(t.style.shape, t.style.colour)} ${t.number}. ${t.theme.label}</a>${kindBadge(t.theme.kind)}</th>${cells}<td class="num">${t.theme.size}</td></tr>`;
   });
   const keys = periods ? [] : view.salons.map((s) => html`<li><b>${s.key}</b> ${s.label}</li>`);
   const unit = periods ? 'period' : 'salon';

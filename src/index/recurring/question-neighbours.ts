@@ -4,16 +4,25 @@
  * (same cosines, bit for bit; ties by item id), at half the dot products, since
  * cos(a, b) is computed once for both ends. On the 300-salon archive (3,914
  * wordings) the per-wording store queries took 30 s of CPU in the folder store's
- * exact scan; this takes a few seconds. Past `MAX_SCANNED_QUESTIONS` the
- * quadratic scan loses to the store's graph search and is not used.
+ * exact scan; a plain pairwise scan took ~13 s; this tiled one takes ~2 s. Past
+ * `MAX_SCANNED_QUESTIONS` the quadratic scan loses to the store's graph search and
+ * is not used.
  *
  *   const lists = nearestQuestions(rows, wordings, 20, true);
  *   // lists[w]: up to 20 { row, cosine }, best first, none of w's own occurrences
  */
+
+import type { StoredRow } from '../storage/seam.js';
 import type { QuestionWordings } from './question-wordings.js';
-import { dot, type StoredRow } from '../storage/seam.js';
 
 export const MAX_SCANNED_QUESTIONS = 6000;
+
+/**
+ * Rows per tile: a tile's rows stay in cache while every later row streams past
+ * once, and four of them share each load of the passing row (four independent sums
+ * instead of one long chain of additions).
+ */
+const TILE = 16;
 
 export interface QuestionHit {
   /** Index into the rows given. */
@@ -38,30 +47,88 @@ export function nearestQuestions(
   });
   const ids = rows.map((r) => r.item.id);
   const salons = rows.map((r) => r.item.salonId);
-  const better = (a: QuestionHit, b: QuestionHit): boolean =>
-    a.cosine > b.cosine ||
-    (a.cosine === b.cosine && (ids[a.row] as string) < (ids[b.row] as string));
+  const better = (cosine: number, row: number, than: QuestionHit): boolean =>
+    cosine > than.cosine ||
+    (cosine === than.cosine && (ids[row] as string) < (ids[than.row] as string));
   const lists: QuestionHit[][] = wordings.members.map(() => []);
-  const offer = (w: number, hit: QuestionHit): void => {
+  const offer = (w: number, row: number, cosine: number): void => {
     const top = lists[w] as QuestionHit[];
-    if (top.length === k && !better(hit, top[k - 1] as QuestionHit)) return;
+    if (top.length === k && !better(cosine, row, top[k - 1] as QuestionHit)) return;
     let i = top.length;
-    while (i > 0 && better(hit, top[i - 1] as QuestionHit)) i--;
-    top.splice(i, 0, hit);
+    while (i > 0 && better(cosine, row, top[i - 1] as QuestionHit)) i--;
+    top.splice(i, 0, { row, cosine });
     if (top.length > k) top.pop();
   };
   const passes = (w: number, rep: number, other: number): boolean =>
     wordings.wordingOf[other] !== w && !(crossSalonOnly && salons[other] === salons[rep]);
-  for (let a = 0; a < n; a++) {
-    const va = (rows[a] as StoredRow).vector;
+  // Each pair once, from both ends; a lists only depends on which pairs it is offered
+  // (ranked by cosine, then id), never on the order they come in.
+  const pair = (a: number, b: number, cosine: number): void => {
     const wa = repOf[a] as number;
-    for (let b = a + 1; b < n; b++) {
-      const wb = repOf[b] as number;
-      if (wa < 0 && wb < 0) continue; // neither end is searched from
-      const cosine = dot(va, (rows[b] as StoredRow).vector);
-      if (wa >= 0 && passes(wa, a, b)) offer(wa, { row: b, cosine });
-      if (wb >= 0 && passes(wb, b, a)) offer(wb, { row: a, cosine });
+    const wb = repOf[b] as number;
+    if (wa >= 0 && passes(wa, a, b)) offer(wa, b, cosine);
+    if (wb >= 0 && passes(wb, b, a)) offer(wb, a, cosine);
+  };
+  const matrix = rowMatrix(rows);
+  const d = matrix.d;
+  const m = matrix.values;
+  const sums = new Float64Array(4);
+  for (let t0 = 0; t0 < n; t0 += TILE) {
+    const t1 = Math.min(n, t0 + TILE);
+    // Pairs inside the tile.
+    for (let a = t0; a < t1; a++) for (let b = a + 1; b < t1; b++) pair(a, b, dotRows(m, d, a, b));
+    // The tile against every later row, four tile rows at a time.
+    for (let b = t1; b < n; b++) {
+      let a = t0;
+      for (; a + 4 <= t1; a += 4) {
+        dotFour(m, d, a, b, sums);
+        for (let r = 0; r < 4; r++) pair(a + r, b, sums[r] as number);
+      }
+      for (; a < t1; a++) pair(a, b, dotRows(m, d, a, b));
     }
   }
   return lists;
+}
+
+/** The rows' vectors in one row-major block (rows are read many times: keep them together). */
+function rowMatrix(rows: readonly StoredRow[]): { values: Float32Array; d: number } {
+  const d = rows[0]?.vector.length ?? 0;
+  const values = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => {
+    values.set(r.vector, i * d);
+  });
+  return { values, d };
+}
+
+/** dot(row a, row b), summed in index order like `dot` in seam.ts (so the same bits). */
+function dotRows(m: Float32Array, d: number, a: number, b: number): number {
+  const oa = a * d;
+  const ob = b * d;
+  let s = 0;
+  for (let i = 0; i < d; i++) s += (m[oa + i] as number) * (m[ob + i] as number);
+  return s;
+}
+
+/** dot(row a + r, row b) for r = 0..3 into `out`, each summed in index order. */
+function dotFour(m: Float32Array, d: number, a: number, b: number, out: Float64Array): void {
+  const o0 = a * d;
+  const o1 = o0 + d;
+  const o2 = o1 + d;
+  const o3 = o2 + d;
+  const ob = b * d;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < d; i++) {
+    const x = m[ob + i] as number;
+    s0 += (m[o0 + i] as number) * x;
+    s1 += (m[o1 + i] as number) * x;
+    s2 += (m[o2 + i] as number) * x;
+    s3 += (m[o3 + i] as number) * x;
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
 }
