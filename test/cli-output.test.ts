@@ -65,6 +65,18 @@ describe('progress lines when stderr is not a terminal', () => {
   });
 });
 
+describe('progress rates', () => {
+  it('keeps a slow stage’s rate instead of rounding it to 0.0/s', () => {
+    const { stream, lines } = fakeStream(false);
+    let t = 0;
+    const progress = createProgress('report', { stream, now: () => t });
+    progress.update({ stage: 'themes', done: 0, total: 1 });
+    t = 30_000;
+    progress.update({ stage: 'themes', done: 1, total: 1 });
+    expect(lines.at(-1)).toBe('salon-lens report: themes 1/1, 0.03/s (30.0 s)\n');
+  });
+});
+
 describe('progress bar on a terminal', () => {
   it('draws one bar per stage with its count, rate and time left', () => {
     const { stream, lines } = fakeStream(true);

@@ -184,6 +184,8 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
+/** "120", "4.5", "0.03" (a slow stage's rate is not rounded to "0.0"). */
 function formatRate(perSecond: number): string {
-  return perSecond >= 10 ? String(Math.round(perSecond)) : perSecond.toFixed(1);
+  if (perSecond >= 10) return String(Math.round(perSecond));
+  return perSecond >= 1 ? perSecond.toFixed(1) : String(Number(perSecond.toPrecision(1)));
 }
