@@ -37,7 +37,8 @@ function rowsOf(texts: string[]): StoredRow[] {
 }
 
 describe('nearestQuestions', () => {
-  const texts = Array.from({ length: 40 }, (_, i) => `Question ${i % 17} here?`);
+  // 43 rows: the scan's tiles of 16 end in partial blocks of rows on both sides.
+  const texts = Array.from({ length: 43 }, (_, i) => `Question ${i % 17} here?`);
   const rows = rowsOf(texts);
   const wordings = questionWordings(texts);
 
