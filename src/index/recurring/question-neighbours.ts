@@ -39,6 +39,8 @@ export function nearestQuestions(
   wordings: QuestionWordings,
   k: number,
   crossSalonOnly: boolean,
+  /** Share of the scan done (0..1), after each tile: the first tiles hold the most pairs. */
+  onProgress?: (fraction: number) => void,
 ): QuestionHit[][] {
   const n = rows.length;
   const repOf = new Int32Array(n).fill(-1); // wording a row is the first occurrence of
@@ -77,8 +79,11 @@ export function nearestQuestions(
   const d = matrix.d;
   const m = matrix.values;
   const sums = new Float64Array(8);
+  const pairs = (n * (n - 1)) / 2;
   for (let t0 = 0; t0 < n; t0 += TILE) {
     const t1 = Math.min(n, t0 + TILE);
+    // Pairs with a row before t0 are done: all but the (n - t0)-row triangle.
+    onProgress?.(pairs === 0 ? 1 : 1 - ((n - t0) * (n - t0 - 1)) / 2 / pairs);
     // Pairs inside the tile.
     for (let a = t0; a < t1; a++) for (let b = a + 1; b < t1; b++) pair(a, b, dotRows(m, d, a, b));
     // The tile against every later row: four tile rows by two later rows at a time.
@@ -98,6 +103,7 @@ export function nearestQuestions(
       }
     }
   }
+  onProgress?.(1);
   return lists;
 }
 
