@@ -44,7 +44,7 @@ describe('progress lines when stderr is not a terminal', () => {
     ]);
   });
 
-  it('closes a stage whose last count was not printed, and is silent with quiet', () => {
+  it('closes a stage whose last count was not printed, keeps slow rates, and is silent with quiet', () => {
     const { stream, lines } = fakeStream(false);
     let t = 0;
     const progress = createProgress('report', { stream, now: () => t });
@@ -52,28 +52,20 @@ describe('progress lines when stderr is not a terminal', () => {
     t = 1000;
     progress.update({ stage: 'embed', done: 4, total: 10 });
     progress.update({ stage: 'themes', done: 0, total: 1 });
+    t = 31_000;
+    progress.update({ stage: 'themes', done: 1, total: 1 });
     expect(lines).toEqual([
       'salon-lens report: embed 0/10 items (0.0 s)\n',
       'salon-lens report: embed 4/10 items, 4.0/s (1.0 s)\n',
       'salon-lens report: themes 0/1 (1.0 s)\n',
+      // A slow stage keeps its rate rather than "0.0/s".
+      'salon-lens report: themes 1/1, 0.03/s (31.0 s)\n',
     ]);
     const quiet = fakeStream(false);
     const silent = createProgress('report', { stream: quiet.stream, quiet: true });
     silent.update({ stage: 'embed', done: 1, total: 2 });
     silent.stop();
     expect(quiet.lines).toEqual([]);
-  });
-});
-
-describe('progress rates', () => {
-  it('keeps a slow stage’s rate instead of rounding it to 0.0/s', () => {
-    const { stream, lines } = fakeStream(false);
-    let t = 0;
-    const progress = createProgress('report', { stream, now: () => t });
-    progress.update({ stage: 'themes', done: 0, total: 1 });
-    t = 30_000;
-    progress.update({ stage: 'themes', done: 1, total: 1 });
-    expect(lines.at(-1)).toBe('salon-lens report: themes 1/1, 0.03/s (30.0 s)\n');
   });
 });
 
