@@ -19,10 +19,12 @@
  * matrix per centre and took 10 of 12 s on 4,000 × 256-dim items at k = 60.
  */
 import { seededRandom } from '../util/random.js';
+import { averageLinkage, cutTree } from './average-linkage.js';
 import { canonical } from './kmeans-restarts.js';
 import type { ClusterProgress, ResolvedClusterOptions } from './options.js';
 import { silhouette } from './silhouette.js';
 import { cosineMatrix } from './vectors.js';
+import { wardLinkage } from './ward-linkage.js';
 
 /** Candidate ks scored at most, for k:'auto' above the linkage limit. */
 export const MAX_CANDIDATES = 6;
@@ -255,7 +257,7 @@ export function fitRestarts(
 export function clusterAtScale(
   space: readonly Float64Array[],
   candidates: readonly number[],
-  opts: Pick<ResolvedClusterOptions, 'seed' | 'restarts' | 'sampleSize'>,
+  opts: Pick<ResolvedClusterOptions, 'seed' | 'restarts' | 'sampleSize' | 'method'>,
   progress: (phase: ClusterProgress['phase'], done: number, total: number) => void,
   abortCheck: () => void,
 ): ScaleClustering {
@@ -263,12 +265,101 @@ export function clusterAtScale(
   const picked = sampleRows(n, Math.min(opts.sampleSize, n), opts.seed);
   const sample = picked.map((r) => space[r] as Float64Array);
   const s = sample.length;
-  const auto = candidates.length > 1;
-  // A fixed k is fitted as asked; 'auto' considers only ks the sample can score.
+  // A fixed k as large as the sample cannot come from a tree of the sample.
+  const method = opts.method;
+  const start =
+    method !== 'kmeans' && candidates.every((k) => k < s)
+      ? linkageOnSample(sample, candidates, method, progress, abortCheck)
+      : kmeansOnSample(space, sample, candidates, opts, progress, abortCheck);
+
+  abortCheck();
+  progress('kmeans', 0, 1);
+  const full = lloyd(space, start.centroids, FULL_ITERATIONS, abortCheck);
+  progress('kmeans', 1, 1);
+  return { labels: full.labels, k: start.k, curve: start.curve, sampleSize: s };
+}
+
+interface SampleStart {
+  k: number;
+  curve: Array<{ k: number; score: number }>;
+  /** Where the Lloyd passes over all items start. */
+  centroids: number[][];
+}
+
+/** The k:'auto' candidates a sample of `s` can score (a silhouette needs members). */
+function scorableKs(candidates: readonly number[], s: number): number[] {
+  if (candidates.length <= 1) return [...candidates];
   const cap = Math.max(2, Math.floor(s / MIN_PER_CLUSTER));
-  const ks = auto
-    ? spreadCandidates([...new Set(candidates.map((k) => Math.min(k, cap)))], MAX_CANDIDATES)
-    : [...candidates];
+  return [...new Set(candidates.map((k) => Math.min(k, cap)))];
+}
+
+/**
+ * Ward (or average linkage) on the sample, cut at every candidate k and scored by the
+ * sample's silhouette: one O(s²) tree serves all ks, so the whole band is scored, and
+ * the chosen cut's centroids start k-means on all items. Measured on the 12,000-item
+ * archive: choosing k this way took ~2 s where k-means restarts on the sample took 37 s.
+ */
+function linkageOnSample(
+  sample: readonly Float64Array[],
+  candidates: readonly number[],
+  method: 'ward' | 'average-linkage',
+  progress: (phase: ClusterProgress['phase'], done: number, total: number) => void,
+  abortCheck: () => void,
+): SampleStart {
+  const s = sample.length;
+  const ks = scorableKs(candidates, s);
+  const sims = cosineMatrix(sample);
+  abortCheck();
+  progress('linkage', 0, 1);
+  const tree =
+    method === 'ward'
+      ? wardLinkage(sims, s, { shouldStop: abortCheck })
+      : averageLinkage(sims, s, { stopAt: Math.min(...ks), shouldStop: abortCheck });
+  progress('linkage', 1, 1);
+  const curve: Array<{ k: number; score: number }> = [];
+  let best: { k: number; score: number; labels: number[] } | undefined;
+  ks.forEach((k, index) => {
+    abortCheck();
+    progress('select-k', index, ks.length);
+    const labels = cutTree(tree, k);
+    const score = ks.length > 1 ? silhouette(sims, s, labels) : 0;
+    curve.push({ k, score });
+    if (!best || score > best.score) best = { k, score, labels };
+  });
+  progress('select-k', ks.length, ks.length);
+  const chosen = best as { k: number; labels: number[] };
+  return { k: chosen.k, curve, centroids: meansOf(sample, chosen.labels, chosen.k) };
+}
+
+/** Plain (not normalised) mean of each label's rows: k-means centres. */
+function meansOf(rows: readonly Float64Array[], labels: readonly number[], k: number): number[][] {
+  const dim = rows[0]?.length ?? 0;
+  const sums = Array.from({ length: k }, () => new Float64Array(dim));
+  const counts = new Float64Array(k);
+  labels.forEach((l, i) => {
+    const sum = sums[l] as Float64Array;
+    const row = rows[i] as Float64Array;
+    for (let d = 0; d < dim; d++) sum[d] = (sum[d] as number) + (row[d] as number);
+    counts[l] = (counts[l] as number) + 1;
+  });
+  return sums.map((sum, l) => Array.from(sum, (x) => x / Math.max(1, counts[l] as number)));
+}
+
+/**
+ * method 'kmeans' (or a fixed k the sample cannot hold): k-means++ restarts on the
+ * sample score each k (at most MAX_CANDIDATES), the chosen k gets its remaining restarts.
+ */
+function kmeansOnSample(
+  space: readonly Float64Array[],
+  sample: readonly Float64Array[],
+  candidates: readonly number[],
+  opts: Pick<ResolvedClusterOptions, 'seed' | 'restarts'>,
+  progress: (phase: ClusterProgress['phase'], done: number, total: number) => void,
+  abortCheck: () => void,
+): SampleStart {
+  const s = sample.length;
+  const auto = candidates.length > 1;
+  const ks = auto ? spreadCandidates(scorableKs(candidates, s), MAX_CANDIDATES) : [...candidates];
   const sims = auto ? cosineMatrix(sample) : undefined;
 
   // A fixed k larger than the sample is seeded on all items instead.
@@ -302,10 +393,5 @@ export function clusterAtScale(
     });
     if (more.inertia < fit.inertia) fit = more;
   }
-
-  abortCheck();
-  progress('kmeans', 0, 1);
-  const full = lloyd(space, fit.centroids, FULL_ITERATIONS, abortCheck);
-  progress('kmeans', 1, 1);
-  return { labels: full.labels, k: chosen.k, curve, sampleSize: s };
+  return { k: chosen.k, curve, centroids: fit.centroids };
 }

@@ -26,7 +26,7 @@ import { dot, normalize } from './vectors.js';
 
 /** Nearest other-salon items averaged per item. */
 export const NEIGHBOURS = 10;
-/** Items used to estimate the fractions above this many (the kNN step is O(rows²)). */
+/** Items used to estimate the fractions above this many (the kNN step is O(rows²), its matrix 8·rows² bytes). */
 export const ESTIMATE_ROWS = 2000;
 
 export function removeSalonTopic(
@@ -76,15 +76,28 @@ function unsharedFractions(
 ): Map<string, number> {
   const dim = vectors[0]?.length ?? 0;
   const rows = sampleRows(vectors.length, ESTIMATE_ROWS, seed);
+  // Each pair's cosine once (the pairs are symmetric): half the dot products.
+  const m = rows.length;
+  const sims = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    const va = vectors[rows[a] as number] as Float64Array;
+    for (let b = a + 1; b < m; b++) {
+      const sim = dot(va, vectors[rows[b] as number] as Float64Array);
+      sims[a * m + b] = sim;
+      sims[b * m + a] = sim;
+    }
+  }
   const offsets = new Map<string, Float64Array>();
   const top: Array<{ row: number; sim: number }> = [];
-  for (const i of rows) {
+  for (let a = 0; a < m; a++) {
+    const i = rows[a] as number;
     const salon = salonIds[i] as string;
     const v = vectors[i] as Float64Array;
     top.length = 0;
-    for (const j of rows) {
+    for (let b = 0; b < m; b++) {
+      const j = rows[b] as number;
       if (salonIds[j] === salon) continue;
-      const sim = dot(v, vectors[j] as Float64Array);
+      const sim = sims[a * m + b] as number;
       // Keep the NEIGHBOURS best, ties to the lower row: insertion into a short list.
       if (top.length === NEIGHBOURS && sim <= (top[NEIGHBOURS - 1] as { sim: number }).sim)
         continue;
