@@ -28,6 +28,11 @@ import { wardLinkage } from './ward-linkage.js';
 
 /** Candidate ks scored at most, for k:'auto' above the linkage limit. */
 export const MAX_CANDIDATES = 6;
+/**
+ * Cuts of the sample's tree scored at most: each is one O(sampleSize²) silhouette
+ * (~20 ms at 2,000), and neighbouring ks score alike.
+ */
+export const MAX_CUT_CANDIDATES = 24;
 /** Sample members per cluster at least, so a sample silhouette means something. */
 export const MIN_PER_CLUSTER = 4;
 /**
@@ -37,11 +42,13 @@ export const MIN_PER_CLUSTER = 4;
  */
 export const SELECT_RESTARTS = 2;
 /**
- * Lloyd iterations on all items after the sample fit. It starts from centroids that
- * already fit the sample, and each pass over 200k items × 400 centroids × 256 dims is
- * ~2·10¹⁰ multiply-adds, so a few passes, not a run to convergence.
+ * Lloyd passes over all items after the sample fit: the first assigns every item to
+ * the nearest sample-cluster centre, the second moves the centres once. Each pass is
+ * n·k·dim multiply-adds (12,000 × 153 × 512 ≈ 10⁹: ~1.5 s here), and more passes barely
+ * move the result: on the labelled corpus (sample of 200 of 390 items, 5 seeds) theme
+ * NMI was 0.417 after 1 pass, 0.421 after 2, 0.421 after 5 or 20.
  */
-export const FULL_ITERATIONS = 5;
+export const FULL_ITERATIONS = 2;
 /**
  * Lloyd iterations per fit on the sample (choosing k, then the chosen k's restarts):
  * silhouettes and inertias compare well before convergence, and 100 iterations at
@@ -155,6 +162,8 @@ function dotAt(x: ArrayLike<number>, c: Float64Array, base: number, dim: number)
 
 /** Centre movement (squared, summed) below which Lloyd stops. */
 const TOLERANCE = 1e-6;
+/** Slack on Hamerly's bounds, so rounding in |x|² − 2x·c can never skip a closer centre. */
+const BOUND_SLACK = 1e-9;
 
 /**
  * Lloyd's k-means from given centres; labels canonical (numbered by first appearance).
@@ -162,6 +171,13 @@ const TOLERANCE = 1e-6;
  * (|x − c|² = |x|² − 2x·c + |c|², and |x|² does not change the argmin), and the loop
  * checks the AbortSignal every pass. ml-kmeans' generic per-pair distance spent 333 s
  * choosing k for 12,000 items (2,000-item sample, k up to 155) on the loaded 2-core box.
+ *
+ * Hamerly's bounds skip most rows after the first pass: each row keeps an upper bound
+ * on the distance to its centre and a lower bound on the distance to any other; both
+ * move by how far the centres moved, and a row is only rescanned when they cross (or
+ * its centre is within half the distance to its nearest other centre). Same labels as
+ * plain Lloyd (up to exact ties); on the 12,000-item archive (k = 153) the passes after
+ * the first rescanned ~10% of the rows.
  */
 export function lloyd(
   rows: readonly ArrayLike<number>[],
@@ -178,6 +194,21 @@ export function lloyd(
   const half = new Float64Array(k);
   const sums = new Float64Array(k * dim);
   const counts = new Int32Array(k);
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = rows[i] as ArrayLike<number>;
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += (x[d] as number) ** 2;
+    norms[i] = s;
+  }
+  const upper = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const lower = new Float64Array(n);
+  /** Half the distance from each centre to its nearest other centre. */
+  const separation = new Float64Array(k);
+  const moved = new Float64Array(k);
+  const scores = new Float64Array(k);
+  const distance = (i: number, score: number): number =>
+    Math.sqrt(Math.max(0, (norms[i] as number) - 2 * score));
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     abortCheck?.();
     for (let j = 0; j < k; j++) {
@@ -185,20 +216,46 @@ export function lloyd(
       for (let d = 0; d < dim; d++) norm += (c[j * dim + d] as number) ** 2;
       half[j] = norm / 2;
     }
+    separation.fill(Number.POSITIVE_INFINITY);
+    for (let j = 0; j < k; j++) {
+      for (let o = j + 1; o < k; o++) {
+        const between =
+          Math.sqrt(
+            Math.max(
+              0,
+              2 * (half[j] as number) + 2 * (half[o] as number) - 2 * dotCentres(c, j, o, dim),
+            ),
+          ) / 2;
+        if (between < (separation[j] as number)) separation[j] = between;
+        if (between < (separation[o] as number)) separation[o] = between;
+      }
+    }
     let changed = 0;
     for (let i = 0; i < n; i++) {
       const x = rows[i] as ArrayLike<number>;
+      const own = labels[i] as number;
+      if (own >= 0) {
+        const bound = Math.max(separation[own] as number, lower[i] as number) - BOUND_SLACK;
+        if ((upper[i] as number) <= bound) continue;
+        upper[i] = distance(i, dotAt(x, c, own * dim, dim) - (half[own] as number));
+        if ((upper[i] as number) <= bound) continue;
+      }
       let best = 0;
       let bestScore = Number.NEGATIVE_INFINITY;
+      let secondScore = Number.NEGATIVE_INFINITY;
+      dotsWithCentres(x, c, k, dim, scores);
       for (let j = 0; j < k; j++) {
-        const s = dotAt(x, c, j * dim, dim) - (half[j] as number);
+        const s = (scores[j] as number) - (half[j] as number);
         if (s > bestScore) {
+          secondScore = bestScore;
           bestScore = s;
           best = j;
-        }
+        } else if (s > secondScore) secondScore = s;
       }
-      if (labels[i] !== best) changed++;
+      if (own !== best) changed++;
       labels[i] = best;
+      upper[i] = distance(i, bestScore);
+      lower[i] = k > 1 ? distance(i, secondScore) : Number.POSITIVE_INFINITY;
     }
     if (changed === 0) break;
     sums.fill(0);
@@ -210,17 +267,33 @@ export function lloyd(
       counts[label] = (counts[label] as number) + 1;
       for (let d = 0; d < dim; d++) sums[base + d] = (sums[base + d] as number) + (x[d] as number);
     }
-    let moved = 0;
+    let total = 0;
+    let farthest = -1;
     for (let j = 0; j < k; j++) {
       const count = counts[j] as number;
-      if (count === 0) continue; // an empty cluster keeps its centre
-      for (let d = 0; d < dim; d++) {
-        const next = (sums[j * dim + d] as number) / count;
-        moved += (next - (c[j * dim + d] as number)) ** 2;
-        c[j * dim + d] = next;
+      let step = 0;
+      if (count > 0) {
+        // (an empty cluster keeps its centre)
+        for (let d = 0; d < dim; d++) {
+          const next = (sums[j * dim + d] as number) / count;
+          step += (next - (c[j * dim + d] as number)) ** 2;
+          c[j * dim + d] = next;
+        }
       }
+      total += step;
+      moved[j] = Math.sqrt(step);
+      if (farthest < 0 || (moved[j] as number) > (moved[farthest] as number)) farthest = j;
     }
-    if (moved < TOLERANCE) break;
+    if (total < TOLERANCE) break;
+    let runnerUp = 0;
+    for (let j = 0; j < k; j++)
+      if (j !== farthest) runnerUp = Math.max(runnerUp, moved[j] as number);
+    const most = moved[farthest] as number;
+    for (let i = 0; i < n; i++) {
+      const label = labels[i] as number;
+      upper[i] = (upper[i] as number) + (moved[label] as number);
+      lower[i] = (lower[i] as number) - (label === farthest ? runnerUp : most);
+    }
   }
   let inertia = 0;
   for (let i = 0; i < n; i++) {
@@ -232,6 +305,49 @@ export function lloyd(
     Array.from(c.subarray(j * dim, (j + 1) * dim)),
   );
   return { labels: canonical(Array.from(labels)), centroids, inertia };
+}
+
+/**
+ * x · every centre, four centres per pass over x: each x[d] is loaded once for four
+ * products (~1.5× faster than one dot product per centre in the full assignment pass).
+ */
+function dotsWithCentres(
+  x: ArrayLike<number>,
+  c: Float64Array,
+  k: number,
+  dim: number,
+  out: Float64Array,
+): void {
+  let j = 0;
+  for (; j + 3 < k; j += 4) {
+    const b0 = j * dim;
+    const b1 = b0 + dim;
+    const b2 = b1 + dim;
+    const b3 = b2 + dim;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = x[d] as number;
+      s0 += v * (c[b0 + d] as number);
+      s1 += v * (c[b1 + d] as number);
+      s2 += v * (c[b2 + d] as number);
+      s3 += v * (c[b3 + d] as number);
+    }
+    out[j] = s0;
+    out[j + 1] = s1;
+    out[j + 2] = s2;
+    out[j + 3] = s3;
+  }
+  for (; j < k; j++) out[j] = dotAt(x, c, j * dim, dim);
+}
+
+/** Dot product of centres j and o of the flat centre buffer. */
+function dotCentres(c: Float64Array, j: number, o: number, dim: number): number {
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += (c[j * dim + d] as number) * (c[o * dim + d] as number);
+  return s;
 }
 
 /** Seeded restarts (seed + r), lowest inertia wins, ties to the earlier restart. */
@@ -307,7 +423,7 @@ function linkageOnSample(
   abortCheck: () => void,
 ): SampleStart {
   const s = sample.length;
-  const ks = scorableKs(candidates, s);
+  const ks = spreadCandidates(scorableKs(candidates, s), MAX_CUT_CANDIDATES);
   const sims = cosineMatrix(sample);
   abortCheck();
   progress('linkage', 0, 1);
