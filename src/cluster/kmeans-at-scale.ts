@@ -162,6 +162,8 @@ function dotAt(x: ArrayLike<number>, c: Float64Array, base: number, dim: number)
 
 /** Centre movement (squared, summed) below which Lloyd stops. */
 const TOLERANCE = 1e-6;
+/** Rows between abort checks inside a pass (a mask: every 1,024 rows). */
+const ABORT_ROWS = 1023;
 /** Slack on Hamerly's bounds, so rounding in |x|² − 2x·c can never skip a closer centre. */
 const BOUND_SLACK = 1e-9;
 
@@ -232,6 +234,8 @@ export function lloyd(
     }
     let changed = 0;
     for (let i = 0; i < n; i++) {
+      // One pass over 100,000 items is ~30 s here: check for an abort within it too.
+      if ((i & ABORT_ROWS) === 0) abortCheck?.();
       const x = rows[i] as ArrayLike<number>;
       const own = labels[i] as number;
       if (own >= 0) {
@@ -424,8 +428,7 @@ function linkageOnSample(
 ): SampleStart {
   const s = sample.length;
   const ks = spreadCandidates(scorableKs(candidates, s), MAX_CUT_CANDIDATES);
-  const sims = cosineMatrix(sample);
-  abortCheck();
+  const sims = cosineMatrix(sample, abortCheck);
   progress('linkage', 0, 1);
   const tree =
     method === 'ward'
@@ -476,7 +479,7 @@ function kmeansOnSample(
   const s = sample.length;
   const auto = candidates.length > 1;
   const ks = auto ? spreadCandidates(scorableKs(candidates, s), MAX_CANDIDATES) : [...candidates];
-  const sims = auto ? cosineMatrix(sample) : undefined;
+  const sims = auto ? cosineMatrix(sample, abortCheck) : undefined;
 
   // A fixed k larger than the sample is seeded on all items instead.
   const rowsFor = (k: number) => (k < s ? sample : space);

@@ -22,7 +22,7 @@
  *   const { space, fractions } = removeSalonTopic(sectionCentred, salonIds, 'auto');
  */
 import { sampleRows } from './kmeans-at-scale.js';
-import { dot, normalize } from './vectors.js';
+import { dot, dotF64, normalize } from './vectors.js';
 
 /** Nearest other-salon items averaged per item. */
 export const NEIGHBOURS = 10;
@@ -34,6 +34,7 @@ export function removeSalonTopic(
   salonIds: readonly string[],
   setting: 'auto' | number,
   seed = 0,
+  abortCheck?: () => void,
 ): { space: Float64Array[]; fractions: Record<string, number> } {
   const dim = vectors[0]?.length ?? 0;
   const means = new Map<string, { sum: Float64Array; count: number }>();
@@ -53,7 +54,7 @@ export function removeSalonTopic(
     return { space: vectors.map((v) => Float64Array.from(v)), fractions };
   }
   const estimated =
-    setting === 'auto' ? unsharedFractions(vectors, salonIds, means, seed) : undefined;
+    setting === 'auto' ? unsharedFractions(vectors, salonIds, means, seed, abortCheck) : undefined;
   for (const salon of [...means.keys()].sort())
     fractions[salon] = estimated?.get(salon) ?? (setting as number);
 
@@ -73,6 +74,7 @@ function unsharedFractions(
   salonIds: readonly string[],
   means: ReadonlyMap<string, { sum: Float64Array; count: number }>,
   seed: number,
+  abortCheck?: () => void,
 ): Map<string, number> {
   const dim = vectors[0]?.length ?? 0;
   const rows = sampleRows(vectors.length, ESTIMATE_ROWS, seed);
@@ -80,9 +82,10 @@ function unsharedFractions(
   const m = rows.length;
   const sims = new Float64Array(m * m);
   for (let a = 0; a < m; a++) {
+    if (a % 64 === 0) abortCheck?.();
     const va = vectors[rows[a] as number] as Float64Array;
     for (let b = a + 1; b < m; b++) {
-      const sim = dot(va, vectors[rows[b] as number] as Float64Array);
+      const sim = dotF64(va, vectors[rows[b] as number] as Float64Array);
       sims[a * m + b] = sim;
       sims[b * m + a] = sim;
     }

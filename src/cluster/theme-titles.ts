@@ -98,9 +98,16 @@ interface Candidate {
   relevance: number;
 }
 
-export function themeLabels(themes: readonly TitleInput[], count: number): ThemeLabel[] {
+export function themeLabels(
+  themes: readonly TitleInput[],
+  count: number,
+  abortCheck?: () => void,
+): ThemeLabel[] {
   const perTheme = labelItemsPerTheme(themes.map((t) => t.texts.length));
-  const tagged = tagAll(themes.map((t) => t.texts.slice(0, perTheme)));
+  const tagged = tagAll(
+    themes.map((t) => t.texts.slice(0, perTheme)),
+    abortCheck,
+  );
   // Items per theme using each lemma phrase, and its count over all themes.
   const uses = tagged.map((byText) => {
     const map = new Map<string, { phrase: KeyPhrase; items: Set<number> }>();
@@ -166,10 +173,14 @@ export function labelItemsPerTheme(sizes: readonly number[]): number {
 const TAG_BATCH = 500;
 
 /** Key phrases of each text of each group, tagging the texts of many groups per call. */
-function tagAll(groups: ReadonlyArray<readonly string[]>): KeyPhrase[][][] {
+function tagAll(
+  groups: ReadonlyArray<readonly string[]>,
+  abortCheck?: () => void,
+): KeyPhrase[][][] {
   const texts = groups.flat();
   const byText: KeyPhrase[][] = [];
   for (let at = 0; at < texts.length; at += TAG_BATCH) {
+    abortCheck?.();
     for (const phrases of taggedPhrases(texts.slice(at, at + TAG_BATCH)).byText)
       byText.push(phrases);
   }
