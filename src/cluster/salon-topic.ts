@@ -22,15 +22,16 @@
  *   const { space, fractions } = removeSalonTopic(sectionCentred, salonIds, 'auto');
  */
 import { sampleRows } from './kmeans-at-scale.js';
-import { dot, dotF64, normalize } from './vectors.js';
+import { dot, dotF64 } from './vectors.js';
 
 /** Nearest other-salon items averaged per item. */
 export const NEIGHBOURS = 10;
 /** Items used to estimate the fractions above this many (the kNN step is O(rows²), its matrix 8·rows² bytes). */
 export const ESTIMATE_ROWS = 2000;
 
+/** `vectors` are changed in place and returned as `space` (one n×dim copy less at 100,000 items). */
 export function removeSalonTopic(
-  vectors: readonly Float64Array[],
+  vectors: Float64Array[],
   salonIds: readonly string[],
   setting: 'auto' | number,
   seed = 0,
@@ -51,22 +52,22 @@ export function removeSalonTopic(
   const fractions: Record<string, number> = {};
   if (means.size < 2 || setting === 0) {
     for (const salon of [...means.keys()].sort()) fractions[salon] = 0;
-    return { space: vectors.map((v) => Float64Array.from(v)), fractions };
+    return { space: vectors, fractions };
   }
   const estimated =
     setting === 'auto' ? unsharedFractions(vectors, salonIds, means, seed, abortCheck) : undefined;
   for (const salon of [...means.keys()].sort())
     fractions[salon] = estimated?.get(salon) ?? (setting as number);
 
-  const space = vectors.map((v, i) => {
+  vectors.forEach((v, i) => {
     const salon = salonIds[i] as string;
     const { sum, count } = means.get(salon) as { sum: Float64Array; count: number };
     const scale = (fractions[salon] as number) / count;
-    const out = new Float64Array(dim);
-    for (let d = 0; d < dim; d++) out[d] = (v[d] as number) - (sum[d] as number) * scale;
-    return normalize(out);
+    for (let d = 0; d < dim; d++) v[d] = (v[d] as number) - (sum[d] as number) * scale;
+    const norm = Math.sqrt(dot(v, v));
+    if (norm > 0) for (let d = 0; d < dim; d++) v[d] = (v[d] as number) / norm;
   });
-  return { space, fractions };
+  return { space: vectors, fractions };
 }
 
 function unsharedFractions(
