@@ -15,9 +15,11 @@
  * keywords.ts) and describe.
  *
  * Size: up to `linkageMaxItems` (3,000) items everything above runs exactly. Beyond
- * it the n×n matrices do not fit, so k-means runs instead (kmeans-at-scale.ts: k
- * scored by silhouette on a seeded sample, the chosen k fitted on all items) and the
- * result says so (`method`, `fallback`, `kSelection.sampleSize`); each question's
+ * it the n×n matrices do not fit, so the method runs on a seeded sample and k-means
+ * extends it to all items (kmeans-at-scale.ts: k scored by the sample's silhouette, the
+ * chosen partition's centres refined on all items) and the result says so (`method`,
+ * `fallback`, `kSelection.sampleSize`); titles read a budget of central items
+ * (theme-titles.ts); each question's
  * related insights are then looked up in its own theme and the RELATED_THEMES themes
  * nearest to it rather than among all insights. Memory stays O(n·dim + sampleSize²).
  */
