@@ -3,7 +3,7 @@
  * (k:'auto') on synthetic 512-dim vectors (theme-vectors.ts), one fresh process per
  * size so each peak RSS is its own. Prints wall and CPU time, time per phase, peak RSS
  * (and the RSS the input alone took), k, and NMI against the planted topics; writes
- * bench/results/themes-at-scale.json. The vectors are synthetic, not embedded: the
+ * bench/results/themes-at-scale-<sizes>.json. The vectors are synthetic, not embedded: the
  * point is time and memory of the themes stage at archive sizes.
  */
 import { spawnSync } from 'node:child_process';
@@ -120,6 +120,6 @@ export async function themesAtScale(argv: readonly string[]): Promise<void> {
   process.stdout.write(
     `## Themes at archive scale\n\n${describeMachine(machine)}; ${note}\n\n${table}\n`,
   );
-  const file = await writeResults('themes-at-scale', { machine, note, rows });
+  const file = await writeResults(`themes-at-scale-${sizes.join('-')}`, { machine, note, rows });
   process.stdout.write(`\nwrote ${file}\n`);
 }
