@@ -8,6 +8,7 @@
  *
  *   npm run bench:cluster-scale                # 3 repeats
  *   npm run bench:cluster-scale -- --repeats 1
+ *   npm run bench:cluster-scale -- --items 12000,100000   # themes at archive sizes
  *
  * Writes bench/results/cluster-scale.json. Exits non-zero when an answer is wrong.
  */
@@ -18,6 +19,13 @@ import { describeMachine, machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { summarize } from './lib/stats.js';
 import { fmt, markdownTable } from './lib/table.js';
+import { themesAtScale } from './lib/themes-at-scale.js';
+
+// Themes at archive sizes (12,000 and 100,000 items), time and peak memory: see themes-at-scale.ts.
+if (process.argv.includes('--items') || process.argv.includes('--one')) {
+  await themesAtScale(process.argv);
+  process.exit(process.exitCode ?? 0);
+}
 
 const at = process.argv.indexOf('--repeats');
 const repeats = at >= 0 ? Number(process.argv[at + 1]) : 3;

@@ -3,7 +3,7 @@
  * (with a controlled clock), tables fitted to a width, terminal-safe text.
  */
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../src/cli/progress.js';
+import { createProgress, formatDuration } from '../src/cli/progress.js';
 import { FALLBACK_WIDTH, fitLine, formatTable, outputWidth } from '../src/cli/table.js';
 import { terminalSafe } from '../src/cli/terminal-text.js';
 
@@ -44,7 +44,7 @@ describe('progress lines when stderr is not a terminal', () => {
     ]);
   });
 
-  it('closes a stage whose last count was not printed, and is silent with quiet', () => {
+  it('closes a stage whose last count was not printed, keeps slow rates, and is silent with quiet', () => {
     const { stream, lines } = fakeStream(false);
     let t = 0;
     const progress = createProgress('report', { stream, now: () => t });
@@ -52,10 +52,14 @@ describe('progress lines when stderr is not a terminal', () => {
     t = 1000;
     progress.update({ stage: 'embed', done: 4, total: 10 });
     progress.update({ stage: 'themes', done: 0, total: 1 });
+    t = 31_000;
+    progress.update({ stage: 'themes', done: 1, total: 1 });
     expect(lines).toEqual([
       'salon-lens report: embed 0/10 items (0.0 s)\n',
       'salon-lens report: embed 4/10 items, 4.0/s (1.0 s)\n',
       'salon-lens report: themes 0/1 (1.0 s)\n',
+      // A slow stage keeps its rate rather than "0.0/s".
+      'salon-lens report: themes 1/1, 0.03/s (31.0 s)\n',
     ]);
     const quiet = fakeStream(false);
     const silent = createProgress('report', { stream: quiet.stream, quiet: true });
@@ -66,7 +70,7 @@ describe('progress lines when stderr is not a terminal', () => {
 });
 
 describe('progress bar on a terminal', () => {
-  it('counts documents while parsing and items while embedding', () => {
+  it('draws one bar per stage with its count, rate and time left', () => {
     const { stream, lines } = fakeStream(true);
     Object.assign(stream, {
       columns: 100,
@@ -76,15 +80,35 @@ describe('progress bar on a terminal', () => {
       on: () => stream,
       removeListener: () => stream,
     });
-    const progress = createProgress('index', { stream });
-    for (let done = 0; done <= 7; done++) progress.update({ stage: 'parse', done, total: 7 });
-    progress.update({ stage: 'embed', done: 10, total: 80 });
+    let t = 0;
+    const progress = createProgress('index', { stream, now: () => t });
+    for (let done = 0; done <= 7; done++) {
+      progress.update({ stage: 'parse', done, total: 7 });
+      t += 100;
+    }
+    for (let done = 0; done <= 100; done += 10) {
+      progress.update({ stage: 'embed', done, total: 400 });
+      t += 500; // 20 items/s: 300 items left take 15 s
+    }
+    progress.update({ stage: 'cluster', phase: 'select-k', done: 0, total: 6 });
     progress.stop(); // draws the last state
     const frames = lines.filter((l) => l.startsWith('index '));
-    expect(frames[0]).toMatch(/^index parse {2}\[░+\] 0\/7 documents · ETA /);
-    // One bar per stage: parsing ends full before the embed bar starts from its own count.
-    expect(frames.some((f) => /^index parse {2}\[█+\] 7\/7 documents/.test(f))).toBe(true);
-    expect(frames.at(-1)).toMatch(/^index embed {2}\[█+░+\] 10\/80 items · ETA /);
+    // Nothing done yet: no rate, no time left (rather than a made-up "0s").
+    expect(frames[0]).toBe(`index parse  [${'░'.repeat(40)}] 0/7 documents`);
+    // One bar per stage: parsing ends full, with its rate, before the embed bar starts
+    // from its own count; the embed bar's last frame has the rate and the time left.
+    expect(frames).toContain(`index parse  [${'█'.repeat(40)}] 7/7 documents, 10/s`);
+    expect(frames).toContain(
+      `index embed  [${'█'.repeat(10)}${'░'.repeat(30)}] 100/400 items, 20/s · 15 s left`,
+    );
+    expect(frames.at(-1)).toBe(`index cluster select-k [${'░'.repeat(40)}] 0/6`);
+    expect(frames.join('').includes('ETA')).toBe(false);
+  });
+
+  it('says time left in seconds, minutes or hours', () => {
+    expect(formatDuration(44.6)).toBe('45 s');
+    expect(formatDuration(185)).toBe('3 min 05 s');
+    expect(formatDuration(3720)).toBe('1 h 02 min');
   });
 });
 

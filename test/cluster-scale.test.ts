@@ -7,12 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { clusterThemes, type ThemeInput, ThemesResultSchema } from '../src/cluster/index.js';
 import {
-  MAX_CANDIDATES,
+  MAX_CUT_CANDIDATES,
   sampleRows,
   seedCenters,
   spreadCandidates,
 } from '../src/cluster/kmeans-at-scale.js';
-import { groupOf, manySalons } from './helpers/cluster-fixtures.js';
+import { isSalonLensError } from '../src/errors.js';
+import { errorOf, groupOf, manySalons } from './helpers/cluster-fixtures.js';
 
 /** Each theme's generated groups, e.g. 'A' (pure) or 'AB' (mixed). */
 function themeGroups(input: ThemeInput, themes: Array<{ itemIds: string[] }>): string[] {
@@ -34,17 +35,20 @@ describe('clusterThemes above linkageMaxItems', () => {
     expect(result.method).toBe('kmeans');
     expect(result.fallback).toEqual({
       requested: 'ward',
-      reason: '800 items > linkageMaxItems 500',
+      reason:
+        '800 items > linkageMaxItems 500: ward on a 400-item sample, then k-means on all items',
     });
     expect(result.kSelection.sampleSize).toBe(400);
-    // The usual band for 800 items is 20..40; at most MAX_CANDIDATES of it are scored.
+    // The usual band for 800 items is 20..40: each k is a cut of the sample's Ward tree,
+    // so up to MAX_CUT_CANDIDATES of them are scored (here all 21).
     const ks = result.kSelection.curve.map((p) => p.k);
     expect(ks).toEqual(
       spreadCandidates(
         Array.from({ length: 21 }, (_, i) => 20 + i),
-        MAX_CANDIDATES,
+        MAX_CUT_CANDIDATES,
       ),
     );
+    expect(ks).toHaveLength(21);
     expect(ks).toContain(result.k);
     // Many more themes than groups at that k, but none mixes two groups.
     expect(themeGroups(input, result.themes).every((g) => g.length === 1)).toBe(true);
@@ -97,6 +101,29 @@ describe('clusterThemes above linkageMaxItems', () => {
     expect(themeGroups(input, result.themes).every((g) => g.length === 1)).toBe(true);
   });
 
+  it('an abort reported mid-run stops inside the clustering loops, not after them', () => {
+    const input = manySalons(20, 10);
+    for (const at of ['linkage', 'kmeans'] as const) {
+      const controller = new AbortController();
+      const events: string[] = [];
+      const error = errorOf(() =>
+        clusterThemes(input, {
+          linkageMaxItems: 500,
+          sampleSize: 400,
+          signal: controller.signal,
+          onProgress: (p) => {
+            events.push(`${p.phase} ${p.done}/${p.total}`);
+            // As a caller would from its progress callback: the next check must stop it.
+            if (p.phase === at && p.done === 0) controller.abort(new Error('stop'));
+          },
+        }),
+      );
+      expect(isSalonLensError(error, 'ABORTED')).toBe(true);
+      // Stopped within the phase that saw the abort: the tree or the Lloyd passes.
+      expect(events.at(-1)).toBe(`${at} 0/1`);
+    }
+  });
+
   it('switches exactly at linkageMaxItems; an explicit kmeans is no fallback', () => {
     const input = manySalons(15, 10); // 600 items
     const linkage = clusterThemes(input, { k: 4 }).result;
@@ -107,7 +134,11 @@ describe('clusterThemes above linkageMaxItems', () => {
     const fallback = clusterThemes(input, { k: 4, linkageMaxItems: 599, sampleSize: 300 }).result;
     expect(fallback).toMatchObject({
       method: 'kmeans',
-      fallback: { requested: 'ward', reason: '600 items > linkageMaxItems 599' },
+      fallback: {
+        requested: 'ward',
+        reason:
+          '600 items > linkageMaxItems 599: ward on a 300-item sample, then k-means on all items',
+      },
       kSelection: { sampleSize: 300 },
     });
     expect(themeGroups(input, fallback.themes).sort()).toEqual(['A', 'B', 'C', 'D']);

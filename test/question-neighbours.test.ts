@@ -37,13 +37,21 @@ function rowsOf(texts: string[]): StoredRow[] {
 }
 
 describe('nearestQuestions', () => {
-  const texts = Array.from({ length: 40 }, (_, i) => `Question ${i % 17} here?`);
+  // 43 rows: the scan's tiles of 16 end in partial blocks of rows on both sides.
+  const texts = Array.from({ length: 43 }, (_, i) => `Question ${i % 17} here?`);
   const rows = rowsOf(texts);
   const wordings = questionWordings(texts);
 
   for (const cross of [false, true]) {
     it(`matches a full sort of every wording's candidates (crossSalonOnly ${cross})`, () => {
-      const lists = nearestQuestions(rows, wordings, 6, cross);
+      const fractions: number[] = [];
+      const lists = nearestQuestions(rows, wordings, 6, cross, (f) => fractions.push(f));
+      // One report per tile of 16 rows and one at the end, from 0 to 1 by the pairs done.
+      expect(fractions).toHaveLength(4);
+      expect(fractions[0]).toBe(0);
+      expect(fractions.at(-1)).toBe(1);
+      expect(fractions[1]).toBeCloseTo(1 - (27 * 26) / (43 * 42), 12);
+      expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
       expect(lists).toHaveLength(17);
       wordings.members.forEach((members, w) => {
         const rep = rows[members[0] as number] as StoredRow;

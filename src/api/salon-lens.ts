@@ -428,11 +428,20 @@ export class SalonLens {
     });
     progress?.({ stage: 'themes', done: 1, total: 1 });
     progress?.({ stage: 'similar', done: 0, total: 1 });
+    // The stage ends on its own count ("3914/3914 questions"), not on a 1/1 after it.
+    let similarEnded = false;
     const recurringQuestions = await this.similarQuestions({
       ...opts.similarQuestions,
-      ...(progress ? { onProgress: progress } : {}),
+      ...(progress
+        ? {
+            onProgress: (event: { stage: 'similar'; done: number; total: number }) => {
+              similarEnded = event.done >= event.total;
+              progress(event);
+            },
+          }
+        : {}),
     });
-    progress?.({ stage: 'similar', done: 1, total: 1 });
+    if (!similarEnded) progress?.({ stage: 'similar', done: 1, total: 1 });
     throwIfAborted(opts.signal, 'report');
     progress?.({ stage: 'render', done: 0, total: 1 });
     const snapshot = await this.#lens.snapshot();
@@ -451,11 +460,15 @@ export class SalonLens {
     const rendered: ReportResult['rendered'] = {};
     for (const format of opts.formats) rendered[format] = renderers[format](data);
     const files = opts.outDir
-      ? await writeReport(data, {
-          outDir: opts.outDir,
-          formats: opts.formats,
-          overwrite: opts.overwrite ?? false,
-        })
+      ? await writeReport(
+          data,
+          {
+            outDir: opts.outDir,
+            formats: opts.formats,
+            overwrite: opts.overwrite ?? false,
+          },
+          rendered,
+        )
       : {};
     progress?.({ stage: 'report', done: 1, total: 1 });
     return { data, files, rendered };

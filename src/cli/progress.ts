@@ -32,7 +32,7 @@ export interface ProgressOptions {
   /** Seconds between lines when stderr is not a terminal. @default 5 */
   intervalSeconds?: number;
   stream?: NodeJS.WriteStream;
-  /** Clock in ms, for tests. */
+  /** Clock in ms, for tests (the bar's rate and time left, the lines' times). */
   now?: () => number;
 }
 
@@ -54,25 +54,37 @@ function stageName(event: ProgressEvent): string | undefined {
 export function createProgress(label: string, options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
   if (options.quiet) return { update: () => {}, stop: () => {} };
-  return stream.isTTY === true ? progressBar(label, stream) : progressLines(label, stream, options);
+  return stream.isTTY === true
+    ? progressBar(label, stream, options)
+    : progressLines(label, stream, options);
 }
 
 /**
  * One bar per stage (a stage's bar stays on screen when the next starts, so counts of
- * different stages never share one bar), with its rate and time left.
+ * different stages never share one bar), with its rate and the time left at that rate.
+ * Rate and time left are the stage's own average (not cli-progress's ETA, which says
+ * "0s" before anything is done and garbage for a bar that ends at once).
  */
-function progressBar(label: string, stream: NodeJS.WriteStream): Progress {
+function progressBar(
+  label: string,
+  stream: NodeJS.WriteStream,
+  options: ProgressOptions,
+): Progress {
+  const now = options.now ?? Date.now;
   let bar: cliProgress.SingleBar | undefined;
   let current: string | undefined;
   let started = 0;
   let doneAtStart = 0;
   const payload = (e: ProgressEvent) => {
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (now() - started) / 1000;
     const rate = seconds >= 0.5 && e.done > doneAtStart ? (e.done - doneAtStart) / seconds : 0;
+    const unit = UNITS[e.stage ?? ''];
     return {
       stage: (stageName(e) ?? '').padEnd(6),
-      unit: UNITS[e.stage ?? ''] ?? '',
+      unit: unit ? ` ${unit}` : '',
       rate: rate > 0 ? `, ${formatRate(rate)}/s` : '',
+      left:
+        rate > 0 && e.done < e.total ? ` · ${formatDuration((e.total - e.done) / rate)} left` : '',
     };
   };
   return {
@@ -84,14 +96,13 @@ function progressBar(label: string, stream: NodeJS.WriteStream): Progress {
       }
       if (!bar) {
         current = name;
-        started = Date.now();
+        started = now();
         doneAtStart = event.done;
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: `${label} {stage} [{bar}] {value}/{total} {unit}{rate} · ETA {eta_formatted}`,
+            format: `${label} {stage} [{bar}] {value}/{total}{unit}{rate}{left}`,
             hideCursor: true,
-            etaBuffer: 50,
           },
           cliProgress.Presets.shades_classic,
         );
@@ -165,6 +176,16 @@ function progressLines(
   };
 }
 
+/** "45 s", "3 min 05 s", "1 h 02 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** "120", "4.5", "0.03" (a slow stage's rate is not rounded to "0.0"). */
 function formatRate(perSecond: number): string {
-  return perSecond >= 10 ? String(Math.round(perSecond)) : perSecond.toFixed(1);
+  if (perSecond >= 10) return String(Math.round(perSecond));
+  return perSecond >= 1 ? perSecond.toFixed(1) : String(Number(perSecond.toPrecision(1)));
 }

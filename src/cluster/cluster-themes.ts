@@ -15,9 +15,11 @@
  * keywords.ts) and describe.
  *
  * Size: up to `linkageMaxItems` (3,000) items everything above runs exactly. Beyond
- * it the n×n matrices do not fit, so k-means runs instead (kmeans-at-scale.ts: k
- * scored by silhouette on a seeded sample, the chosen k fitted on all items) and the
- * result says so (`method`, `fallback`, `kSelection.sampleSize`); each question's
+ * it the n×n matrices do not fit, so the method runs on a seeded sample and k-means
+ * extends it to all items (kmeans-at-scale.ts: k scored by the sample's silhouette, the
+ * chosen partition's centres refined on all items) and the result says so (`method`,
+ * `fallback`, `kSelection.sampleSize`); titles read a budget of central items
+ * (theme-titles.ts); each question's
  * related insights are then looked up in its own theme and the RELATED_THEMES themes
  * nearest to it rather than among all insights. Memory stays O(n·dim + sampleSize²).
  */
@@ -50,6 +52,7 @@ import { wardLinkage } from './ward-linkage.js';
 interface KeptTheme {
   members: number[];
   centroid: Float64Array;
+  /** Cosine of each member (by row) to the centroid; shared by all themes, members only. */
   scores: Float64Array;
   /** Index into options.guide, or -1 for a discovered theme. */
   guide: number;
@@ -150,6 +153,7 @@ export function clusterThemes(
     items.map((item) => item.salonId),
     opts.salonCentering,
     opts.seed,
+    abortCheck,
   );
 
   progress('prepare', 1, 1);
@@ -171,6 +175,9 @@ export function clusterThemes(
     : { groups: clusters, guideOf: clusters.map(() => -1), guideScore: clusters.map(() => 0) };
   const unassignedRows: number[] = [];
   const kept: KeptTheme[] = [];
+  // Each row is in one theme at most, so one array holds every member's score (one per
+  // theme was n·k doubles: 360 MB at 100,000 items and 450 themes).
+  const scores = new Float64Array(n);
   groups.forEach((members, g) => {
     const guideIndex = guideOf[g] as number;
     let current = members;
@@ -192,7 +199,6 @@ export function clusterThemes(
       current.length > 0
         ? centroidOf(vectors, current)
         : normalize(input.guideVectors?.[guideIndex] ?? []);
-    const scores = new Float64Array(n);
     for (const r of current) scores[r] = dot(vectors[r] as Float32Array, centroid);
     kept.push({
       members: current,
@@ -236,6 +242,7 @@ export function clusterThemes(
       };
     }),
     opts.keywords,
+    abortCheck,
   );
   const keywordLists = themeNames.map((l) => l.keywords);
   const titles = themeNames.map((l) => l.title);
@@ -274,6 +281,7 @@ export function clusterThemes(
       scoring: opts.scoring,
       k: opts.relatedInsightK,
       maxShare: opts.relatedInsightMaxShare,
+      abortCheck,
     },
   );
 
@@ -331,7 +339,7 @@ export function clusterThemes(
       ? {
           fallback: {
             requested: opts.method,
-            reason: `${n} items > linkageMaxItems ${opts.linkageMaxItems}`,
+            reason: `${n} items > linkageMaxItems ${opts.linkageMaxItems}: ${opts.method} on a ${sampleSize}-item sample, then k-means on all items`,
           },
         }
       : {}),
@@ -400,7 +408,7 @@ function chooseClustering(
   const candidates = candidateKs(n, opts);
   // Average linkage and silhouette both need all pairwise cosines; fixed-k k-means does not.
   const needMatrix = opts.method !== 'kmeans' || candidates.length > 1;
-  const sims = needMatrix ? cosineMatrix(space) : undefined;
+  const sims = needMatrix ? cosineMatrix(space, abortCheck) : undefined;
 
   let tree: LinkageTree | undefined;
   if (opts.method !== 'kmeans') {

@@ -112,18 +112,22 @@ export const ClusterOptionsSchema = z
       .optional(),
     /** Seed for k-means++ (restart r uses seed + r). @default 42 */
     seed: z.number().int().default(42),
-    /** k-means restarts; the lowest inertia wins. @default 8 */
+    /**
+     * k-means restarts; the lowest inertia wins. Above `linkageMaxItems` only method
+     * 'kmeans' uses them (a tree of the sample needs none). @default 8
+     */
     restarts: z.number().int().min(1).max(1000).default(8),
     /**
      * Most items clustered with Ward or average linkage, whose n×n Float32 matrix (and
-     * its working copy) is 2 × 36 MB here. Above it k-means runs whatever `method` says, and
-     * the result reports `method: 'kmeans'` plus a `fallback` note (see
-     * kmeans-at-scale.ts). Raise it only with memory for 8·n² bytes. @default 3000
+     * its working copy) is 2 × 36 MB here. Above it `method` runs on a seeded sample and
+     * k-means extends it to all items; the result reports `method: 'kmeans'` plus a
+     * `fallback` note (see kmeans-at-scale.ts). Raise it only with memory for 8·n² bytes.
+     * @default 3000
      */
     linkageMaxItems: z.number().int().min(2).default(3000),
     /**
-     * Above `linkageMaxItems`: items in the seeded sample on which k:'auto' scores each
-     * k (silhouette needs a sampleSize² matrix: 16 MB here) and restarts run. @default 2000
+     * Above `linkageMaxItems`: items in the seeded sample that `method` clusters and on
+     * which k:'auto' scores each k (its sampleSize² matrices: 2 × 16 MB here). @default 2000
      */
     sampleSize: z.number().int().min(50).max(20_000).default(2000),
     /** Clusters smaller than this become `unassigned` rather than themes. @default 3 */

@@ -25,7 +25,10 @@
  */
 import type { Item } from '../parse/schema.js';
 import { csls, NEIGHBOURHOOD_K, type Scoring, TopMean } from '../util/csls.js';
-import { dot } from './vectors.js';
+import { dotF32 } from './vectors.js';
+
+/** Questions between abort checks. */
+const ABORT_QUESTIONS = 256;
 
 export interface RelatedInsightOptions {
   /** Minimum cosine for a pair to be shown at all (the embedder's relatedInsight). */
@@ -37,6 +40,8 @@ export interface RelatedInsightOptions {
   k: number;
   /** An insight attaches to at most max(1, ⌊maxShare · questions⌋) questions. */
   maxShare: number;
+  /** Called every few hundred questions; throws to stop (an aborted run). */
+  abortCheck?: () => void;
 }
 
 export interface RelatedInsight {
@@ -99,7 +104,7 @@ export function relatedInsightsOf(
     const salon = (items[q] as Item).salonId;
     const qv = vectors[q] as Float32Array;
     for (const i of candidatesOf(q)) {
-      if ((items[i] as Item).salonId !== salon) visit(i, dot(qv, vectors[i] as Float32Array));
+      if ((items[i] as Item).salonId !== salon) visit(i, dotF32(qv, vectors[i] as Float32Array));
     }
   };
 
@@ -107,7 +112,8 @@ export function relatedInsightsOf(
   const radius = new Float64Array(items.length);
   if (csls_) {
     const insightTop: Array<TopMean | undefined> = new Array(items.length);
-    for (const q of questions) {
+    for (const [index, q] of questions.entries()) {
+      if (index % ABORT_QUESTIONS === 0) options.abortCheck?.();
       const top = new TopMean(NEIGHBOURHOOD_K);
       eachPair(q, (i, cosine) => {
         top.push(cosine);
@@ -128,7 +134,8 @@ export function relatedInsightsOf(
   );
   const byQuestion = new Map<number, TopList>();
   const byInsight: Array<TopList | undefined> = new Array(items.length);
-  for (const q of questions) {
+  for (const [index, q] of questions.entries()) {
+    if (index % ABORT_QUESTIONS === 0) options.abortCheck?.();
     const mine = new TopList(options.k);
     byQuestion.set(q, mine);
     const rq = radius[q] as number;

@@ -22,18 +22,20 @@
  *   const { space, fractions } = removeSalonTopic(sectionCentred, salonIds, 'auto');
  */
 import { sampleRows } from './kmeans-at-scale.js';
-import { dot, normalize } from './vectors.js';
+import { dot, dotF64 } from './vectors.js';
 
 /** Nearest other-salon items averaged per item. */
 export const NEIGHBOURS = 10;
-/** Items used to estimate the fractions above this many (the kNN step is O(rows²)). */
+/** Items used to estimate the fractions above this many (the kNN step is O(rows²), its matrix 8·rows² bytes). */
 export const ESTIMATE_ROWS = 2000;
 
+/** `vectors` are changed in place and returned as `space` (one n×dim copy less at 100,000 items). */
 export function removeSalonTopic(
-  vectors: readonly Float64Array[],
+  vectors: Float64Array[],
   salonIds: readonly string[],
   setting: 'auto' | number,
   seed = 0,
+  abortCheck?: () => void,
 ): { space: Float64Array[]; fractions: Record<string, number> } {
   const dim = vectors[0]?.length ?? 0;
   const means = new Map<string, { sum: Float64Array; count: number }>();
@@ -50,22 +52,22 @@ export function removeSalonTopic(
   const fractions: Record<string, number> = {};
   if (means.size < 2 || setting === 0) {
     for (const salon of [...means.keys()].sort()) fractions[salon] = 0;
-    return { space: vectors.map((v) => Float64Array.from(v)), fractions };
+    return { space: vectors, fractions };
   }
   const estimated =
-    setting === 'auto' ? unsharedFractions(vectors, salonIds, means, seed) : undefined;
+    setting === 'auto' ? unsharedFractions(vectors, salonIds, means, seed, abortCheck) : undefined;
   for (const salon of [...means.keys()].sort())
     fractions[salon] = estimated?.get(salon) ?? (setting as number);
 
-  const space = vectors.map((v, i) => {
+  vectors.forEach((v, i) => {
     const salon = salonIds[i] as string;
     const { sum, count } = means.get(salon) as { sum: Float64Array; count: number };
     const scale = (fractions[salon] as number) / count;
-    const out = new Float64Array(dim);
-    for (let d = 0; d < dim; d++) out[d] = (v[d] as number) - (sum[d] as number) * scale;
-    return normalize(out);
+    for (let d = 0; d < dim; d++) v[d] = (v[d] as number) - (sum[d] as number) * scale;
+    const norm = Math.sqrt(dot(v, v));
+    if (norm > 0) for (let d = 0; d < dim; d++) v[d] = (v[d] as number) / norm;
   });
-  return { space, fractions };
+  return { space: vectors, fractions };
 }
 
 function unsharedFractions(
@@ -73,18 +75,33 @@ function unsharedFractions(
   salonIds: readonly string[],
   means: ReadonlyMap<string, { sum: Float64Array; count: number }>,
   seed: number,
+  abortCheck?: () => void,
 ): Map<string, number> {
   const dim = vectors[0]?.length ?? 0;
   const rows = sampleRows(vectors.length, ESTIMATE_ROWS, seed);
+  // Each pair's cosine once (the pairs are symmetric): half the dot products.
+  const m = rows.length;
+  const sims = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    if (a % 64 === 0) abortCheck?.();
+    const va = vectors[rows[a] as number] as Float64Array;
+    for (let b = a + 1; b < m; b++) {
+      const sim = dotF64(va, vectors[rows[b] as number] as Float64Array);
+      sims[a * m + b] = sim;
+      sims[b * m + a] = sim;
+    }
+  }
   const offsets = new Map<string, Float64Array>();
   const top: Array<{ row: number; sim: number }> = [];
-  for (const i of rows) {
+  for (let a = 0; a < m; a++) {
+    const i = rows[a] as number;
     const salon = salonIds[i] as string;
     const v = vectors[i] as Float64Array;
     top.length = 0;
-    for (const j of rows) {
+    for (let b = 0; b < m; b++) {
+      const j = rows[b] as number;
       if (salonIds[j] === salon) continue;
-      const sim = dot(v, vectors[j] as Float64Array);
+      const sim = sims[a * m + b] as number;
       // Keep the NEIGHBOURS best, ties to the lower row: insertion into a short list.
       if (top.length === NEIGHBOURS && sim <= (top[NEIGHBOURS - 1] as { sim: number }).sim)
         continue;

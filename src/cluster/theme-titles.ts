@@ -98,8 +98,16 @@ interface Candidate {
   relevance: number;
 }
 
-export function themeLabels(themes: readonly TitleInput[], count: number): ThemeLabel[] {
-  const tagged = themes.map((t) => taggedPhrases(t.texts.slice(0, LABEL_ITEMS)).byText);
+export function themeLabels(
+  themes: readonly TitleInput[],
+  count: number,
+  abortCheck?: () => void,
+): ThemeLabel[] {
+  const perTheme = labelItemsPerTheme(themes.map((t) => t.texts.length));
+  const tagged = tagAll(
+    themes.map((t) => t.texts.slice(0, perTheme)),
+    abortCheck,
+  );
   // Items per theme using each lemma phrase, and its count over all themes.
   const uses = tagged.map((byText) => {
     const map = new Map<string, { phrase: KeyPhrase; items: Set<number> }>();
@@ -142,6 +150,45 @@ export function themeLabels(themes: readonly TitleInput[], count: number): Theme
       for (const l of c.lemmas) taken.add(l);
     }
     return { title: title.text, keywords: keywords.slice(0, count) };
+  });
+}
+
+/**
+ * Texts tagged at most over all themes. Tagging is ~1 ms a text, so an archive of
+ * 12,000 items spent 8 of its 54 s themes stage here; above the budget each theme is
+ * named from its most central items only (20 each for the archive's 153 themes).
+ */
+export const LABEL_BUDGET = 3000;
+/** The fewest central items a theme is named from when the budget is shared out. */
+export const LABEL_MIN_ITEMS = 20;
+
+/** Items read per theme: LABEL_ITEMS, or a share of LABEL_BUDGET when that would exceed it. */
+export function labelItemsPerTheme(sizes: readonly number[]): number {
+  const wanted = sizes.reduce((sum, size) => sum + Math.min(size, LABEL_ITEMS), 0);
+  if (wanted <= LABEL_BUDGET) return LABEL_ITEMS;
+  return Math.max(LABEL_MIN_ITEMS, Math.floor(LABEL_BUDGET / sizes.length));
+}
+
+/** Texts tagged per tagger call: each call has a fixed cost (20 texts a call took 2× the time of 100). */
+const TAG_BATCH = 500;
+
+/** Key phrases of each text of each group, tagging the texts of many groups per call. */
+function tagAll(
+  groups: ReadonlyArray<readonly string[]>,
+  abortCheck?: () => void,
+): KeyPhrase[][][] {
+  const texts = groups.flat();
+  const byText: KeyPhrase[][] = [];
+  for (let at = 0; at < texts.length; at += TAG_BATCH) {
+    abortCheck?.();
+    for (const phrases of taggedPhrases(texts.slice(at, at + TAG_BATCH)).byText)
+      byText.push(phrases);
+  }
+  let next = 0;
+  return groups.map((group) => {
+    const out = byText.slice(next, next + group.length);
+    next += group.length;
+    return out;
   });
 }
 

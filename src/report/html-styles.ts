@@ -41,7 +41,11 @@ caption { text-align: left; padding: .6rem .8rem; color: var(--muted); font-size
 th, td { padding: .45rem .7rem; border-top: 1px solid var(--line); text-align: left; vertical-align: top; }
 thead th { border-top: 0; font-size: .85rem; color: var(--muted); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.heatmap th[scope="row"] { font-weight: 600; min-width: 12rem; }
+.heatmap { font-size: .9rem; }
+.heatmap th, .heatmap td { padding: .2rem .5rem; }
+.heatmap td { white-space: nowrap; overflow-wrap: normal; }
+.heatmap th[scope="row"] { font-weight: 600; min-width: 12rem; vertical-align: middle; }
+.heatmap th[scope="row"] a { display: block; max-width: 16rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .heatmap th[scope="row"] a { color: var(--fg); text-decoration: none; }
 .heatmap th[scope="row"] a:hover { text-decoration: underline; }
 .heatmap td.cell { text-align: center; vertical-align: middle; font-weight: 600; font-variant-numeric: tabular-nums; min-width: 3rem;
@@ -69,13 +73,14 @@ svg.key { width: 1em; height: 1em; flex: none; align-self: center; }
 details.theme { background: var(--card); border: 1px solid var(--line); border-left: 6px solid var(--theme);
   border-radius: .6rem; padding: .55rem 1.1rem; margin: 0; }
 details.theme[open] { padding-bottom: 1rem; }
-details.theme > summary { list-style: none; color: var(--fg); font-size: 1rem; }
+details.theme > summary { list-style: none; color: var(--fg); font-size: 1rem; display: flex; flex-wrap: wrap;
+  align-items: baseline; gap: .1rem 1.2rem; }
 details.theme > summary::-webkit-details-marker { display: none; }
 details.theme > summary h3 { display: flex; gap: .5rem; align-items: baseline; margin: 0; flex-wrap: wrap; }
 details.theme > summary h3::before { content: "▸"; color: var(--muted); }
 details.theme[open] > summary h3::before { content: "▾"; }
 details.theme h3 svg.key { align-self: center; }
-details.theme ul.facts { margin: .15rem 0 0 1.1rem; }
+details.theme ul.facts { margin: 0 0 0 1.1rem; }
 .badge.guided { border-color: var(--accent); color: var(--accent); font-weight: 600; }
 section.glance { background: var(--card); border: 1px solid var(--line); border-radius: .6rem; padding: 1rem 1.1rem; }
 section.glance h2 { border-bottom: 0; padding-bottom: 0; }
@@ -109,8 +114,9 @@ footer { color: var(--muted); font-size: .85rem; padding: 1.5rem 0 2rem; border-
 @media (max-width: 40rem) {
   body { font-size: 15px; }
   .src { white-space: normal; }
-  .heatmap th[scope="row"] { min-width: 8.5rem; font-size: .88rem; padding: .35rem .4rem; }
-  .heatmap td.cell { min-width: 2.1rem; padding: .35rem .15rem; }
+  .heatmap th[scope="row"] { min-width: 8.5rem; font-size: .88rem; padding: .25rem .4rem; }
+  .heatmap th[scope="row"] a { max-width: 10rem; }
+  .heatmap td.cell { min-width: 2.1rem; padding: .25rem .15rem; }
   .heatmap thead th { padding: .35rem .2rem; }
   .heatmap thead th.salon small { display: none; }
   th, td { padding: .4rem .45rem; }

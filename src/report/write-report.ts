@@ -50,9 +50,14 @@ const RENDERERS: Record<ReportFormat, (data: ReportData) => string> = {
   json: renderJson,
 };
 
+/**
+ * `rendered`: texts the caller already rendered from this same `data` (the report
+ * verb returns them too), so no format is rendered twice.
+ */
 export async function writeReport(
   data: ReportData,
   options: WriteReportOptions,
+  rendered?: Partial<Record<ReportFormat, string>>,
 ): Promise<ReportPaths> {
   const { outDir, formats, overwrite } = parseOptions(
     WriteReportOptionsSchema,
@@ -60,7 +65,10 @@ export async function writeReport(
     'writeReport options',
   );
   const wanted = REPORT_FORMATS.filter((format) => formats.includes(format));
-  const rendered = wanted.map((format) => ({ format, text: RENDERERS[format](data) }));
+  const texts = wanted.map((format) => ({
+    format,
+    text: rendered?.[format] ?? RENDERERS[format](data),
+  }));
 
   const dir = path.resolve(outDir);
   try {
@@ -78,7 +86,7 @@ export async function writeReport(
   // Every target is checked before the first is written: a refusal writes nothing.
   if (!overwrite) await refuseForeignReports(dir, wanted);
   const paths: ReportPaths = {};
-  for (const { format, text } of rendered) {
+  for (const { format, text } of texts) {
     const target = path.join(dir, `report.${format}`);
     await writeAtomic(target, text);
     paths[format] = target;

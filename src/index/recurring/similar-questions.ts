@@ -82,13 +82,17 @@ export async function findSimilarQuestions(
   const fetchK = repeats ? 2 * wanted : wanted;
   // The questions are in memory: one exact scan of them replaces a store query per
   // wording, with the same hits (question-neighbours.ts), up to a size.
+  // Progress counts wordings; the scan reports its share of the pairs in their terms.
+  const total = questions.length;
   const scanned =
     asked.length <= MAX_SCANNED_QUESTIONS
-      ? nearestQuestions(asked, wordings, fetchK, o.crossSalonOnly)
+      ? nearestQuestions(asked, wordings, fetchK, o.crossSalonOnly, (fraction) =>
+          o.onProgress?.({ stage: 'similar', done: Math.floor(fraction * total), total }),
+        )
       : undefined;
   const candidates: { index: number; cosine: number }[][] = [];
   for (const [w, question] of questions.entries()) {
-    if (w % 100 === 0) o.onProgress?.({ stage: 'similar', done: w, total: questions.length });
+    if (!scanned && w % 100 === 0) o.onProgress?.({ stage: 'similar', done: w, total });
     const fetched = scanned
       ? (scanned[w] as QuestionHit[]).map((h) => ({
           item: (asked[h.row] as StoredRow).item,

@@ -29,10 +29,12 @@
  *   const ranked = await fusedRanking({ q, k, pool, lexical, alpha, radius, centres, rows, scores });
  *
  * Cost (bench:ann's salon-lens-text engine): beyond the graph walk for the CSLS depth,
- * each query reads the best FEEDBACK_HITS rows and one row per candidate for the
- * second pass (the lens keeps no vector copy in memory: vector-rows.ts); everything
- * else works on small typed arrays indexed by candidate, each item's radius looked up
- * once, and only the k hits returned become objects.
+ * each query reads the best FEEDBACK_HITS rows and takes one dot product per candidate
+ * for the second pass (rows come from memory in a store whose vectors fit
+ * RESIDENT_BYTES, else from the file: vector-rows.ts); everything else works on small
+ * typed arrays indexed by candidate, each item's radius looked up once, and only the k
+ * hits returned become objects. The walk itself is the floor: at the 2k depth it costs
+ * more than raw hnswlib needs for the same recall of its own answers.
  */
 import type { Item, Section } from '../../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../../util/csls.js';
@@ -68,11 +70,30 @@ export function feedbackWeight(
   hits: ReadonlyArray<{ cosine: number; radius: number }>,
   k = NEIGHBOURHOOD_K,
 ): number {
-  const near = hits.filter((h) => h.cosine < 1 - 1e-6).slice(0, k);
-  if (near.length === 0) return 0;
-  const mean = (f: (h: { cosine: number; radius: number }) => number) =>
-    near.reduce((sum, h) => sum + f(h), 0) / near.length;
-  const gap = mean((h) => h.cosine) - mean((h) => h.radius);
+  return feedbackWeightOf(
+    hits.map((h) => h.cosine),
+    hits.map((h) => h.radius),
+    k,
+  );
+}
+
+/** feedbackWeight over parallel arrays (cosines best first, radii), summed in the same order. */
+function feedbackWeightOf(
+  cosines: ArrayLike<number>,
+  radii: ArrayLike<number>,
+  k = NEIGHBOURHOOD_K,
+): number {
+  let count = 0;
+  let cosineSum = 0;
+  let radiusSum = 0;
+  for (let i = 0; i < cosines.length && count < k; i++) {
+    if (!((cosines[i] as number) < 1 - 1e-6)) continue;
+    cosineSum += cosines[i] as number;
+    radiusSum += radii[i] as number;
+    count++;
+  }
+  if (count === 0) return 0;
+  const gap = cosineSum / count - radiusSum / count;
   return FEEDBACK_WEIGHT * Math.min(1, Math.max(0, -gap / FEEDBACK_GAP));
 }
 
@@ -82,16 +103,16 @@ export function feedbackQuery(
   hits: readonly Float32Array[],
   weight: number,
 ): Float32Array {
-  const out = Float32Array.from(q);
+  const out = q.slice();
   if (hits.length === 0 || weight === 0) return out;
+  const dim = out.length;
   for (const v of hits) {
-    for (let d = 0; d < out.length; d++)
-      (out[d] as number) += (weight * (v[d] as number)) / hits.length;
+    for (let d = 0; d < dim; d++) (out[d] as number) += (weight * (v[d] as number)) / hits.length;
   }
   let norm = 0;
-  for (const x of out) norm += x * x;
+  for (let d = 0; d < dim; d++) norm += (out[d] as number) * (out[d] as number);
   norm = Math.sqrt(norm) || 1;
-  for (let d = 0; d < out.length; d++) (out[d] as number) /= norm;
+  for (let d = 0; d < dim; d++) (out[d] as number) /= norm;
   return out;
 }
 
@@ -153,21 +174,30 @@ function byScore(scores: Float64Array, items: readonly Item[]) {
  */
 export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
   const { q, pool, lexical, alpha, centres } = f;
-  const items: Item[] = pool.map((h) => h.item);
-  const slot = new Map<string, number>();
-  for (let i = 0; i < items.length; i++) slot.set((items[i] as Item).id, i);
-  for (const h of lexical) {
-    if (slot.has(h.item.id)) continue;
-    slot.set(h.item.id, items.length);
-    items.push(h.item);
+  const inPool = pool.length;
+  const items: Item[] = [];
+  for (const h of pool) items.push(h.item);
+  // Lexical hits the pool lacks are further candidates (no id table when there are none).
+  let slot: Map<string, number> | undefined;
+  if (lexical.length > 0) {
+    slot = new Map();
+    for (let i = 0; i < inPool; i++) slot.set((items[i] as Item).id, i);
+    for (const h of lexical) {
+      if (slot.has(h.item.id)) continue;
+      slot.set(h.item.id, items.length);
+      items.push(h.item);
+    }
   }
   const n = items.length;
-  const inPool = pool.length;
   const plain = new Float64Array(n);
   const radii = new Float64Array(n);
+  const ids: string[] = [];
   for (let i = 0; i < inPool; i++) plain[i] = (pool[i] as ScoredItem).score;
-  for (let i = 0; i < n; i++) radii[i] = f.radius((items[i] as Item).id);
-  const ids = items.map((item) => item.id);
+  for (let i = 0; i < n; i++) {
+    const id = (items[i] as Item).id;
+    ids.push(id);
+    radii[i] = f.radius(id);
+  }
   const corrected = (
     cosines: ArrayLike<number>,
     offsets: Map<Section, number>,
@@ -181,16 +211,15 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
   // First pass over the pool only: its best hits are the feedback.
   const first = new Float64Array(inPool);
   corrected(plain, sectionOffsets(centres, alpha, dotCentres(q, centres)), first);
-  const order = Array.from({ length: inPool }, (_, i) => i).sort(byScore(first, items));
   // Pool hits come best first by cosine, as the query's radius wants them.
-  const weight = feedbackWeight(
-    pool.map((h, i) => ({ cosine: h.score, radius: radii[i] as number })),
-  );
-  const lexicalOnly = ids.slice(inPool);
+  const weight = feedbackWeightOf(plain.subarray(0, inPool), radii);
   let moved = q;
   let movedCosines: ArrayLike<number> = plain;
   if (weight > 0) {
-    const best = order.slice(0, FEEDBACK_HITS).map((i) => ids[i] as string);
+    const best = indices(inPool)
+      .sort(byScore(first, items))
+      .slice(0, FEEDBACK_HITS)
+      .map((i) => ids[i] as string);
     const rows = await f.rows(best);
     moved = feedbackQuery(
       q,
@@ -198,22 +227,20 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
       weight,
     );
     movedCosines = await f.scores(moved, ids);
-  } else if (lexicalOnly.length > 0) {
+  } else if (n > inPool) {
     // The query did not move: the pool's cosines are in hand, the rest are read.
-    plain.set(await f.scores(q, lexicalOnly), inPool);
-  }
-  const shares = new Float64Array(n);
-  const bestLexical = lexical[0]?.score ?? 0;
-  if (bestLexical > 0) {
-    for (const h of lexical)
-      shares[slot.get(h.item.id) as number] = (LEXICAL_WEIGHT * h.score) / bestLexical;
+    plain.set(await f.scores(q, ids.slice(inPool)), inPool);
   }
   const scores = new Float64Array(n);
   corrected(movedCosines, sectionOffsets(centres, alpha, dotCentres(moved, centres)), scores);
-  for (let i = 0; i < n; i++) scores[i] = (scores[i] as number) + (shares[i] as number);
-  const top = Array.from({ length: n }, (_, i) => i)
-    .sort(byScore(scores, items))
-    .slice(0, f.k);
+  const bestLexical = lexical[0]?.score ?? 0;
+  if (slot && bestLexical > 0) {
+    for (const h of lexical) {
+      const i = slot.get(h.item.id) as number;
+      scores[i] = (scores[i] as number) + (LEXICAL_WEIGHT * h.score) / bestLexical;
+    }
+  }
+  const top = indices(n).sort(byScore(scores, items)).slice(0, f.k);
   // With feedback, a lexical-only hit's plain cosine is read only if it is returned.
   const unread = weight > 0 ? top.filter((i) => i >= inPool) : [];
   if (unread.length > 0) {
@@ -230,4 +257,11 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
     score: scores[i] as number,
     cosine: plain[i] as number,
   }));
+}
+
+/** 0 … n − 1. */
+function indices(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(i);
+  return out;
 }

@@ -171,9 +171,10 @@ export class FileQuery {
   }
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
+    const { labels, vectors } = this.#data;
     return itemIds.map((id) => {
       const pos = this.#posOf(id);
-      return pos === undefined ? Number.NaN : dot(vector, this.#vectorAt(pos));
+      return pos === undefined ? Number.NaN : vectors.dot(labels[pos] as number, vector);
     });
   }
 
