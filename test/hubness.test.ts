@@ -8,13 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { scoringRows } from '../bench/lib/hubness-quality.js';
 import { loadLabelledCorpus } from '../bench/lib/quality-corpus.js';
 import { relatedInsightsOf } from '../src/cluster/related-insights.js';
-import { groupComplete } from '../src/index/recurring/group-pairs.js';
 import {
   type Neighbour,
   NeighbourhoodTable,
   queryRadius,
   updateNeighbourhoods,
 } from '../src/index/csls/hubness.js';
+import { groupComplete } from '../src/index/recurring/group-pairs.js';
 import { recurringGroups } from '../src/index/recurring/recurring-questions.js';
 import type { Item, Section } from '../src/parse/schema.js';
 import { SECTIONS } from '../src/parse/schema.js';

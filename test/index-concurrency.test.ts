@@ -129,7 +129,7 @@ describe('two writers', () => {
         expect([ra.code, rb.code].sort()).toEqual([0, 1]);
         const loser = ra.code === 0 ? rb : ra;
         expect(loser.stderr).toMatch(
-          /^salon-lens: Store .* is locked by (process \d+ |another process)/,
+          /^salon-lens: Store .* is locked by (process \d+ |another process)/m,
         );
         expect(state).toBe(ra.code === 0 ? 'a' : 'b');
       }

@@ -6,9 +6,12 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
-import { openFileStore } from '../src/index/storage/file/file-open.js';
+import {
+  NEIGHBOURHOODS_STATE_KEY,
+  StoredNeighbourhoods,
+} from '../src/index/csls/neighbourhoods.js';
 import { createLens, type Lens, openLens } from '../src/index/index.js';
-import { NEIGHBOURHOODS_STATE_KEY, StoredNeighbourhoods } from '../src/index/csls/neighbourhoods.js';
+import { openFileStore } from '../src/index/storage/file/file-open.js';
 import type { Salon } from '../src/parse/index.js';
 import { addAbortedAt, cslsView } from './helpers/csls-view.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';

@@ -11,6 +11,7 @@ import { cp, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
+import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/csls/neighbourhoods.js';
 import {
   createLens,
   type Lens,
@@ -20,7 +21,6 @@ import {
   STORE_FORMAT_VERSION,
   verifyLens,
 } from '../src/index/index.js';
-import { NEIGHBOURHOODS_STATE_KEY } from '../src/index/csls/neighbourhoods.js';
 import { MAX_SEGMENTS } from '../src/index/storage/file/store-files.js';
 import type { Salon } from '../src/parse/index.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';

@@ -14,8 +14,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadCorpus, writeLoadCorpus } from '../bench/load-corpus.js';
 import type { Embedder } from '../src/embed/index.js';
-import { groupPairs, type ScoredPair } from '../src/index/recurring/group-pairs.js';
 import { createLens, type Lens, openLens, verifyLens } from '../src/index/index.js';
+import { groupPairs, type ScoredPair } from '../src/index/recurring/group-pairs.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { tempStoreDir } from './helpers/index-store.js';
 

@@ -9,8 +9,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
-import { createLens, openLens, verifyLens } from '../src/index/index.js';
 import { statisticsRebuilds } from '../src/index/csls/lens-statistics.js';
+import { createLens, openLens, verifyLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
 import { addAbortedAt, cslsView } from './helpers/csls-view.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';

@@ -8,13 +8,13 @@
  */
 import { relatedInsightsOf } from '../../src/cluster/related-insights.js';
 import { USE_LITE_THRESHOLDS } from '../../src/embed/use-lite.js';
-import { groupPairs } from '../../src/index/recurring/group-pairs.js';
 import {
   type Neighbour,
   NeighbourhoodTable,
   updateNeighbourhoods,
 } from '../../src/index/csls/hubness.js';
 import { DEFAULT_GROUP_SIZE, scoringThreshold } from '../../src/index/options.js';
+import { groupPairs } from '../../src/index/recurring/group-pairs.js';
 import { recurringGroups } from '../../src/index/recurring/recurring-questions.js';
 import type { Item } from '../../src/parse/schema.js';
 import { csls, type Scoring } from '../../src/util/csls.js';

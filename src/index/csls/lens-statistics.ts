@@ -10,12 +10,13 @@
  *   const r = (await stats.current(storage)).radius(itemId);
  *   await tx.setState(key, (await stats.derive(pending, addedIds, progress))[key]); // lens-write.ts
  */
+
+import type { LensStorage, PendingWrite } from '../storage/seam.js';
 import {
   NEIGHBOURHOODS_STATE_KEY,
   StoredNeighbourhoods,
   salonsFingerprint,
 } from './neighbourhoods.js';
-import type { LensStorage, PendingWrite } from '../storage/seam.js';
 
 interface Held {
   stats: StoredNeighbourhoods;

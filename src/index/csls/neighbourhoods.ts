@@ -12,6 +12,8 @@
  * generation (a store written by an older version) are never used: they are rebuilt.
  */
 import { sha256 } from '../../util/hash.js';
+import { nearest } from '../search/planner.js';
+import type { LensStorage } from '../storage/seam.js';
 import {
   NEIGHBOURHOOD_K,
   type Neighbour,
@@ -19,8 +21,6 @@ import {
   type NeighbourSource,
   updateNeighbourhoods,
 } from './hubness.js';
-import type { LensStorage } from '../storage/seam.js';
-import { nearest } from '../search/planner.js';
 
 /** State key the statistics are saved under. */
 export const NEIGHBOURHOODS_STATE_KEY = 'salon-lens.neighbourhoods';

@@ -18,8 +18,8 @@
  */
 import { csls, NEIGHBOURHOOD_K, TopMean } from '../../util/csls.js';
 import { tokenize } from '../search/bm25.js';
-import { withoutSharedWords } from './shared-words.js';
 import { dot } from '../storage/seam.js';
+import { withoutSharedWords } from './shared-words.js';
 
 export interface ContrastInput {
   /** Question texts, by index. */

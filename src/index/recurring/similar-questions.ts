@@ -9,10 +9,13 @@
  */
 import { compareSalons, type Item } from '../../parse/index.js';
 import type { QuestionScoring } from '../../util/csls.js';
+import type { ItemFilter } from '../options.js';
+import type { SalonRef, SimilarQuestionGroup } from '../schema.js';
+import { nearest } from '../search/planner.js';
+import type { StoredSalon } from '../storage/seam.js';
+import { dot, type LensStorage, type StoredRow } from '../storage/seam.js';
 import { contrastiveScores } from './contrastive.js';
 import { groupPairs, type ScoredPair } from './group-pairs.js';
-import type { StoredSalon } from '../storage/seam.js';
-import type { ItemFilter } from '../options.js';
 import {
   MAX_SCANNED_QUESTIONS,
   nearestQuestions,
@@ -20,9 +23,6 @@ import {
 } from './question-neighbours.js';
 import { questionWordings } from './question-wordings.js';
 import { recurringGroups } from './recurring-questions.js';
-import { nearest } from '../search/planner.js';
-import type { SalonRef, SimilarQuestionGroup } from '../schema.js';
-import { dot, type LensStorage, type StoredRow } from '../storage/seam.js';
 
 export interface SimilarQuestionsPlan {
   k: number;

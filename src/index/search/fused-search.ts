@@ -38,8 +38,8 @@
  */
 import type { Item, Section } from '../../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../../util/csls.js';
-import type { SectionCentres } from './section-centres.js';
 import type { ScoredItem } from '../storage/seam.js';
+import type { SectionCentres } from './section-centres.js';
 
 /** Hits whose mean the query moves towards. */
 export const FEEDBACK_HITS = 3;
