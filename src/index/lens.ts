@@ -1,8 +1,9 @@
 /**
  * The lens: search, filters, similar questions and derived state over a storage
- * backend (storage/seam.ts: the folder store or Postgres). Ranking, hybrid fusion,
- * grouping and result shaping are written here once for every store; the
- * exact-vs-graph plan is search/planner.ts, writes are lens-write.ts.
+ * backend (storage/seam.ts: the folder store or Postgres). The lens is the facade:
+ * it owns the read/write queue; queries are ranked once for every store in
+ * search/lens-queries.ts (the exact-vs-graph plan in search/planner.ts), writes
+ * run in lens-write.ts.
  *
  *   const lens = await createLens('.lens', { embedder });
  *   await lens.addSalons(['examples/salons'], { onProgress: console.error });
@@ -16,10 +17,7 @@ import { z } from 'zod';
 import type { Embedder } from '../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../errors.js';
 import { assertNoWarnings, type Salon } from '../parse/index.js';
-import { unitVector } from '../util/vector.js';
-import { csls, queryRadius, type Scoring } from './csls/hubness.js';
 import { LensStatistics } from './csls/lens-statistics.js';
-import type { StoredNeighbourhoods } from './csls/neighbourhoods.js';
 import { LensVectors } from './lens-embed.js';
 import { planAdd, readSalonInput } from './lens-input.js';
 import type {
@@ -33,35 +31,21 @@ import { type SalonWrite, writeSalons, writeState } from './lens-write.js';
 import {
   type AddSalonsOptions,
   AddSalonsOptionsSchema,
-  LENS_DEFAULTS,
-  parseSearchOptions,
   type RecallCheckOptions,
   RecallCheckOptionsSchema,
   type RemoveSalonsOptions,
   RemoveSalonsOptionsSchema,
   type SearchOptions,
   type SimilarQuestionsOptions,
-  SimilarQuestionsOptionsSchema,
   type SimilarToOptions,
-  SimilarToOptionsSchema,
   StateKeySchema,
-  scoringThreshold,
   type VectorSearchOptions,
-  VectorSearchOptionsSchema,
 } from './options.js';
-import { findSimilarQuestions, salonRef } from './recurring/similar-questions.js';
+import { salonRef } from './recurring/similar-questions.js';
 import type { SearchHit, SimilarQuestionGroup } from './schema.js';
-import { fusedRanking } from './search/fused-search.js';
-import { hybridRanking, type RankedItem } from './search/hybrid.js';
-import { nearest } from './search/planner.js';
+import { LensQueries } from './search/lens-queries.js';
 import { recallCheck } from './search/recall-check.js';
-import { type SectionCentres, sectionCentres } from './search/section-centres.js';
-import {
-  compareScored,
-  type LensStorage,
-  type ScoredItem,
-  type StorageFilter,
-} from './storage/seam.js';
+import type { LensStorage } from './storage/seam.js';
 
 export type {
   AddSummary,
@@ -72,22 +56,17 @@ export type {
   StoredSalonInfo,
 } from './lens-types.js';
 
-/** Built once: constructing a zod schema per query showed up in search latency. */
-const QUERY_SCHEMA = z.string().trim().min(1, 'expected a non-empty query');
-
 export class Lens {
   readonly #storage: LensStorage;
   /** CSLS statistics; loaded (or rebuilt) on first use, updated inside each write. */
   readonly #statistics = new LensStatistics();
-  /** Section centres for fused search; computed on first use, dropped after each write. */
-  #centres: Promise<SectionCentres> | undefined;
+  /** Search, similar items and recurring questions (search/lens-queries.ts). */
+  readonly #queries: LensQueries;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
   /** Reads in flight: a write waits for those begun before it (see #read). */
   #reads = new Set<Promise<unknown>>();
 
-  /** The store's vector dimension. */
-  readonly #dim: number;
   /** Embedded and given vectors, checked and normalised (lens-embed.ts). */
   readonly #vectors: LensVectors;
 
@@ -96,8 +75,8 @@ export class Lens {
     readonly embedder: Embedder,
   ) {
     this.#storage = storage;
-    this.#dim = storage.info().embedder.dim;
-    this.#vectors = new LensVectors(embedder, this.#dim);
+    this.#vectors = new LensVectors(embedder, storage.info().embedder.dim);
+    this.#queries = new LensQueries(storage, embedder, this.#vectors, this.#statistics);
   }
 
   /** @internal use createLens / openLens */
@@ -223,31 +202,10 @@ export class Lens {
    * the plain cosine (all but lexical mode).
    */
   search(text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    return this.#read(() => this.#search(text, options));
-  }
-
-  async #search(text: string, options: SearchOptions): Promise<SearchHit[]> {
-    this.#assertOpen();
-    const query = parseOptions(QUERY_SCHEMA, text, 'search query');
-    const { k, exact, mode, scoring, ...filter } = parseSearchOptions(options);
-    if (mode === 'lexical') {
-      return this.#hits(await this.#storage.lexical(query, k, filter), 'bm25');
-    }
-    const [q] = await this.#vectors.embed([query]);
-    if (!q) return [];
-    const method = exact ? 'exact' : 'auto';
-    // A query is not stored: its own r comes from the nearest hits we fetch anyway.
-    const vectorHits = async (want: number) =>
-      this.#ranked(
-        await nearest(this.#storage, { vector: q, k: rerankDepth(want, scoring), filter, method }),
-        scoring,
-        want,
-      );
-    if (mode === 'vector') return this.#hits(await vectorHits(k), scoring);
-    if (mode === 'fused') {
-      return this.#hits(await this.#fused(query, q, k, filter, scoring, method), 'fused');
-    }
-    return this.#hits(await hybridRanking(this.#storage, query, q, k, filter, vectorHits), 'rrf');
+    return this.#read(async () => {
+      this.#assertOpen();
+      return this.#queries.search(text, options);
+    });
   }
 
   /**
@@ -256,68 +214,18 @@ export class Lens {
    * needs the store's dimension; it is normalised.
    */
   searchVector(vector: ArrayLike<number>, options: VectorSearchOptions = {}): Promise<SearchHit[]> {
-    return this.#read(() => this.#searchVector(vector, options));
-  }
-
-  async #searchVector(
-    vector: ArrayLike<number>,
-    options: VectorSearchOptions,
-  ): Promise<SearchHit[]> {
-    this.#assertOpen();
-    const {
-      k,
-      exact,
-      scoring,
-      mode: _,
-      ...filter
-    } = parseSearchOptions(options, VectorSearchOptionsSchema, 'searchVector options');
-    const q = unitVector(vector, this.#dim, (problem) => {
-      return new SalonLensError('INVALID_OPTIONS', `searchVector: ${problem}`, {
-        details: { dim: this.#dim },
-      });
+    return this.#read(async () => {
+      this.#assertOpen();
+      return this.#queries.searchVector(vector, options);
     });
-    const method = exact ? 'exact' : 'auto';
-    const hits = await nearest(this.#storage, {
-      vector: q,
-      k: rerankDepth(k, scoring),
-      filter,
-      method,
-    });
-    return this.#hits(await this.#ranked(hits, scoring, k), scoring);
   }
 
   /** Items closest to a stored item (itself excluded). */
   similarTo(itemId: string, options: SimilarToOptions = {}): Promise<SearchHit[]> {
-    return this.#read(() => this.#similarTo(itemId, options));
-  }
-
-  async #similarTo(itemId: string, options: SimilarToOptions): Promise<SearchHit[]> {
-    this.#assertOpen();
-    const { k, exact, crossSalonOnly, scoring, ...filter } = parseOptions(
-      SimilarToOptionsSchema,
-      options,
-      'similarTo options',
-    );
-    const row = await this.#storage.row(itemId);
-    if (row === undefined) {
-      throw new SalonLensError('ITEM_NOT_FOUND', `No item "${itemId}" in store ${this.dir}.`, {
-        details: { itemId, dir: this.dir },
-      });
-    }
-    const excludeSalon = [filter.excludeSalon ?? []]
-      .flat()
-      .concat(crossSalonOnly ? [row.item.salonId] : []);
-    const hits = await nearest(this.#storage, {
-      vector: row.vector,
-      k: rerankDepth(k, scoring),
-      method: exact ? 'exact' : 'auto',
-      filter: {
-        ...filter,
-        ...(excludeSalon.length > 0 ? { excludeSalon } : {}),
-        excludeItems: [itemId],
-      },
+    return this.#read(async () => {
+      this.#assertOpen();
+      return this.#queries.similarTo(itemId, options);
     });
-    return this.#hits(await this.#ranked(hits, scoring, k, itemId), scoring);
   }
 
   /**
@@ -333,34 +241,10 @@ export class Lens {
    * are the older merge rules, largest groups first.
    */
   similarQuestions(options: SimilarQuestionsOptions = {}): Promise<SimilarQuestionGroup[]> {
-    return this.#read(() => this.#similarQuestions(options));
-  }
-
-  async #similarQuestions(options: SimilarQuestionsOptions): Promise<SimilarQuestionGroup[]> {
-    this.#assertOpen();
-    const o = parseOptions(SimilarQuestionsOptionsSchema, options, 'similarQuestions options');
-    const threshold =
-      o.threshold ?? scoringThreshold(o.scoring, this.embedder.thresholds.similarQuestion);
-    const stats = o.scoring === 'cosine' ? undefined : await this.#stats();
-    const cap = duplicateRadius(this.embedder.thresholds.similarQuestion);
-    const contrast =
-      o.scoring === 'contrastive'
-        ? {
-            embed: (texts: string[]) => this.#vectors.embed(texts),
-            radiusCap: cap,
-            maxQuestions: o.contrastMaxQuestions,
-          }
-        : undefined;
-    return findSimilarQuestions(
-      this.#storage,
-      o,
-      threshold,
-      (a, b, cosine) =>
-        stats
-          ? csls(cosine, Math.min(stats.radius(a), cap), Math.min(stats.radius(b), cap))
-          : cosine,
-      contrast,
-    );
+    return this.#read(async () => {
+      this.#assertOpen();
+      return this.#queries.similarQuestions(options);
+    });
   }
 
   /** ANN vs exact top-k on stored items used as queries (each query's own item left out). */
@@ -486,116 +370,11 @@ export class Lens {
     return run;
   }
 
-  /**
-   * Fused search (fused-search.ts): the vector hits (fetched as deep as CSLS fetches
-   * them) and the BM25 hits of the query, scored by corrected cosine to the query
-   * moved towards its best hits, plus the lexical share.
-   */
-  async #fused(
-    query: string,
-    q: Float32Array,
-    k: number,
-    filter: StorageFilter,
-    scoring: Scoring,
-    method: 'exact' | 'auto',
-  ): Promise<RankedItem[]> {
-    const depth = rerankDepth(k, 'csls');
-    const [pool, lexical, stats, centres] = await Promise.all([
-      nearest(this.#storage, { vector: q, k: depth, filter, method }),
-      this.#storage.lexical(query, depth, filter),
-      this.#stats(),
-      this.#sectionCentres(),
-    ]);
-    return fusedRanking({
-      q,
-      k,
-      pool,
-      lexical,
-      // α: the item side of CSLS (2·cos − r(q) − r(y), halved; r(q) ranks nothing).
-      alpha: scoring === 'csls' ? 0.5 : 0,
-      radius: (id) => stats.radius(id),
-      centres,
-      rows: async (ids) =>
-        (await Promise.all(ids.map((id) => this.#storage.row(id)))).map((r) => r?.vector),
-      scores: (vector, ids) => this.#storage.scores(vector, ids),
-    });
-  }
-
   /** The store's section centres (fused search), cached until the next write. */
-  #sectionCentres(): Promise<SectionCentres> {
-    this.#centres ??= this.#stats().then((stats) =>
-      sectionCentres(this.#storage, (id) => stats.radius(id)),
-    );
-    this.#centres.catch(() => {
-      this.#centres = undefined;
-    });
-    return this.#centres;
-  }
-
-  /**
-   * Rank cosine hits by the scoring and keep k. For CSLS the caller fetched
-   * `rerankDepth(k)` hits by cosine, since an item a little further by cosine but
-   * less of a hub can rank higher; r of the query is its stored radius (a stored
-   * item) or the mean cosine of its nearest hits (a text query).
-   */
-  async #ranked(
-    hits: ScoredItem[],
-    scoring: Scoring,
-    k: number,
-    queryItemId?: string,
-  ): Promise<RankedItem[]> {
-    if (scoring === 'cosine') return hits.slice(0, k);
-    const stats = await this.#stats();
-    const rq =
-      queryItemId === undefined ? queryRadius(hits.map((h) => h.score)) : stats.radius(queryItemId);
-    return hits
-      .map((h) => ({
-        item: h.item,
-        score: csls(h.score, rq, stats.radius(h.item.id)),
-        cosine: h.score,
-      }))
-      .sort(compareScored)
-      .slice(0, k);
-  }
-
   /** The store's neighbourhood statistics: saved ones, or rebuilt (older stores) and kept in memory. */
-  #stats(): Promise<StoredNeighbourhoods> {
-    return this.#statistics.current(this.#storage);
-  }
-
   /** One atomic write, the neighbourhood statistics brought up to date inside it (lens-write.ts). */
   #write(change: SalonWrite): Promise<{ removedItems: number }> {
-    this.#centres = undefined;
+    this.#queries.invalidate();
     return writeSalons(this.#storage, this.#statistics, change);
   }
-
-  #hits(list: readonly RankedItem[], scoring: SearchHit['scoring']): SearchHit[] {
-    return list.map(({ item, score, cosine }) => {
-      const salon = this.#storage.salon(item.salonId);
-      return {
-        item: { ...item },
-        salon: salon ? salonRef(salon) : { id: item.salonId, title: item.salonId },
-        score,
-        scoring,
-        ...(scoring === 'bm25' ? {} : { cosine: cosine ?? score }),
-      };
-    });
-  }
-}
-
-/**
- * Highest r used when grouping questions: halfway from the embedder's same-question
- * cosine to 1. A question repeated near-verbatim in more than k salons has its
- * repeats as its k nearest neighbours, so its r is about their own cosine and CSLS
- * inside the cluster sits near 0 (half the repeats fell below the threshold in the
- * 20,000-item load test); capped, the repeats link. On the corpus no question's r
- * reaches the cap (USE-lite: 0.8), so nothing else changes.
- */
-function duplicateRadius(sameQuestionCosine: number): number {
-  return (1 + sameQuestionCosine) / 2;
-}
-
-/** Hits fetched by cosine before CSLS re-ranks them (a hit further down can overtake). */
-function rerankDepth(k: number, scoring: Scoring): number {
-  return scoring === 'csls' ? Math.max(2 * k, k + LENS_DEFAULTS.cslsExtra) : k;
 }
