@@ -15,9 +15,9 @@
 import type pg from 'pg';
 import type { Embedder } from '../../../embed/index.js';
 import { parseOptions, SalonLensError, throwIfAborted } from '../../../errors.js';
-import { compareSalons, type Item } from '../../../parse/index.js';
+import { compareSalons } from '../../../parse/index.js';
 import type { StoreAddress } from '../address.js';
-import { bm25Term, tokenize } from '../../search/bm25.js';
+import { tokenize } from '../../search/bm25.js';
 import { faultPoint } from '../fault-points.js';
 import type { FileProblem, HnswParams, StoredSalon } from '../file/manifest.js';
 import {
@@ -29,6 +29,7 @@ import {
 } from '../../options.js';
 import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
+import { bm25Score, FILTER_PARAMS_FROM, PgLexical } from './pg-lexical.js';
 import {
   plansIndexScan,
   runIndexSearch,
@@ -36,6 +37,14 @@ import {
   vectorLiteral,
   vectorQuerySql,
 } from './pg-queries.js';
+import {
+  ITEM_COLUMNS,
+  type ItemRow,
+  itemOf,
+  RowCache,
+  readRows,
+  TickBatch,
+} from './pg-row-reads.js';
 import {
   claimStaging,
   dropAbandonedStaging,
@@ -89,62 +98,9 @@ interface Meta {
   updatedAt: string;
 }
 
-const ITEM_COLUMNS = 'i.id, i.salon_id, i.section, i.text, i.ordinal, i.line, i.doc_index';
-
-interface ItemRow {
-  id: string;
-  salon_id: string;
-  section: Item['section'];
-  text: string;
-  ordinal: number;
-  line: number;
-  doc_index: number;
-  embedding?: string;
-}
-
-function itemOf(r: ItemRow): Item {
-  return {
-    id: r.id,
-    salonId: r.salon_id,
-    section: r.section,
-    text: r.text,
-    ordinal: r.ordinal,
-    line: r.line,
-  };
-}
-
-/** pgvector's text form `[0.1,0.2]` back to the float32 values it stores. */
-function parseVector(text: string): Float32Array {
-  return Float32Array.from(JSON.parse(text) as number[]);
-}
-
 /** `{"a","b"}`: a text[] literal, every element quoted. */
 function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
-}
-
-interface Bm25Stats {
-  n: number;
-  avgLength: number;
-  df: Map<string, number>;
-}
-
-/** The file store's BM25 (bm25.ts), term by term in query order so sums round alike. */
-function bm25Score(
-  queryTerms: readonly string[],
-  docTerms: readonly string[],
-  s: Bm25Stats,
-): number {
-  const tf = new Map<string, number>();
-  for (const t of docTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
-  let score = 0;
-  for (const term of queryTerms) {
-    const f = tf.get(term);
-    const df = s.df.get(term) ?? 0;
-    if (!f || df === 0) continue;
-    score += bm25Term(f, df, docTerms.length, s.n, s.avgLength);
-  }
-  return score;
 }
 
 function quoteIdent(name: string): string {
@@ -263,6 +219,11 @@ export class PgStore implements LensStorage {
   #allPending = false;
   /** The saved statistics' blocks as last read or written (pg-statistics.ts). */
   readonly #statistics: StatisticsCache;
+  /** Rows read at the current generation (pg-row-reads.ts): a search reads each vector once. */
+  readonly #rowCache = new RowCache();
+  readonly #rowBatch = new TickBatch((ids) => this.#readRows(ids));
+  /** Keyword search with document frequencies kept per generation (pg-lexical.ts). */
+  readonly #lexical = new PgLexical();
 
   private constructor(
     address: PgAddress,
@@ -356,8 +317,8 @@ export class PgStore implements LensStorage {
     await this.refresh();
     const params: unknown[] = [];
     const w = whereOf(filter, params);
-    const r = await this.#reader.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM ${fromOf(w.joinSalons)} ${w.sql}`,
+    const r = await this.#reader.query<ItemRow & { bytes: Buffer }>(
+      `SELECT ${ITEM_COLUMNS}, vector_send(i.embedding) AS bytes FROM ${fromOf(w.joinSalons)} ${w.sql}`,
       params,
     );
     return r.rows
@@ -366,22 +327,34 @@ export class PgStore implements LensStorage {
           (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
           a.doc_index - b.doc_index,
       )
-      .map((row) => ({ item: itemOf(row), vector: parseVector(row.embedding as string) }));
+      .map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
   }
 
   async row(itemId: string): Promise<StoredRow | undefined> {
-    const known = this.#pendingRows?.get(itemId);
+    const pending = this.#pendingRows;
+    if (!pending) return this.#rowBatch.get(itemId);
+    const known = pending.get(itemId);
     if (known) return known;
-    await this.refresh();
-    const r = await this.#reader.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM items i WHERE i.id = $1`,
+    const r = await this.#reader.query<ItemRow & { bytes: Buffer }>(
+      `SELECT ${ITEM_COLUMNS}, vector_send(i.embedding) AS bytes FROM items i WHERE i.id = $1`,
       [itemId],
     );
     const row = r.rows[0];
     if (!row) return undefined;
-    const stored = { item: itemOf(row), vector: parseVector(row.embedding as string) };
-    this.#pendingRows?.set(itemId, stored);
+    const stored = { item: itemOf(row), vector: vectorFromBinary(row.bytes) };
+    pending.set(itemId, stored);
     return stored;
+  }
+
+  /**
+   * Rows as of the store's current generation, in one statement that also tells it
+   * (pg-row-reads.ts): those the last searches read come from memory unless another
+   * process has written since, which refreshes this store's view.
+   */
+  async #readRows(ids: readonly string[]): Promise<Map<string, StoredRow>> {
+    const read = await readRows(this.#reader, ids, this.#rowCache, this.#meta.generation);
+    if (read.generation !== this.#meta.generation) await this.refresh();
+    return read.rows;
   }
 
   /**
@@ -428,38 +401,49 @@ export class PgStore implements LensStorage {
 
   /**
    * BM25 with the file store's tokens, kept per item in a GIN-indexed `terms`
-   * column: Postgres finds the items holding any query term (filter included) and
-   * the terms' document frequencies; scoring is the file store's, so both stores
-   * rank alike. (Postgres full text ranked differently: see docs/scaling.md.)
+   * column: one statement finds the terms' document frequencies and the best items
+   * holding any query term (filter included, pg-queries.ts lexicalQuerySql); they are
+   * scored again with the file store's code, so both stores rank alike. (Postgres
+   * full text ranked differently: see docs/scaling.md.)
    */
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
-    await this.refresh();
     const terms = [...new Set(tokenize(text))];
-    if (terms.length === 0) return [];
-    const stats = await this.#termStats(terms);
-    const params: unknown[] = [terms];
-    const w = whereOf(filter, params);
-    const r = await this.#reader.query<ItemRow & { terms: string[] }>(
-      `SELECT ${ITEM_COLUMNS}, i.terms FROM ${fromOf(w.joinSalons)}
-       ${w.sql ? `${w.sql} AND` : 'WHERE'} i.terms && $1::text[]`,
-      params,
-    );
-    return r.rows
-      .map((row) => ({ item: itemOf(row), score: bm25Score(terms, row.terms, stats) }))
-      .sort(compareScored)
-      .slice(0, k);
+    if (terms.length === 0) return this.refresh().then(() => []);
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.#meta.generation;
+      const itemCount = this.info().itemCount;
+      const termTotal = itemCount === 0 ? 0 : await this.#termTotal();
+      // The filter's parameters come after the keyword search's own (pg-lexical.ts).
+      const params: unknown[] = new Array(FILTER_PARAMS_FROM - 1);
+      const w = whereOf(filter, params);
+      const read = await this.#lexical.search(this.#reader, {
+        terms,
+        k,
+        columns: ITEM_COLUMNS,
+        from: fromOf(w.joinSalons),
+        where: w.sql,
+        whereParams: params.slice(FILTER_PARAMS_FROM - 1),
+        itemCount,
+        termTotal,
+        generation,
+      });
+      // Counts and lengths are of the generation we know: another one was read, so again.
+      if (read.generation !== generation && attempt === 0 && !this.#pendingRows) {
+        await this.refresh();
+        continue;
+      }
+      return read.rows
+        .map((row) => ({
+          item: itemOf(row as unknown as ItemRow),
+          score: bm25Score(terms, row.terms, read.stats),
+        }))
+        .sort(compareScored)
+        .slice(0, k);
+    }
   }
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
-    let byId: Map<string, { vector: Float32Array } | undefined>;
-    if (this.#pendingRows) byId = await this.#allPendingRows();
-    else {
-      const r = await this.#reader.query<{ id: string; embedding: string }>(
-        'SELECT id, embedding::text AS embedding FROM items WHERE id = ANY($1)',
-        [[...itemIds]],
-      );
-      byId = new Map(r.rows.map((row) => [row.id, { vector: parseVector(row.embedding) }]));
-    }
+    const byId = this.#pendingRows ? await this.#allPendingRows() : await this.#readRows(itemIds);
     return itemIds.map((id) => {
       const v = byId.get(id)?.vector;
       return v ? dot(vector, v) : Number.NaN;
@@ -651,25 +635,15 @@ export class PgStore implements LensStorage {
     this.#salonOrder = new Map(this.#salons.map((s, i) => [s.id, i]));
   }
 
-  /** Document count, mean length and each term's document frequency (all items, like the file store). */
-  async #termStats(terms: string[]): Promise<Bm25Stats> {
+  /** Terms in all items together (BM25's mean length, like the file store), once per generation. */
+  async #termTotal(): Promise<number> {
     if (this.#lengths?.generation !== this.#meta.generation) {
       const r = await this.#reader.query<{ total: string | null }>(
         'SELECT sum(cardinality(terms)) AS total FROM items',
       );
       this.#lengths = { generation: this.#meta.generation, total: Number(r.rows[0]?.total ?? 0) };
     }
-    const df = await this.#reader.query<{ t: string; n: string }>(
-      `SELECT t, (SELECT count(*) FROM items WHERE terms @> ARRAY[t]) AS n
-       FROM unnest($1::text[]) AS t`,
-      [terms],
-    );
-    const n = this.info().itemCount;
-    return {
-      n,
-      avgLength: n === 0 ? 0 : this.#lengths.total / n,
-      df: new Map(df.rows.map((row) => [row.t, Number(row.n)])),
-    };
+    return this.#lengths.total;
   }
 
   async #applyEf(ef: number, remember = true): Promise<void> {
@@ -724,17 +698,17 @@ export class PgStore implements LensStorage {
       exact ? k + RERANK_MARGIN : k,
       exact,
     );
-    type Row = ItemRow & { generation: string };
+    type Row = ItemRow & { generation: string; bytes: Buffer };
     const rows = exact
       ? (await this.#reader.query<Row>(sql, params)).rows
       : await runIndexSearch<Row>(this.#reader, sql, params);
     if (rows[0]) seen.generation = Number(rows[0].generation);
     else if (!this.#pendingRows) await this.refresh();
-    return rows
-      .map((row) => ({
-        item: itemOf(row),
-        score: dot(q, parseVector(row.embedding as string)),
-      }))
+    const stored = rows.map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
+    // The rows the search's next reads ask for (a pending write's view has its own).
+    if (!this.#pendingRows) this.#rowCache.put(seen.generation, stored);
+    return stored
+      .map((row) => ({ item: row.item, score: dot(q, row.vector) }))
       .sort(compareScored)
       .slice(0, k);
   }
