@@ -67,28 +67,37 @@ try {
     const ms: number[] = [];
     let n = 0;
     let q = 0;
+    let cpu = 0;
     for (let r = 0; r < 3; r++)
       for (const text of QUERIES) {
         const s0 = statements;
         const q0 = inQueryMs;
         const t = performance.now();
+        const c0 = process.cpuUsage();
         await lens.search(text, options);
+        const c = process.cpuUsage(c0);
         ms.push(performance.now() - t);
+        cpu += (c.user + c.system) / 1000;
         n += statements - s0;
         q += inQueryMs - q0;
       }
     const p50 = percentile(ms, 0.5);
-    rows.push([name, fmt(n / ms.length), fmt(p50), fmt(percentile(ms, 0.99)), fmt(q / ms.length)]);
+    rows.push([
+      name,
+      fmt(n / ms.length),
+      fmt(p50),
+      fmt(percentile(ms, 0.99)),
+      fmt(q / ms.length),
+      fmt(cpu / ms.length),
+    ]);
   }
   await lens.close();
   console.log(
-    markdownTable(['search', 'statements', 'p50 ms', 'p99 ms', 'mean ms in statements'], rows, [
-      'l',
-      'r',
-      'r',
-      'r',
-      'r',
-    ]),
+    markdownTable(
+      ['search', 'statements', 'p50 ms', 'p99 ms', 'mean ms in statements', 'client CPU ms'],
+      rows,
+      ['l', 'r', 'r', 'r', 'r'],
+    ),
   );
 } finally {
   await server.stop();

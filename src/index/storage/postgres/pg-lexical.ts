@@ -44,6 +44,8 @@ export const FILTER_PARAMS_FROM = 5;
 
 export interface LexicalRow {
   terms: string[];
+  /** The item's vector (vector_send), for the search's reads after it. */
+  bytes: Buffer;
   [column: string]: unknown;
 }
 
@@ -80,18 +82,25 @@ export class PgLexical {
     const avgLength = q.itemCount === 0 ? 0 : q.termTotal / q.itemCount;
     const idf = q.terms.map((t) => bm25Idf(this.#df.get(t) ?? 0, q.itemCount));
     const stats = { n: q.itemCount, avgLength, df: this.#df };
-    const top = Math.max(...idf);
-    const rare = q.terms.filter((_, j) => (idf[j] as number) >= COMMON_SHARE * top);
-    const bound = idf.reduce((sum, x) => (x < COMMON_SHARE * top ? sum + x * (K1 + 1) : sum), 0);
+    // Terms no item holds find nothing and bound nothing.
+    const held = q.terms.flatMap((t, j) => ((this.#df.get(t) ?? 0) > 0 ? [j] : []));
+    const top = Math.max(0, ...held.map((j) => idf[j] as number));
+    const common = (j: number) => (idf[j] as number) < COMMON_SHARE * top;
+    const rare = held.filter((j) => !common(j)).map((j) => q.terms[j] as string);
+    const bound = held.reduce(
+      (sum, j) => (common(j) ? sum + (idf[j] as number) * (K1 + 1) : sum),
+      0,
+    );
     const run = (candidates: readonly string[]) =>
       this.#query(client, q, candidates, idf, avgLength);
     let read = await run(rare);
-    if (rare.length < q.terms.length && read.generation === q.generation) {
+    if (rare.length < held.length && read.generation === q.generation) {
       // Exact only if no item holding common terms alone can reach the k-th score.
       const kth = read.rows
         .map((row) => bm25Score(q.terms, row.terms, stats))
         .sort((a, b) => b - a)[q.k - 1];
-      if (kth === undefined || kth <= bound) read = await run(q.terms);
+      if (kth === undefined || kth <= bound)
+        read = await run(held.map((j) => q.terms[j] as string));
     }
     return { ...read, stats };
   }
@@ -110,10 +119,11 @@ export class PgLexical {
     });
     const r = await client.query<{ generation: string; id: string | null } & LexicalRow>(
       `WITH hits AS (
-         SELECT ${q.columns}, i.terms, ${parts.join(' + ')} AS rough FROM ${q.from}
+         SELECT ${q.columns}, i.terms, i.embedding, ${parts.join(' + ')} AS rough FROM ${q.from}
          ${q.where ? `${q.where} AND` : 'WHERE'} i.terms && $4::text[]
          ORDER BY rough DESC, i.id LIMIT ${q.k + MARGIN})
-       SELECT hits.*, m.value->>'generation' AS generation
+       SELECT ${q.columns.replace(/\bi\./g, 'hits.')}, hits.terms,
+         vector_send(hits.embedding) AS bytes, m.value->>'generation' AS generation
        FROM meta m LEFT JOIN hits ON true WHERE m.key = 'store'`,
       [q.terms, idf, avgLength || 1, candidates, ...q.whereParams],
     );

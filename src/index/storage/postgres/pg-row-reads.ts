@@ -1,16 +1,19 @@
 /**
  * Rows (item and vector) of the Postgres store as of one store generation, so that
- * one search reads each vector once: the k-NN query sends its hits' vectors, and the
- * row and score reads after it (query feedback, the second scoring pass) take them
- * from here, fetching only the ones not yet read. Every read still asks the server
- * for the store's generation in the same statement, so nothing another process has
- * since written is ever answered from memory: a changed generation empties the
- * cache and the caller reads again. Reads asked for in the same tick (the lens asks
- * for several rows at once) share one statement.
+ * one search reads each vector once: the k-NN and keyword queries send their hits'
+ * vectors, and the row and score reads after them (query feedback, the second
+ * scoring pass) take them from here. A read answered from memory must not be older
+ * than what the server held when it was asked, so it is answered from memory only
+ * in the turn of the event loop in which a statement of the store confirmed the
+ * generation (`Confirmation`: the lens's next reads of one search follow in that
+ * turn, with no I/O waited for in between); otherwise one statement reads the
+ * generation and the rows not held. A changed generation empties the cache and the
+ * caller refreshes. Reads asked for in the same tick (the lens asks for a search's
+ * feedback rows one call per row, all at once) share one statement.
  *
  *   const cache = new RowCache();
  *   cache.put(generation, hits);
- *   const { generation, rows } = await readRows(client, ids, cache, generationSeen);
+ *   const { generation, rows } = await readRows(client, ids, cache, generationSeen, confirmed);
  */
 import type pg from 'pg';
 import type { Item } from '../../../parse/index.js';
@@ -68,15 +71,18 @@ const ROWS_AT_GENERATION = `SELECT m.value->>'generation' AS generation, ${ITEM_
 
 /**
  * The rows of `ids` as of the store's current generation: from `cache` when it
- * holds them for `generation` (the one the caller last saw), else read. Returns the
- * generation the server reports; when it is not `generation`, nothing came from the
- * cache (the caller refreshes its view of the store).
+ * holds them for `generation` (the one the caller last saw), else read. Without a
+ * statement only when `confirmed` (the server reported `generation` in this turn of
+ * the event loop) and the cache holds every row. Returns the generation the server
+ * reports; when it is not `generation`, nothing came from the cache (the caller
+ * refreshes its view of the store).
  */
 export async function readRows(
   client: pg.Client,
   ids: readonly string[],
   cache: RowCache,
   generation: number,
+  confirmed: boolean,
 ): Promise<{ generation: number; rows: Map<string, StoredRow> }> {
   const rows = new Map<string, StoredRow>();
   const missing: string[] = [];
@@ -85,6 +91,7 @@ export async function readRows(
     if (row) rows.set(id, row);
     else missing.push(id);
   }
+  if (confirmed && missing.length === 0) return { generation, rows };
   let read = await fetchRows(client, missing);
   if (read.generation !== generation && rows.size > 0) {
     rows.clear();
@@ -128,5 +135,28 @@ export class TickBatch<T> {
     }
     this.#pending.ids.add(id);
     return this.#pending.done.then((rows) => rows.get(id));
+  }
+}
+
+/**
+ * The store generation the server last reported, trusted until the event loop's
+ * next turn (setImmediate): reads in between are as fresh as that statement.
+ */
+export class Confirmation {
+  #generation: number | undefined;
+  #pending = false;
+
+  confirm(generation: number): void {
+    this.#generation = generation;
+    if (this.#pending) return;
+    this.#pending = true;
+    setImmediate(() => {
+      this.#pending = false;
+      this.#generation = undefined;
+    });
+  }
+
+  holds(generation: number): boolean {
+    return this.#generation === generation;
   }
 }

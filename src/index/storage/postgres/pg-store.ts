@@ -29,6 +29,7 @@ import {
 } from '../../options.js';
 import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
+import { countBySalonFilter, FilterCounts } from './pg-filter-counts.js';
 import { bm25Score, FILTER_PARAMS_FROM, PgLexical } from './pg-lexical.js';
 import {
   plansIndexScan,
@@ -38,6 +39,7 @@ import {
   vectorQuerySql,
 } from './pg-queries.js';
 import {
+  Confirmation,
   ITEM_COLUMNS,
   type ItemRow,
   itemOf,
@@ -222,8 +224,10 @@ export class PgStore implements LensStorage {
   /** Rows read at the current generation (pg-row-reads.ts): a search reads each vector once. */
   readonly #rowCache = new RowCache();
   readonly #rowBatch = new TickBatch((ids) => this.#readRows(ids));
+  readonly #confirmed = new Confirmation();
   /** Keyword search with document frequencies kept per generation (pg-lexical.ts). */
   readonly #lexical = new PgLexical();
+  readonly #filterCounts = new FilterCounts();
 
   private constructor(
     address: PgAddress,
@@ -352,8 +356,16 @@ export class PgStore implements LensStorage {
    * process has written since, which refreshes this store's view.
    */
   async #readRows(ids: readonly string[]): Promise<Map<string, StoredRow>> {
-    const read = await readRows(this.#reader, ids, this.#rowCache, this.#meta.generation);
-    if (read.generation !== this.#meta.generation) await this.refresh();
+    const generation = this.#meta.generation;
+    const read = await readRows(
+      this.#reader,
+      ids,
+      this.#rowCache,
+      generation,
+      this.#confirmed.holds(generation),
+    );
+    if (read.generation !== generation) await this.refresh();
+    else this.#confirmed.confirm(generation);
     return read.rows;
   }
 
@@ -432,11 +444,17 @@ export class PgStore implements LensStorage {
         await this.refresh();
         continue;
       }
-      return read.rows
-        .map((row) => ({
-          item: itemOf(row as unknown as ItemRow),
-          score: bm25Score(terms, row.terms, read.stats),
-        }))
+      const rows = read.rows.map((row) => ({
+        item: itemOf(row as unknown as ItemRow),
+        vector: vectorFromBinary(row.bytes),
+        score: bm25Score(terms, row.terms, read.stats),
+      }));
+      if (!this.#pendingRows && read.generation === generation) {
+        this.#rowCache.put(generation, rows);
+        this.#confirmed.confirm(generation);
+      }
+      return rows
+        .map(({ item, score }) => ({ item, score }))
         .sort(compareScored)
         .slice(0, k);
     }
@@ -652,30 +670,25 @@ export class PgStore implements LensStorage {
     await this.#reader.query(`SET hnsw.ef_search = ${value}`);
   }
 
-  /** Items passing `filter`, counted up to `cap` (the only question is: more than cap?). */
+  /**
+   * Items passing `filter`, counted up to `cap` (the only question is: more than
+   * cap?): from the salon list, or counted once per generation (pg-filter-counts.ts).
+   * A count of an older generation than the server's is safe: the search after it
+   * reads the generation, and on a change `nearest` refreshes and counts again.
+   */
   async #count(filter: StorageFilter, cap: number): Promise<number> {
-    const bySalon = this.#countBySalon(filter);
+    const bySalon = countBySalonFilter(this.#salons, filter);
     if (bySalon !== undefined) return bySalon;
+    const generation = this.#meta.generation;
+    const known = this.#filterCounts.get(generation, filter, cap);
+    if (known !== undefined) return known;
     const params: unknown[] = [];
     const w = whereOf(filter, params);
     const r = await this.#reader.query<{ n: string }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM ${fromOf(w.joinSalons)} ${w.sql} LIMIT ${cap}) t`,
       params,
     );
-    return Number(r.rows[0]?.n ?? 0);
-  }
-
-  /** Items passing a filter on salons only, from the salon list in memory (no query). */
-  #countBySalon(f: StorageFilter): number | undefined {
-    const { salon, excludeSalon, ...rest } = f;
-    if (Object.values(rest).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0)))
-      return undefined;
-    const only = salon === undefined ? undefined : new Set([salon].flat());
-    const skip = new Set([excludeSalon ?? []].flat());
-    let n = 0;
-    for (const s of this.#salons)
-      if ((!only || only.has(s.id)) && !skip.has(s.id)) n += s.itemCount;
-    return n;
+    return this.#filterCounts.put(generation, filter, cap, Number(r.rows[0]?.n ?? 0));
   }
 
   /**
@@ -706,7 +719,10 @@ export class PgStore implements LensStorage {
     else if (!this.#pendingRows) await this.refresh();
     const stored = rows.map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
     // The rows the search's next reads ask for (a pending write's view has its own).
-    if (!this.#pendingRows) this.#rowCache.put(seen.generation, stored);
+    if (!this.#pendingRows && rows[0]) {
+      this.#rowCache.put(seen.generation, stored);
+      if (seen.generation === this.#meta.generation) this.#confirmed.confirm(seen.generation);
+    }
     return stored
       .map((row) => ({ item: row.item, score: dot(q, row.vector) }))
       .sort(compareScored)
