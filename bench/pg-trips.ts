@@ -11,8 +11,8 @@ import pg from 'pg';
 import { createLens, openLens } from '../src/index/index.js';
 import { randomVectorEmbedder } from '../test/helpers/index-embedders.js';
 import { REAL_PG_URL, startPgServer } from '../test/helpers/pg-server.js';
+import { QUERIES, syntheticSalons } from '../test/helpers/synthetic-salons.js';
 import { percentile } from './lib/stats.js';
-import { QUERIES, syntheticSalons } from './lib/synthetic-salons.js';
 import { fmt, markdownTable } from './lib/table.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -27,10 +27,10 @@ import { createLens, type Lens, openLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
 import { randomVectorEmbedder } from '../test/helpers/index-embedders.js';
 import { REAL_PG_URL, startPgServer, withSchema } from '../test/helpers/pg-server.js';
+import { QUERIES, salon, syntheticSalons } from '../test/helpers/synthetic-salons.js';
 import { machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { percentile, summarize } from './lib/stats.js';
-import { QUERIES, salon, syntheticSalons } from './lib/synthetic-salons.js';
 import { fmt, markdownTable } from './lib/table.js';
 
 const ADDED_SALON_ITEMS = 30;

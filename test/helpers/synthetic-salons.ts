@@ -1,5 +1,5 @@
 /**
- * Synthetic salons for the store benches (bench/pg.ts, bench/pg-trips.ts): 100 items
+ * Synthetic salons for the store benches (bench/pg.ts, bench/pg-trips.ts) and tests: 100 items
  * per salon, sections in turn, dates spread over six years, texts built from a few
  * words so that keyword search has something to find; with randomVectorEmbedder the
  * vectors are clustered by each text's first word.
