@@ -413,8 +413,8 @@ export class PgStore implements LensStorage {
 
   /**
    * BM25 with the file store's tokens, kept per item in a GIN-indexed `terms`
-   * column: one statement finds the terms' document frequencies and the best items
-   * holding any query term (filter included, pg-queries.ts lexicalQuerySql); they are
+   * column: one statement finds the best items holding any query term (filter
+   * included; document frequencies kept per generation, pg-lexical.ts); they are
    * scored again with the file store's code, so both stores rank alike. (Postgres
    * full text ranked differently: see docs/scaling.md.)
    */
