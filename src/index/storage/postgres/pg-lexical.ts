@@ -19,6 +19,8 @@
  */
 import type pg from 'pg';
 import { B, bm25Idf, bm25Term, K1 } from '../../search/bm25.js';
+import type { Pipeline } from './pg-pipeline.js';
+import { inlineParams } from './pg-queries.js';
 
 /** Extra rows fetched beyond k, scored again in JS. */
 const MARGIN = 20;
@@ -60,6 +62,7 @@ export class PgLexical {
    */
   async search(
     client: pg.Client,
+    pipeline: Pipeline,
     q: LexicalQuery,
   ): Promise<{ generation: number; rows: LexicalRow[]; stats: Bm25Stats }> {
     if (q.generation !== this.#generation) {
@@ -92,7 +95,7 @@ export class PgLexical {
       0,
     );
     const run = (candidates: readonly string[]) =>
-      this.#query(client, q, candidates, idf, avgLength);
+      this.#query(client, pipeline, q, candidates, idf, avgLength);
     let read = await run(rare);
     if (rare.length < held.length && read.generation === q.generation) {
       // Exact only if no item holding common terms alone can reach the k-th score.
@@ -107,6 +110,7 @@ export class PgLexical {
 
   async #query(
     client: pg.Client,
+    pipeline: Pipeline,
     q: LexicalQuery,
     candidates: readonly string[],
     idf: readonly number[],
@@ -117,16 +121,21 @@ export class PgLexical {
       const tf = `cardinality(array_positions(i.terms, ($1::text[])[${j + 1}]))::float8`;
       return `($2::float8[])[${j + 1}] * (${tf} * ${K1 + 1}) / (${tf} + ${norm})`;
     });
-    const r = await client.query<{ generation: string; id: string | null } & LexicalRow>(
-      `WITH hits AS (
-         SELECT ${q.columns}, i.terms, i.embedding, ${parts.join(' + ')} AS rough FROM ${q.from}
+    // Vectors are read by id for the kept rows only (carried through the sort, they cost 3×).
+    const sql = `WITH hits AS (
+         SELECT ${q.columns}, i.terms, ${parts.join(' + ')} AS rough FROM ${q.from}
          ${q.where ? `${q.where} AND` : 'WHERE'} i.terms && $4::text[]
          ORDER BY rough DESC, i.id LIMIT ${q.k + MARGIN})
        SELECT ${q.columns.replace(/\bi\./g, 'hits.')}, hits.terms,
-         vector_send(hits.embedding) AS bytes, m.value->>'generation' AS generation
-       FROM meta m LEFT JOIN hits ON true WHERE m.key = 'store'`,
-      [q.terms, idf, avgLength || 1, candidates, ...q.whereParams],
+         vector_send(v.embedding) AS bytes, m.value->>'generation' AS generation
+       FROM meta m LEFT JOIN (hits JOIN items v ON v.id = hits.id) ON true WHERE m.key = 'store'`;
+    const params = [q.terms, idf, avgLength || 1, candidates, ...q.whereParams];
+    // Sent with the vector search of the same turn (pg-pipeline.ts).
+    const [r] = await pipeline.run<{ generation: string; id: string | null } & LexicalRow>(
+      inlineParams(client, sql, params),
+      1,
     );
+    if (!r) throw new Error('keyword search: no result');
     return {
       generation: Number(r.rows[0]?.generation),
       rows: r.rows.filter((row) => row.id !== null),

@@ -12,10 +12,11 @@
  *   binary form (vector_send), 2 KB a row at 512-d and decoded natively, where the
  *   text form was ~5 KB of decimals for JSON.parse.
  *
- *   const { text } = vectorQuery({ q, k, filterSql, params, exact: false });
- *   const rows = await runVectorQuery(client, text, params);
+ *   const sql = vectorQuerySql(ITEM_COLUMNS, 'items i', where, k, false);
+ *   const rows = await runVectorQuery(pipeline, client, sql, params, false);
  */
 import type pg from 'pg';
+import type { Pipeline } from './pg-pipeline.js';
 
 /** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
 export function vectorLiteral(v: Float32Array): string {
@@ -57,7 +58,9 @@ export function inlineParams(client: pg.Client, sql: string, params: readonly un
  * `columns`, the vector as `bytes` (vector_send) and the store generation the rows were read at
  * (so a search needs no round trip of its own to notice another process's write).
  * `exact` orders by `distance + 0`, which no index can serve (a scan of every
- * passing row).
+ * passing row); its sort then carries only the columns, and the kept rows' vectors
+ * are read again by id (a 2 KB vector copied into the sort for every passing row
+ * cost more than the distances).
  */
 export function vectorQuerySql(
   columns: string,
@@ -66,23 +69,38 @@ export function vectorQuerySql(
   limit: number,
   exact: boolean,
 ): string {
-  const order = exact ? '(i.embedding <=> $1::vector) + 0, i.id' : 'i.embedding <=> $1::vector';
-  return `SELECT ${columns.replace(/\bi\./g, 'top.')}, vector_send(top.embedding) AS bytes,
-      (SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation FROM (
-      SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY ${order} LIMIT ${limit}
+  const generation = `(SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation`;
+  const outer = columns.replace(/\bi\./g, 'top.');
+  if (exact)
+    return `SELECT ${outer}, vector_send(v.embedding) AS bytes, ${generation} FROM (
+      SELECT ${columns} FROM ${from} ${where}
+      ORDER BY (i.embedding <=> $1::vector) + 0, i.id LIMIT ${limit}
+    ) top JOIN items v ON v.id = top.id`;
+  return `SELECT ${outer}, vector_send(top.embedding) AS bytes, ${generation} FROM (
+      SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY i.embedding <=> $1::vector LIMIT ${limit}
     ) top`;
 }
 
-/** Run an index search (forced HNSW scan, see above) and return its rows. */
-export async function runIndexSearch<R extends pg.QueryResultRow>(
+/**
+ * Run a vector query through `pipeline` (with the other statements of this turn,
+ * pg-pipeline.ts) and return its rows: an index search with the HNSW scan forced
+ * (see above), an exact one as it is.
+ */
+export async function runVectorQuery<R extends pg.QueryResultRow>(
+  pipeline: Pipeline,
   client: pg.Client,
   sql: string,
   params: readonly unknown[],
+  exact: boolean,
 ): Promise<R[]> {
-  // RESET: inside a write's transaction the setting would otherwise last to its end.
-  const results = (await client.query(
-    `SET LOCAL enable_sort = off; ${inlineParams(client, sql, params)}; RESET enable_sort`,
-  )) as unknown as pg.QueryResult<R>[];
+  const text = inlineParams(client, sql, params);
+  if (exact) return ((await pipeline.run<R>(text, 1))[0] as pg.QueryResult<R>).rows;
+  // RESET: inside a write's transaction, or before the next statement of the same
+  // message, the setting would otherwise last.
+  const results = await pipeline.run<R>(
+    `SET LOCAL enable_sort = off; ${text}; RESET enable_sort`,
+    3,
+  );
   return (results[1] as pg.QueryResult<R>).rows;
 }
 

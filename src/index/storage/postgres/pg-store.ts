@@ -31,9 +31,10 @@ import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
 import { countBySalonFilter, FilterCounts } from './pg-filter-counts.js';
 import { bm25Score, FILTER_PARAMS_FROM, PgLexical } from './pg-lexical.js';
+import { Pipeline } from './pg-pipeline.js';
 import {
   plansIndexScan,
-  runIndexSearch,
+  runVectorQuery,
   vectorFromBinary,
   vectorLiteral,
   vectorQuerySql,
@@ -228,6 +229,8 @@ export class PgStore implements LensStorage {
   /** Keyword search with document frequencies kept per generation (pg-lexical.ts). */
   readonly #lexical = new PgLexical();
   readonly #filterCounts = new FilterCounts();
+  /** The reader's statements of one turn in one message (pg-pipeline.ts). */
+  readonly #pipeline: Pipeline;
 
   private constructor(
     address: PgAddress,
@@ -242,6 +245,7 @@ export class PgStore implements LensStorage {
     this.#readOnly = readOnly;
     this.#ef = meta.hnsw.ef;
     this.#statistics = statistics;
+    this.#pipeline = new Pipeline(reader);
   }
 
   /** @internal use createPgStore / openPgStore */
@@ -428,7 +432,7 @@ export class PgStore implements LensStorage {
       // The filter's parameters come after the keyword search's own (pg-lexical.ts).
       const params: unknown[] = new Array(FILTER_PARAMS_FROM - 1);
       const w = whereOf(filter, params);
-      const read = await this.#lexical.search(this.#reader, {
+      const read = await this.#lexical.search(this.#reader, this.#pipeline, {
         terms,
         k,
         columns: ITEM_COLUMNS,
@@ -712,9 +716,7 @@ export class PgStore implements LensStorage {
       exact,
     );
     type Row = ItemRow & { generation: string; bytes: Buffer };
-    const rows = exact
-      ? (await this.#reader.query<Row>(sql, params)).rows
-      : await runIndexSearch<Row>(this.#reader, sql, params);
+    const rows = await runVectorQuery<Row>(this.#pipeline, this.#reader, sql, params, exact);
     if (rows[0]) seen.generation = Number(rows[0].generation);
     else if (!this.#pendingRows) await this.refresh();
     const stored = rows.map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
