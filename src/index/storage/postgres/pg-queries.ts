@@ -3,10 +3,14 @@
  * measured to be fast (bench/pg.ts, 512-d, pgvector 0.8 on PostgreSQL 15):
  *
  * - An index search forces the HNSW scan with `SET LOCAL enable_sort = off` in the
- *   same simple-protocol message (one implicit transaction, one round trip, nothing
- *   else on the connection can run between the SET and the query). Left to itself,
- *   the planner's cost for HNSW grows with hnsw.ef_search, and from ef_search ≈ 100
- *   it chose a full scan and sort: 270 ms instead of 2.7 ms at 2,000 items.
+ *   same simple-protocol message, and `RESET enable_sort` right after it (one
+ *   implicit transaction, one round trip; statements sent in the same message,
+ *   pg-pipeline.ts, plan as usual). Left to itself, the planner's cost for HNSW grows
+ *   with hnsw.ef_search, and from ef_search ≈ 100 it chose a full scan and sort:
+ *   270 ms instead of 2.7 ms at 2,000 items. Not a session-wide `SET` on the
+ *   reader: it would also steer the keyword, count and exact statements (a sort is
+ *   their only plan, but joins and grouping would avoid sorts they should take),
+ *   to save the parse of a message that is sent anyway.
  * - Vectors are sent (for the re-scoring in JS) only for the rows the LIMIT keeps: in
  *   a single SELECT the conversion ran for every scanned row. They go in pgvector's
  *   binary form (vector_send), 2 KB a row at 512-d and decoded natively, where the
