@@ -6,7 +6,7 @@
  * SQL picks candidates through the rarer terms, MaxScore), and must never answer
  * from memory after another process has written.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import type { Embedder } from '../src/embed/index.js';
 import { createLens, type Lens, openLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
