@@ -30,6 +30,7 @@ import {
 import { connectStore, waitForWriteLock } from './pg-connect.js';
 import { createPrivilegeError, extensionError } from './pg-errors.js';
 import { countBySalonFilter, FilterCounts } from './pg-filter-counts.js';
+import { KEYWORD_INDEX_MAX_ITEMS, KeywordIndex } from './pg-keyword-index.js';
 import { bm25Score, FILTER_PARAMS_FROM, PgLexical } from './pg-lexical.js';
 import { Pipeline } from './pg-pipeline.js';
 import {
@@ -228,6 +229,8 @@ export class PgStore implements LensStorage {
   readonly #confirmed = new Confirmation();
   /** Keyword search with document frequencies kept per generation (pg-lexical.ts). */
   readonly #lexical = new PgLexical();
+  /** Keyword search in this process up to KEYWORD_INDEX_MAX_ITEMS items (pg-keyword-index.ts). */
+  readonly #keywords = new KeywordIndex();
   readonly #filterCounts = new FilterCounts();
   /** The reader's statements of one turn in one message (pg-pipeline.ts). */
   readonly #pipeline: Pipeline;
@@ -425,6 +428,8 @@ export class PgStore implements LensStorage {
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
     const terms = [...new Set(tokenize(text))];
     if (terms.length === 0) return this.refresh().then(() => []);
+    if (!this.#pendingRows && this.info().itemCount <= KEYWORD_INDEX_MAX_ITEMS)
+      return this.#lexicalHere(text, k, filter);
     for (let attempt = 0; ; attempt++) {
       const generation = this.#meta.generation;
       const itemCount = this.info().itemCount;
@@ -462,6 +467,31 @@ export class PgStore implements LensStorage {
         .sort(compareScored)
         .slice(0, k);
     }
+  }
+
+  /**
+   * Keyword search in this process (pg-keyword-index.ts) once the server has told
+   * the generation, in the same message as the search's vector query.
+   */
+  async #lexicalHere(text: string, k: number, filter: StorageFilter): Promise<ScoredItem[]> {
+    const [r] = await this.#pipeline.run<{ generation: string }>(
+      `SELECT value->>'generation' AS generation FROM meta WHERE key = 'store'`,
+      1,
+    );
+    const generation = Number(r?.rows[0]?.generation);
+    if (generation !== this.#meta.generation) await this.refresh();
+    else this.#confirmed.confirm(generation);
+    const load = async () => {
+      const items = await this.#reader.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items i`);
+      return items.rows
+        .sort(
+          (a, b) =>
+            (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
+            a.doc_index - b.doc_index,
+        )
+        .map(itemOf);
+    };
+    return this.#keywords.search(this.#meta.generation, load, text, k, filter, this.#salonById);
   }
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
