@@ -5,11 +5,19 @@
  * search p50/p99 (default CSLS), one-salon filter, section + date filter and exact
  * search; adding and removing one 30-item salon; similarQuestions; the store's part
  * of themes (reading every item and vector; the clustering is the same for both).
- * Postgres is SALON_LENS_PG_URL (a real server with pgvector), else PGlite over the
- * wire protocol. Prints a table, writes bench/results/pg.json (pg-<items>.json for
- * other sizes).
+ * Postgres is the real server of SALON_LENS_TEST_PG_URL with --server (start one
+ * with `eval "$(.ci/pg-server.sh start)"`), else SALON_LENS_PG_URL, else PGlite over
+ * the wire protocol. Options: --postgres-only (no folder store: a 100k folder build
+ * takes long); --schema=NAME builds into that schema and keeps it, and a later run
+ * with the same NAME and size reuses the store instead of building it again (its
+ * build time is then null; the earlier run's record has it). Above 10k items
+ * similarQuestions is skipped (an hour or more per store). Peak RSS is this
+ * process's, after each store's phase (the folder store runs first). Prints a table,
+ * writes bench/results/pg.json (pg-<items>.json for other sizes).
  *
- *   SALON_LENS_PG_URL=postgres://u@127.0.0.1:5432/db npm run bench:pg -- [items=10000] [dim=512]
+ *   eval "$(.ci/pg-server.sh start)"
+ *   npm run bench:pg -- [items=10000] [dim=512] --server
+ *   npm run bench:pg -- 100000 --server --postgres-only --schema=bench100k
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,46 +26,15 @@ import path from 'node:path';
 import { createLens, type Lens, openLens } from '../src/index/index.js';
 import type { Salon } from '../src/parse/index.js';
 import { randomVectorEmbedder } from '../test/helpers/index-embedders.js';
-import { startPgServer } from '../test/helpers/pg-server.js';
+import { REAL_PG_URL, startPgServer, withSchema } from '../test/helpers/pg-server.js';
+import { QUERIES, salon, syntheticSalons } from '../test/helpers/synthetic-salons.js';
 import { machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { percentile, summarize } from './lib/stats.js';
 import { fmt, markdownTable } from './lib/table.js';
 
-const PER_SALON = 100;
 const ADDED_SALON_ITEMS = 30;
 const REPEATS = 3;
-const WORDS = ['privacy', 'models', 'schools', 'art', 'jobs', 'health', 'law', 'climate'];
-const SECTIONS = ['insight', 'question', 'disagreement'] as const;
-const QUERIES = WORDS.flatMap((w) => [`${w} question`, `${w} item 3`, `${w} about law`]);
-
-function salon(s: number, count: number, id = `s${String(s).padStart(5, '0')}`): Salon {
-  return {
-    id,
-    title: id,
-    date: `20${20 + (s % 6)}-0${1 + (s % 9)}-1${s % 10}`,
-    source: `${id}.md`,
-    warnings: [],
-    items: Array.from({ length: count }, (_, i) => {
-      const section = SECTIONS[i % 3] as (typeof SECTIONS)[number];
-      return {
-        id: `${id}#${section[0]}${i}`,
-        salonId: id,
-        section,
-        text: `${WORDS[(s + i) % WORDS.length]} item ${s} ${i} about ${WORDS[i % WORDS.length]}`,
-        ordinal: i + 1,
-        line: i + 1,
-      };
-    }),
-  };
-}
-
-function syntheticSalons(items: number): Salon[] {
-  const out: Salon[] = [];
-  for (let s = 0; s * PER_SALON < items; s++)
-    out.push(salon(s, Math.min(PER_SALON, items - s * PER_SALON)));
-  return out;
-}
 
 async function time<T>(fn: () => Promise<T>): Promise<number> {
   const t = performance.now();
@@ -95,13 +72,42 @@ async function latencies(lens: Lens, options: Parameters<Lens['search']>[1]) {
   return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
 }
 
-async function measure(store: string, location: string, salons: Salon[], dim: number) {
+/** The store at `location` if it holds these salons' items (a kept schema), else undefined. */
+async function reusable(location: string, dim: number, items: number): Promise<boolean> {
+  try {
+    const lens = await openLens(location, { embedder: randomVectorEmbedder(dim), readOnly: true });
+    const held = lens.manifest.itemCount;
+    await lens.close();
+    return held === items;
+  } catch {
+    return false;
+  }
+}
+
+interface MeasureOptions {
+  reuse: boolean;
+  similarQuestions: boolean;
+}
+
+async function measure(
+  store: string,
+  location: string,
+  salons: Salon[],
+  dim: number,
+  o: MeasureOptions,
+) {
   const embedder = randomVectorEmbedder(dim);
   const items = salons.reduce((n, s) => n + s.items.length, 0);
-  const created = await createLens(location, { embedder });
-  const buildMs = await time(() => created.addSalons(salons));
-  await created.close();
-  console.error(`${store}: built ${items} items in ${fmt(buildMs / 1000)} s`);
+  let buildMs: number | null = null;
+  if (o.reuse && (await reusable(location, dim, items))) {
+    console.error(`${store}: reusing the ${items}-item store at ${location}`);
+  } else {
+    const created = await createLens(location, { embedder, force: true });
+    buildMs = await time(() => created.addSalons(salons));
+    await created.close();
+    console.error(`${store}: built ${items} items in ${fmt(buildMs / 1000)} s`);
+  }
+  const buildPeakRssMiB = process.resourceUsage().maxRSS / 1024;
 
   const first = summarize(
     Array.from({ length: REPEATS }, () => firstSearchInChild(location, dim)),
@@ -124,7 +130,7 @@ async function measure(store: string, location: string, salons: Salon[], dim: nu
     add.push(await time(() => lens.addSalons([added])));
     remove.push(await time(() => lens.removeSalons([added.id])));
   }
-  const similarQuestionsMs = await time(() => lens.similarQuestions());
+  const similarQuestionsMs = o.similarQuestions ? await time(() => lens.similarQuestions()) : null;
   // Themes: the store's part is reading every item and vector (the clustering after
   // it is the same code on the same data for both stores, minutes at 10k items).
   const themesReadMs = await time(() => lens.snapshot());
@@ -133,7 +139,8 @@ async function measure(store: string, location: string, salons: Salon[], dim: nu
     store,
     items,
     dim,
-    buildS: buildMs / 1000,
+    buildS: buildMs === null ? null : buildMs / 1000,
+    buildPeakRssMiB,
     firstSearchMs: first,
     search,
     salonFilter,
@@ -143,6 +150,7 @@ async function measure(store: string, location: string, salons: Salon[], dim: nu
     removeSalonMs: summarize(remove).median,
     similarQuestionsMs,
     themesReadMs,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   console.error(JSON.stringify(row));
   return row;
@@ -151,39 +159,66 @@ async function measure(store: string, location: string, salons: Salon[], dim: nu
 if (process.argv[2] === '--first') {
   await firstSearch(process.argv[3] as string, Number(process.argv[4]));
 } else {
-  const items = Number(process.argv[2] ?? 10_000);
-  const dim = Number(process.argv[3] ?? 512);
+  const flags = process.argv.slice(2);
+  const positional = flags.filter((a) => !a.startsWith('--'));
+  const items = Number(positional[0] ?? 10_000);
+  const dim = Number(positional[1] ?? 512);
+  const onServer = flags.includes('--server');
+  const postgresOnly = flags.includes('--postgres-only');
+  const schema = flags.find((a) => a.startsWith('--schema='))?.slice('--schema='.length);
   const salons = syntheticSalons(items);
-  const pg = await startPgServer();
-  const real = Boolean(process.env.SALON_LENS_PG_URL);
+  const pg = await startPgServer(onServer ? 'server' : 'pglite');
+  const real = onServer || Boolean(process.env.SALON_LENS_PG_URL);
   const dir = await mkdtemp(path.join(tmpdir(), 'salon-lens-pgbench-'));
   const machine = machineInfo();
+  const options = { reuse: schema !== undefined, similarQuestions: items <= 10_000 };
   const rows = [];
   try {
-    rows.push(await measure('folder', path.join(dir, 'store'), salons, dim));
-    const url = `${pg.url}${pg.url.includes('?') ? '&' : '?'}schema=bench_${process.pid}`;
-    rows.push(await measure(real ? 'postgres' : 'pglite', url, salons, dim));
+    if (!postgresOnly)
+      rows.push(await measure('folder', path.join(dir, 'store'), salons, dim, options));
+    const url = withSchema(
+      onServer ? (REAL_PG_URL as string) : pg.url,
+      schema ?? `bench_${process.pid}`,
+    );
+    rows.push(await measure(real ? 'postgres' : 'pglite', url, salons, dim, options));
   } finally {
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  const [folder, db] = rows as [(typeof rows)[0], (typeof rows)[0]];
-  const line = (name: string, f: number, p: number) => [name, fmt(f), fmt(p), `${fmt(p / f)}×`];
+  type Row = (typeof rows)[0];
+  const db = rows.at(-1) as Row;
+  const folder = postgresOnly ? undefined : (rows[0] as Row);
+  const cell = (x: number | null | undefined) => (x === null || x === undefined ? '–' : fmt(x));
+  const line = (name: string, f: (r: Row) => number | null) => {
+    const p = f(db);
+    const b = folder ? f(folder) : undefined;
+    return [
+      name,
+      ...(folder ? [cell(b)] : []),
+      cell(p),
+      ...(folder ? [p !== null && b ? `${fmt(p / b)}×` : '–'] : []),
+    ];
+  };
   console.log(
     markdownTable(
-      ['figure', 'folder', db.store, 'ratio'],
+      ['figure', ...(folder ? ['folder'] : []), db.store, ...(folder ? ['ratio'] : [])],
       [
-        line('build (s)', folder.buildS, db.buildS),
-        line('first search, new process (ms)', folder.firstSearchMs, db.firstSearchMs),
-        line('search p50 (ms)', folder.search.p50, db.search.p50),
-        line('search p99 (ms)', folder.search.p99, db.search.p99),
-        line('one-salon filter p50 (ms)', folder.salonFilter.p50, db.salonFilter.p50),
-        line('section + date p50 (ms)', folder.sectionDate.p50, db.sectionDate.p50),
-        line('exact p50 (ms)', folder.exact.p50, db.exact.p50),
-        line(`add one ${ADDED_SALON_ITEMS}-item salon (ms)`, folder.addSalonMs, db.addSalonMs),
-        line('remove it (ms)', folder.removeSalonMs, db.removeSalonMs),
-        line('similarQuestions (ms)', folder.similarQuestionsMs, db.similarQuestionsMs),
-        line('themes: read all items + vectors (ms)', folder.themesReadMs, db.themesReadMs),
+        line('build (s)', (r) => r.buildS),
+        line('peak RSS after build (MiB)', (r) => r.buildPeakRssMiB),
+        line('first search, new process (ms)', (r) => r.firstSearchMs),
+        line('search p50 (ms)', (r) => r.search.p50),
+        line('search p99 (ms)', (r) => r.search.p99),
+        line('one-salon filter p50 (ms)', (r) => r.salonFilter.p50),
+        line('one-salon filter p99 (ms)', (r) => r.salonFilter.p99),
+        line('section + date p50 (ms)', (r) => r.sectionDate.p50),
+        line('section + date p99 (ms)', (r) => r.sectionDate.p99),
+        line('exact p50 (ms)', (r) => r.exact.p50),
+        line('exact p99 (ms)', (r) => r.exact.p99),
+        line(`add one ${ADDED_SALON_ITEMS}-item salon (ms)`, (r) => r.addSalonMs),
+        line('remove it (ms)', (r) => r.removeSalonMs),
+        line('similarQuestions (ms)', (r) => r.similarQuestionsMs),
+        line('themes: read all items + vectors (ms)', (r) => r.themesReadMs),
+        line('peak RSS (MiB)', (r) => r.peakRssMiB),
       ],
       ['l', 'r', 'r', 'r'],
     ),
@@ -192,6 +227,9 @@ if (process.argv[2] === '--first') {
   console.log(
     `load average before ${machine.loadAverage.join(' / ')}, after ${loadAfter.join(' / ')}`,
   );
-  const name = items === 10_000 ? 'pg' : `pg-${items}`;
-  console.log(await writeResults(name, { machine, loadAfter, items, dim, rows }));
+  const name =
+    items === 10_000
+      ? 'pg'
+      : `pg-${items >= 1000 && items % 1000 === 0 ? `${items / 1000}k` : items}`;
+  console.log(await writeResults(name, { machine, loadAfter, items, dim, flags, rows }));
 }

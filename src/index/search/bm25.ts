@@ -12,8 +12,8 @@
 import { eng } from 'stopword';
 
 /** Standard Okapi parameters: term-frequency saturation and length normalisation. */
-const K1 = 1.2;
-const B = 0.75;
+export const K1 = 1.2;
+export const B = 0.75;
 const STOPWORDS = new Set(eng);
 
 export interface Bm25Hit {
@@ -47,6 +47,11 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
+/** Lucene's idf variant: log(1 + …) stays positive even for terms in most documents. */
+export function bm25Idf(df: number, n: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
 /**
  * One term's BM25 contribution to one document: term frequency `tf`, document
  * frequency `df`, document length, document count `n`, mean length.
@@ -58,8 +63,7 @@ export function bm25Term(
   n: number,
   avgLength: number,
 ): number {
-  // Lucene's idf variant: log(1 + …) stays positive even for terms in most documents.
-  const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  const idf = bm25Idf(df, n);
   const norm = tf + K1 * (1 - B + (B * length) / (avgLength || 1));
   return (idf * (tf * (K1 + 1))) / norm;
 }
@@ -115,7 +119,7 @@ export function buildBm25(texts: readonly string[]): Bm25Index {
 export interface Bm25Stats {
   n: number;
   avgLength: number;
-  df: Map<string, number>;
+  df: ReadonlyMap<string, number>;
 }
 
 /** One document's BM25 score, term by term in query order so sums round as in `search`. */

@@ -3,28 +3,40 @@
  * measured to be fast (bench/pg.ts, 512-d, pgvector 0.8 on PostgreSQL 15):
  *
  * - An index search forces the HNSW scan with `SET LOCAL enable_sort = off` in the
- *   same simple-protocol message (one implicit transaction, one round trip, nothing
- *   else on the connection can run between the SET and the query). Left to itself,
- *   the planner's cost for HNSW grows with hnsw.ef_search, and from ef_search ≈ 100
- *   it chose a full scan and sort: 270 ms instead of 2.7 ms at 2,000 items.
- * - Vectors are turned into text (for the re-scoring in JS) only for the rows the
- *   LIMIT keeps: in a single SELECT the conversion ran for every scanned row.
+ *   same simple-protocol message, and `RESET enable_sort` right after it (one
+ *   implicit transaction, one round trip; statements sent in the same message,
+ *   pg-pipeline.ts, plan as usual). Left to itself, the planner's cost for HNSW grows
+ *   with hnsw.ef_search, and from ef_search ≈ 100 it chose a full scan and sort:
+ *   270 ms instead of 2.7 ms at 2,000 items. Not a session-wide `SET` on the
+ *   reader: it would also steer the keyword, count and exact statements (a sort is
+ *   their only plan, but joins and grouping would avoid sorts they should take),
+ *   to save the parse of a message that is sent anyway.
+ * - Vectors are sent (for the re-scoring in JS) only for the rows the LIMIT keeps: in
+ *   a single SELECT the conversion ran for every scanned row. They go in pgvector's
+ *   binary form (vector_send), 2 KB a row at 512-d and decoded natively, where the
+ *   text form was ~5 KB of decimals for JSON.parse.
  *
- *   const { text } = vectorQuery({ q, k, filterSql, params, exact: false });
- *   const rows = await runVectorQuery(client, text, params);
+ *   const sql = vectorQuerySql(ITEM_COLUMNS, 'items i', where, k, false);
+ *   const rows = await runVectorQuery(pipeline, client, sql, params, false);
  */
 import type pg from 'pg';
+import type { Pipeline } from './pg-pipeline.js';
 
 /** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
 export function vectorLiteral(v: Float32Array): string {
   return `[${Array.from(v).join(',')}]`;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** pgvector's binary form (vector_send: uint16 dim, uint16 unused, big-endian float32s). */
 export function vectorFromBinary(bytes: Buffer): Float32Array {
   const dim = bytes.readUInt16BE(0);
   const out = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) out[i] = bytes.readFloatBE(4 + 4 * i);
+  // One copy, then the byte order flipped in place (native) on little-endian hosts.
+  const own = Buffer.from(out.buffer);
+  bytes.copy(own, 0, 4, 4 + 4 * dim);
+  if (LITTLE_ENDIAN) own.swap32();
   return out;
 }
 
@@ -47,10 +59,12 @@ export function inlineParams(client: pg.Client, sql: string, params: readonly un
 
 /**
  * The nearest `limit` rows by cosine distance to $1 among `from` + `where`, with
- * `columns`, the vector as text and the store generation the rows were read at
+ * `columns`, the vector as `bytes` (vector_send) and the store generation the rows were read at
  * (so a search needs no round trip of its own to notice another process's write).
  * `exact` orders by `distance + 0`, which no index can serve (a scan of every
- * passing row).
+ * passing row); its sort then carries only the columns, and the kept rows' vectors
+ * are read again by id (a 2 KB vector copied into the sort for every passing row
+ * cost more than the distances).
  */
 export function vectorQuerySql(
   columns: string,
@@ -59,23 +73,38 @@ export function vectorQuerySql(
   limit: number,
   exact: boolean,
 ): string {
-  const order = exact ? '(i.embedding <=> $1::vector) + 0, i.id' : 'i.embedding <=> $1::vector';
-  return `SELECT ${columns.replace(/\bi\./g, 'top.')}, top.embedding::text AS embedding,
-      (SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation FROM (
-      SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY ${order} LIMIT ${limit}
+  const generation = `(SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation`;
+  const outer = columns.replace(/\bi\./g, 'top.');
+  if (exact)
+    return `SELECT ${outer}, vector_send(v.embedding) AS bytes, ${generation} FROM (
+      SELECT ${columns} FROM ${from} ${where}
+      ORDER BY (i.embedding <=> $1::vector) + 0, i.id LIMIT ${limit}
+    ) top JOIN items v ON v.id = top.id`;
+  return `SELECT ${outer}, vector_send(top.embedding) AS bytes, ${generation} FROM (
+      SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY i.embedding <=> $1::vector LIMIT ${limit}
     ) top`;
 }
 
-/** Run an index search (forced HNSW scan, see above) and return its rows. */
-export async function runIndexSearch<R extends pg.QueryResultRow>(
+/**
+ * Run a vector query through `pipeline` (with the other statements of this turn,
+ * pg-pipeline.ts) and return its rows: an index search with the HNSW scan forced
+ * (see above), an exact one as it is.
+ */
+export async function runVectorQuery<R extends pg.QueryResultRow>(
+  pipeline: Pipeline,
   client: pg.Client,
   sql: string,
   params: readonly unknown[],
+  exact: boolean,
 ): Promise<R[]> {
-  // RESET: inside a write's transaction the setting would otherwise last to its end.
-  const results = (await client.query(
-    `SET LOCAL enable_sort = off; ${inlineParams(client, sql, params)}; RESET enable_sort`,
-  )) as unknown as pg.QueryResult<R>[];
+  const text = inlineParams(client, sql, params);
+  if (exact) return ((await pipeline.run<R>(text, 1))[0] as pg.QueryResult<R>).rows;
+  // RESET: inside a write's transaction, or before the next statement of the same
+  // message, the setting would otherwise last.
+  const results = await pipeline.run<R>(
+    `SET LOCAL enable_sort = off; ${text}; RESET enable_sort`,
+    3,
+  );
   return (results[1] as pg.QueryResult<R>).rows;
 }
 

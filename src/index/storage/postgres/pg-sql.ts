@@ -53,11 +53,6 @@ export function itemOf(r: ItemRow): Item {
   };
 }
 
-/** pgvector's text form `[0.1,0.2]` back to the float32 values it stores. */
-export function parseVector(text: string): Float32Array {
-  return Float32Array.from(JSON.parse(text) as number[]);
-}
-
 /** `{"a","b"}`: a text[] literal, every element quoted. */
 export function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
@@ -251,41 +246,12 @@ export async function nextGeneration(client: pg.Client): Promise<void> {
   );
 }
 
-/** Items passing `filter` that hold any of `terms` (GIN index on `terms`), with their terms. */
-export async function lexicalCandidates(
-  client: pg.Client,
-  terms: readonly string[],
-  filter: StorageFilter,
-): Promise<Array<ItemRow & { terms: string[] }>> {
-  const params: unknown[] = [terms];
-  const w = whereOf(filter, params);
-  const r = await client.query<ItemRow & { terms: string[] }>(
-    `SELECT ${ITEM_COLUMNS}, i.terms FROM ${fromOf(w.joinSalons)}
-     ${w.sql ? `${w.sql} AND` : 'WHERE'} i.terms && $1::text[]`,
-    params,
-  );
-  return r.rows;
-}
-
 /** BM25 token count of all stored items. */
 export async function totalTermCount(client: pg.Client): Promise<number> {
   const r = await client.query<{ total: string | null }>(
     'SELECT sum(cardinality(terms)) AS total FROM items',
   );
   return Number(r.rows[0]?.total ?? 0);
-}
-
-/** How many stored items hold each term. */
-export async function documentFrequencies(
-  client: pg.Client,
-  terms: readonly string[],
-): Promise<Map<string, number>> {
-  const df = await client.query<{ t: string; n: string }>(
-    `SELECT t, (SELECT count(*) FROM items WHERE terms @> ARRAY[t]) AS n
-     FROM unnest($1::text[]) AS t`,
-    [terms],
-  );
-  return new Map(df.rows.map((row) => [row.t, Number(row.n)]));
 }
 
 /** One state row (JSON text), inserted or replaced. */

@@ -15,7 +15,7 @@
 import type pg from 'pg';
 import { throwIfAborted } from '../../../errors.js';
 import type { Item } from '../../../parse/index.js';
-import { type Bm25Stats, bm25Score, tokenize } from '../../search/bm25.js';
+import { bm25Score, tokenize } from '../../search/bm25.js';
 import { faultPoint } from '../fault-points.js';
 import { stateJson } from '../file/state-patch.js';
 import {
@@ -33,21 +33,23 @@ import {
   type WriteTransaction,
 } from '../seam.js';
 import { connectStore as connect, waitForWriteLock } from './pg-connect.js';
-import { runIndexSearch, vectorFromBinary, vectorLiteral, vectorQuerySql } from './pg-queries.js';
+import { countBySalonFilter } from './pg-filter-counts.js';
+import { KEYWORD_INDEX_MAX_ITEMS, KeywordIndex } from './pg-keyword-index.js';
+import { FILTER_PARAMS_FROM, PgLexical } from './pg-lexical.js';
+import { Pipeline } from './pg-pipeline.js';
+import { runVectorQuery, vectorFromBinary, vectorLiteral, vectorQuerySql } from './pg-queries.js';
+import { Confirmation, RowCache, readRows, TickBatch } from './pg-row-reads.js';
 import { swapStaging } from './pg-schema.js';
 import {
-  documentFrequencies,
   fromOf,
   ITEM_COLUMNS,
   type ItemRow,
   insertItems,
   insertSalons,
   itemOf,
-  lexicalCandidates,
   type Meta,
   nextGeneration,
   type PgAddress,
-  parseVector,
   quoteIdent,
   readSalons,
   STORE_TABLES,
@@ -97,6 +99,16 @@ export class PgStore implements LensStorage {
   #allPending = false;
   /** The saved statistics' blocks as last read or written (pg-statistics.ts). */
   readonly #statistics: StatisticsCache;
+  /** Rows read at the current generation (pg-row-reads.ts): a search reads each vector once. */
+  readonly #rowCache = new RowCache();
+  readonly #rowBatch = new TickBatch((ids) => this.#readRows(ids));
+  readonly #confirmed = new Confirmation();
+  /** Keyword search with document frequencies kept per generation (pg-lexical.ts). */
+  readonly #lexical = new PgLexical();
+  /** Keyword search in this process up to KEYWORD_INDEX_MAX_ITEMS items (pg-keyword-index.ts). */
+  readonly #keywords = new KeywordIndex();
+  /** The reader's statements of one turn in one message (pg-pipeline.ts). */
+  readonly #pipeline: Pipeline;
 
   private constructor(
     address: PgAddress,
@@ -111,6 +123,7 @@ export class PgStore implements LensStorage {
     this.#readOnly = readOnly;
     this.#ef = meta.hnsw.ef;
     this.#statistics = statistics;
+    this.#pipeline = new Pipeline(reader);
   }
 
   /** @internal use createPgStore / openPgStore */
@@ -190,8 +203,8 @@ export class PgStore implements LensStorage {
     await this.refresh();
     const params: unknown[] = [];
     const w = whereOf(filter, params);
-    const r = await this.#reader.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM ${fromOf(w.joinSalons)} ${w.sql}`,
+    const r = await this.#reader.query<ItemRow & { bytes: Buffer }>(
+      `SELECT ${ITEM_COLUMNS}, vector_send(i.embedding) AS bytes FROM ${fromOf(w.joinSalons)} ${w.sql}`,
       params,
     );
     return r.rows
@@ -200,22 +213,42 @@ export class PgStore implements LensStorage {
           (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
           a.doc_index - b.doc_index,
       )
-      .map((row) => ({ item: itemOf(row), vector: parseVector(row.embedding as string) }));
+      .map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
   }
 
   async row(itemId: string): Promise<StoredRow | undefined> {
-    const known = this.#pendingRows?.get(itemId);
+    const pending = this.#pendingRows;
+    if (!pending) return this.#rowBatch.get(itemId);
+    const known = pending.get(itemId);
     if (known) return known;
-    await this.refresh();
-    const r = await this.#reader.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS}, i.embedding::text AS embedding FROM items i WHERE i.id = $1`,
+    const r = await this.#reader.query<ItemRow & { bytes: Buffer }>(
+      `SELECT ${ITEM_COLUMNS}, vector_send(i.embedding) AS bytes FROM items i WHERE i.id = $1`,
       [itemId],
     );
     const row = r.rows[0];
     if (!row) return undefined;
-    const stored = { item: itemOf(row), vector: parseVector(row.embedding as string) };
-    this.#pendingRows?.set(itemId, stored);
+    const stored = { item: itemOf(row), vector: vectorFromBinary(row.bytes) };
+    pending.set(itemId, stored);
     return stored;
+  }
+
+  /**
+   * Rows as of the store's current generation, in one statement that also tells it
+   * (pg-row-reads.ts): those the last searches read come from memory unless another
+   * process has written since, which refreshes this store's view.
+   */
+  async #readRows(ids: readonly string[]): Promise<Map<string, StoredRow>> {
+    const generation = this.#meta.generation;
+    const read = await readRows(
+      this.#reader,
+      ids,
+      this.#rowCache,
+      generation,
+      this.#confirmed.holds(generation),
+    );
+    if (read.generation !== generation) await this.refresh();
+    else this.#confirmed.confirm(generation);
+    return read.rows;
   }
 
   /**
@@ -224,11 +257,11 @@ export class PgStore implements LensStorage {
    * single items, which differ per query).
    */
   async count(filter: StorageFilter = {}): Promise<number> {
-    const bySalon = this.#countBySalon(filter);
+    const bySalon = countBySalonFilter(this.#salons, filter);
     if (bySalon === 0 && !this.#pendingRows) {
       // Nothing will be searched, so nothing tells us the generation: check it now.
       await this.refresh();
-      return this.#countBySalon(filter) as number;
+      return countBySalonFilter(this.#salons, filter) as number;
     }
     if (bySalon !== undefined) return bySalon;
     const key = (filter.excludeItems?.length ?? 0) === 0 ? JSON.stringify(filter) : undefined;
@@ -285,31 +318,82 @@ export class PgStore implements LensStorage {
 
   /**
    * BM25 with the file store's tokens, kept per item in a GIN-indexed `terms`
-   * column: Postgres finds the items holding any query term (filter included) and
-   * the terms' document frequencies; scoring is the file store's, so both stores
-   * rank alike. (Postgres full text ranked differently: see docs/scaling.md.)
+   * column: one statement finds the best items holding any query term (filter
+   * included; document frequencies kept per generation, pg-lexical.ts); they are
+   * scored again with the file store's code, so both stores rank alike. (Postgres
+   * full text ranked differently: see docs/scaling.md.)
    */
   async lexical(text: string, k: number, filter: StorageFilter = {}): Promise<ScoredItem[]> {
-    await this.refresh();
     const terms = [...new Set(tokenize(text))];
-    if (terms.length === 0) return [];
-    const stats = await this.#termStats(terms);
-    return (await lexicalCandidates(this.#reader, terms, filter))
-      .map((row) => ({ item: itemOf(row), score: bm25Score(terms, row.terms, stats) }))
-      .sort(compareScored)
-      .slice(0, k);
+    if (terms.length === 0) return this.refresh().then(() => []);
+    if (!this.#pendingRows && this.info().itemCount <= KEYWORD_INDEX_MAX_ITEMS)
+      return this.#lexicalHere(text, k, filter);
+    for (let attempt = 0; ; attempt++) {
+      const generation = this.#meta.generation;
+      const itemCount = this.info().itemCount;
+      const termTotal = itemCount === 0 ? 0 : await this.#termTotal();
+      // The filter's parameters come after the keyword search's own (pg-lexical.ts).
+      const params: unknown[] = new Array(FILTER_PARAMS_FROM - 1);
+      const w = whereOf(filter, params);
+      const read = await this.#lexical.search(this.#reader, this.#pipeline, {
+        terms,
+        k,
+        columns: ITEM_COLUMNS,
+        from: fromOf(w.joinSalons),
+        where: w.sql,
+        whereParams: params.slice(FILTER_PARAMS_FROM - 1),
+        itemCount,
+        termTotal,
+        generation,
+      });
+      // Counts and lengths are of the generation we know: another one was read, so again.
+      if (read.generation !== generation && attempt === 0 && !this.#pendingRows) {
+        await this.refresh();
+        continue;
+      }
+      const rows = read.rows.map((row) => ({
+        item: itemOf(row as unknown as ItemRow),
+        vector: vectorFromBinary(row.bytes),
+        score: bm25Score(terms, row.terms, read.stats),
+      }));
+      if (!this.#pendingRows && read.generation === generation) {
+        this.#rowCache.put(generation, rows);
+        this.#confirmed.confirm(generation);
+      }
+      return rows
+        .map(({ item, score }) => ({ item, score }))
+        .sort(compareScored)
+        .slice(0, k);
+    }
+  }
+
+  /**
+   * Keyword search in this process (pg-keyword-index.ts) once the server has told
+   * the generation, in the same message as the search's vector query.
+   */
+  async #lexicalHere(text: string, k: number, filter: StorageFilter): Promise<ScoredItem[]> {
+    const [r] = await this.#pipeline.run<{ generation: string }>(
+      `SELECT value->>'generation' AS generation FROM meta WHERE key = 'store'`,
+      1,
+    );
+    const generation = Number(r?.rows[0]?.generation);
+    if (generation !== this.#meta.generation) await this.refresh();
+    else this.#confirmed.confirm(generation);
+    const load = async () => {
+      const items = await this.#reader.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items i`);
+      return items.rows
+        .sort(
+          (a, b) =>
+            (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
+            a.doc_index - b.doc_index,
+        )
+        .map(itemOf);
+    };
+    return this.#keywords.search(this.#meta.generation, load, text, k, filter, this.#salonById);
   }
 
   async scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {
-    let byId: Map<string, { vector: Float32Array } | undefined>;
-    if (this.#pendingRows) byId = await this.#allPendingRows();
-    else {
-      const r = await this.#reader.query<{ id: string; embedding: string }>(
-        'SELECT id, embedding::text AS embedding FROM items WHERE id = ANY($1)',
-        [[...itemIds]],
-      );
-      byId = new Map(r.rows.map((row) => [row.id, { vector: parseVector(row.embedding) }]));
-    }
+    const byId = this.#pendingRows ? await this.#allPendingRows() : await this.#readRows(itemIds);
     return itemIds.map((id) => {
       const v = byId.get(id)?.vector;
       return v ? dot(vector, v) : Number.NaN;
@@ -488,37 +572,19 @@ export class PgStore implements LensStorage {
     this.#salonOrder = new Map(this.#salons.map((s, i) => [s.id, i]));
   }
 
-  /** Document count, mean length and each term's document frequency (all items, like the file store). */
-  async #termStats(terms: string[]): Promise<Bm25Stats> {
+  /** Terms in all items together (BM25's mean length, like the file store), once per generation. */
+  async #termTotal(): Promise<number> {
     if (this.#lengths?.generation !== this.#meta.generation) {
       const total = await totalTermCount(this.#reader);
       this.#lengths = { generation: this.#meta.generation, total };
     }
-    const n = this.info().itemCount;
-    return {
-      n,
-      avgLength: n === 0 ? 0 : this.#lengths.total / n,
-      df: await documentFrequencies(this.#reader, terms),
-    };
+    return this.#lengths.total;
   }
 
   async #applyEf(ef: number, remember = true): Promise<void> {
     const value = Math.max(1, Math.min(Math.floor(ef), PG_MAX_EF));
     if (remember) this.#ef = value;
     await this.#reader.query(`SET hnsw.ef_search = ${value}`);
-  }
-
-  /** Items passing a filter on salons only, from the salon list in memory (no query). */
-  #countBySalon(f: StorageFilter): number | undefined {
-    const { salon, excludeSalon, ...rest } = f;
-    if (Object.values(rest).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0)))
-      return undefined;
-    const only = salon === undefined ? undefined : new Set([salon].flat());
-    const skip = new Set([excludeSalon ?? []].flat());
-    let n = 0;
-    for (const s of this.#salons)
-      if ((!only || only.has(s.id)) && !skip.has(s.id)) n += s.itemCount;
-    return n;
   }
 
   /**
@@ -540,19 +606,21 @@ export class PgStore implements LensStorage {
       exact ? k + RERANK_MARGIN : k,
       exact,
     );
-    type Row = ItemRow & { generation: string };
-    const rows = exact
-      ? (await this.#reader.query<Row>(sql, params)).rows
-      : await runIndexSearch<Row>(this.#reader, sql, params);
+    type Row = ItemRow & { generation: string; bytes: Buffer };
+    const rows = await runVectorQuery<Row>(this.#pipeline, this.#reader, sql, params, exact);
     if (!rows[0] && !this.#pendingRows) await this.refresh();
-    const hits = rows
-      .map((row) => ({
-        item: itemOf(row),
-        score: dot(q, parseVector(row.embedding as string)),
-      }))
+    const generation = rows[0] ? Number(rows[0].generation) : undefined;
+    const stored = rows.map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
+    // The rows the search's next reads ask for (a pending write's view has its own).
+    if (!this.#pendingRows && generation !== undefined) {
+      this.#rowCache.put(generation, stored);
+      if (generation === this.#meta.generation) this.#confirmed.confirm(generation);
+    }
+    const hits = stored
+      .map((row) => ({ item: row.item, score: dot(q, row.vector) }))
       .sort(compareScored)
       .slice(0, k);
-    return rows[0] ? { hits, generation: Number(rows[0].generation) } : { hits };
+    return generation !== undefined ? { hits, generation } : { hits };
   }
 
   async #writerClient(): Promise<pg.Client> {
