@@ -2,9 +2,9 @@
  * The Postgres + pgvector store: salons, items (with a `vector` column under an
  * HNSW cosine index and a full-text `tsvector`), derived state and a meta row, in
  * one schema. Filters run inside the SQL query (pgvector 0.8 iterative index scans);
- * every write is one transaction under a per-schema advisory lock, so concurrent
- * writers from several processes queue instead of overwriting each other, and
- * readers see a salon entirely or not at all.
+ * every write is one transaction under a per-schema advisory lock (pg-write.ts), so
+ * concurrent writers from several processes queue instead of overwriting each other,
+ * and readers see a salon entirely or not at all.
  *
  *   const store = await openPgStore(parseStoreAddress('postgres://u@db/app?schema=lens'), { embedder }); // pg-open.ts
  *   const hits = await nearest(store, { vector, k: 5, filter: { section: 'question' } });
@@ -13,11 +13,7 @@
  * store computes them, so both stores rank and tie the same way.
  */
 import type pg from 'pg';
-import { throwIfAborted } from '../../../errors.js';
-import type { Item } from '../../../parse/index.js';
 import { bm25Score, tokenize } from '../../search/bm25.js';
-import { faultPoint } from '../fault-points.js';
-import { stateJson } from '../file/state-patch.js';
 import {
   compareScored,
   dot,
@@ -32,42 +28,29 @@ import {
   type WriteOptions,
   type WriteTransaction,
 } from '../seam.js';
-import { connectStore as connect, waitForWriteLock } from './pg-connect.js';
+import { connectStore as connect } from './pg-connect.js';
 import { countBySalonFilter } from './pg-filter-counts.js';
 import { KEYWORD_INDEX_MAX_ITEMS, KeywordIndex } from './pg-keyword-index.js';
 import { FILTER_PARAMS_FROM, PgLexical } from './pg-lexical.js';
 import { Pipeline } from './pg-pipeline.js';
 import { runVectorQuery, vectorFromBinary, vectorLiteral, vectorQuerySql } from './pg-queries.js';
 import { Confirmation, RowCache, readRows, TickBatch } from './pg-row-reads.js';
-import { swapStaging } from './pg-schema.js';
 import {
   fromOf,
   ITEM_COLUMNS,
   type ItemRow,
-  insertItems,
-  insertSalons,
   itemOf,
   type Meta,
-  nextGeneration,
   type PgAddress,
   quoteIdent,
   readSalons,
-  STORE_TABLES,
   totalTermCount,
-  upsertState,
   usePath,
   whereOf,
 } from './pg-sql.js';
-import {
-  isStatisticsValue,
-  readStatistics,
-  STATISTICS_KEY,
-  StatisticsCache,
-  writeStatistics,
-} from './pg-statistics.js';
+import { readStatistics, STATISTICS_KEY, StatisticsCache } from './pg-statistics.js';
+import { beginPgWrite } from './pg-write.js';
 
-/** Rows per INSERT statement when writing items. */
-const INSERT_BATCH = 500;
 /** pgvector's upper bound for hnsw.ef_search. */
 const PG_MAX_EF = 1000;
 /** Filter counts kept (a search's filters repeat: a section, a salon list). */
@@ -428,111 +411,28 @@ export class PgStore implements LensStorage {
     void this.#applyEf(this.#ef).catch(() => undefined);
   }
 
-  /**
-   * One write: BEGIN, the schema's advisory lock (a second writer waits here), the
-   * changes as the lens sends them, then at commit a new generation and COMMIT. Any
-   * failure or abort rolls back; a killed process's open transaction is rolled back
-   * by the server.
-   */
-  async begin({ signal, onProgress: progress }: WriteOptions): Promise<WriteTransaction> {
+  /** One write transaction (pg-write.ts), on this store's writer connection. */
+  async begin(options: WriteOptions): Promise<WriteTransaction> {
     const client = await this.#writerClient();
-    await client.query('BEGIN');
-    let base: Meta;
-    let salonsBefore: StoredSalon[];
-    try {
-      await waitForWriteLock(client, this.#address);
-      faultPoint('pg: locked');
-      // The generation this write builds on, read under the lock.
-      const meta = await client.query<{ value: Meta }>(
-        `SELECT value FROM meta WHERE key = 'store'`,
-      );
-      base = meta.rows[0]?.value ?? this.#meta;
-      salonsBefore = await readSalons(client);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-    const afterCommit: Array<() => void> = [];
-    let pending: Array<{ item: Item; docIndex: number }> = [];
-    let inserted = 0;
-    let view: PgStore | undefined;
-    return {
-      salonsBefore,
-      remove: async (salonIds) => {
-        const dropped = await client.query<{ id: string }>(
-          'DELETE FROM items WHERE salon_id = ANY($1) RETURNING id',
-          [[...salonIds]],
-        );
-        await client.query('DELETE FROM salons WHERE id = ANY($1)', [[...salonIds]]);
-        faultPoint('pg: old rows deleted');
-        return dropped.rows.map((row) => row.id);
+    return beginPgWrite(
+      {
+        client,
+        address: this.#address,
+        fallbackMeta: this.#meta,
+        statistics: this.#statistics,
+        staging: () => this.#staging,
+        pendingView: (base) => this.#pendingView(client, base),
+        committed: async () => {
+          if (this.#staging) {
+            this.#staging = undefined;
+            await usePath(client, this.#address.schema);
+            await usePath(this.#reader, this.#address.schema);
+          }
+          await this.refresh();
+        },
       },
-      insert: async (upsert) => {
-        pending = upsert.flatMap(({ salon }) =>
-          salon.items.map((item, docIndex) => ({ item, docIndex })),
-        );
-        await insertSalons(client, upsert);
-      },
-      insertItems: async (_items, vectors) => {
-        for (let start = 0; start < vectors.length; start += INSERT_BATCH) {
-          throwIfAborted(signal, 'addSalons');
-          const from = inserted + start;
-          const batch = pending.slice(from, from + Math.min(INSERT_BATCH, vectors.length - start));
-          await insertItems(client, batch, vectors.slice(start, start + batch.length));
-          const done = from + batch.length;
-          progress({ stage: 'index', done, total: pending.length });
-          faultPoint(`pg: inserted ${done} items`);
-        }
-        inserted += vectors.length;
-      },
-      pending: async () => {
-        view ??= await this.#pendingView(client, base);
-        return view;
-      },
-      setState: async (key, value) => {
-        if (key === STATISTICS_KEY) faultPoint('pg: statistics computed');
-        afterCommit.push(await this.#writeState(client, base.generation, key, value));
-      },
-      commit: async () => {
-        throwIfAborted(signal, 'save');
-        await nextGeneration(client);
-        if (this.#staging) {
-          await swapStaging(client, this.#staging, this.#address.schema, STORE_TABLES);
-        }
-        faultPoint('pg: before commit');
-        await client.query('COMMIT');
-        if (this.#staging) {
-          this.#staging = undefined;
-          await usePath(client, this.#address.schema);
-          await usePath(this.#reader, this.#address.schema);
-        }
-        for (const done of afterCommit) done();
-        await this.refresh();
-      },
-      abort: async () => {
-        await client.query('ROLLBACK').catch(() => undefined);
-      },
-    };
-  }
-
-  /**
-   * A state value into the write's transaction: the statistics into their table
-   * (changed blocks only), anything else as a JSON row. Returns what to do once the
-   * transaction commits.
-   */
-  async #writeState(
-    client: pg.Client,
-    generation: number,
-    key: string,
-    value: unknown,
-  ): Promise<() => void> {
-    if (key !== STATISTICS_KEY || !isStatisticsValue(value)) {
-      await upsertState(client, key, stateJson(value));
-      return () => {};
-    }
-    const schema = quoteIdent(this.#staging ?? this.#address.schema);
-    const generations = { base: generation, next: generation + 1 };
-    return (await writeStatistics(client, schema, this.#statistics, generations, value)).commit;
+      options,
+    );
   }
 
   async readState(key: string): Promise<unknown> {
