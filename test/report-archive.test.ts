@@ -241,7 +241,7 @@ describe(`a report of an archive with ${THEME_COUNT} themes`, () => {
     expect(heatmapRows).toHaveLength(THEMES_SHOWN);
     const tableRows = markdown
       .slice(markdown.indexOf(`### ${more} more themes`))
-      .match(/^\| \d+\. theme \d+ \| \d+ \| \d+ \|$/gm);
+      .match(/^\| \d+\. theme \d+ \| \d+ \| \d+ \| \d+ \|$/gm);
     expect(tableRows).toHaveLength(more);
     expect(JSON.parse(renderJson(data)).themes.themes).toHaveLength(THEME_COUNT);
   });

@@ -34,6 +34,7 @@ import {
   formatPercent,
   formatTimestamp,
   type PeriodView,
+  periodsPresent,
   plural,
   type ReportView,
   scoreLabel,
@@ -121,10 +122,7 @@ function archiveGlance(view: ReportView, a: ArchiveGlance): SafeHtml {
 <div class="glance-grid">
 <div><h3>In most periods: ${most}+ of ${a.periods} (${a.inMostCount} of ${view.themes.length})</h3>${
     a.inMostPeriods.length > 0
-      ? themeLinks(
-          a.inMostPeriods,
-          (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`,
-        )
+      ? themeLinks(a.inMostPeriods, (t) => `${periodsPresent(t)} periods`)
       : none(`No theme appears in ${most} or more periods.`)
   }</div>
 ${trendBox('Rising', a.rising, 'No theme’s share at least doubled recently.')}
@@ -305,8 +303,8 @@ export function moreThemesNote(view: ReportView, what: string): SafeHtml | strin
 }
 
 /**
- * The themes past THEMES_SHOWN in one folded table (a line when closed): title, salons,
- * items. Each row carries the theme's anchor, so links from "At a glance" still land
+ * The themes past THEMES_SHOWN in one folded table (a line when closed): title, periods,
+ * salons, items (the columns they are ranked by). Each row carries the theme's anchor, so links from "At a glance" still land
  * (browsers open a closed <details> to show a fragment's target).
  */
 function moreThemes(view: ReportView): SafeHtml | string {
@@ -314,12 +312,12 @@ function moreThemes(view: ReportView): SafeHtml | string {
   if (rest.length === 0) return '';
   const rows = rest.map(
     (t) =>
-      html`<tr id="theme-${t.theme.id}"><th scope="row">${t.number}. ${t.theme.label}${kindBadge(t.theme.kind)}</th><td class="num">${t.salonsPresent.length}</td><td class="num">${t.theme.size}</td></tr>`,
+      html`<tr id="theme-${t.theme.id}"><th scope="row">${t.number}. ${t.theme.label}${kindBadge(t.theme.kind)}</th><td class="num">${periodsPresent(t)}</td><td class="num">${t.salonsPresent.length}</td><td class="num">${t.theme.size}</td></tr>`,
   );
-  return html`<details class="more-themes" id="more-themes"><summary>${plural(rest.length, 'more theme')} in report.json: show their titles, salons and items</summary>
+  return html`<details class="more-themes" id="more-themes"><summary>${plural(rest.length, 'more theme')} in report.json: show their titles, periods, salons and items</summary>
 <div class="table-scroll" role="region" aria-label="More themes" tabindex="0">
 <table>
-<thead><tr><th scope="col">Theme</th><th scope="col" class="num">Salons</th><th scope="col" class="num">Items</th></tr></thead>
+<thead><tr><th scope="col">Theme</th><th scope="col" class="num">Periods</th><th scope="col" class="num">Salons</th><th scope="col" class="num">Items</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>
 </div>

@@ -26,6 +26,7 @@ import {
   dateSpan,
   formatPercent,
   formatTimestamp,
+  periodsPresent,
   plural,
   type ReportView,
   scoreLabel,
@@ -81,7 +82,7 @@ function glance(view: ReportView): string {
     return [
       '## At a glance',
       '',
-      `- **In ${most}+ of ${a.periods} periods (${a.inMostCount} of ${view.themes.length} themes):** ${list(a.inMostPeriods, (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`)}`,
+      `- **In ${most}+ of ${a.periods} periods (${a.inMostCount} of ${view.themes.length} themes):** ${list(a.inMostPeriods, (t) => `${periodsPresent(t)} periods`)}`,
       `- **Rising (last ${RECENT_PERIODS} periods against before):** ${list(
         a.rising.map((x) => x.theme),
         trend(a.rising),
@@ -219,7 +220,7 @@ function moreThemesNote(view: ReportView): string[] {
     : [];
 }
 
-/** The themes past THEMES_SHOWN as one compact table: title, salons, items. */
+/** The themes past THEMES_SHOWN as one compact table: title, periods, salons, items. */
 function moreThemes(view: ReportView): string[] {
   const rest = view.moreThemes;
   if (rest.length === 0) return [];
@@ -229,11 +230,11 @@ function moreThemes(view: ReportView): string[] {
       '',
       `Cards above are for the ${view.shownThemes.length} most widely recurring themes; the others, in the same order:`,
       '',
-      '| Theme | Salons | Items |',
-      '|---|--:|--:|',
+      '| Theme | Periods | Salons | Items |',
+      '|---|--:|--:|--:|',
       ...rest.map(
         (t) =>
-          `| ${t.number}. ${md(t.theme.label)}${t.theme.kind === 'guided' ? ' (guided)' : ''} | ${t.salonsPresent.length} | ${t.theme.size} |`,
+          `| ${t.number}. ${md(t.theme.label)}${t.theme.kind === 'guided' ? ' (guided)' : ''} | ${periodsPresent(t)} | ${t.salonsPresent.length} | ${t.theme.size} |`,
       ),
     ].join('\n'),
   ];

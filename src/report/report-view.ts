@@ -101,9 +101,8 @@ export const THEMES_SHOWN = 50;
  * number, so the order is deterministic.
  */
 function byReach(a: ThemeView, b: ThemeView): number {
-  const periods = (t: ThemeView) => t.countsByPeriod.filter((c) => c > 0).length;
   return (
-    periods(b) - periods(a) ||
+    periodsPresent(b) - periodsPresent(a) ||
     b.salonsPresent.length - a.salonsPresent.length ||
     b.theme.size - a.theme.size ||
     a.number - b.number
@@ -216,6 +215,11 @@ export function formatTimestamp(iso: string): string {
 
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Periods holding at least one item of the theme (0 when salons are not grouped). */
+export function periodsPresent(t: ThemeView): number {
+  return t.countsByPeriod.filter((c) => c > 0).length;
 }
 
 /** How a theme's salons span time: "2023-12-09 → 2024-06-08", or one date. */
