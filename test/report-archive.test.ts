@@ -2,14 +2,17 @@
  * An archive-sized report (more salons than GROUP_ABOVE) renders in periods and keeps
  * its lists short: the salon table and the heatmap have a row/column per quarter, a
  * theme card shows its first questions and disagreements and says how many more are
- * in report.json, and so do the recurring questions, in HTML and Markdown alike.
+ * in report.json, and so do the recurring questions, in HTML and Markdown alike. With
+ * 150 themes only the THEMES_SHOWN most widely recurring get a card and a heatmap row;
+ * the rest are one compact table, and report.json keeps them all.
  * Hand-made ReportData (48 salons, 240 items), so it runs in milliseconds.
  */
 import { describe, expect, it } from 'vitest';
 import type { ThemeItemRef } from '../src/cluster/index.js';
 import type { SimilarQuestionGroup } from '../src/index/index.js';
 import { RECURRING_SHOWN } from '../src/report/glance.js';
-import { type ReportData, renderHtml, renderMarkdown } from '../src/report/index.js';
+import { type ReportData, renderHtml, renderJson, renderMarkdown } from '../src/report/index.js';
+import { THEMES_SHOWN } from '../src/report/report-view.js';
 
 const SALONS = 48;
 const RECURRING = RECURRING_SHOWN + 8;
@@ -149,5 +152,97 @@ describe('a report of an archive (48 salons)', () => {
     expect(recurring).toContain(`${RECURRING - RECURRING_SHOWN} more entries in report.json`);
     expect(markdown.match(/^### Candidate \d+/gm)).toHaveLength(RECURRING_SHOWN);
     expect(markdown).toContain(`${RECURRING - RECURRING_SHOWN} more entries in report.json`);
+  });
+});
+
+/**
+ * The same archive split into THEME_COUNT themes: item j goes to theme j % THEME_COUNT,
+ * except that theme 150 (the last in clustering order) takes every salon's first
+ * insight, so it reaches the most periods and must come first.
+ */
+const THEME_COUNT = 150;
+function manyThemes(): ReportData {
+  const data = archiveData();
+  const base = data.themes.themes[0] as ReportData['themes']['themes'][number];
+  const widest = `t${THEME_COUNT}`;
+  const themeOf = (itemId: string, j: number) =>
+    itemId.endsWith('#insight-0') ? widest : `t${(j % (THEME_COUNT - 1)) + 1}`;
+  const assignments = Object.fromEntries(
+    data.items.map((item, j) => [item.id, themeOf(item.id, j)]),
+  );
+  const themes = Array.from({ length: THEME_COUNT }, (_, i) => {
+    const id = `t${i + 1}`;
+    const itemIds = data.items.filter((item) => assignments[item.id] === id).map((item) => item.id);
+    return {
+      ...base,
+      id,
+      label: `theme ${i + 1}`,
+      keywords: [`word${i + 1}`],
+      size: itemIds.length,
+      share: itemIds.length / data.items.length,
+      itemIds,
+      questions: base.questions.slice(0, 1),
+      disagreements: base.disagreements.slice(0, 1),
+    };
+  });
+  return { ...data, themes: { ...data.themes, k: THEME_COUNT, themes, assignments } };
+}
+
+describe(`a report of an archive with ${THEME_COUNT} themes`, () => {
+  const data = manyThemes();
+  const page = renderHtml(data);
+  const markdown = renderMarkdown(data);
+  const more = THEME_COUNT - THEMES_SHOWN;
+
+  it('gives cards and heatmap rows to the most widely recurring themes only', () => {
+    const cards = [...page.matchAll(/<details class="theme" id="theme-(t\d+)"/g)].map((m) => m[1]);
+    expect(cards).toHaveLength(THEMES_SHOWN);
+    expect(cards[0]).toBe(`t${THEME_COUNT}`);
+    const heatmap = page.slice(
+      page.indexOf('<section id="heatmap"'),
+      page.indexOf('<section id="recurring"'),
+    );
+    const rows = [...heatmap.matchAll(/<tr data-theme="(t\d+)"/g)].map((m) => m[1]);
+    expect(rows).toEqual(cards);
+    expect(heatmap).toContain(`${more} more themes in report.json`);
+    // Deterministic: the same data renders the same page.
+    expect(renderHtml(manyThemes())).toBe(page);
+  });
+
+  it('lists the other themes in one table whose rows keep every theme reachable', () => {
+    const rest = page.slice(page.indexOf('<details class="more-themes"'));
+    expect(rest).toContain(`<summary>${more} more themes in report.json`);
+    const rows = [...rest.slice(0, rest.indexOf('</details>')).matchAll(/<tr id="theme-(t\d+)">/g)];
+    expect(rows).toHaveLength(more);
+    // Every theme's anchor exists exactly once (links from "At a glance" land somewhere).
+    for (let i = 1; i <= THEME_COUNT; i++) {
+      expect(page.split(`id="theme-t${i}"`).length - 1, `theme t${i}`).toBe(1);
+    }
+    const legend = page.slice(page.indexOf('<ul class="legend"'));
+    expect(legend.slice(0, legend.indexOf('</ul>')).match(/<a href="#theme-/g)).toHaveLength(
+      THEMES_SHOWN,
+    );
+  });
+
+  it('caps Markdown the same way and keeps every theme in report.json', () => {
+    const cards = markdown.match(/^### \d+\. theme \d+$/gm) ?? [];
+    expect(cards).toHaveLength(THEMES_SHOWN);
+    expect(cards[0]).toBe(`### ${THEME_COUNT}. theme ${THEME_COUNT}`);
+    expect(markdown).toContain(
+      `_${more} more themes in report.json (listed at the end of Themes)._`,
+    );
+    expect(markdown).toContain(`### ${more} more themes in report.json`);
+    const heatmapRows = markdown
+      .slice(
+        markdown.indexOf('## Themes across salons'),
+        markdown.indexOf('## Recurring questions'),
+      )
+      .match(/^\| \d+\. theme/gm);
+    expect(heatmapRows).toHaveLength(THEMES_SHOWN);
+    const tableRows = markdown
+      .slice(markdown.indexOf(`### ${more} more themes`))
+      .match(/^\| \d+\. theme \d+ \| \d+ \| \d+ \| \d+ \|$/gm);
+    expect(tableRows).toHaveLength(more);
+    expect(JSON.parse(renderJson(data)).themes.themes).toHaveLength(THEME_COUNT);
   });
 });

@@ -13,7 +13,7 @@
  *   const glance = atAGlance(view.themes, view.salons);
  */
 import type { SimilarQuestionGroup } from '../index/index.js';
-import type { PeriodView, SalonView, ThemeView } from './report-view.js';
+import { type PeriodView, periodsPresent, type SalonView, type ThemeView } from './report-view.js';
 
 export const RECURRING_SALONS = 3;
 export const GLANCE_LIST = 5;
@@ -64,7 +64,7 @@ function archiveGlance(
   questions: readonly SimilarQuestionGroup[],
 ): ArchiveGlance {
   const dated = periods.filter((p) => p.key !== 'undated').length;
-  const present = (t: ThemeView) => t.countsByPeriod.filter((c) => c > 0).length;
+  const present = periodsPresent;
   const inMost = themes
     .filter((t) => present(t) >= Math.ceil(MOST_PERIODS * periods.length))
     .sort((a, b) => present(b) - present(a) || b.theme.size - a.theme.size || a.number - b.number);

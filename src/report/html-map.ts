@@ -64,7 +64,7 @@ ${marks}
 
 /** Legend: shape + colour + number + label, so the map is readable without telling colours apart. */
 export function renderLegend(view: ReportView): SafeHtml {
-  const entries = view.themes.map(
+  const entries = view.shownThemes.map(
     (t) =>
       html`<li>${keySvg(t.style.shape, t.style.colour)}<span><a href="#theme-${t.theme.id}">${t.number}. ${t.theme.label}</a> <span class="src">(${t.theme.size})</span></span></li>`,
   );
@@ -72,7 +72,12 @@ export function renderLegend(view: ReportView): SafeHtml {
     view.unassigned > 0
       ? html`<li>${keySvg('circle', '#ffffff', '#8a8a8a')}<span>Not in any theme</span> <span class="src">(${view.unassigned})</span></li>`
       : '';
-  return html`<ul class="legend" aria-label="Map legend">${entries}${unassigned}</ul>`;
+  // An archive's legend names the themes with cards; the mark's tooltip names any theme.
+  const more =
+    view.moreThemes.length > 0
+      ? html`<li><span class="src">${view.moreThemes.length} more themes: hover a mark to read its theme</span></li>`
+      : '';
+  return html`<ul class="legend" aria-label="Map legend">${entries}${unassigned}${more}</ul>`;
 }
 
 /** A small standalone marker for legends and headings (decorative: the text next to it names the theme). */

@@ -34,6 +34,7 @@ import {
   formatPercent,
   formatTimestamp,
   type PeriodView,
+  periodsPresent,
   plural,
   type ReportView,
   scoreLabel,
@@ -121,10 +122,7 @@ function archiveGlance(view: ReportView, a: ArchiveGlance): SafeHtml {
 <div class="glance-grid">
 <div><h3>In most periods: ${most}+ of ${a.periods} (${a.inMostCount} of ${view.themes.length})</h3>${
     a.inMostPeriods.length > 0
-      ? themeLinks(
-          a.inMostPeriods,
-          (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`,
-        )
+      ? themeLinks(a.inMostPeriods, (t) => `${periodsPresent(t)} periods`)
       : none(`No theme appears in ${most} or more periods.`)
   }</div>
 ${trendBox('Rising', a.rising, 'No theme’s share at least doubled recently.')}
@@ -251,7 +249,7 @@ function heatmap(view: ReportView): SafeHtml {
           html`<th scope="col" class="salon" title="${s.label}"><abbr title="${s.label}">${s.key}</abbr><small>${s.date ?? 'undated'}</small></th>`,
       );
   const columnLabels = periods ? periods.map((p) => p.key) : view.salons.map((s) => s.label);
-  const rows = view.themes.map((t) => {
+  const rows = view.shownThemes.map((t) => {
     const cells = (periods ? t.countsByPeriod : t.countsBySalon).map((count, i) => {
       const { background, text } = heatColour(count, view.maxCell);
       return html`<td class="cell" style="background:${background};color:${text}" title="${plural(count, 'item')} of theme ${t.number} in ${columnLabels[i] ?? ''}">${count}</td>`;
@@ -262,7 +260,7 @@ function heatmap(view: ReportView): SafeHtml {
   const unit = periods ? 'period' : 'salon';
   return html`<section id="heatmap" aria-labelledby="heatmap-h">
 <h2 id="heatmap-h">Themes across salons</h2>
-<p class="lead">How many items of each theme every ${unit} produced, oldest first: a row that stays dark recurs; one that fades was left behind.</p>
+<p class="lead">How many items of each theme every ${unit} produced, oldest first: a row that stays dark recurs; one that fades was left behind.${view.moreThemes.length > 0 ? ` The ${view.shownThemes.length} most widely recurring themes, most periods first.` : ''}</p>
 <div class="table-scroll" role="region" aria-labelledby="heatmap-caption" tabindex="0">
 <table class="heatmap">
 <caption id="heatmap-caption">Items per theme (rows) in each ${unit} (columns); darker cells hold more items</caption>
@@ -270,6 +268,7 @@ function heatmap(view: ReportView): SafeHtml {
 <tbody>${rows}</tbody>
 </table>
 </div>
+${moreThemesNote(view, 'rows')}
 ${keys.length > 0 ? html`<ul class="key-list" aria-label="Salon keys">${keys}</ul>` : ''}
 </section>`;
 }
@@ -288,10 +287,41 @@ ${renderLegend(view)}
 function themes(view: ReportView): SafeHtml {
   return html`<section id="themes" aria-labelledby="themes-h">
 <h2 id="themes-h">Themes</h2>
-<p class="lead">Open a theme to see the items closest to its centre, its questions with the nearest insights from other salons, and its disagreements.</p>
-<div class="themes">${view.themes.map((t) => theme(view, t))}</div>
+<p class="lead">${view.moreThemes.length > 0 ? `Cards for the ${view.shownThemes.length} most widely recurring themes (most periods, then salons, then items). ` : ''}Open a theme to see the items closest to its centre, its questions with the nearest insights from other salons, and its disagreements.</p>
+<div class="themes">${view.shownThemes.map((t) => theme(view, t))}</div>
+${moreThemes(view)}
 ${unassigned(view)}
 </section>`;
+}
+
+/** "102 more themes in report.json": under the heatmap and the legend, when themes were cut. */
+export function moreThemesNote(view: ReportView, what: string): SafeHtml | string {
+  const more = view.moreThemes.length;
+  return more > 0
+    ? html`<p class="src">${plural(more, 'more theme')} in report.json (no ${what} here; <a href="#more-themes">listed under Themes</a>).</p>`
+    : '';
+}
+
+/**
+ * The themes past THEMES_SHOWN in one folded table (a line when closed): title, periods,
+ * salons, items (the columns they are ranked by). Each row carries the theme's anchor, so links from "At a glance" still land
+ * (browsers open a closed <details> to show a fragment's target).
+ */
+function moreThemes(view: ReportView): SafeHtml | string {
+  const rest = view.moreThemes;
+  if (rest.length === 0) return '';
+  const rows = rest.map(
+    (t) =>
+      html`<tr id="theme-${t.theme.id}"><th scope="row">${t.number}. ${t.theme.label}${kindBadge(t.theme.kind)}</th><td class="num">${periodsPresent(t)}</td><td class="num">${t.salonsPresent.length}</td><td class="num">${t.theme.size}</td></tr>`,
+  );
+  return html`<details class="more-themes" id="more-themes"><summary>${plural(rest.length, 'more theme')} in report.json: show their titles, periods, salons and items</summary>
+<div class="table-scroll" role="region" aria-label="More themes" tabindex="0">
+<table>
+<thead><tr><th scope="col">Theme</th><th scope="col" class="num">Periods</th><th scope="col" class="num">Salons</th><th scope="col" class="num">Items</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+</div>
+</details>`;
 }
 
 function unassigned(view: ReportView): SafeHtml | string {

@@ -26,6 +26,7 @@ import {
   dateSpan,
   formatPercent,
   formatTimestamp,
+  periodsPresent,
   plural,
   type ReportView,
   scoreLabel,
@@ -81,7 +82,7 @@ function glance(view: ReportView): string {
     return [
       '## At a glance',
       '',
-      `- **In ${most}+ of ${a.periods} periods (${a.inMostCount} of ${view.themes.length} themes):** ${list(a.inMostPeriods, (t) => `${t.countsByPeriod.filter((c) => c > 0).length} periods`)}`,
+      `- **In ${most}+ of ${a.periods} periods (${a.inMostCount} of ${view.themes.length} themes):** ${list(a.inMostPeriods, (t) => `${periodsPresent(t)} periods`)}`,
       `- **Rising (last ${RECENT_PERIODS} periods against before):** ${list(
         a.rising.map((x) => x.theme),
         trend(a.rising),
@@ -169,14 +170,15 @@ function heatmap(view: ReportView): string {
     return [
       '## Themes across salons',
       '',
-      'Items per theme in each period, oldest first (· = none).',
+      `Items per theme in each period, oldest first (· = none)${view.moreThemes.length > 0 ? `; the ${view.shownThemes.length} most widely recurring themes, most periods first` : ''}.`,
       '',
       `| Theme | ${periods.map((p) => p.key).join(' | ')} | Total |`,
       `|---|${periods.map(() => '--:').join('|')}|--:|`,
-      ...view.themes.map(
+      ...view.shownThemes.map(
         (t) =>
           `| ${t.number}. ${md(t.theme.label)} | ${t.countsByPeriod.map(cell).join(' | ')} | ${t.theme.size} |`,
       ),
+      ...moreThemesNote(view),
     ].join('\n');
   }
   const head = `| Theme | ${view.salons.map((s) => s.key).join(' | ')} | Total |`;
@@ -205,7 +207,37 @@ function cell(count: number): string {
 
 function themes(view: ReportView): string {
   if (view.themes.length === 0) return '';
-  return ['## Themes', ...view.themes.map((t) => theme(view, t))].join('\n\n');
+  return ['## Themes', ...view.shownThemes.map((t) => theme(view, t)), ...moreThemes(view)].join(
+    '\n\n',
+  );
+}
+
+/** "_102 more themes in report.json…_" under the heatmap, when themes were cut. */
+function moreThemesNote(view: ReportView): string[] {
+  const more = view.moreThemes.length;
+  return more > 0
+    ? ['', `_${plural(more, 'more theme')} in report.json (listed at the end of Themes)._`]
+    : [];
+}
+
+/** The themes past THEMES_SHOWN as one compact table: title, periods, salons, items. */
+function moreThemes(view: ReportView): string[] {
+  const rest = view.moreThemes;
+  if (rest.length === 0) return [];
+  return [
+    [
+      `### ${plural(rest.length, 'more theme')} in report.json`,
+      '',
+      `Cards above are for the ${view.shownThemes.length} most widely recurring themes; the others, in the same order:`,
+      '',
+      '| Theme | Periods | Salons | Items |',
+      '|---|--:|--:|--:|',
+      ...rest.map(
+        (t) =>
+          `| ${t.number}. ${md(t.theme.label)}${t.theme.kind === 'guided' ? ' (guided)' : ''} | ${periodsPresent(t)} | ${t.salonsPresent.length} | ${t.theme.size} |`,
+      ),
+    ].join('\n'),
+  ];
 }
 
 function theme(view: ReportView, t: ThemeView): string {

@@ -52,6 +52,13 @@ export interface ReportView {
   /** Salons by quarter or year past a few dozen salons; undefined for a short series. */
   periods?: PeriodView[];
   themes: ThemeView[];
+  /**
+   * Themes that get a heatmap row, a legend entry and a card: every theme for a short
+   * series; past GROUP_ABOVE salons the THEMES_SHOWN most widely recurring, in that order.
+   */
+  shownThemes: ThemeView[];
+  /** The other themes (a compact list; everything about them is in report.json), same ranking. */
+  moreThemes: ThemeView[];
   itemCount: number;
   /** Largest cell of the heatmap (for the colour scale). */
   maxCell: number;
@@ -79,6 +86,26 @@ export function shortenLongWords(text: string): string {
       `${Array.from(word)
         .slice(0, MAX_TITLE_WORD - 1)
         .join('')}…`,
+  );
+}
+
+/**
+ * Theme cards (and heatmap rows) in an archive's report; the rest are one compact list.
+ * At 300 salons Ward picks about 150 themes, and a card and row per theme made the page
+ * 27,644 px tall and 3 MB; 50 keeps it well under 15,000 px and 2 MB whatever k is.
+ */
+export const THEMES_SHOWN = 50;
+
+/**
+ * Most widely recurring first: periods present, then salons present, then size; ties by
+ * number, so the order is deterministic.
+ */
+function byReach(a: ThemeView, b: ThemeView): number {
+  return (
+    periodsPresent(b) - periodsPresent(a) ||
+    b.salonsPresent.length - a.salonsPresent.length ||
+    b.theme.size - a.theme.size ||
+    a.number - b.number
   );
 }
 
@@ -139,6 +166,9 @@ export function createReportView(data: ReportData): ReportView {
   });
   const themeById = new Map(themes.map((t) => [t.theme.id, t]));
   const salonById = new Map(salons.map((s) => [s.id, s]));
+  // A short series shows every theme in clustering order, as always.
+  const ranked = periods ? [...themes].sort(byReach) : themes;
+  const shownCount = periods ? THEMES_SHOWN : themes.length;
 
   return {
     title: shortenLongWords(data.title ?? DEFAULT_TITLE),
@@ -147,6 +177,8 @@ export function createReportView(data: ReportData): ReportView {
     salons,
     ...(periods ? { periods } : {}),
     themes,
+    shownThemes: ranked.slice(0, shownCount),
+    moreThemes: ranked.slice(shownCount),
     itemCount: data.items.length,
     maxCell: Math.max(0, ...themes.flatMap((t) => (periods ? t.countsByPeriod : t.countsBySalon))),
     unassigned: data.items.filter((item) => data.themes.assignments[item.id] === undefined).length,
@@ -183,6 +215,11 @@ export function formatTimestamp(iso: string): string {
 
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Periods holding at least one item of the theme (0 when salons are not grouped). */
+export function periodsPresent(t: ThemeView): number {
+  return t.countsByPeriod.filter((c) => c > 0).length;
 }
 
 /** How a theme's salons span time: "2023-12-09 → 2024-06-08", or one date. */
