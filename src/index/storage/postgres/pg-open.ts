@@ -4,6 +4,7 @@
  *
  *   const store = await openPgStore(parseStoreAddress('postgres://u@db/app?schema=lens'), { embedder });
  */
+import type pg from 'pg';
 import type { Embedder } from '../../../embed/index.js';
 import { parseOptions, SalonLensError } from '../../../errors.js';
 import {
@@ -114,13 +115,19 @@ export async function createPgStore(
   }
 }
 
+/** The store's meta row: STORE_NOT_FOUND without one, STORE_CORRUPT for another format. */
+async function readStoreMeta(client: pg.Client, address: PgAddress): Promise<Meta> {
+  const meta = await readMeta(client, address.schema);
+  if (!meta) throw notFound(address);
+  checkFormat(address, meta);
+  return meta;
+}
+
 export async function openPgStore(address: PgAddress, options: OpenLensOptions): Promise<PgStore> {
   const o = parseOptions(OpenLensOptionsSchema, options, 'openLens options');
   const client = await connect(address);
   try {
-    const meta = await readMeta(client, address.schema);
-    if (!meta) throw notFound(address);
-    checkFormat(address, meta);
+    const meta = await readStoreMeta(client, address);
     const mismatch = embedderMismatch(address.display, meta.embedder, o.embedder);
     if (mismatch) throw mismatch;
     await usePath(client, address.schema);
@@ -135,10 +142,7 @@ export async function openPgStore(address: PgAddress, options: OpenLensOptions):
 export async function readPgEmbedder(address: PgAddress): Promise<Embedder['id']> {
   const client = await connect(address);
   try {
-    const meta = await readMeta(client, address.schema);
-    if (!meta) throw notFound(address);
-    checkFormat(address, meta);
-    return meta.embedder.id;
+    return (await readStoreMeta(client, address)).embedder.id;
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -190,13 +190,10 @@ export class PgStore implements LensStorage {
       `SELECT ${ITEM_COLUMNS}, vector_send(i.embedding) AS bytes FROM ${fromOf(w.joinSalons)} ${w.sql}`,
       params,
     );
-    return r.rows
-      .sort(
-        (a, b) =>
-          (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
-          a.doc_index - b.doc_index,
-      )
-      .map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
+    return this.#inSalonOrder(r.rows).map((row) => ({
+      item: itemOf(row),
+      vector: vectorFromBinary(row.bytes),
+    }));
   }
 
   async row(itemId: string): Promise<StoredRow | undefined> {
@@ -364,13 +361,7 @@ export class PgStore implements LensStorage {
     else this.#confirmed.confirm(generation);
     const load = async () => {
       const items = await this.#reader.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items i`);
-      return items.rows
-        .sort(
-          (a, b) =>
-            (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
-            a.doc_index - b.doc_index,
-        )
-        .map(itemOf);
+      return this.#inSalonOrder(items.rows).map(itemOf);
     };
     return this.#keywords.search(this.#meta.generation, load, text, k, filter, this.#salonById);
   }
@@ -465,6 +456,15 @@ export class PgStore implements LensStorage {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Rows in the one stored order: salon order, then document order (sorted in place). */
+  #inSalonOrder<T extends ItemRow>(rows: T[]): T[] {
+    return rows.sort(
+      (a, b) =>
+        (this.#salonOrder.get(a.salon_id) ?? 0) - (this.#salonOrder.get(b.salon_id) ?? 0) ||
+        a.doc_index - b.doc_index,
+    );
+  }
 
   async #loadSalons(): Promise<void> {
     this.#salons = await readSalons(this.#reader);
