@@ -59,8 +59,11 @@ export function inlineParams(client: pg.Client, sql: string, params: readonly un
 
 /**
  * The nearest `limit` rows by cosine distance to $1 among `from` + `where`, with
- * `columns`, the vector as `bytes` (vector_send) and the store generation the rows were read at
- * (so a search needs no round trip of its own to notice another process's write).
+ * `columns`, the vector as `bytes` (vector_send) when `withVectors`, and the store
+ * generation the rows were read at (so a search needs no round trip of its own to
+ * notice another process's write). Without vectors the statement is a third of the
+ * time (0.46 vs 1.4 ms for 30 rows at 512-d here): the caller takes them from its
+ * row cache and reads only those it lacks.
  * `exact` orders by `distance + 0`, which no index can serve (a scan of every
  * passing row); its sort then carries only the columns, and the kept rows' vectors
  * are read again by id (a 2 KB vector copied into the sort for every passing row
@@ -72,15 +75,20 @@ export function vectorQuerySql(
   where: string,
   limit: number,
   exact: boolean,
+  withVectors = true,
 ): string {
   const generation = `(SELECT value->>'generation' FROM meta WHERE key = 'store') AS generation`;
   const outer = columns.replace(/\bi\./g, 'top.');
-  if (exact)
-    return `SELECT ${outer}, vector_send(v.embedding) AS bytes, ${generation} FROM (
+  if (exact) {
+    const top = `(
       SELECT ${columns} FROM ${from} ${where}
       ORDER BY (i.embedding <=> $1::vector) + 0, i.id LIMIT ${limit}
-    ) top JOIN items v ON v.id = top.id`;
-  return `SELECT ${outer}, vector_send(top.embedding) AS bytes, ${generation} FROM (
+    ) top`;
+    return withVectors
+      ? `SELECT ${outer}, vector_send(v.embedding) AS bytes, ${generation} FROM ${top} JOIN items v ON v.id = top.id`
+      : `SELECT ${outer}, ${generation} FROM ${top}`;
+  }
+  return `SELECT ${outer}${withVectors ? ', vector_send(top.embedding) AS bytes' : ''}, ${generation} FROM (
       SELECT ${columns}, i.embedding FROM ${from} ${where} ORDER BY i.embedding <=> $1::vector LIMIT ${limit}
     ) top`;
 }

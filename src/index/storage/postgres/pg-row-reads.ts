@@ -20,23 +20,32 @@ import type { StoredRow } from '../seam.js';
 import { vectorFromBinary } from './pg-queries.js';
 import { ITEM_COLUMNS, type ItemRow, itemOf } from './pg-sql.js';
 
-/** Rows kept at most (2 KB each at 512-d); past it the cache starts over. */
-const MAX_ROWS = 4096;
+/**
+ * Bytes of vectors the cache holds at most (32k rows at 512-d); past it the cache
+ * starts over. The folder store holds a store's vectors in memory up to the same
+ * size (vector-rows.ts), so both answer a warm search from memory.
+ */
+const MAX_VECTOR_BYTES = 64 * 1024 * 1024;
 
 export class RowCache {
   #generation = -1;
   #rows = new Map<string, StoredRow>();
+  #bytes = 0;
 
   get(generation: number, id: string): StoredRow | undefined {
     return generation === this.#generation ? this.#rows.get(id) : undefined;
   }
 
   put(generation: number, rows: Iterable<StoredRow>): void {
-    if (generation !== this.#generation || this.#rows.size > MAX_ROWS) {
+    if (generation !== this.#generation || this.#bytes > MAX_VECTOR_BYTES) {
       this.#generation = generation;
       this.#rows = new Map();
+      this.#bytes = 0;
     }
-    for (const row of rows) this.#rows.set(row.item.id, row);
+    for (const row of rows) {
+      if (!this.#rows.has(row.item.id)) this.#bytes += row.vector.byteLength;
+      this.#rows.set(row.item.id, row);
+    }
   }
 }
 

@@ -499,28 +499,49 @@ export class PgStore implements LensStorage {
   ): Promise<{ hits: ScoredItem[]; generation?: number }> {
     const params: unknown[] = [vectorLiteral(q)];
     const w = whereOf(filter, params);
+    // Inside a write the rows come with the hits (the pending view keeps no cache);
+    // otherwise the vectors come from the row cache, and only missing ones are read.
+    const inWrite = this.#pendingRows !== undefined;
     const sql = vectorQuerySql(
       ITEM_COLUMNS,
       fromOf(w.joinSalons),
       w.sql,
       exact ? k + RERANK_MARGIN : k,
       exact,
+      inWrite,
     );
-    type Row = ItemRow & { generation: string; bytes: Buffer };
+    type Row = ItemRow & { generation: string; bytes?: Buffer };
     const rows = await runVectorQuery<Row>(this.#pipeline, this.#reader, sql, params, exact);
-    if (!rows[0] && !this.#pendingRows) await this.refresh();
-    const generation = rows[0] ? Number(rows[0].generation) : undefined;
-    const stored = rows.map((row) => ({ item: itemOf(row), vector: vectorFromBinary(row.bytes) }));
-    // The rows the search's next reads ask for (a pending write's view has its own).
-    if (!this.#pendingRows && generation !== undefined) {
-      this.#rowCache.put(generation, stored);
-      if (generation === this.#meta.generation) this.#confirmed.confirm(generation);
+    if (!rows[0]) {
+      if (!inWrite) await this.refresh();
+      return { hits: [] };
+    }
+    const generation = Number(rows[0].generation);
+    let stored: StoredRow[];
+    if (inWrite) {
+      stored = rows.map((row) => ({
+        item: itemOf(row),
+        vector: vectorFromBinary(row.bytes as Buffer),
+      }));
+    } else {
+      const ids = rows.map((row) => row.id);
+      // Another generation than ours (another process wrote): read the vectors without
+      // the cache; `#current` then refreshes and asks again.
+      const known = generation === this.#meta.generation;
+      if (known) this.#confirmed.confirm(generation);
+      const read = known
+        ? await readRows(this.#reader, ids, this.#rowCache, generation, true)
+        : await readRows(this.#reader, ids, new RowCache(), generation, false);
+      stored = rows.flatMap((row) => {
+        const vector = read.rows.get(row.id)?.vector;
+        return vector ? [{ item: itemOf(row), vector }] : [];
+      });
     }
     const hits = stored
       .map((row) => ({ item: row.item, score: dot(q, row.vector) }))
       .sort(compareScored)
       .slice(0, k);
-    return generation !== undefined ? { hits, generation } : { hits };
+    return { hits, generation };
   }
 
   async #writerClient(): Promise<pg.Client> {
