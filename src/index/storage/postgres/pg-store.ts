@@ -516,7 +516,7 @@ export class PgStore implements LensStorage {
       if (!inWrite) await this.refresh();
       return { hits: [] };
     }
-    const generation = Number(rows[0].generation);
+    let generation = Number(rows[0].generation);
     let stored: StoredRow[];
     if (inWrite) {
       stored = rows.map((row) => ({
@@ -536,6 +536,9 @@ export class PgStore implements LensStorage {
         const vector = read.rows.get(row.id)?.vector;
         return vector ? [{ item: itemOf(row), vector }] : [];
       });
+      // Vectors of a later generation than the hits (a write in between): say so, so
+      // that `#current` refreshes and asks again.
+      generation = read.generation;
     }
     const hits = stored
       .map((row) => ({ item: row.item, score: dot(q, row.vector) }))
