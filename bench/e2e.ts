@@ -7,6 +7,7 @@
  *
  *   npm run build && npm run bench:e2e
  *   npm run bench:e2e -- --repeats 5 --command index
+ *   npm run bench:e2e -- --themes-at 100000    # themes alone at archive sizes (themes-at-scale.ts)
  *
  * TODO(report): `--command auto` (default) uses `salon-lens report` when the built CLI
  * has it and falls back to `salon-lens index` otherwise; once `report` ships in dist,
@@ -23,13 +24,22 @@ import { describeMachine, machineInfo } from './lib/machine.js';
 import { REPO_ROOT, writeResults } from './lib/results.js';
 import { type Summary, summarize } from './lib/stats.js';
 import { fmt, markdownTable, mib } from './lib/table.js';
+import { themesAtScale } from './lib/themes-at-scale.js';
 
 const { values: args } = parseArgs({
   options: {
     repeats: { type: 'string', default: '3' },
     command: { type: 'string', default: 'auto' },
+    /** Comma-separated item counts: the themes stage alone at those sizes, one process each. */
+    'themes-at': { type: 'string' },
   },
 });
+// Themes at 100k items: synthetic vectors, since embedding 100k texts here would take an
+// hour; the row is the clustering's time and peak memory (bench:cluster-scale's too).
+if (args['themes-at']) {
+  await themesAtScale(['--items', args['themes-at']]);
+  process.exit(process.exitCode ?? 0);
+}
 const repeats = Math.max(3, Number(args.repeats));
 const CLI = path.join(REPO_ROOT, 'dist/cli.js');
 
