@@ -27,6 +27,7 @@ import { ITEM_COLUMNS, type ItemRow, itemOf } from './pg-sql.js';
  */
 const MAX_VECTOR_BYTES = 64 * 1024 * 1024;
 
+/** Rows of one store generation by item id (a new generation starts it over). */
 export class RowCache {
   #generation = -1;
   #rows = new Map<string, StoredRow>();

@@ -525,13 +525,12 @@ export class PgStore implements LensStorage {
       }));
     } else {
       const ids = rows.map((row) => row.id);
-      // Another generation than ours (another process wrote): read the vectors without
-      // the cache; `#current` then refreshes and asks again.
+      // Rows of one generation never change, so the cache answers for the generation the
+      // query read; when that is not ours (another process wrote), a statement checks it
+      // and `#current` then refreshes and asks again.
       const known = generation === this.#meta.generation;
       if (known) this.#confirmed.confirm(generation);
-      const read = known
-        ? await readRows(this.#reader, ids, this.#rowCache, generation, true)
-        : await readRows(this.#reader, ids, new RowCache(), generation, false);
+      const read = await readRows(this.#reader, ids, this.#rowCache, generation, known);
       stored = rows.flatMap((row) => {
         const vector = read.rows.get(row.id)?.vector;
         return vector ? [{ item: itemOf(row), vector }] : [];
