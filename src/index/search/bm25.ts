@@ -15,6 +15,7 @@ import { eng } from 'stopword';
 export const K1 = 1.2;
 export const B = 0.75;
 const STOPWORDS = new Set(eng);
+const NON_ASCII = /[\u0080-\uffff]/;
 
 export interface Bm25Hit {
   doc: number;
@@ -31,11 +32,9 @@ export interface Bm25Index {
  * "models" meets "model"; nothing heavier, to stay predictable.
  */
 export function tokenize(text: string): string[] {
-  const words = text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .match(/[\p{L}\p{N}]+/gu);
+  // ASCII has no marks to strip: skip the Unicode normalisation (most of a short query's cost).
+  const folded = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}+/gu, '') : text;
+  const words = folded.toLowerCase().match(/[\p{L}\p{N}]+/gu);
   if (!words) return [];
   const out: string[] = [];
   for (const word of words) {

@@ -35,10 +35,17 @@ import {
   type ScoredItem,
   type StorageFilter,
 } from '../storage/seam.js';
-import { fusedRanking } from './fused-search.js';
+import { fusedDepth, fusedRanking } from './fused-search.js';
 import { hybridRanking, type RankedItem } from './hybrid.js';
 import { nearest } from './planner.js';
 import { type SectionCentres, sectionCentres } from './section-centres.js';
+
+/** The statistics and section centres fused ranking uses, as of one generation. */
+interface RankingContext {
+  generation: number;
+  stats: StoredNeighbourhoods;
+  centres: SectionCentres;
+}
 
 /** Built once: constructing a zod schema per query showed up in search latency. */
 const QUERY_SCHEMA = z.string().trim().min(1, 'expected a non-empty query');
@@ -52,6 +59,8 @@ export class LensQueries {
   readonly #dim: number;
   /** Section centres for fused search; computed on first use, dropped after each write. */
   #centres: Promise<SectionCentres> | undefined;
+  /** What fused ranking needs of one generation, once loaded (see #heldContext). */
+  #context: RankingContext | undefined;
 
   constructor(
     storage: LensStorage,
@@ -69,6 +78,7 @@ export class LensQueries {
   /** Forget what depends on the stored items (called when a write starts). */
   invalidate(): void {
     this.#centres = undefined;
+    this.#context = undefined;
   }
 
   async search(text: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -179,9 +189,9 @@ export class LensQueries {
   }
 
   /**
-   * Fused search (fused-search.ts): the vector hits (fetched as deep as CSLS fetches
-   * them) and the BM25 hits of the query, scored by corrected cosine to the query
-   * moved towards its best hits, plus the lexical share.
+   * Fused search (fused-search.ts): the `fusedDepth(k)` nearest vector hits and the
+   * BM25 hits of the query, scored by corrected cosine to the query moved towards its
+   * best hits, plus the lexical share.
    */
   async #fused(
     query: string,
@@ -191,13 +201,10 @@ export class LensQueries {
     scoring: Scoring,
     method: 'exact' | 'auto',
   ): Promise<RankedItem[]> {
-    const depth = rerankDepth(k, 'csls');
-    const [pool, lexical, stats, centres] = await Promise.all([
-      nearest(this.#storage, { vector: q, k: depth, filter, method }),
-      this.#storage.lexical(query, depth, filter),
-      this.#stats(),
-      this.#sectionCentres(),
-    ]);
+    const depth = fusedDepth(k);
+    const pool = await nearest(this.#storage, { vector: q, k: depth, filter, method });
+    const lexical = await this.#storage.lexical(query, depth, filter);
+    const { stats, centres } = this.#heldContext() ?? (await this.#rankingContext());
     return fusedRanking({
       q,
       k,
@@ -211,6 +218,26 @@ export class LensQueries {
         (await Promise.all(ids.map((id) => this.#storage.row(id)))).map((r) => r?.vector),
       scores: (vector, ids) => this.#storage.scores(vector, ids),
     });
+  }
+
+  /**
+   * The statistics and section centres of the store's current generation, if held:
+   * a query then waits on no promise for them (awaiting them per query was a tenth
+   * of a fused search's cost beside the walk).
+   */
+  #heldContext(): RankingContext | undefined {
+    const held = this.#context;
+    return held && held.generation === this.#storage.info().generation ? held : undefined;
+  }
+
+  async #rankingContext(): Promise<RankingContext> {
+    const generation = this.#storage.info().generation;
+    const stats = await this.#stats();
+    const centres = await this.#sectionCentres();
+    // A write may have begun meanwhile (it calls invalidate): hold only what is current.
+    const context = { generation, stats, centres };
+    if (this.#storage.info().generation === generation && this.#centres) this.#context = context;
+    return context;
   }
 
   #sectionCentres(): Promise<SectionCentres> {
