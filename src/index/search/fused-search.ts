@@ -39,6 +39,7 @@
 import type { Item, Section } from '../../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../../util/csls.js';
 import { dot, type ScoredItem } from '../storage/seam.js';
+import type { CandidateReader } from './candidate-reader.js';
 import type { SectionCentres } from './section-centres.js';
 
 /**
@@ -110,21 +111,17 @@ function feedbackWeightOf(
 }
 
 /** The query moved towards the mean of `hits` (unit vectors): unit(q + β·mean). */
-export function feedbackQuery(
+async function movedQuery(
   q: Float32Array,
-  hits: readonly Float32Array[],
+  hits: readonly ScoredItem[],
   weight: number,
-): Float32Array {
+  reader: CandidateReader,
+): Promise<Float32Array> {
   const out = q.slice();
   if (hits.length === 0 || weight === 0) return out;
-  const dim = out.length;
-  for (const v of hits) {
-    for (let d = 0; d < dim; d++) (out[d] as number) += (weight * (v[d] as number)) / hits.length;
-  }
-  let norm = 0;
-  for (let d = 0; d < dim; d++) norm += (out[d] as number) * (out[d] as number);
-  norm = Math.sqrt(norm) || 1;
-  for (let d = 0; d < dim; d++) (out[d] as number) /= norm;
+  await reader.addRows(out, hits, weight / hits.length);
+  const scale = 1 / (Math.sqrt(dot(out, out)) || 1);
+  for (let d = 0; d < out.length; d++) (out[d] as number) *= scale;
   return out;
 }
 
@@ -139,12 +136,9 @@ export interface FusedQuery {
   lexical: readonly ScoredItem[];
   /** α of the item-side CSLS discount (0 with plain cosine). */
   alpha: number;
-  radius: (itemId: string) => number;
   centres: SectionCentres;
-  /** Stored vectors of these items (the feedback hits). */
-  rows: (itemIds: string[]) => Promise<Array<Float32Array | undefined>>;
-  /** Cosines of a vector to these stored items. */
-  scores: (vector: Float32Array, itemIds: string[]) => Promise<number[]>;
+  /** Each candidate's radius, stored row and cosines (candidate-reader.ts). */
+  reader: CandidateReader;
 }
 
 export interface FusedHit {
@@ -185,31 +179,26 @@ function byScore(scores: Float64Array, items: readonly Item[]) {
  * plus the lexical share; the best k, ties by item id.
  */
 export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
-  const { q, pool, lexical, alpha, centres } = f;
+  const { q, pool, lexical, alpha, centres, reader } = f;
   const inPool = pool.length;
-  const items: Item[] = [];
-  for (const h of pool) items.push(h.item);
+  const candidates: ScoredItem[] = pool.slice();
   // Lexical hits the pool lacks are further candidates (no id table when there are none).
   let slot: Map<string, number> | undefined;
   if (lexical.length > 0) {
     slot = new Map();
-    for (let i = 0; i < inPool; i++) slot.set((items[i] as Item).id, i);
+    for (let i = 0; i < inPool; i++) slot.set((candidates[i] as ScoredItem).item.id, i);
     for (const h of lexical) {
       if (slot.has(h.item.id)) continue;
-      slot.set(h.item.id, items.length);
-      items.push(h.item);
+      slot.set(h.item.id, candidates.length);
+      candidates.push(h);
     }
   }
-  const n = items.length;
+  const items = candidates.map((c) => c.item);
+  const n = candidates.length;
   const plain = new Float64Array(n);
   const radii = new Float64Array(n);
-  const ids: string[] = [];
   for (let i = 0; i < inPool; i++) plain[i] = (pool[i] as ScoredItem).score;
-  for (let i = 0; i < n; i++) {
-    const id = (items[i] as Item).id;
-    ids.push(id);
-    radii[i] = f.radius(id);
-  }
+  for (let i = 0; i < n; i++) radii[i] = reader.radius(candidates[i] as ScoredItem);
   const corrected = (
     cosines: ArrayLike<number>,
     offsets: Map<Section, number>,
@@ -231,17 +220,12 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
     const best = indices(inPool)
       .sort(byScore(first, items))
       .slice(0, FEEDBACK_HITS)
-      .map((i) => ids[i] as string);
-    const rows = await f.rows(best);
-    moved = feedbackQuery(
-      q,
-      rows.flatMap((r) => (r ? [r] : [])),
-      weight,
-    );
-    movedCosines = await f.scores(moved, ids);
+      .map((i) => candidates[i] as ScoredItem);
+    moved = await movedQuery(q, best, weight, reader);
+    movedCosines = await reader.scores(moved, candidates);
   } else if (n > inPool) {
     // The query did not move: the pool's cosines are in hand, the rest are read.
-    plain.set(await f.scores(q, ids.slice(inPool)), inPool);
+    plain.set(await reader.scores(q, candidates.slice(inPool)), inPool);
   }
   const scores = new Float64Array(n);
   corrected(movedCosines, sectionOffsets(centres, alpha, dotCentres(moved, centres)), scores);
@@ -256,9 +240,9 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
   // With feedback, a lexical-only hit's plain cosine is read only if it is returned.
   const unread = weight > 0 ? top.filter((i) => i >= inPool) : [];
   if (unread.length > 0) {
-    const cosines = await f.scores(
+    const cosines = await reader.scores(
       q,
-      unread.map((i) => ids[i] as string),
+      unread.map((i) => candidates[i] as ScoredItem),
     );
     unread.forEach((i, j) => {
       plain[i] = cosines[j] as number;

@@ -94,6 +94,26 @@ export interface GraphQuery extends ExactQuery {
 export interface ScoredItem {
   item: Item;
   score: number;
+  /** The item's row in the store's `rowRefs()` (this generation), from stores that have them. */
+  ref?: number;
+}
+
+/**
+ * Rows by number, for a store that holds its vectors in this process (the file
+ * store): a ranking that re-scores every candidate reads its row and per-item
+ * values by number instead of looking the item id up in maps of every item. The
+ * numbers belong to one generation; ask again after a write or refresh.
+ */
+export interface RowRefs {
+  generation: number;
+  /** Row numbers are below this. */
+  size: number;
+  /** Each stored item's id and row number. */
+  forEach(visit: (itemId: string, ref: number) => void): void;
+  /** Cosine of `vector` with row `ref`, summed as `scores` sums it. */
+  dot(ref: number, vector: Float32Array): number;
+  /** out += weight × row `ref`. */
+  addTo(out: Float32Array, ref: number, weight: number): void;
 }
 
 /** A stored item with its unit vector (a view: copy it to keep it). */
@@ -176,6 +196,8 @@ export interface LensStorage {
   lexical(text: string, k: number, filter?: StorageFilter): Promise<ScoredItem[]>;
   /** Cosine of `vector` with each listed item's vector, computed like exact `nearest` scores (an index search may differ in the last float32 bits). */
   scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]>;
+  /** Row numbers for hits' `ref`, where the store has them (optional: see RowRefs). */
+  rowRefs?(): RowRefs;
   /** Query-time graph breadth for this session (not saved); the planner's base ef. */
   setEf(ef: number): void;
   /** The ef queries use now: set by the caller, or the store's grown with its size. */

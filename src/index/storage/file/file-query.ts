@@ -15,6 +15,7 @@ import {
   dotAt,
   type ExactQuery,
   type GraphQuery,
+  type RowRefs,
   type ScoredItem,
   type StorageFilter,
   type StoredRow,
@@ -225,7 +226,22 @@ export class FileQuery {
   }
 
   #scoredItem(h: Scored): ScoredItem {
-    return { item: this.#data.items[h.pos] as Item, score: h.score };
+    return { item: this.#data.items[h.pos] as Item, score: h.score, ref: this.#data.labels[h.pos] };
+  }
+
+  /** Rows by HNSW label (a hit's `ref`): see RowRefs in seam.ts. */
+  rowRefs(): RowRefs {
+    const { items, labels, vectors, manifest } = this.#data;
+    return {
+      generation: manifest.generation,
+      size: this.#posByLabel.length,
+      forEach(visit) {
+        for (let pos = 0; pos < items.length; pos++)
+          visit((items[pos] as Item).id, labels[pos] as number);
+      },
+      dot: (ref, vector) => vectors.dot(ref, vector),
+      addTo: (out, ref, weight) => vectors.addTo(out, ref, weight),
+    };
   }
 
   /** The salon/section/date part of a filter, compiled once per generation and filter. */

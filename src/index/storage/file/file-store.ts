@@ -20,6 +20,7 @@ import type {
   ExactQuery,
   GraphQuery,
   LensStorage,
+  RowRefs,
   ScoredItem,
   StorageFilter,
   StorageInfo,
@@ -166,6 +167,10 @@ export class FileStore implements LensStorage {
 
   lexical(text: string, k: number, filter?: StorageFilter): Promise<ScoredItem[]> {
     return this.#query.lexical(text, k, filter);
+  }
+
+  rowRefs(): RowRefs {
+    return this.#query.rowRefs();
   }
 
   scores(vector: Float32Array, itemIds: readonly string[]): Promise<number[]> {

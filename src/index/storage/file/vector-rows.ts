@@ -131,19 +131,36 @@ export class VectorRows {
 
   /** dot(q, row `label`), summed as `dot` sums it, without copying the row out of memory. */
   dot(label: number, q: Float32Array): number {
+    const view = this.#view(label);
+    return view ? dotAt(q, view.rows, view.at) : 0;
+  }
+
+  /** out += weight × row `label`, without copying the row out of memory. */
+  addTo(out: Float32Array, label: number, weight: number): void {
+    const view = this.#view(label);
+    if (!view) return;
+    const { rows, at } = view;
+    for (let d = 0; d < this.dim; d++) (out[d] as number) += weight * (rows[at + d] as number);
+  }
+
+  /**
+   * Where row `label` sits in memory (a changed row, the unsaved tail, the resident
+   * rows), else read into scratch space valid until the next read; undefined: removed.
+   */
+  #view(label: number): { rows: Float32Array; at: number } | undefined {
     const changed = this.#changed.get(label);
-    if (changed !== undefined) return changed === null ? 0 : dotAt(q, changed, 0);
+    if (changed !== undefined) return changed === null ? undefined : { rows: changed, at: 0 };
     if (label >= this.#tailFrom) {
       const at = (label - this.#tailFrom) * this.dim;
-      if (at + this.dim <= this.#tail.length) return dotAt(q, this.#tail, at);
+      if (at + this.dim <= this.#tail.length) return { rows: this.#tail, at };
     } else {
       const resident = this.#residentRows();
-      if (resident) return dotAt(q, resident, label * this.dim);
+      if (resident) return { rows: resident, at: label * this.dim };
     }
     this.#scratch ??= new Float32Array(SCAN_ROWS * this.dim);
     const single = this.#scratch.subarray(0, this.dim);
     this.#readRow(label, single);
-    return dotAt(q, single, 0);
+    return { rows: single, at: 0 };
   }
 
   /**
