@@ -40,7 +40,7 @@ import type { Item, Section } from '../../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../../util/csls.js';
 import { dot, type ScoredItem } from '../storage/seam.js';
 import type { CandidateReader } from './candidate-reader.js';
-import type { SectionCentres } from './section-centres.js';
+import type { SectionCentre, SectionCentres } from './section-centres.js';
 
 /**
  * Vector hits the fused ranking re-scores: the k nearest by cosine, and never fewer
@@ -66,13 +66,6 @@ export const FEEDBACK_WEIGHT = 0.5;
 export const FEEDBACK_GAP = 0.15;
 /** Weight of the lexical share (BM25 over the query's best BM25, 0–1). */
 export const LEXICAL_WEIGHT = 0.1;
-
-/** q·centre for every section centre. */
-export function dotCentres(q: Float32Array, centres: SectionCentres): Map<Section, number> {
-  const out = new Map<Section, number>();
-  for (const [section, { mean }] of centres) out.set(section, dot(q, mean));
-  return out;
-}
 
 /**
  * Feedback weight of a query from its nearest hits (best first by cosine): the gap
@@ -149,16 +142,17 @@ export interface FusedHit {
   cosine: number;
 }
 
-/** q·centre − α·r̄ per section: the section-style offset every item of it pays. */
+/** v·centre − α·r̄ of each section, in `sections` order: the section-style offset its items pay. */
 function sectionOffsets(
+  v: Float32Array,
+  sections: readonly Section[],
   centres: SectionCentres,
   alpha: number,
-  queryDotCentre: ReadonlyMap<Section, number>,
-): Map<Section, number> {
-  const out = new Map<Section, number>();
-  for (const [section, centre] of centres)
-    out.set(section, (queryDotCentre.get(section) ?? 0) - alpha * centre.meanRadius);
-  return out;
+): Float64Array {
+  return Float64Array.from(sections, (section) => {
+    const centre = centres.get(section) as SectionCentre;
+    return dot(v, centre.mean) - alpha * centre.meanRadius;
+  });
 }
 
 /** Candidate order: higher score first, ties by item id (as compareScored). */
@@ -199,19 +193,19 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
   const radii = new Float64Array(n);
   for (let i = 0; i < inPool; i++) plain[i] = (pool[i] as ScoredItem).score;
   for (let i = 0; i < n; i++) radii[i] = reader.radius(candidates[i] as ScoredItem);
-  const corrected = (
-    cosines: ArrayLike<number>,
-    offsets: Map<Section, number>,
-    out: Float64Array,
-  ) => {
+  // Each candidate's section as an index into the centres (−1: a section without one).
+  const sections = [...centres.keys()];
+  const sectionOf = Int8Array.from(items, (item) => sections.indexOf(item.section));
+  const corrected = (cosines: ArrayLike<number>, offsets: Float64Array, out: Float64Array) => {
     for (let i = 0; i < out.length; i++) {
-      const offset = offsets.get((items[i] as Item).section) ?? 0;
+      const s = sectionOf[i] as number;
+      const offset = s < 0 ? 0 : (offsets[s] as number);
       out[i] = (cosines[i] as number) - alpha * (radii[i] as number) - offset;
     }
   };
   // First pass over the pool only: its best hits are the feedback.
   const first = new Float64Array(inPool);
-  corrected(plain, sectionOffsets(centres, alpha, dotCentres(q, centres)), first);
+  corrected(plain, sectionOffsets(q, sections, centres, alpha), first);
   // Pool hits come best first by cosine, as the query's radius wants them.
   const weight = feedbackWeightOf(plain.subarray(0, inPool), radii);
   let moved = q;
@@ -228,7 +222,7 @@ export async function fusedRanking(f: FusedQuery): Promise<FusedHit[]> {
     plain.set(await reader.scores(q, candidates.slice(inPool)), inPool);
   }
   const scores = new Float64Array(n);
-  corrected(movedCosines, sectionOffsets(centres, alpha, dotCentres(moved, centres)), scores);
+  corrected(movedCosines, sectionOffsets(moved, sections, centres, alpha), scores);
   const bestLexical = lexical[0]?.score ?? 0;
   if (slot && bestLexical > 0) {
     for (const h of lexical) {

@@ -52,6 +52,8 @@ export class VectorRows {
   /** Rows below `#tailFrom` changed since the last save: a new vector, or null (removed). */
   #changed = new Map<number, Float32Array | null>();
   #scratch: Float32Array | undefined;
+  /** Offset of the row #locate found, in the array it returned. */
+  #at = 0;
   /** Rows below `#tailFrom` as saved, when they fit `#residentBytes` and were read once. */
   #resident: Float32Array | undefined;
   #residentBytes: number;
@@ -131,36 +133,45 @@ export class VectorRows {
 
   /** dot(q, row `label`), summed as `dot` sums it, without copying the row out of memory. */
   dot(label: number, q: Float32Array): number {
-    const view = this.#view(label);
-    return view ? dotAt(q, view.rows, view.at) : 0;
+    const rows = this.#locate(label);
+    return rows ? dotAt(q, rows, this.#at) : 0;
   }
 
   /** out += weight × row `label`, without copying the row out of memory. */
   addTo(out: Float32Array, label: number, weight: number): void {
-    const view = this.#view(label);
-    if (!view) return;
-    const { rows, at } = view;
+    const rows = this.#locate(label);
+    if (!rows) return;
+    const at = this.#at;
     for (let d = 0; d < this.dim; d++) (out[d] as number) += weight * (rows[at + d] as number);
   }
 
   /**
-   * Where row `label` sits in memory (a changed row, the unsaved tail, the resident
-   * rows), else read into scratch space valid until the next read; undefined: removed.
+   * The array holding row `label` (a changed row, the unsaved tail, the resident
+   * rows, else scratch space it was read into, valid until the next read), its
+   * offset left in #at (no object per row: the fused re-score asks for a dozen a
+   * query); undefined: the row was removed.
    */
-  #view(label: number): { rows: Float32Array; at: number } | undefined {
+  #locate(label: number): Float32Array | undefined {
+    this.#at = 0;
     const changed = this.#changed.get(label);
-    if (changed !== undefined) return changed === null ? undefined : { rows: changed, at: 0 };
+    if (changed !== undefined) return changed ?? undefined;
     if (label >= this.#tailFrom) {
       const at = (label - this.#tailFrom) * this.dim;
-      if (at + this.dim <= this.#tail.length) return { rows: this.#tail, at };
+      if (at + this.dim <= this.#tail.length) {
+        this.#at = at;
+        return this.#tail;
+      }
     } else {
       const resident = this.#residentRows();
-      if (resident) return { rows: resident, at: label * this.dim };
+      if (resident) {
+        this.#at = label * this.dim;
+        return resident;
+      }
     }
     this.#scratch ??= new Float32Array(SCAN_ROWS * this.dim);
     const single = this.#scratch.subarray(0, this.dim);
     this.#readRow(label, single);
-    return { rows: single, at: 0 };
+    return single;
   }
 
   /**
