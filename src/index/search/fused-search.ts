@@ -24,17 +24,19 @@
  *    (reciprocal-rank fusion gave keywords an equal vote and lost look-up recall).
  *
  * Measured on the shared corpus (bench/quality.ts, both sets side by side): free-text
- * nDCG@10 0.443 (CSLS vector search) → 0.518, cross-salon question recall@5 0.750 kept.
+ * nDCG@10 0.443 (CSLS vector search) → 0.524, cross-salon question recall@5 0.750 → 0.762.
  *
- *   const ranked = await fusedRanking({ q, k, pool, lexical, alpha, radius, centres, rows, scores });
+ *   const ranked = await fusedRanking({ q, k, pool, lexical, alpha, centres, reader });
  *
- * Cost (bench:ann's salon-lens-text engine): beyond the graph walk for the CSLS depth,
- * each query reads the best FEEDBACK_HITS rows and takes one dot product per candidate
- * for the second pass (rows come from memory in a store whose vectors fit
- * RESIDENT_BYTES, else from the file: vector-rows.ts); everything else works on small
- * typed arrays indexed by candidate, each item's radius looked up once, and only the k
- * hits returned become objects. The walk itself is the floor: at the 2k depth it costs
- * more than raw hnswlib needs for the same recall of its own answers.
+ * Cost (bench:fused-floor and bench:ann's salon-lens-text engine, beside raw hnswlib on
+ * the same graph): the walk fetches fusedDepth(k) hits, as raw hnswlib fetches k, so
+ * its recall against this ranking's own exact answers is the walk's. Beyond the walk a
+ * query reads each candidate's radius from a table by row number, takes three section-
+ * centre dot products per pass, adds the best FEEDBACK_HITS rows into the moved query
+ * and takes one dot product per candidate against it (rows from memory in a store whose
+ * vectors fit RESIDENT_BYTES, else from the file: vector-rows.ts); only the k hits
+ * returned become objects. That re-score reads rows the walk did not warm (hnswlib
+ * walks its own copy), and it is most of what this ranking adds to a walk.
  */
 import type { Item, Section } from '../../parse/index.js';
 import { NEIGHBOURHOOD_K } from '../../util/csls.js';
