@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { StoredNeighbourhoods } from '../src/index/csls/neighbourhoods.js';
 import { createLens } from '../src/index/index.js';
 import { candidateReader, refTable } from '../src/index/search/candidate-reader.js';
-import { openFileStore } from '../src/index/storage/file/file-open.js';
 import { FUSED_MIN_DEPTH, fusedDepth } from '../src/index/search/fused-search.js';
+import { openFileStore } from '../src/index/storage/file/file-open.js';
 import { dot, dotAt, type ScoredItem } from '../src/index/storage/seam.js';
 import { hashingEmbedder } from './helpers/index-embedders.js';
 import { exampleSalons, tempStoreDir } from './helpers/index-store.js';
@@ -36,6 +36,9 @@ describe('candidate reader', () => {
       const noRefs: ScoredItem[] = hits.map(({ item, score }) => ({ item, score }));
       expect(hits.map((h) => byRef.radius(h))).toEqual(noRefs.map((h) => byId.radius(h)));
       expect(hits.some((h) => byRef.radius(h) > 0)).toBe(true);
+      // A hit with a row number is read from the table, not by id.
+      const blank = candidateReader(store, stats, { refs, radius: new Float64Array(refs.size) });
+      expect(hits.every((h) => blank.radius(h) === 0)).toBe(true);
       expect(await byRef.scores(q, hits)).toEqual(await byId.scores(q, noRefs));
       const viaRefs = new Float32Array(q.length);
       const viaIds = new Float32Array(q.length);
