@@ -25,7 +25,7 @@
  */
 import type { Item } from '../parse/schema.js';
 import { csls, NEIGHBOURHOOD_K, type Scoring, TopMean } from '../util/csls.js';
-import { dotF32 } from './vectors.js';
+import { dotF32 } from '../util/vector.js';
 
 /** Questions between abort checks. */
 const ABORT_QUESTIONS = 256;

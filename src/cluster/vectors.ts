@@ -13,30 +13,13 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
- * `dot` for the hot loops: two Float64Arrays (pairwise cosines of clustering's sample and
- * of the salon-topic estimate) and two Float32Arrays (related insights). Four partial
- * sums, so the adds do not wait on each other (~2× faster than `dot`). Deliberately two
- * copies of one loop: V8 optimises a loop for the array types it has seen, and one fed
- * both types ran ~2× slower than either copy here.
+ * `dot` for the hot loops over Float64Arrays (pairwise cosines of clustering's sample
+ * and of the salon-topic estimate). Four partial sums, so the adds do not wait on each
+ * other (~2× faster than `dot`). The Float32 twin (related insights) is util/vector.ts's
+ * `dotF32`, the loop exact search uses: V8 optimises a loop for the array types it has
+ * seen, and one fed both types ran ~2× slower than either copy here.
  */
 export function dotF64(a: Float64Array, b: Float64Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += (a[i] as number) * (b[i] as number);
-    s1 += (a[i + 1] as number) * (b[i + 1] as number);
-    s2 += (a[i + 2] as number) * (b[i + 2] as number);
-    s3 += (a[i + 3] as number) * (b[i + 3] as number);
-  }
-  for (; i < n; i++) s0 += (a[i] as number) * (b[i] as number);
-  return s0 + s1 + (s2 + s3);
-}
-
-export function dotF32(a: Float32Array, b: Float32Array): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

@@ -214,34 +214,11 @@ export interface LensStorage {
   close(): Promise<void>;
 }
 
-/** Cosine of two unit vectors, accumulated in the same order everywhere so scores tie exactly. */
-export function dot(a: Float32Array, b: Float32Array): number {
-  return dotAt(a, b, 0);
-}
-
 /**
- * dot(a, the row of `rows` starting at `at`), without a subarray per row. Four
- * running sums: one sum is a chain of dependent additions, four let the CPU overlap
- * them (0.95 → 0.48 µs per 512-d row in cache here; every exact scan and re-score
- * goes through this).
+ * Cosine of two unit vectors (`dot`) and of a vector with one row of a packed matrix
+ * (`dotAt`), summed in the same order everywhere so scores tie exactly (util/vector.ts).
  */
-export function dotAt(a: Float32Array, rows: Float32Array, at: number): number {
-  const n = a.length;
-  const whole = n - (n % 4);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i < whole; i += 4) {
-    s0 += (a[i] as number) * (rows[at + i] as number);
-    s1 += (a[i + 1] as number) * (rows[at + i + 1] as number);
-    s2 += (a[i + 2] as number) * (rows[at + i + 2] as number);
-    s3 += (a[i + 3] as number) * (rows[at + i + 3] as number);
-  }
-  for (; i < n; i++) s0 += (a[i] as number) * (rows[at + i] as number);
-  return s0 + s1 + (s2 + s3);
-}
+export { dotF32 as dot, dotF32At as dotAt } from '../../util/vector.js';
 
 /** Best first, ties by item id: the one order of every result list. */
 export function compareScored(a: ScoredItem, b: ScoredItem): number {
